@@ -1,0 +1,41 @@
+// LogEntry: one write in a node's ordered log, identified by (term, seq).
+//
+// Every change is a log entry — database create/delete included — so that a
+// node that was down learns about all of them by replaying the log. For a
+// document write the entry carries the stored document's exact JSON bytes
+// (rev already computed by the primary), so applying an entry is
+// deterministic and every replica stores the same bytes. A value; any thread.
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QString>
+
+#include "Result.h"
+
+struct LogEntry
+{
+    enum class Op {
+        CreateDatabase = 1,
+        DeleteDatabase = 2,
+        PutDocument = 3, // a tombstone is a PutDocument with deleted = true
+    };
+
+    qint64 seq = 0;
+    qint64 term = 0;
+    Op op = Op::PutDocument;
+    QString db;
+    QString id;          // PutDocument only
+    QString rev;         // PutDocument only
+    bool deleted = false; // PutDocument only
+    QByteArray body;     // PutDocument only: Document::toJson() of the stored document
+    qint64 timestampMs = 0; // wall clock of the primary when it accepted the write
+
+    static QString opName(Op op);
+    static std::optional<Op> opFromName(QStringView name);
+
+    // The replication wire format: {"seq","term","op","db","id","rev",
+    // "deleted","body" (document JSON as a string),"ts"}.
+    QJsonObject toJson() const;
+    static Result<LogEntry> fromJson(const QJsonObject &object);
+};

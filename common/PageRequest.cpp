@@ -1,0 +1,58 @@
+#include "PageRequest.h"
+
+#include "JsonText.h"
+
+namespace {
+
+Result<PageRequest> checked(qint64 skip, qint64 limit, qint64 maxLimit)
+{
+    if (skip < 0)
+        return Status::badRequest(QStringLiteral("skip must be >= 0"));
+    if (limit < 0 || limit > maxLimit)
+        return Status::badRequest(QStringLiteral("limit must be between 0 and %1").arg(maxLimit));
+    PageRequest page;
+    page.skip = skip;
+    page.limit = limit;
+    return page;
+}
+
+} // namespace
+
+Result<PageRequest> PageRequest::fromText(const std::optional<QString> &skip, const std::optional<QString> &limit,
+                                          qint64 defaultLimit, qint64 maxLimit)
+{
+    qint64 skipValue = 0;
+    qint64 limitValue = defaultLimit;
+    bool ok = true;
+    if (skip) {
+        skipValue = skip->toLongLong(&ok);
+        if (!ok)
+            return Status::badRequest(QStringLiteral("skip must be an integer, not '%1'").arg(skip->left(40)));
+    }
+    if (limit) {
+        limitValue = limit->toLongLong(&ok);
+        if (!ok)
+            return Status::badRequest(QStringLiteral("limit must be an integer, not '%1'").arg(limit->left(40)));
+    }
+    return checked(skipValue, limitValue, maxLimit);
+}
+
+Result<PageRequest> PageRequest::fromJson(const QJsonObject &object, qint64 defaultLimit, qint64 maxLimit)
+{
+    qint64 values[2] = {0, defaultLimit};
+    const QString names[2] = {QStringLiteral("skip"), QStringLiteral("limit")};
+    for (int i = 0; i < 2; ++i) {
+        const QJsonValue value = object.value(names[i]);
+        if (value.isUndefined() || value.isNull())
+            continue;
+        if (!value.isDouble()) {
+            return Status::badRequest(
+                QStringLiteral("%1 must be an integer, not %2").arg(names[i], JsonText::typeName(value)));
+        }
+        const double number = value.toDouble();
+        if (number != double(qint64(number)))
+            return Status::badRequest(QStringLiteral("%1 must be an integer, not %2").arg(names[i]).arg(number));
+        values[i] = qint64(number);
+    }
+    return checked(values[0], values[1], maxLimit);
+}

@@ -1,0 +1,56 @@
+// ServerConfig: every setting of peacedb-server, with defaults, validation
+// and the order in which sources override each other:
+//
+//   built-in defaults < config file (--config) < environment < command line
+//
+// Each setting has a dotted key ("Server.MaxBodyBytes"), the same name in the
+// JSON file ({"Server": {"MaxBodyBytes": ...}}) and an environment variable
+// derived from it (PEACEDB_SERVER_MAX_BODY_BYTES). Every error names the key
+// and the source it came from. Pure (the environment is passed in); any
+// thread.
+#pragma once
+
+#include <QHash>
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include "Status.h"
+
+struct ServerConfig
+{
+    // Server
+    QString role = QStringLiteral("standalone");
+    QString listenHost = QStringLiteral("127.0.0.1");
+    quint16 listenPort = 8080;
+    QString dataDir = QStringLiteral("./data");
+    QString tokenFile;                // empty: <dataDir>/token, created on first start
+    qint64 maxBodyBytes = 16 * 1024 * 1024;
+    qint64 maxHeaderBytes = 64 * 1024;
+    qint64 maxPageSize = 1000;
+    qint64 idleTimeoutMs = 120000;
+    qint64 shutdownTimeoutMs = 10000;
+    // Storage
+    QString synchronous = QStringLiteral("FULL");
+    qint64 walAutoCheckpointPages = 4000;
+    qint64 cacheSizeKiB = 16384;
+    qint64 maxBatchEntries = 8192;
+
+    // Every key, in documentation order.
+    static QStringList keys();
+    // PEACEDB_ + the key in upper snake case: Server.MaxBodyBytes ->
+    // PEACEDB_SERVER_MAX_BODY_BYTES.
+    static QString environmentName(const QString &key);
+
+    // Applies a parsed config file. Unknown sections and keys are errors.
+    Status applyJson(const QJsonObject &root, const QString &source);
+    // Applies every PEACEDB_* variable that names a key; other variables are
+    // ignored, but a PEACEDB_* variable that names no key is an error.
+    Status applyEnvironment(const QHash<QString, QString> &environment);
+    // Applies one setting given as text (environment, command line).
+    Status setFromText(const QString &key, const QString &text, const QString &source);
+
+    QString listenAddress() const;
+    // The effective settings as JSON (for GET /v1/_admin/config).
+    QJsonObject toJson() const;
+};

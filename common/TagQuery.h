@@ -1,0 +1,25 @@
+// TagQuery: the body of POST /v1/db/{db}/_find/tags, validated.
+//
+//   {"allOf": ["a", "b"], "anyOf": ["c", "d"], "noneOf": ["e"], "skip": 0, "limit": 100}
+//
+// Matches live documents that have every allOf tag, at least one anyOf tag
+// (when anyOf is given) and no noneOf tag. Tags are compared trimmed and
+// case-sensitively; empty tags are ignored. Pure; any thread.
+#pragma once
+
+#include <QJsonObject>
+#include <QStringList>
+
+#include "PageRequest.h"
+#include "Result.h"
+
+struct TagQuery
+{
+    QStringList allOf;
+    QStringList anyOf;
+    bool hasAnyOf = false; // "anyOf": [] matches nothing, an absent anyOf matches all
+    QStringList noneOf;
+    PageRequest page;
+
+    static Result<TagQuery> fromJson(const QJsonObject &object, qint64 defaultLimit, qint64 maxLimit);
+};

@@ -1,0 +1,450 @@
+#include "DocumentApi.h"
+
+#include "DocumentReader.h"
+#include "DocumentService.h"
+#include "FieldQuery.h"
+#include "JsonText.h"
+#include "NameRules.h"
+#include "SearchQuery.h"
+#include "TagQuery.h"
+
+#include <QJsonArray>
+#include <QUrl>
+
+namespace {
+
+constexpr qint64 kDefaultPageSize = 100;
+
+using Method = QHttpServerRequest::Method;
+
+QJsonObject context(const HttpRequest &request)
+{
+    QJsonObject out;
+    const QString db = request.param(QStringLiteral("db"));
+    const QString id = request.param(QStringLiteral("id"));
+    if (!db.isEmpty())
+        out.insert(QStringLiteral("db"), db);
+    if (!id.isEmpty())
+        out.insert(QStringLiteral("id"), id);
+    const std::optional<QString> rev = request.queryValue(QStringLiteral("rev"));
+    if (rev && !rev->isEmpty())
+        out.insert(QStringLiteral("rev"), *rev);
+    return out;
+}
+
+// {"total": n, "items": [<document JSON>, ...]} spliced from stored bytes.
+QByteArray listBody(qint64 total, const QVector<QByteArray> &items)
+{
+    qsizetype size = 32;
+    for (const QByteArray &item : items)
+        size += item.size() + 1;
+    QByteArray out;
+    out.reserve(size);
+    out.append("{\"total\":");
+    out.append(QByteArray::number(total));
+    out.append(",\"items\":[");
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        if (i)
+            out.append(',');
+        out.append(items.at(i));
+    }
+    out.append("]}");
+    return out;
+}
+
+Result<bool> parseBoolean(const HttpRequest &request, const QString &key, bool fallback)
+{
+    const std::optional<QString> value = request.queryValue(key);
+    if (!value)
+        return fallback;
+    const QString text = value->toLower();
+    if (text == QLatin1String("true") || text == QLatin1String("1"))
+        return true;
+    if (text == QLatin1String("false") || text == QLatin1String("0"))
+        return false;
+    return Status::badRequest(QStringLiteral("%1 must be true or false, not '%2'").arg(key, value->left(40)));
+}
+
+QByteArray documentLocation(const QString &db, const QString &id)
+{
+    return "/v1/db/" + QUrl::toPercentEncoding(db) + "/docs/" + QUrl::toPercentEncoding(id);
+}
+
+} // namespace
+
+DocumentApi::DocumentApi(DocumentService *service, DocumentReader *reader, qint64 maxPageSize)
+    : m_service(service)
+    , m_reader(reader)
+    , m_maxPageSize(maxPageSize)
+{
+}
+
+void DocumentApi::registerRoutes(HttpServer &server)
+{
+    using Access = HttpServer::Access;
+    const auto route = [this, &server](Method method, const char *pattern,
+                                       void (DocumentApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
+        server.addRoute(method, QString::fromLatin1(pattern), Access::Public,
+                        [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) {
+                            (this->*handler)(request, reply);
+                        });
+    };
+    route(Method::Get, "/v1/db", &DocumentApi::listDatabases);
+    route(Method::Put, "/v1/db/{db}", &DocumentApi::createDatabase);
+    route(Method::Delete, "/v1/db/{db}", &DocumentApi::deleteDatabase);
+    route(Method::Head, "/v1/db/{db}", &DocumentApi::headDatabase);
+    route(Method::Get, "/v1/db/{db}", &DocumentApi::databaseStats);
+    route(Method::Post, "/v1/db/{db}/docs", &DocumentApi::postDocument);
+    route(Method::Get, "/v1/db/{db}/docs/{id}", &DocumentApi::getDocument);
+    route(Method::Put, "/v1/db/{db}/docs/{id}", &DocumentApi::putDocument);
+    route(Method::Delete, "/v1/db/{db}/docs/{id}", &DocumentApi::deleteDocument);
+    route(Method::Post, "/v1/db/{db}/_bulk_docs", &DocumentApi::bulkDocuments);
+    route(Method::Get, "/v1/db/{db}/_all_docs", &DocumentApi::allDocuments);
+    route(Method::Get, "/v1/db/{db}/_changes", &DocumentApi::changes);
+    route(Method::Post, "/v1/db/{db}/_find/fields", &DocumentApi::findFields);
+    route(Method::Post, "/v1/db/{db}/_find/tags", &DocumentApi::findTags);
+    route(Method::Get, "/v1/db/{db}/_search", &DocumentApi::search);
+    route(Method::Get, "/v1/db/{db}/_seq", &DocumentApi::sequence);
+    route(Method::Get, "/v1/db/{db}/_stats", &DocumentApi::databaseStats);
+}
+
+bool DocumentApi::requireDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const QString db = request.param(QStringLiteral("db"));
+    const Status nameStatus = NameRules::checkDatabaseName(db);
+    if (!nameStatus.isOk()) {
+        reply->send(HttpResponse::error(nameStatus, context(request)));
+        return false;
+    }
+    const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
+    if (!info.isOk()) {
+        reply->send(HttpResponse::error(info.status(), context(request)));
+        return false;
+    }
+    if (!info->has_value()) {
+        reply->send(HttpResponse::error(Status::notFound(QStringLiteral("Database not found")), context(request)));
+        return false;
+    }
+    return true;
+}
+
+void DocumentApi::listDatabases(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const Result<QStringList> names = m_reader->databaseNames();
+    if (!names.isOk())
+        return reply->send(HttpResponse::error(names.status(), context(request)));
+    reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("total"), names->size()},
+                                                    {QStringLiteral("items"), QJsonArray::fromStringList(names.value())}}));
+}
+
+void DocumentApi::createDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const QString db = request.param(QStringLiteral("db"));
+    const QJsonObject where = context(request);
+    m_service->createDatabase(db, [reply, db, where](const Result<bool> &created) {
+        if (!created.isOk())
+            return reply->send(HttpResponse::error(created.status(), where));
+        reply->send(HttpResponse::json(created.value() ? 201 : 200,
+                                       QJsonObject{{QStringLiteral("ok"), true},
+                                                   {QStringLiteral("db"), db},
+                                                   {QStringLiteral("created"), created.value()}}));
+    });
+}
+
+void DocumentApi::deleteDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const QString db = request.param(QStringLiteral("db"));
+    const QJsonObject where = context(request);
+    m_service->deleteDatabase(db, [reply, db, where](const Status &status) {
+        if (!status.isOk())
+            return reply->send(HttpResponse::error(status, where));
+        reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("db"), db}}));
+    });
+}
+
+void DocumentApi::headDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const QString db = request.param(QStringLiteral("db"));
+    if (!NameRules::checkDatabaseName(db).isOk())
+        return reply->send(HttpResponse::empty(400));
+    const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
+    if (!info.isOk())
+        return reply->send(HttpResponse::empty(500));
+    reply->send(HttpResponse::empty(info->has_value() ? 200 : 404));
+}
+
+void DocumentApi::getDocument(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    if (!requireDatabase(request, reply))
+        return;
+    const QString rev = request.queryValue(QStringLiteral("rev")).value_or(QString());
+    const Result<std::optional<StoredDocument>> stored =
+        m_reader->document(request.param(QStringLiteral("db")), request.param(QStringLiteral("id")), rev);
+    if (!stored.isOk())
+        return reply->send(HttpResponse::error(stored.status(), context(request)));
+    if (!stored->has_value() || (*stored)->deleted) {
+        QJsonObject where = context(request);
+        if (stored->has_value())
+            where.insert(QStringLiteral("reason"), QStringLiteral("deleted"));
+        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("not found")), where));
+    }
+    reply->send(HttpResponse::json(200, (*stored)->body).withHeader("ETag", '"' + (*stored)->rev.toLatin1() + '"'));
+}
+
+void DocumentApi::putDocument(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const QJsonObject where = context(request);
+    const QString db = request.param(QStringLiteral("db"));
+    const QString id = request.param(QStringLiteral("id"));
+    const Status nameStatus = NameRules::checkDatabaseName(db);
+    if (!nameStatus.isOk())
+        return reply->send(HttpResponse::error(nameStatus, where));
+    Result<Document> document = Document::fromJsonText(request.body);
+    if (!document.isOk())
+        return reply->send(HttpResponse::error(document.status(), where));
+    if (!document->id.isEmpty() && document->id != id)
+        return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("id in body must equal route id")), where));
+    document->id = id;
+    m_service->writeDocument(db, document.value(), WriteKind::Put, [reply, where](const Result<Document> &stored) {
+        if (!stored.isOk())
+            return reply->send(HttpResponse::error(stored.status(), where));
+        reply->send(HttpResponse::json(200, stored->toJson()));
+    });
+}
+
+void DocumentApi::postDocument(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const QJsonObject where = context(request);
+    const QString db = request.param(QStringLiteral("db"));
+    const Status nameStatus = NameRules::checkDatabaseName(db);
+    if (!nameStatus.isOk())
+        return reply->send(HttpResponse::error(nameStatus, where));
+    const Result<Document> document = Document::fromJsonText(request.body);
+    if (!document.isOk())
+        return reply->send(HttpResponse::error(document.status(), where));
+    m_service->writeDocument(db, document.value(), WriteKind::Post, [reply, where, db](const Result<Document> &stored) {
+        if (!stored.isOk())
+            return reply->send(HttpResponse::error(stored.status(), where));
+        reply->send(HttpResponse::json(201, stored->toJson()).withHeader("Location", documentLocation(db, stored->id)));
+    });
+}
+
+void DocumentApi::deleteDocument(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const QJsonObject where = context(request);
+    const QString db = request.param(QStringLiteral("db"));
+    const Status nameStatus = NameRules::checkDatabaseName(db);
+    if (!nameStatus.isOk())
+        return reply->send(HttpResponse::error(nameStatus, where));
+    const QString rev = request.queryValue(QStringLiteral("rev")).value_or(QString());
+    if (rev.trimmed().isEmpty()) {
+        return reply->send(
+            HttpResponse::error(Status::badRequest(QStringLiteral("rev query parameter is required")), where));
+    }
+    Document document;
+    document.id = request.param(QStringLiteral("id"));
+    document.rev = rev;
+    m_service->writeDocument(db, document, WriteKind::Delete, [reply, where](const Result<Document> &stored) {
+        if (!stored.isOk())
+            return reply->send(HttpResponse::error(stored.status(), where));
+        reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true},
+                                                        {QStringLiteral("id"), stored->id},
+                                                        {QStringLiteral("rev"), stored->rev}}));
+    });
+}
+
+void DocumentApi::bulkDocuments(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const QJsonObject where = context(request);
+    const QString db = request.param(QStringLiteral("db"));
+    const Status nameStatus = NameRules::checkDatabaseName(db);
+    if (!nameStatus.isOk())
+        return reply->send(HttpResponse::error(nameStatus, where));
+    const Result<QJsonObject> body = JsonText::parseObject(request.body);
+    if (!body.isOk())
+        return reply->send(HttpResponse::error(body.status(), where));
+    for (auto it = body->begin(); it != body->end(); ++it) {
+        if (it.key() != QLatin1String("docs")) {
+            return reply->send(HttpResponse::error(
+                Status::badRequest(QStringLiteral("unknown field '%1'; expected docs").arg(it.key().left(80))), where));
+        }
+    }
+    const QJsonValue docs = body->value(QStringLiteral("docs"));
+    if (!docs.isArray()) {
+        return reply->send(HttpResponse::error(
+            Status::badRequest(QStringLiteral("docs must be an array of documents, not %1").arg(JsonText::typeName(docs))),
+            where));
+    }
+    QVector<Result<Document>> items;
+    QStringList ids;
+    for (const QJsonValue &value : docs.toArray()) {
+        if (!value.isObject()) {
+            items.append(Status::badRequest(QStringLiteral("each entry of docs must be an object, not %1").arg(JsonText::typeName(value))));
+            ids.append(QString());
+            continue;
+        }
+        items.append(Document::fromJson(value.toObject()));
+        ids.append(value.toObject().value(QStringLiteral("id")).toString());
+    }
+    m_service->writeDocuments(db, items, [reply, where, ids](const Result<QVector<Result<Document>>> &results) {
+        if (!results.isOk())
+            return reply->send(HttpResponse::error(results.status(), where));
+        QJsonArray out;
+        for (qsizetype i = 0; i < results->size(); ++i) {
+            const Result<Document> &result = results->at(i);
+            if (result.isOk()) {
+                out.append(QJsonObject{{QStringLiteral("id"), result->id}, {QStringLiteral("rev"), result->rev}});
+            } else {
+                QJsonObject item{{QStringLiteral("error"), result.status().message()},
+                                 {QStringLiteral("status"), HttpResponse::httpStatusOf(result.status().code())}};
+                if (!ids.at(i).isEmpty())
+                    item.insert(QStringLiteral("id"), ids.at(i));
+                out.append(item);
+            }
+        }
+        reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("results"), out}}));
+    });
+}
+
+void DocumentApi::allDocuments(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const Result<PageRequest> page = PageRequest::fromText(request.queryValue(QStringLiteral("skip")),
+                                                           request.queryValue(QStringLiteral("limit")),
+                                                           kDefaultPageSize, m_maxPageSize);
+    if (!page.isOk())
+        return reply->send(HttpResponse::error(page.status(), context(request)));
+    const Result<bool> includeDeleted = parseBoolean(request, QStringLiteral("includeDeleted"), true);
+    if (!includeDeleted.isOk())
+        return reply->send(HttpResponse::error(includeDeleted.status(), context(request)));
+    if (!requireDatabase(request, reply))
+        return;
+    const Result<DocumentPage> result =
+        m_reader->allDocuments(request.param(QStringLiteral("db")), page.value(), includeDeleted.value());
+    if (!result.isOk())
+        return reply->send(HttpResponse::error(result.status(), context(request)));
+    reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
+}
+
+void DocumentApi::changes(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    qint64 since = 0;
+    if (const std::optional<QString> text = request.queryValue(QStringLiteral("since"))) {
+        bool ok = false;
+        since = text->toLongLong(&ok);
+        if (!ok || since < 0) {
+            return reply->send(HttpResponse::error(
+                Status::badRequest(QStringLiteral("since must be an integer >= 0, not '%1'").arg(text->left(40))),
+                context(request)));
+        }
+    }
+    const Result<PageRequest> page = PageRequest::fromText(std::nullopt, request.queryValue(QStringLiteral("limit")),
+                                                           m_maxPageSize, m_maxPageSize);
+    if (!page.isOk())
+        return reply->send(HttpResponse::error(page.status(), context(request)));
+    if (!requireDatabase(request, reply))
+        return;
+    const QString db = request.param(QStringLiteral("db"));
+    const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
+    const Result<QVector<ChangeRow>> rows = m_reader->changes(db, since, page->limit);
+    if (!rows.isOk() || !info.isOk() || !info->has_value())
+        return reply->send(HttpResponse::error(rows.isOk() ? info.status() : rows.status(), context(request)));
+    QJsonArray results;
+    for (const ChangeRow &row : rows.value()) {
+        results.append(QJsonObject{{QStringLiteral("seq"), row.seq},
+                                   {QStringLiteral("id"), row.id},
+                                   {QStringLiteral("rev"), row.rev},
+                                   {QStringLiteral("deleted"), row.deleted}});
+    }
+    // A full page may have more after it: resume from its last row. A short
+    // page reached the end: resume from the database's current seq.
+    const qint64 lastSeq = (!rows->isEmpty() && rows->size() == page->limit) ? rows->last().seq
+                                                                               : qMax(since, (*info)->seq);
+    reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("results"), results}, {QStringLiteral("lastSeq"), lastSeq}}));
+}
+
+void DocumentApi::findFields(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const Result<QJsonObject> body = JsonText::parseObject(request.body);
+    if (!body.isOk())
+        return reply->send(HttpResponse::error(body.status(), context(request)));
+    const Result<FieldQuery> query = FieldQuery::fromJson(body.value(), kDefaultPageSize, m_maxPageSize);
+    if (!query.isOk())
+        return reply->send(HttpResponse::error(query.status(), context(request)));
+    if (!requireDatabase(request, reply))
+        return;
+    const Result<DocumentPage> result = m_reader->findFields(request.param(QStringLiteral("db")), query.value());
+    if (!result.isOk())
+        return reply->send(HttpResponse::error(result.status(), context(request)));
+    reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
+}
+
+void DocumentApi::findTags(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const Result<QJsonObject> body = JsonText::parseObject(request.body);
+    if (!body.isOk())
+        return reply->send(HttpResponse::error(body.status(), context(request)));
+    const Result<TagQuery> query = TagQuery::fromJson(body.value(), kDefaultPageSize, m_maxPageSize);
+    if (!query.isOk())
+        return reply->send(HttpResponse::error(query.status(), context(request)));
+    if (!requireDatabase(request, reply))
+        return;
+    const Result<DocumentPage> result = m_reader->findTags(request.param(QStringLiteral("db")), query.value());
+    if (!result.isOk())
+        return reply->send(HttpResponse::error(result.status(), context(request)));
+    reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
+}
+
+void DocumentApi::search(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const std::optional<QString> q = request.queryValue(QStringLiteral("q"));
+    if (!q)
+        return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("q is required")), context(request)));
+    const Result<PageRequest> page = PageRequest::fromText(request.queryValue(QStringLiteral("skip")),
+                                                           request.queryValue(QStringLiteral("limit")),
+                                                           kDefaultPageSize, m_maxPageSize);
+    if (!page.isOk())
+        return reply->send(HttpResponse::error(page.status(), context(request)));
+    if (!requireDatabase(request, reply))
+        return;
+    const Result<DocumentPage> result =
+        m_reader->search(request.param(QStringLiteral("db")), SearchQuery::fromText(*q), page.value());
+    if (!result.isOk())
+        return reply->send(HttpResponse::error(result.status(), context(request)));
+    reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
+}
+
+void DocumentApi::sequence(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    if (!requireDatabase(request, reply))
+        return;
+    const QString db = request.param(QStringLiteral("db"));
+    const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
+    if (!info.isOk() || !info->has_value())
+        return reply->send(HttpResponse::error(info.isOk() ? Status::notFound(QStringLiteral("Database not found")) : info.status(),
+                                               context(request)));
+    reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("db"), db}, {QStringLiteral("seq"), (*info)->seq}}));
+}
+
+void DocumentApi::databaseStats(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    if (!requireDatabase(request, reply))
+        return;
+    const QString db = request.param(QStringLiteral("db"));
+    const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
+    const Result<qint64> tags = m_reader->tagCount(db);
+    if (!info.isOk() || !info->has_value() || !tags.isOk()) {
+        return reply->send(HttpResponse::error(!info.isOk() ? info.status()
+                                                   : !tags.isOk() ? tags.status()
+                                                                  : Status::notFound(QStringLiteral("Database not found")),
+                                               context(request)));
+    }
+    const DatabaseInfo &stats = info->value();
+    reply->send(HttpResponse::json(200, QJsonObject{
+                                            {QStringLiteral("db"), db},
+                                            {QStringLiteral("seq"), stats.seq},
+                                            {QStringLiteral("docsTotal"), stats.docsTotal},
+                                            {QStringLiteral("docsAlive"), stats.docsTotal - stats.docsDeleted},
+                                            {QStringLiteral("docsDeleted"), stats.docsDeleted},
+                                            {QStringLiteral("tagIndexCount"), tags.value()},
+                                        }));
+}

@@ -1,0 +1,48 @@
+// DocumentApi: the client API routes of a data node (standalone or replica
+// set member): databases, documents, bulk writes, listings, queries, search,
+// changes, stats. See README "Client API".
+//
+// Route handlers are thin: parse and validate the request, call the
+// DocumentService (writes) or the DocumentReader (reads), map the result to
+// an answer. Main thread; registered on an HttpServer; does not own the
+// service or the reader.
+#pragma once
+
+#include "HttpServer.h"
+
+class DocumentReader;
+class DocumentService;
+
+class DocumentApi
+{
+public:
+    DocumentApi(DocumentService *service, DocumentReader *reader, qint64 maxPageSize);
+
+    void registerRoutes(HttpServer &server);
+
+private:
+    void createDatabase(const HttpRequest &request, const HttpReplyPtr &reply);
+    void deleteDatabase(const HttpRequest &request, const HttpReplyPtr &reply);
+    void headDatabase(const HttpRequest &request, const HttpReplyPtr &reply);
+    void listDatabases(const HttpRequest &request, const HttpReplyPtr &reply);
+    void getDocument(const HttpRequest &request, const HttpReplyPtr &reply);
+    void putDocument(const HttpRequest &request, const HttpReplyPtr &reply);
+    void postDocument(const HttpRequest &request, const HttpReplyPtr &reply);
+    void deleteDocument(const HttpRequest &request, const HttpReplyPtr &reply);
+    void bulkDocuments(const HttpRequest &request, const HttpReplyPtr &reply);
+    void allDocuments(const HttpRequest &request, const HttpReplyPtr &reply);
+    void changes(const HttpRequest &request, const HttpReplyPtr &reply);
+    void findFields(const HttpRequest &request, const HttpReplyPtr &reply);
+    void findTags(const HttpRequest &request, const HttpReplyPtr &reply);
+    void search(const HttpRequest &request, const HttpReplyPtr &reply);
+    void sequence(const HttpRequest &request, const HttpReplyPtr &reply);
+    void databaseStats(const HttpRequest &request, const HttpReplyPtr &reply);
+
+    // Checks the {db} parameter names an existing database; otherwise sends
+    // the 400/404/500 and returns false.
+    bool requireDatabase(const HttpRequest &request, const HttpReplyPtr &reply);
+
+    DocumentService *m_service;
+    DocumentReader *m_reader;
+    qint64 m_maxPageSize;
+};

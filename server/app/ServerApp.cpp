@@ -1,0 +1,205 @@
+#include "ServerApp.h"
+
+#include "DocumentApi.h"
+#include "DocumentReader.h"
+#include "DocumentService.h"
+#include "GroupCommitter.h"
+#include "HttpServer.h"
+#include "NodeApi.h"
+#include "SignalWatcher.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QHostAddress>
+#include <QHostInfo>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QTcpSocket>
+
+#include <cstdio>
+
+Q_LOGGING_CATEGORY(lcServer, "peacedb.server")
+
+namespace {
+
+void fail(const QString &message)
+{
+    std::fprintf(stderr, "peacedb-server: %s\n", qPrintable(message));
+}
+
+QHostAddress resolve(const QString &host)
+{
+    if (host == QLatin1String("localhost"))
+        return QHostAddress(QHostAddress::LocalHost);
+    QHostAddress address(host);
+    if (!address.isNull())
+        return address;
+    const QHostInfo info = QHostInfo::fromName(host);
+    return info.addresses().isEmpty() ? QHostAddress() : info.addresses().first();
+}
+
+} // namespace
+
+ServerApp::ServerApp(const ServerConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+{
+}
+
+ServerApp::~ServerApp()
+{
+    m_http.reset();
+    if (m_committer)
+        m_committer->stop();
+    if (m_reader)
+        m_reader->close();
+}
+
+Status ServerApp::loadToken(QByteArray *token)
+{
+    QString path = m_config.tokenFile;
+    const bool generated = path.isEmpty();
+    if (generated)
+        path = m_dataDirectory.filePath(QStringLiteral("token"));
+    QFile file(path);
+    if (generated && !file.exists()) {
+        QByteArray random(24, Qt::Uninitialized);
+        QRandomGenerator::system()->generate(random.begin(), random.end());
+        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+            || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+            || file.write(random.toHex() + '\n') < 0 || !file.flush()) {
+            return Status::badRequest(QStringLiteral("cannot create token file %1: %2").arg(path, file.errorString()));
+        }
+        file.close();
+        qCInfo(lcServer, "created admin token file %s", qPrintable(path));
+    }
+    if (!file.open(QIODevice::ReadOnly))
+        return Status::badRequest(QStringLiteral("cannot read token file %1: %2").arg(path, file.errorString()));
+    *token = file.readAll().trimmed();
+    if (token->isEmpty())
+        return Status::badRequest(QStringLiteral("token file %1 is empty").arg(path));
+    if (token->size() < 16)
+        return Status::badRequest(QStringLiteral("token in %1 is shorter than 16 characters").arg(path));
+    return Status::ok();
+}
+
+int ServerApp::start()
+{
+    Status status = m_dataDirectory.prepare(m_config.dataDir);
+    if (!status.isOk()) {
+        fail(status.message());
+        return ExitDataDirectory;
+    }
+    QByteArray token;
+    status = loadToken(&token);
+    if (!status.isOk()) {
+        fail(status.message());
+        return ExitBadConfig;
+    }
+
+    StorageOptions storage;
+    storage.synchronous = m_config.synchronous;
+    storage.walAutoCheckpointPages = m_config.walAutoCheckpointPages;
+    storage.cacheSizeKiB = m_config.cacheSizeKiB;
+    const QString databasePath = m_dataDirectory.filePath(QStringLiteral("peacedb.sqlite"));
+
+    m_committer = std::make_unique<GroupCommitter>(databasePath, storage, m_config.maxBatchEntries);
+    status = m_committer->start();
+    if (!status.isOk()) {
+        fail(QStringLiteral("cannot open database %1: %2").arg(databasePath, status.message()));
+        return ExitDatabase;
+    }
+    m_reader = std::make_unique<DocumentReader>();
+    status = m_reader->open(databasePath, storage);
+    if (!status.isOk()) {
+        fail(QStringLiteral("cannot open database %1: %2").arg(databasePath, status.message()));
+        return ExitDatabase;
+    }
+    m_service = std::make_unique<DocumentService>(m_committer.get(), m_reader.get(), qMax<qint64>(1, m_committer->durableTerm()));
+
+    m_http = std::make_unique<HttpServer>();
+    m_http->setToken(token);
+    m_documentApi = std::make_unique<DocumentApi>(m_service.get(), m_reader.get(), m_config.maxPageSize);
+    NodeApi::Sources sources;
+    sources.http = m_http.get();
+    sources.service = m_service.get();
+    sources.reader = m_reader.get();
+    sources.committer = m_committer.get();
+    sources.role = m_config.role;
+    sources.config = m_config.toJson();
+    m_nodeApi = std::make_unique<NodeApi>(sources);
+    m_nodeApi->registerRoutes(*m_http);
+    m_documentApi->registerRoutes(*m_http);
+
+    const QHostAddress address = resolve(m_config.listenHost);
+    if (address.isNull()) {
+        fail(QStringLiteral("cannot resolve listen host %1").arg(m_config.listenHost));
+        return ExitListen;
+    }
+    ConnectionGuard::Limits limits;
+    limits.framing.maxBodyBytes = m_config.maxBodyBytes;
+    limits.framing.maxHeaderBytes = m_config.maxHeaderBytes;
+    limits.idleTimeoutMs = m_config.idleTimeoutMs;
+    QString error;
+    bool addressInUse = false;
+    if (!m_http->listenOn(address, m_config.listenPort, limits, &error, &addressInUse)) {
+        fail(error);
+        return ExitListen;
+    }
+
+    m_signals = std::make_unique<SignalWatcher>();
+    connect(m_signals.get(), &SignalWatcher::terminationRequested, this, &ServerApp::beginShutdown);
+
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
+                                                                            : address.toString();
+    qCInfo(lcServer, "PeaceDB %s (%s) listening on http://%s:%u, data in %s, log at seq %lld", PEACEDB_VERSION,
+           qPrintable(m_config.role), qPrintable(host), unsigned(m_http->port()), qPrintable(m_dataDirectory.path()),
+           m_committer->durableSeq());
+    return ExitOk;
+}
+
+void ServerApp::beginShutdown(int signalNumber)
+{
+    if (m_state != State::Running) {
+        qCWarning(lcServer, "second signal %d: exiting without waiting for in-flight writes", signalNumber);
+        QCoreApplication::exit(ExitFailure);
+        return;
+    }
+    m_state = State::Draining;
+    qCInfo(lcServer, "signal %d: shutting down (no new requests; finishing in-flight writes)", signalNumber);
+    m_http->stopListening();
+    m_http->setDraining(true);
+    m_service->stopAcceptingWrites(QStringLiteral("the node is shutting down"));
+
+    m_shutdownDeadline.setSingleShot(true);
+    connect(&m_shutdownDeadline, &QTimer::timeout, this, [this] {
+        qCWarning(lcServer, "shutdown timeout: %d replies still in flight", m_http->repliesInFlight());
+        finishShutdown(ExitFailure);
+    });
+    m_shutdownDeadline.start(int(m_config.shutdownTimeoutMs));
+    const auto checkDrained = [this] {
+        if (m_state == State::Draining && !m_service->hasPendingWrites() && m_http->repliesInFlight() == 0)
+            finishShutdown(ExitOk);
+    };
+    connect(m_service.get(), &DocumentService::drained, this, checkDrained);
+    connect(m_http.get(), &HttpServer::repliesDrained, this, checkDrained);
+    checkDrained();
+}
+
+void ServerApp::finishShutdown(int exitCode)
+{
+    if (m_state == State::Stopped)
+        return;
+    m_state = State::Stopped;
+    m_shutdownDeadline.stop();
+    // Push answers already written out of the socket buffers before closing.
+    for (QTcpSocket *socket : m_http->findChildren<QTcpSocket *>()) {
+        socket->flush();
+        socket->disconnectFromHost();
+    }
+    m_committer->stop();
+    m_reader->close();
+    m_dataDirectory.release();
+    qCInfo(lcServer, "stopped at seq %lld", m_committer->durableSeq());
+    QCoreApplication::exit(exitCode);
+}

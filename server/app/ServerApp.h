@@ -1,0 +1,69 @@
+// ServerApp: one peacedb-server process — wires the configuration, the data
+// directory, storage, the write path and the HTTP front together, and takes
+// them down in order on SIGTERM/SIGINT:
+//
+//   1. stop accepting connections; new requests get 503;
+//   2. let every accepted write commit and be answered;
+//   3. close the database (checkpointing the SQLite WAL), exit 0.
+//
+// A second signal, or Server.ShutdownTimeoutMs without drain, exits at once
+// (writes not yet answered were never acknowledged). Main thread; created by
+// main() and alive until the event loop ends.
+#pragma once
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+#include "DataDirectory.h"
+#include "ServerConfig.h"
+
+class DocumentApi;
+class DocumentReader;
+class DocumentService;
+class GroupCommitter;
+class HttpServer;
+class NodeApi;
+class SignalWatcher;
+
+class ServerApp : public QObject
+{
+    Q_OBJECT
+
+public:
+    // Process exit codes (documented in README).
+    enum ExitCode {
+        ExitOk = 0,
+        ExitFailure = 1,
+        ExitBadConfig = 2,
+        ExitDataDirectory = 3,
+        ExitDatabase = 4,
+        ExitListen = 5,
+    };
+
+    explicit ServerApp(const ServerConfig &config, QObject *parent = nullptr);
+    ~ServerApp() override;
+
+    // Brings the node up. On failure prints why and returns the exit code;
+    // on success returns ExitOk and the node serves until shut down.
+    int start();
+
+private:
+    Status loadToken(QByteArray *token);
+    void beginShutdown(int signalNumber);
+    void finishShutdown(int exitCode);
+
+    ServerConfig m_config;
+    DataDirectory m_dataDirectory;
+    std::unique_ptr<SignalWatcher> m_signals;
+    std::unique_ptr<GroupCommitter> m_committer;
+    std::unique_ptr<DocumentReader> m_reader;
+    std::unique_ptr<DocumentService> m_service;
+    std::unique_ptr<HttpServer> m_http;
+    std::unique_ptr<DocumentApi> m_documentApi;
+    std::unique_ptr<NodeApi> m_nodeApi;
+    QTimer m_shutdownDeadline;
+    enum class State { Running, Draining, Stopped };
+    State m_state = State::Running;
+};

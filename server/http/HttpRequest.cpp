@@ -1,0 +1,52 @@
+#include "HttpRequest.h"
+
+#include <QUrl>
+
+QString HttpRequest::methodToString(QHttpServerRequest::Method method)
+{
+    switch (method) {
+    case QHttpServerRequest::Method::Get: return QStringLiteral("GET");
+    case QHttpServerRequest::Method::Put: return QStringLiteral("PUT");
+    case QHttpServerRequest::Method::Delete: return QStringLiteral("DELETE");
+    case QHttpServerRequest::Method::Post: return QStringLiteral("POST");
+    case QHttpServerRequest::Method::Head: return QStringLiteral("HEAD");
+    case QHttpServerRequest::Method::Options: return QStringLiteral("OPTIONS");
+    case QHttpServerRequest::Method::Patch: return QStringLiteral("PATCH");
+    case QHttpServerRequest::Method::Connect: return QStringLiteral("CONNECT");
+    case QHttpServerRequest::Method::Trace: return QStringLiteral("TRACE");
+    default: return QStringLiteral("UNKNOWN");
+    }
+}
+
+QStringList HttpRequest::decodeSegments(const QString &encodedPath)
+{
+    QStringList segments;
+    QStringView path(encodedPath);
+    if (path.startsWith(QLatin1Char('/')))
+        path = path.mid(1);
+    if (path.endsWith(QLatin1Char('/')))
+        path.chop(1);
+    if (path.isEmpty())
+        return segments;
+    for (const QStringView part : path.split(QLatin1Char('/')))
+        segments.append(QUrl::fromPercentEncoding(part.toLatin1()));
+    return segments;
+}
+
+QHash<QString, QString> HttpRequest::decodeQuery(const QByteArray &encodedQuery)
+{
+    QHash<QString, QString> query;
+    if (encodedQuery.isEmpty())
+        return query;
+    for (QByteArray pair : encodedQuery.split('&')) {
+        if (pair.isEmpty())
+            continue;
+        pair.replace('+', ' ');
+        const qsizetype equals = pair.indexOf('=');
+        const QString key = QUrl::fromPercentEncoding(equals < 0 ? pair : pair.left(equals));
+        const QString value = equals < 0 ? QString() : QUrl::fromPercentEncoding(pair.mid(equals + 1));
+        if (!query.contains(key))
+            query.insert(key, value);
+    }
+    return query;
+}

@@ -1,0 +1,45 @@
+// HttpRequest: what a route handler needs of a request, copied out of
+// QHttpServerRequest (which is reused by the next request on the same
+// connection, so it must not be kept).
+//
+// Path segments are percent-decoded one by one (so "%2F" inside a document id
+// stays inside that segment); the query string is form-decoded ("+" is a
+// space). A value; main thread.
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QHttpServerRequest>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+struct HttpRequest
+{
+    QHttpServerRequest::Method method = QHttpServerRequest::Method::Unknown;
+    QString methodName;          // "GET", ... for messages
+    QString path;                // as received (percent-encoded)
+    QStringList segments;        // decoded path segments
+    QHash<QString, QString> params; // route captures, e.g. {"db": "orders"}
+    QHash<QString, QString> query;  // first value of each query key
+    QByteArray body;
+    QByteArray authorization;    // the Authorization header
+    bool closeConnection = false; // the client sent "Connection: close"
+
+    std::optional<QString> queryValue(const QString &key) const
+    {
+        const auto it = query.constFind(key);
+        if (it == query.constEnd())
+            return std::nullopt;
+        return *it;
+    }
+    QString param(const QString &name) const { return params.value(name); }
+
+    static QString methodToString(QHttpServerRequest::Method method);
+    // Splits "/a/b%2Fc/" into {"a", "b/c"}; an empty middle segment is kept
+    // as "" so that "/v1/db//docs" never matches a route.
+    static QStringList decodeSegments(const QString &encodedPath);
+    // "a=1&b=x+y&c=%D0%BF" -> {a: "1", b: "x y", c: "п"}.
+    static QHash<QString, QString> decodeQuery(const QByteArray &encodedQuery);
+};

@@ -1,0 +1,93 @@
+// DocumentService: the write path of a node.
+//
+// A write is decided here, on the main thread, against committed state plus
+// every write still pending (PendingWrites), so that concurrent writers of
+// one document are serialised: for a given rev exactly one wins, the others
+// get 409. The decision becomes a LogEntry with the next seq; the entry goes
+// to the GroupCommitter, and the caller's callback runs when the entry is
+// committed and applied (the client is answered only then) or when it
+// failed. Reads go straight to the DocumentReader and see committed state
+// only.
+//
+// Callbacks run on the main thread, either before the call returns (the
+// write was refused at once) or later. Owned by the ServerApp; uses, does
+// not own, the committer and the reader.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QVector>
+
+#include <deque>
+#include <functional>
+
+#include "Document.h"
+#include "DocumentUpdate.h"
+#include "LogEntry.h"
+#include "PendingWrites.h"
+#include "Result.h"
+
+class DocumentReader;
+class GroupCommitter;
+
+class DocumentService : public QObject
+{
+    Q_OBJECT
+
+public:
+    using DocumentCallback = std::function<void(const Result<Document> &)>;
+    using BulkCallback = std::function<void(const Result<QVector<Result<Document>>> &)>;
+    using CreatedCallback = std::function<void(const Result<bool> &)>; // true: created, false: existed
+    using StatusCallback = std::function<void(const Status &)>;
+
+    DocumentService(GroupCommitter *committer, DocumentReader *reader, qint64 term, QObject *parent = nullptr);
+
+    // PUT, POST (an empty id gets a new 32-hex-digit id) or DELETE (rev
+    // required) of one document.
+    void writeDocument(const QString &db, const Document &document, WriteKind kind, const DocumentCallback &done);
+    // Many writes in one request, each decided on its own (in order), all
+    // committed together. An item without id is created with a new id; an
+    // item with "deleted": true and a rev deletes. `items` may carry parse
+    // errors, which are reported in place. The outer Result fails when the
+    // whole request does (no such database, not writable, commit failed).
+    void writeDocuments(const QString &db, const QVector<Result<Document>> &items, const BulkCallback &done);
+    void createDatabase(const QString &db, const CreatedCallback &done);
+    void deleteDatabase(const QString &db, const StatusCallback &done);
+
+    // Ok while writes are accepted; otherwise why not (storage failed,
+    // shutting down).
+    Status writable() const;
+    void stopAcceptingWrites(const QString &reason);
+    bool hasPendingWrites() const { return !m_pending.empty(); }
+
+    static QString newDocumentId();
+
+signals:
+    // Every accepted write has been answered.
+    void drained();
+
+private:
+    struct PendingOperation
+    {
+        qint64 lastSeq = 0;
+        std::function<void(const Status &)> complete;
+    };
+
+    Result<bool> databaseExists(const QString &db) const;
+    Result<std::optional<DocumentHead>> currentHead(const QString &db, const QString &id) const;
+    // Decides one document write and, if accepted, queues its log entry.
+    Result<Document> decide(const QString &db, Document document, WriteKind kind, QVector<LogEntry> *entries);
+    LogEntry nextEntry(LogEntry::Op op, const QString &db);
+    void submit(const QVector<LogEntry> &entries, std::function<void(const Status &)> complete);
+
+    void onDurable(qint64 lastSeq, qint64 appliedSeq);
+    void onFailed(const Status &status, bool fatal, qint64 lastDurableSeq);
+
+    GroupCommitter *m_committer;
+    DocumentReader *m_reader;
+    qint64 m_term;
+    qint64 m_nextSeq;
+    PendingWrites m_overlay;
+    std::deque<PendingOperation> m_pending;
+    Status m_refusal; // why writes are refused; ok while they are accepted
+};

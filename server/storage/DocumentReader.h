@@ -1,0 +1,101 @@
+// DocumentReader: every read of a node's committed state.
+//
+// Reads see only applied (committed) entries: the storage writer applies an
+// entry to docs/revs/tags/fts in the same transaction that records it as
+// applied, and SQLite's WAL mode gives each read statement a consistent
+// snapshot while the writer commits. Operations that need several statements
+// (a page plus its total) run in one read transaction.
+//
+// Answers carry the stored document JSON bytes as they are, so serving a
+// document costs no JSON work. Main thread; owns its own connection.
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QVector>
+
+#include <optional>
+
+#include "DocumentHead.h"
+#include "FieldQuery.h"
+#include "PageRequest.h"
+#include "Result.h"
+#include "SearchQuery.h"
+#include "SqliteConnection.h"
+#include "TagQuery.h"
+
+struct DatabaseInfo
+{
+    QString name;
+    qint64 seq = 0;          // writes applied to this database
+    qint64 docsTotal = 0;    // documents, tombstones included
+    qint64 docsDeleted = 0;  // tombstones
+    qint64 createdSeq = 0;
+    qint64 createdMs = 0;
+};
+
+struct StoredDocument
+{
+    QByteArray body; // Document JSON
+    QString rev;
+    bool deleted = false;
+};
+
+struct DocumentPage
+{
+    qint64 total = 0;            // every match, not just this page
+    QVector<QByteArray> bodies;  // Document JSON, sorted by id
+};
+
+struct ChangeRow
+{
+    qint64 seq = 0;
+    QString id;
+    QString rev;
+    bool deleted = false;
+};
+
+struct StorageState
+{
+    QString nodeId;
+    qint64 appliedSeq = 0;
+    qint64 lastSeq = 0;
+    qint64 databases = 0;
+    qint64 fileBytes = 0; // main file + SQLite WAL
+};
+
+class DocumentReader
+{
+public:
+    Status open(const QString &path, const StorageOptions &options);
+    void close() { m_connection.close(); }
+
+    // nullopt: no such database.
+    Result<std::optional<DatabaseInfo>> database(const QString &db);
+    Result<QStringList> databaseNames();
+
+    Result<std::optional<DocumentHead>> head(const QString &db, const QString &id);
+    // The current revision (rev empty) or the given one; nullopt when the
+    // database, the document or that revision does not exist.
+    Result<std::optional<StoredDocument>> document(const QString &db, const QString &id, const QString &rev);
+
+    Result<DocumentPage> allDocuments(const QString &db, const PageRequest &page, bool includeDeleted);
+    // Changed documents with seq > since, oldest first (one row per document:
+    // its latest change).
+    Result<QVector<ChangeRow>> changes(const QString &db, qint64 since, qint64 limit);
+    Result<DocumentPage> findFields(const QString &db, const FieldQuery &query);
+    Result<DocumentPage> findTags(const QString &db, const TagQuery &query);
+    Result<DocumentPage> search(const QString &db, const SearchQuery &query, const PageRequest &page);
+    Result<qint64> tagCount(const QString &db);
+
+    Result<StorageState> state();
+
+private:
+    // Runs a count query and a page query built from the same WHERE clause.
+    Result<DocumentPage> page(const QString &from, const QString &where, const QVariantList &arguments,
+                              const PageRequest &page);
+    Status runSelect(SqliteStatement &statement, const QVariantList &arguments, const QString &what);
+
+    QString m_path;
+    SqliteConnection m_connection;
+};

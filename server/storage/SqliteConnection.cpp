@@ -1,0 +1,115 @@
+#include "SqliteConnection.h"
+
+#include <QAtomicInteger>
+
+namespace {
+
+int primaryErrorCode(const QSqlError &error)
+{
+    bool ok = false;
+    const int code = error.nativeErrorCode().toInt(&ok);
+    return ok ? (code & 0xff) : -1;
+}
+
+constexpr int kSqliteIoError = 10;
+constexpr int kSqliteCorrupt = 11;
+constexpr int kSqliteFull = 13;
+constexpr int kSqliteNotADatabase = 26;
+
+} // namespace
+
+SqliteConnection::~SqliteConnection()
+{
+    close();
+}
+
+Status SqliteConnection::open(const QString &path, Mode mode, const StorageOptions &options)
+{
+    static QAtomicInteger<quint64> counter;
+    m_name = QStringLiteral("peacedb-%1-%2")
+                 .arg(mode == Mode::Writer ? QStringLiteral("writer") : QStringLiteral("reader"))
+                 .arg(counter.fetchAndAddRelaxed(1));
+    m_database = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+    m_database.setDatabaseName(path);
+    m_database.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    if (!m_database.open())
+        return error(m_database.lastError(), QStringLiteral("cannot open %1").arg(path));
+
+    const QStringList pragmas = {
+        QStringLiteral("PRAGMA journal_mode=WAL"),
+        QStringLiteral("PRAGMA synchronous=%1").arg(options.synchronous),
+        QStringLiteral("PRAGMA cache_size=-%1").arg(options.cacheSizeKiB),
+        QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(options.walAutoCheckpointPages),
+        QStringLiteral("PRAGMA temp_store=MEMORY"),
+        QStringLiteral("PRAGMA query_only=%1").arg(mode == Mode::Reader ? 1 : 0),
+    };
+    for (const QString &pragma : pragmas) {
+        if (mode == Mode::Reader && pragma.contains(QLatin1String("journal_mode")))
+            continue;
+        const Status status = exec(pragma);
+        if (!status.isOk())
+            return status;
+    }
+    if (mode == Mode::Writer) {
+        QSqlQuery check(m_database);
+        if (!check.exec(QStringLiteral("PRAGMA journal_mode")) || !check.next()
+            || check.value(0).toString().compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0) {
+            return Status::internal(QStringLiteral("%1: cannot switch to WAL journal mode").arg(path));
+        }
+    }
+    return Status::ok();
+}
+
+void SqliteConnection::close()
+{
+    m_statements.clear();
+    if (m_name.isEmpty())
+        return;
+    m_database.close();
+    m_database = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_name);
+    m_name.clear();
+}
+
+SqliteStatement SqliteConnection::statement(const QString &sql, Status *status)
+{
+    auto it = m_statements.find(sql);
+    if (it != m_statements.end())
+        return SqliteStatement(it->get());
+    auto query = std::make_shared<QSqlQuery>(m_database);
+    query->setForwardOnly(true);
+    if (!query->prepare(sql)) {
+        *status = error(query->lastError(), QStringLiteral("cannot prepare \"%1\"").arg(sql.left(120)));
+        return SqliteStatement();
+    }
+    m_statements.insert(sql, query);
+    return SqliteStatement(query.get());
+}
+
+Status SqliteConnection::exec(const QString &sql)
+{
+    QSqlQuery query(m_database);
+    if (!query.exec(sql))
+        return error(query.lastError(), sql.left(120));
+    return Status::ok();
+}
+
+Status SqliteConnection::error(const QSqlError &error, const QString &what)
+{
+    const QString message = QStringLiteral("%1: %2").arg(what, error.text());
+    switch (primaryErrorCode(error)) {
+    case kSqliteFull:
+    case kSqliteIoError:
+    case kSqliteCorrupt:
+    case kSqliteNotADatabase:
+        return Status::storageFailure(message);
+    default:
+        return Status::internal(message);
+    }
+}
+
+bool SqliteConnection::isFatal(const QSqlError &error)
+{
+    const int code = primaryErrorCode(error);
+    return code == kSqliteIoError || code == kSqliteCorrupt || code == kSqliteNotADatabase;
+}

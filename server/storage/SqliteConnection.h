@@ -1,0 +1,58 @@
+// SqliteConnection: one QtSql connection to the node's SQLite file, with the
+// node's pragmas applied and a cache of prepared statements.
+//
+// QtSql connections belong to the thread that opens them: create, use and
+// destroy a SqliteConnection on one thread. Owned by its user (the storage
+// writer on the writer thread, the reader on the main thread).
+#pragma once
+
+#include <QHash>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QString>
+
+#include <memory>
+
+#include "SqliteStatement.h"
+#include "Status.h"
+#include "StorageOptions.h"
+
+class SqliteConnection
+{
+public:
+    enum class Mode { Writer, Reader };
+
+    SqliteConnection() = default;
+    ~SqliteConnection();
+    SqliteConnection(const SqliteConnection &) = delete;
+    SqliteConnection &operator=(const SqliteConnection &) = delete;
+
+    // Opens `path` (creating it in Writer mode) under a connection name unique
+    // in the process, and applies journal_mode=WAL, synchronous, cache size.
+    Status open(const QString &path, Mode mode, const StorageOptions &options);
+    void close();
+    bool isOpen() const { return m_database.isOpen(); }
+
+    // A prepared statement for `sql`, prepared once per connection and
+    // finished when the returned handle goes out of scope. Empty (with
+    // *status set) when preparing fails.
+    SqliteStatement statement(const QString &sql, Status *status);
+
+    // Runs one statement without parameters.
+    Status exec(const QString &sql);
+
+    QSqlDatabase &database() { return m_database; }
+
+    // An SQLite error as a Status. Disk full and I/O errors are
+    // StorageFailure; everything else is Internal. `what` says what failed.
+    static Status error(const QSqlError &error, const QString &what);
+    // True for errors after which the file can no longer be trusted
+    // (I/O error, corruption): the node must stop writing.
+    static bool isFatal(const QSqlError &error);
+
+private:
+    QString m_name;
+    QSqlDatabase m_database;
+    QHash<QString, std::shared_ptr<QSqlQuery>> m_statements;
+};

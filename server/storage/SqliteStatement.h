@@ -1,0 +1,33 @@
+// SqliteStatement: a borrowed prepared statement that is finished (reset)
+// when the borrower is done with it.
+//
+// An SQLite statement that is stepped but not reset keeps its read
+// transaction open, and the connection then keeps reading an old snapshot;
+// finishing every statement at the end of its scope makes that impossible.
+// Lives on the thread of the connection it came from; does not own the query.
+#pragma once
+
+#include <QSqlQuery>
+
+class SqliteStatement
+{
+public:
+    SqliteStatement() = default;
+    explicit SqliteStatement(QSqlQuery *query) : m_query(query) {}
+    ~SqliteStatement()
+    {
+        if (m_query)
+            m_query->finish();
+    }
+    SqliteStatement(SqliteStatement &&other) noexcept : m_query(other.m_query) { other.m_query = nullptr; }
+    SqliteStatement(const SqliteStatement &) = delete;
+    SqliteStatement &operator=(const SqliteStatement &) = delete;
+    SqliteStatement &operator=(SqliteStatement &&) = delete;
+
+    explicit operator bool() const { return m_query != nullptr; }
+    QSqlQuery *operator->() const { return m_query; }
+    QSqlQuery &operator*() const { return *m_query; }
+
+private:
+    QSqlQuery *m_query = nullptr;
+};

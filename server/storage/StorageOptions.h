@@ -1,0 +1,12 @@
+// StorageOptions: how a node opens its SQLite file (from ServerConfig's
+// Storage.* settings). A plain value; any thread.
+#pragma once
+
+#include <QString>
+
+struct StorageOptions
+{
+    QString synchronous = QStringLiteral("FULL"); // FULL or EXTRA: a commit is fsynced
+    qint64 walAutoCheckpointPages = 4000;
+    qint64 cacheSizeKiB = 16384;
+};

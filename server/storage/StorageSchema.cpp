@@ -1,0 +1,98 @@
+#include "StorageSchema.h"
+
+#include <QDateTime>
+#include <QSqlQuery>
+#include <QUuid>
+
+namespace StorageSchema {
+
+namespace {
+
+const char *const kCreateStatements[] = {
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID",
+    "CREATE TABLE wal(seq INTEGER PRIMARY KEY, term INTEGER NOT NULL, op INTEGER NOT NULL, db TEXT NOT NULL,"
+    " id TEXT, rev TEXT, deleted INTEGER NOT NULL DEFAULT 0, body BLOB, ts INTEGER NOT NULL)",
+    "CREATE TABLE dbs(name TEXT PRIMARY KEY, seq INTEGER NOT NULL DEFAULT 0,"
+    " docs_total INTEGER NOT NULL DEFAULT 0, docs_deleted INTEGER NOT NULL DEFAULT 0,"
+    " created_seq INTEGER NOT NULL, created_ts INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE docs(db TEXT NOT NULL, id TEXT NOT NULL, rev TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " deleted INTEGER NOT NULL, body TEXT NOT NULL, UNIQUE(db, id))",
+    "CREATE INDEX docs_by_seq ON docs(db, seq)",
+    "CREATE TABLE revs(db TEXT NOT NULL, id TEXT NOT NULL, rev TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " deleted INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY(db, id, rev)) WITHOUT ROWID",
+    "CREATE TABLE tags(db TEXT NOT NULL, tag TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(db, tag, id)) WITHOUT ROWID",
+    "CREATE INDEX tags_by_doc ON tags(db, id)",
+    "CREATE VIRTUAL TABLE fts USING fts5(text, tokenize = 'unicode61 remove_diacritics 2')",
+};
+
+Status readMeta(SqliteConnection &connection, QHash<QString, QString> *meta)
+{
+    QSqlQuery query(connection.database());
+    if (!query.exec(QStringLiteral("SELECT key, value FROM meta")))
+        return SqliteConnection::error(query.lastError(), QStringLiteral("cannot read the meta table"));
+    while (query.next())
+        meta->insert(query.value(0).toString(), query.value(1).toString());
+    return Status::ok();
+}
+
+Status create(SqliteConnection &connection)
+{
+    QSqlDatabase &db = connection.database();
+    if (!db.transaction())
+        return SqliteConnection::error(db.lastError(), QStringLiteral("cannot begin the schema transaction"));
+    for (const char *sql : kCreateStatements) {
+        const Status status = connection.exec(QString::fromLatin1(sql));
+        if (!status.isOk()) {
+            db.rollback();
+            return status;
+        }
+    }
+    QSqlQuery insert(db);
+    insert.prepare(QStringLiteral("INSERT INTO meta(key, value) VALUES(?, ?)"));
+    const QList<QPair<QString, QVariant>> values = {
+        {QStringLiteral("format"), QStringLiteral("peacedb")},
+        {QStringLiteral("schemaVersion"), kVersion},
+        {QStringLiteral("nodeId"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
+        {QStringLiteral("createdAt"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
+        {QStringLiteral("currentTerm"), 1},
+        {QStringLiteral("appliedSeq"), 0},
+    };
+    for (const auto &[key, value] : values) {
+        insert.bindValue(0, key);
+        insert.bindValue(1, value);
+        if (!insert.exec()) {
+            const Status status = SqliteConnection::error(insert.lastError(), QStringLiteral("cannot write meta"));
+            db.rollback();
+            return status;
+        }
+    }
+    if (!db.commit())
+        return SqliteConnection::error(db.lastError(), QStringLiteral("cannot commit the schema"));
+    return Status::ok();
+}
+
+} // namespace
+
+Status ensure(SqliteConnection &connection)
+{
+    QSqlQuery query(connection.database());
+    if (!query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !query.next())
+        return SqliteConnection::error(query.lastError(), QStringLiteral("cannot read the database file"));
+    const int objects = query.value(0).toInt();
+    query.finish();
+    if (objects == 0)
+        return create(connection);
+
+    QHash<QString, QString> meta;
+    const Status status = readMeta(connection, &meta);
+    if (!status.isOk() || meta.value(QStringLiteral("format")) != QLatin1String("peacedb"))
+        return Status::storageFailure(QStringLiteral("the file is an SQLite database but not a PeaceDB data file"));
+    const int version = meta.value(QStringLiteral("schemaVersion")).toInt();
+    if (version != kVersion) {
+        return Status::storageFailure(
+            QStringLiteral("the data file has schema version %1; this build reads version %2").arg(version).arg(kVersion));
+    }
+    return Status::ok();
+}
+
+} // namespace StorageSchema

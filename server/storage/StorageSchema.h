@@ -1,0 +1,30 @@
+// StorageSchema: the tables of a node's SQLite file, created on first start
+// and checked on every start.
+//
+//   meta(key, value)                       format, schemaVersion, nodeId,
+//                                          currentTerm, appliedSeq, ...
+//   wal(seq, term, op, db, id, rev, deleted, body, ts)
+//                                          the ordered log of every write
+//   dbs(name, seq, docs_total, docs_deleted, created_seq, created_ts)
+//   docs(rowid, db, id, rev, seq, deleted, body)
+//                                          the current revision of each document
+//   revs(db, id, rev, seq, deleted, body)  every earlier revision (?rev=)
+//   tags(db, tag, id)                      the tag index
+//   fts(text)                              FTS5 index, rowid = docs.rowid
+//
+// Field queries use SQLite's JSON functions on docs.body. Runs on the thread
+// of the connection it is given.
+#pragma once
+
+#include "SqliteConnection.h"
+#include "Status.h"
+
+namespace StorageSchema {
+
+constexpr int kVersion = 1;
+
+// Creates the schema in an empty file, or checks that the file is a PeaceDB
+// data file of a version this build reads. The error says which.
+Status ensure(SqliteConnection &connection);
+
+} // namespace StorageSchema

@@ -1,0 +1,359 @@
+#include "StorageWriter.h"
+
+#include "Document.h"
+#include "StorageSchema.h"
+
+#include <QElapsedTimer>
+#include <QSqlError>
+
+namespace {
+
+QString sql(const char *text)
+{
+    return QString::fromLatin1(text);
+}
+
+} // namespace
+
+StorageWriter::StorageWriter(const QString &path, const StorageOptions &options)
+    : m_path(path)
+    , m_options(options)
+{
+}
+
+StorageWriter::~StorageWriter()
+{
+    close();
+}
+
+Status StorageWriter::open()
+{
+    Status status = m_connection.open(m_path, SqliteConnection::Mode::Writer, m_options);
+    if (!status.isOk())
+        return status;
+    status = StorageSchema::ensure(m_connection);
+    if (!status.isOk())
+        return status;
+    SqliteStatement last = m_connection.statement(sql("SELECT seq, term FROM wal ORDER BY seq DESC LIMIT 1"), &status);
+    if (!last)
+        return status;
+    if (!last->exec())
+        return SqliteConnection::error(last->lastError(), QStringLiteral("cannot read the log"));
+    if (last->next()) {
+        m_lastSeq = last->value(0).toLongLong();
+        m_lastTerm = last->value(1).toLongLong();
+    }
+    SqliteStatement applied = m_connection.statement(sql("SELECT value FROM meta WHERE key = 'appliedSeq'"), &status);
+    if (!applied)
+        return status;
+    if (!applied->exec() || !applied->next())
+        return Status::storageFailure(QStringLiteral("the data file has no appliedSeq"));
+    m_appliedSeq = applied->value(0).toLongLong();
+    if (m_appliedSeq > m_lastSeq) {
+        return Status::storageFailure(
+            QStringLiteral("the data file is inconsistent: appliedSeq %1 is past the log's end %2").arg(m_appliedSeq).arg(m_lastSeq));
+    }
+    return Status::ok();
+}
+
+void StorageWriter::close()
+{
+    if (!m_connection.isOpen())
+        return;
+    m_connection.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    m_connection.close();
+}
+
+Status StorageWriter::run(SqliteStatement &statement, const QString &what)
+{
+    if (statement->exec())
+        return Status::ok();
+    return SqliteConnection::error(statement->lastError(), what);
+}
+
+WriteBatchResult StorageWriter::write(const WriteBatch &batch)
+{
+    QElapsedTimer timer;
+    timer.start();
+    WriteBatchResult result;
+    result.entryCount = int(batch.entries.size());
+
+    QSqlDatabase &db = m_connection.database();
+    const auto fail = [&](const Status &status, const QSqlError &error) {
+        db.rollback();
+        result.status = status;
+        result.fatal = SqliteConnection::isFatal(error);
+        result.lastSeq = m_lastSeq;
+        result.lastTerm = m_lastTerm;
+        result.appliedSeq = m_appliedSeq;
+        result.elapsedMicros = timer.nsecsElapsed() / 1000;
+        return result;
+    };
+
+    if (!db.transaction())
+        return fail(SqliteConnection::error(db.lastError(), QStringLiteral("cannot begin a transaction")), db.lastError());
+
+    qint64 lastSeq = m_lastSeq;
+    qint64 lastTerm = m_lastTerm;
+    for (const LogEntry &entry : batch.entries) {
+        if (entry.seq != lastSeq + 1) {
+            return fail(Status::internal(QStringLiteral("log gap: entry %1 after %2").arg(entry.seq).arg(lastSeq)),
+                        QSqlError());
+        }
+        const Status status = append(entry);
+        if (!status.isOk())
+            return fail(status, db.lastError());
+        lastSeq = entry.seq;
+        lastTerm = entry.term;
+    }
+
+    const qint64 applyThrough = qMin(batch.applyThroughSeq, lastSeq);
+    const qint64 firstInBatch = batch.entries.isEmpty() ? lastSeq + 1 : batch.entries.first().seq;
+    qint64 appliedSeq = m_appliedSeq;
+    for (qint64 seq = m_appliedSeq + 1; seq <= applyThrough; ++seq) {
+        Status status;
+        if (seq >= firstInBatch) {
+            status = apply(batch.entries.at(seq - firstInBatch));
+        } else {
+            LogEntry entry;
+            status = loadEntry(seq, &entry);
+            if (status.isOk())
+                status = apply(entry);
+        }
+        if (!status.isOk())
+            return fail(status, db.lastError());
+        appliedSeq = seq;
+    }
+    if (appliedSeq != m_appliedSeq) {
+        const Status status = setMeta(QStringLiteral("appliedSeq"), appliedSeq);
+        if (!status.isOk())
+            return fail(status, db.lastError());
+    }
+
+    if (!db.commit())
+        return fail(SqliteConnection::error(db.lastError(), QStringLiteral("cannot commit")), db.lastError());
+
+    m_lastSeq = lastSeq;
+    m_lastTerm = lastTerm;
+    m_appliedSeq = appliedSeq;
+    result.lastSeq = m_lastSeq;
+    result.lastTerm = m_lastTerm;
+    result.appliedSeq = m_appliedSeq;
+    result.elapsedMicros = timer.nsecsElapsed() / 1000;
+    return result;
+}
+
+Status StorageWriter::append(const LogEntry &entry)
+{
+    Status status;
+    SqliteStatement insert = m_connection.statement(
+        sql("INSERT INTO wal(seq, term, op, db, id, rev, deleted, body, ts) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"), &status);
+    if (!insert)
+        return status;
+    const bool isPut = entry.op == LogEntry::Op::PutDocument;
+    insert->bindValue(0, entry.seq);
+    insert->bindValue(1, entry.term);
+    insert->bindValue(2, int(entry.op));
+    insert->bindValue(3, entry.db);
+    insert->bindValue(4, isPut ? QVariant(entry.id) : QVariant());
+    insert->bindValue(5, isPut ? QVariant(entry.rev) : QVariant());
+    insert->bindValue(6, entry.deleted ? 1 : 0);
+    insert->bindValue(7, isPut ? QVariant(entry.body) : QVariant());
+    insert->bindValue(8, entry.timestampMs);
+    return run(insert, QStringLiteral("cannot append log entry %1").arg(entry.seq));
+}
+
+Status StorageWriter::loadEntry(qint64 seq, LogEntry *entry)
+{
+    Status status;
+    SqliteStatement select = m_connection.statement(
+        sql("SELECT term, op, db, id, rev, deleted, body, ts FROM wal WHERE seq = ?"), &status);
+    if (!select)
+        return status;
+    select->bindValue(0, seq);
+    status = run(select, QStringLiteral("cannot read log entry %1").arg(seq));
+    if (!status.isOk())
+        return status;
+    if (!select->next())
+        return Status::storageFailure(QStringLiteral("log entry %1 is missing").arg(seq));
+    entry->seq = seq;
+    entry->term = select->value(0).toLongLong();
+    entry->op = LogEntry::Op(select->value(1).toInt());
+    entry->db = select->value(2).toString();
+    entry->id = select->value(3).toString();
+    entry->rev = select->value(4).toString();
+    entry->deleted = select->value(5).toInt() != 0;
+    entry->body = select->value(6).toByteArray();
+    entry->timestampMs = select->value(7).toLongLong();
+    return Status::ok();
+}
+
+Status StorageWriter::apply(const LogEntry &entry)
+{
+    switch (entry.op) {
+    case LogEntry::Op::PutDocument: return applyPut(entry);
+    case LogEntry::Op::CreateDatabase: return applyCreateDatabase(entry);
+    case LogEntry::Op::DeleteDatabase: return applyDeleteDatabase(entry);
+    }
+    return Status::internal(QStringLiteral("log entry %1 has an unknown op").arg(entry.seq));
+}
+
+Status StorageWriter::applyPut(const LogEntry &entry)
+{
+    Status status;
+    const QString what = QStringLiteral("cannot apply log entry %1").arg(entry.seq);
+
+    SqliteStatement current = m_connection.statement(sql("SELECT rowid, deleted FROM docs WHERE db = ? AND id = ?"), &status);
+    if (!current)
+        return status;
+    current->bindValue(0, entry.db);
+    current->bindValue(1, entry.id);
+    if (!(status = run(current, what)).isOk())
+        return status;
+    const bool exists = current->next();
+    const qint64 rowid = exists ? current->value(0).toLongLong() : 0;
+    const bool wasDeleted = exists && current->value(1).toInt() != 0;
+    current->finish();
+
+    if (exists) {
+        SqliteStatement keep = m_connection.statement(
+            sql("INSERT OR REPLACE INTO revs(db, id, rev, seq, deleted, body) "
+                "SELECT db, id, rev, seq, deleted, body FROM docs WHERE rowid = ?"),
+            &status);
+        SqliteStatement unindex = m_connection.statement(sql("DELETE FROM fts WHERE rowid = ?"), &status);
+        SqliteStatement untag = m_connection.statement(sql("DELETE FROM tags WHERE db = ? AND id = ?"), &status);
+        if (!keep || !unindex || !untag)
+            return status;
+        keep->bindValue(0, rowid);
+        unindex->bindValue(0, rowid);
+        untag->bindValue(0, entry.db);
+        untag->bindValue(1, entry.id);
+        for (SqliteStatement *statement : {&keep, &unindex, &untag}) {
+            if (!(status = run(*statement, what)).isOk())
+                return status;
+        }
+    }
+
+    SqliteStatement bump = m_connection.statement(
+        sql("UPDATE dbs SET seq = seq + 1, docs_total = docs_total + ?, docs_deleted = docs_deleted + ? "
+            "WHERE name = ? RETURNING seq"),
+        &status);
+    if (!bump)
+        return status;
+    bump->bindValue(0, exists ? 0 : 1);
+    bump->bindValue(1, (entry.deleted ? 1 : 0) - (wasDeleted ? 1 : 0));
+    bump->bindValue(2, entry.db);
+    if (!(status = run(bump, what)).isOk())
+        return status;
+    if (!bump->next())
+        return Status::internal(QStringLiteral("log entry %1 writes to database '%2', which does not exist").arg(entry.seq).arg(entry.db));
+    const qint64 dbSeq = bump->value(0).toLongLong();
+    bump->finish();
+
+    qint64 docRowid = rowid;
+    if (exists) {
+        SqliteStatement update = m_connection.statement(
+            sql("UPDATE docs SET rev = ?, seq = ?, deleted = ?, body = CAST(? AS TEXT) WHERE rowid = ?"), &status);
+        if (!update)
+            return status;
+        update->bindValue(0, entry.rev);
+        update->bindValue(1, dbSeq);
+        update->bindValue(2, entry.deleted ? 1 : 0);
+        update->bindValue(3, entry.body);
+        update->bindValue(4, rowid);
+        if (!(status = run(update, what)).isOk())
+            return status;
+    } else {
+        SqliteStatement insert = m_connection.statement(
+            sql("INSERT INTO docs(db, id, rev, seq, deleted, body) VALUES(?, ?, ?, ?, ?, CAST(? AS TEXT))"), &status);
+        if (!insert)
+            return status;
+        insert->bindValue(0, entry.db);
+        insert->bindValue(1, entry.id);
+        insert->bindValue(2, entry.rev);
+        insert->bindValue(3, dbSeq);
+        insert->bindValue(4, entry.deleted ? 1 : 0);
+        insert->bindValue(5, entry.body);
+        if (!(status = run(insert, what)).isOk())
+            return status;
+        docRowid = insert->lastInsertId().toLongLong();
+    }
+
+    if (entry.deleted)
+        return Status::ok();
+
+    const Result<Document> document = Document::fromJsonText(entry.body);
+    if (!document.isOk())
+        return Status::internal(QStringLiteral("log entry %1 has an unreadable body: %2").arg(entry.seq).arg(document.status().message()));
+    const QString text = document->searchText();
+    if (!text.isEmpty()) {
+        SqliteStatement index = m_connection.statement(sql("INSERT INTO fts(rowid, text) VALUES(?, ?)"), &status);
+        if (!index)
+            return status;
+        index->bindValue(0, docRowid);
+        index->bindValue(1, text);
+        if (!(status = run(index, what)).isOk())
+            return status;
+    }
+    const QStringList tags = document->indexedTags();
+    if (!tags.isEmpty()) {
+        SqliteStatement tag = m_connection.statement(sql("INSERT OR IGNORE INTO tags(db, tag, id) VALUES(?, ?, ?)"), &status);
+        if (!tag)
+            return status;
+        for (const QString &name : tags) {
+            tag->bindValue(0, entry.db);
+            tag->bindValue(1, name);
+            tag->bindValue(2, entry.id);
+            if (!(status = run(tag, what)).isOk())
+                return status;
+        }
+    }
+    return Status::ok();
+}
+
+Status StorageWriter::applyCreateDatabase(const LogEntry &entry)
+{
+    Status status;
+    SqliteStatement insert = m_connection.statement(
+        sql("INSERT OR IGNORE INTO dbs(name, seq, docs_total, docs_deleted, created_seq, created_ts) VALUES(?, 0, 0, 0, ?, ?)"),
+        &status);
+    if (!insert)
+        return status;
+    insert->bindValue(0, entry.db);
+    insert->bindValue(1, entry.seq);
+    insert->bindValue(2, entry.timestampMs);
+    return run(insert, QStringLiteral("cannot apply log entry %1").arg(entry.seq));
+}
+
+Status StorageWriter::applyDeleteDatabase(const LogEntry &entry)
+{
+    const QString what = QStringLiteral("cannot apply log entry %1").arg(entry.seq);
+    const char *const statements[] = {
+        "DELETE FROM fts WHERE rowid IN (SELECT rowid FROM docs WHERE db = ?)",
+        "DELETE FROM docs WHERE db = ?",
+        "DELETE FROM revs WHERE db = ?",
+        "DELETE FROM tags WHERE db = ?",
+        "DELETE FROM dbs WHERE name = ?",
+    };
+    for (const char *text : statements) {
+        Status status;
+        SqliteStatement statement = m_connection.statement(sql(text), &status);
+        if (!statement)
+            return status;
+        statement->bindValue(0, entry.db);
+        if (!(status = run(statement, what)).isOk())
+            return status;
+    }
+    return Status::ok();
+}
+
+Status StorageWriter::setMeta(const QString &key, const QVariant &value)
+{
+    Status status;
+    SqliteStatement statement = m_connection.statement(sql("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"), &status);
+    if (!statement)
+        return status;
+    statement->bindValue(0, key);
+    statement->bindValue(1, value);
+    return run(statement, QStringLiteral("cannot write meta %1").arg(key));
+}

@@ -1,0 +1,55 @@
+// StorageWriter: the only code that writes to a node's SQLite file.
+//
+// Each WriteBatch is one SQLite transaction: append the entries to the wal
+// table, apply every committed entry to docs / revs / tags / fts / dbs, record
+// appliedSeq in meta, COMMIT. With synchronous=FULL the COMMIT fsyncs the
+// SQLite WAL, so when write() returns ok the batch is durable — this is the
+// group commit: many client writes share one transaction and one fsync.
+//
+// Lives on the storage thread (GroupCommitter moves it there); open(),
+// write() and close() must run on that thread. Owned by GroupCommitter.
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include "LogEntry.h"
+#include "SqliteConnection.h"
+#include "StorageOptions.h"
+#include "WriteBatch.h"
+
+class StorageWriter : public QObject
+{
+    Q_OBJECT
+
+public:
+    StorageWriter(const QString &path, const StorageOptions &options);
+    ~StorageWriter() override;
+
+    // Opens the file and reads where the log and the documents stand.
+    Status open();
+    WriteBatchResult write(const WriteBatch &batch);
+    // Checkpoints the SQLite WAL into the main file and closes.
+    void close();
+
+    qint64 lastSeq() const { return m_lastSeq; }
+    qint64 lastTerm() const { return m_lastTerm; }
+    qint64 appliedSeq() const { return m_appliedSeq; }
+
+private:
+    Status append(const LogEntry &entry);
+    Status apply(const LogEntry &entry);
+    Status applyPut(const LogEntry &entry);
+    Status applyCreateDatabase(const LogEntry &entry);
+    Status applyDeleteDatabase(const LogEntry &entry);
+    Status loadEntry(qint64 seq, LogEntry *entry);
+    Status setMeta(const QString &key, const QVariant &value);
+    Status run(SqliteStatement &statement, const QString &what);
+
+    QString m_path;
+    StorageOptions m_options;
+    SqliteConnection m_connection;
+    qint64 m_lastSeq = 0;
+    qint64 m_lastTerm = 0;
+    qint64 m_appliedSeq = 0;
+};

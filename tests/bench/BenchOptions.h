@@ -1,0 +1,38 @@
+// BenchOptions: the validated command line of peacedb-bench (what to run,
+// against which server, with how many connections). Parsed once in main() on
+// the main thread; BenchRunner keeps its own copy.
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+#include <optional>
+
+struct BenchOptions
+{
+    enum class Mode { Write, Read, Mixed, Bulk, Ingest };
+
+    // Parses and validates `arguments` (argv of the application). --help and
+    // --version print and exit; on invalid values returns nullopt and sets
+    // `errorMessage`.
+    static std::optional<BenchOptions> parse(const QStringList &arguments, QString *errorMessage);
+    static QString modeName(Mode mode);
+
+    QUrl url;
+    Mode mode = Mode::Write;
+    int connections = 32;
+    double durationSeconds = 10.0;
+    double warmupSeconds = 1.0;
+    double timeoutSeconds = 30.0;
+    QString database;
+    int documentSize = 1024;
+    int documents = 10000;
+    double readRatio = 0.9;
+    int bulkSize = 1000;
+    qint64 total = 1000000;
+    QByteArray token;
+    bool json = false;
+    quint32 seed = 1;
+};

@@ -1,0 +1,77 @@
+// HttpConnection: a minimal HTTP/1.1 client on one keep-alive QTcpSocket with
+// at most one request in flight (no pipelining). It parses answers
+// incrementally (Content-Length, chunked or read-until-close bodies),
+// reconnects when the server closed the connection and reports each request's
+// outcome with its latency. Lives on the main thread; owned by BenchRunner
+// (QObject parent).
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+#include <QTcpSocket>
+#include <QTimer>
+
+class HttpConnection : public QObject
+{
+    Q_OBJECT
+
+public:
+    // `fixedHeaders` are complete header lines ("Name: value\r\n") sent with
+    // every request, at least Host.
+    HttpConnection(const QString &host, quint16 port, const QByteArray &fixedHeaders,
+                   int timeoutMs, QObject *parent = nullptr);
+
+    bool isBusy() const { return m_busy; }
+    // Sends a request; the connection must not be busy. A non-empty body is
+    // sent as application/json.
+    void sendRequest(const QByteArray &method, const QByteArray &target, const QByteArray &body);
+
+signals:
+    void responseReceived(int statusCode, const QByteArray &body, qint64 latencyNs);
+    void requestFailed(const QString &reason);
+
+private:
+    enum class ParseState { StatusLine, Headers, Body, ChunkSize, ChunkData, ChunkTrailer, BodyUntilClose };
+
+    void writeRequest();
+    void connectSocket();
+    void onConnected();
+    void onReadyRead();
+    void onErrorOccurred(QAbstractSocket::SocketError error);
+    void onTimeout();
+    void parse();
+    bool takeLine(QByteArrayView *line);
+    bool parseStatusLine(QByteArrayView line);
+    void parseHeader(QByteArrayView line);
+    bool finishHeaders();
+    void completeResponse();
+    void failRequest(const QString &reason);
+    void resetParser();
+
+    QTcpSocket m_socket;
+    QTimer m_timeoutTimer;
+    QElapsedTimer m_latencyTimer;
+    const QString m_host;
+    const quint16 m_port;
+    const QByteArray m_fixedHeaders;
+
+    QByteArray m_requestHead;
+    QByteArray m_requestBody;
+    bool m_busy = false;
+    // The request went out on a connection that had served earlier ones.
+    bool m_reused = false;
+    bool m_retried = false;
+
+    QByteArray m_buffer;
+    qsizetype m_parsePosition = 0;
+    ParseState m_state = ParseState::StatusLine;
+    int m_statusCode = 0;
+    qint64 m_contentLength = -1;
+    qint64 m_remaining = 0;
+    bool m_chunked = false;
+    bool m_closeAfterResponse = false;
+    QByteArray m_body;
+};

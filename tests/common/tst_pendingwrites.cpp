@@ -1,0 +1,75 @@
+#include <QTest>
+
+#include "PendingWrites.h"
+
+class TestPendingWrites : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void unknownUntilRecorded()
+    {
+        PendingWrites pending;
+        QVERIFY(!pending.document(QStringLiteral("db"), QStringLiteral("a")).known);
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Unknown);
+        QVERIFY(pending.isEmpty());
+    }
+
+    void latestPendingWriteWinsUntilItCommits()
+    {
+        PendingWrites pending;
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("a"), DocumentHead{QStringLiteral("1-a"), false}, 5);
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("a"), DocumentHead{QStringLiteral("2-b"), false}, 6);
+        PendingWrites::Lookup lookup = pending.document(QStringLiteral("db"), QStringLiteral("a"));
+        QVERIFY(lookup.known);
+        QCOMPARE(lookup.head->rev, QStringLiteral("2-b"));
+
+        // Seq 5 committed: the later write still decides.
+        pending.releaseThrough(5);
+        lookup = pending.document(QStringLiteral("db"), QStringLiteral("a"));
+        QVERIFY(lookup.known);
+        QCOMPARE(lookup.head->rev, QStringLiteral("2-b"));
+
+        pending.releaseThrough(6);
+        QVERIFY(!pending.document(QStringLiteral("db"), QStringLiteral("a")).known);
+        QVERIFY(pending.isEmpty());
+    }
+
+    void pendingDeleteHidesCommittedDocumentsOfTheDatabase()
+    {
+        PendingWrites pending;
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("a"), DocumentHead{QStringLiteral("1-a"), false}, 1);
+        pending.recordDeleteDatabase(QStringLiteral("db"), 2);
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Missing);
+        PendingWrites::Lookup lookup = pending.document(QStringLiteral("db"), QStringLiteral("a"));
+        QVERIFY(lookup.known);
+        QVERIFY(!lookup.head);
+        lookup = pending.document(QStringLiteral("db"), QStringLiteral("committed-before"));
+        QVERIFY(lookup.known);
+        QVERIFY(!lookup.head);
+
+        // Recreated: still fresh, the old documents are gone.
+        pending.recordCreateDatabase(QStringLiteral("db"), 3);
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Exists);
+        QVERIFY(pending.document(QStringLiteral("db"), QStringLiteral("committed-before")).known);
+
+        pending.releaseThrough(3);
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Unknown);
+        QVERIFY(!pending.document(QStringLiteral("db"), QStringLiteral("a")).known);
+        // Other databases are untouched.
+        QCOMPARE(pending.database(QStringLiteral("other")), PendingWrites::DatabaseState::Unknown);
+    }
+
+    void clearForgetsEverything()
+    {
+        PendingWrites pending;
+        pending.recordCreateDatabase(QStringLiteral("db"), 1);
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("a"), DocumentHead{QStringLiteral("1-a"), false}, 2);
+        pending.clear();
+        QVERIFY(pending.isEmpty());
+        QVERIFY(!pending.document(QStringLiteral("db"), QStringLiteral("a")).known);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestPendingWrites)
+#include "tst_pendingwrites.moc"

@@ -1,0 +1,133 @@
+#include "ServerProcess.h"
+
+#include <QDeadlineTimer>
+#include <QFile>
+#include <QRegularExpression>
+#include <QThread>
+
+#include <csignal>
+#include <unistd.h>
+
+ServerProcess::ServerProcess(const QString &dataDir, const QStringList &extraArguments)
+    : m_dataDir(dataDir)
+    , m_arguments(extraArguments)
+{
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+}
+
+ServerProcess::~ServerProcess()
+{
+    if (m_process.state() != QProcess::NotRunning) {
+        resume();
+        terminate(5000);
+    }
+}
+
+QString ServerProcess::binary()
+{
+    return QStringLiteral(PEACEDB_SERVER_BINARY);
+}
+
+bool ServerProcess::start(int timeoutMs)
+{
+    m_output.clear();
+    m_port = 0;
+    QStringList arguments{QStringLiteral("--data"), m_dataDir, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")};
+    arguments += m_arguments;
+    m_process.start(binary(), arguments);
+    if (!m_process.waitForStarted(timeoutMs))
+        return false;
+    static const QRegularExpression listening(QStringLiteral("listening on http://[^:]+:(\\d+)"));
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (m_process.state() == QProcess::NotRunning) {
+            m_output += m_process.readAll();
+            return false;
+        }
+        m_process.waitForReadyRead(50);
+        m_output += m_process.readAll();
+        const QRegularExpressionMatch match = listening.match(QString::fromUtf8(m_output));
+        if (match.hasMatch()) {
+            m_port = quint16(match.captured(1).toUInt());
+            return true;
+        }
+    }
+    return false;
+}
+
+int ServerProcess::terminate(int timeoutMs)
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return m_process.exitCode();
+    ::kill(pid_t(m_process.processId()), SIGTERM);
+    if (!m_process.waitForFinished(timeoutMs)) {
+        kill();
+        return -1;
+    }
+    m_output += m_process.readAll();
+    return m_process.exitStatus() == QProcess::NormalExit ? m_process.exitCode() : -1;
+}
+
+void ServerProcess::kill()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    ::kill(pid_t(m_process.processId()), SIGKILL);
+    m_process.waitForFinished(10000);
+    m_output += m_process.readAll();
+}
+
+void ServerProcess::pause()
+{
+    if (m_process.state() == QProcess::Running)
+        ::kill(pid_t(m_process.processId()), SIGSTOP);
+}
+
+void ServerProcess::resume()
+{
+    if (m_process.state() == QProcess::Running)
+        ::kill(pid_t(m_process.processId()), SIGCONT);
+}
+
+QByteArray ServerProcess::token() const
+{
+    QFile file(m_dataDir + QStringLiteral("/token"));
+    if (!file.open(QIODevice::ReadOnly))
+        return QByteArray();
+    return file.readAll().trimmed();
+}
+
+QString ServerProcess::output()
+{
+    m_output += m_process.readAll();
+    return QString::fromUtf8(m_output);
+}
+
+qint64 ServerProcess::residentBytes() const
+{
+    QFile statm(QStringLiteral("/proc/%1/statm").arg(m_process.processId()));
+    if (!statm.open(QIODevice::ReadOnly))
+        return 0;
+    const QList<QByteArray> fields = statm.readAll().split(' ');
+    return fields.size() > 1 ? fields.at(1).toLongLong() * sysconf(_SC_PAGESIZE) : 0;
+}
+
+int ServerProcess::runToExit(const QStringList &arguments, QString *output, int timeoutMs, const QStringList &environment)
+{
+    QProcess process;
+    process.setProcessChannelMode(QProcess::MergedChannels);
+    if (!environment.isEmpty()) {
+        QStringList env = QProcess::systemEnvironment();
+        env += environment;
+        process.setEnvironment(env);
+    }
+    process.start(binary(), arguments);
+    if (!process.waitForFinished(timeoutMs)) {
+        process.kill();
+        process.waitForFinished(5000);
+        *output = QString::fromUtf8(process.readAll()) + QStringLiteral("\n[killed after timeout]");
+        return -1;
+    }
+    *output = QString::fromUtf8(process.readAll());
+    return process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+}

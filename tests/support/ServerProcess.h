@@ -1,0 +1,56 @@
+// ServerProcess: a real peacedb-server process for tests.
+//
+// Starts the binary on 127.0.0.1 port 0 (the kernel picks a free port) with a
+// data directory of the test's choosing, waits for the "listening on
+// http://HOST:PORT" line, and stops the process in its destructor (SIGTERM,
+// then SIGKILL after a bound), so a failing test never leaves a server
+// behind. Test thread only; owned by the test.
+#pragma once
+
+#include <QByteArray>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+class ServerProcess
+{
+public:
+    explicit ServerProcess(const QString &dataDir, const QStringList &extraArguments = {});
+    ~ServerProcess();
+
+    // Starts and waits (up to timeoutMs) until the server listens. On
+    // failure returns false and keeps the output in output().
+    bool start(int timeoutMs = 15000);
+    // SIGTERM and wait; returns the exit code (-1 if it had to be killed).
+    int terminate(int timeoutMs = 15000);
+    // SIGKILL and wait.
+    void kill();
+    // SIGSTOP / SIGCONT.
+    void pause();
+    void resume();
+
+    bool isRunning() const { return m_process.state() == QProcess::Running; }
+    qint64 pid() const { return m_process.processId(); }
+    quint16 port() const { return m_port; }
+    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_port); }
+    QByteArray token() const;
+    QString dataDir() const { return m_dataDir; }
+    // Everything the server printed so far (stdout and stderr).
+    QString output();
+    // Resident memory of the process in bytes, from /proc.
+    qint64 residentBytes() const;
+
+    static QString binary();
+
+    // Runs the server binary to completion with `arguments` (for exit-code
+    // tests); returns the exit code and sets *output.
+    static int runToExit(const QStringList &arguments, QString *output, int timeoutMs = 15000,
+                         const QStringList &environment = {});
+
+private:
+    QString m_dataDir;
+    QStringList m_arguments;
+    QProcess m_process;
+    QByteArray m_output;
+    quint16 m_port = 0;
+};

@@ -1,0 +1,120 @@
+#include "TestHttpClient.h"
+
+#include <QDeadlineTimer>
+#include <QJsonDocument>
+#include <QUrl>
+
+QJsonObject TestHttpResponse::json() const
+{
+    return QJsonDocument::fromJson(body).object();
+}
+
+TestHttpClient::TestHttpClient(quint16 port, const QString &host)
+    : m_host(host)
+    , m_port(port)
+{
+}
+
+QByteArray TestHttpClient::encode(const QString &segment)
+{
+    return QUrl::toPercentEncoding(segment);
+}
+
+bool TestHttpClient::ensureConnected(QString *error)
+{
+    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
+        return true;
+    m_socket = std::make_unique<QTcpSocket>();
+    m_buffer.clear();
+    m_socket->connectToHost(m_host, m_port);
+    if (!m_socket->waitForConnected(5000)) {
+        *error = m_socket->errorString();
+        return false;
+    }
+    return true;
+}
+
+TestHttpResponse TestHttpClient::request(const QByteArray &method, const QByteArray &path, const QByteArray &body,
+                                         const Headers &headers, int timeoutMs)
+{
+    QByteArray bytes = method + ' ' + path + " HTTP/1.1\r\nHost: " + m_host.toLatin1() + ':' + QByteArray::number(m_port)
+            + "\r\n";
+    bool hasLength = false;
+    for (const auto &[name, value] : headers) {
+        bytes += name + ": " + value + "\r\n";
+        if (name.toLower() == "content-length" || name.toLower() == "transfer-encoding")
+            hasLength = true;
+    }
+    if (!hasLength && (!body.isEmpty() || method == "PUT" || method == "POST"))
+        bytes += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    bytes += "\r\n" + body;
+    return raw(bytes, method == "HEAD", timeoutMs);
+}
+
+TestHttpResponse TestHttpClient::raw(const QByteArray &bytes, bool headRequest, int timeoutMs)
+{
+    TestHttpResponse response;
+    if (!ensureConnected(&response.error))
+        return response;
+    m_socket->write(bytes);
+    while (m_socket->bytesToWrite() > 0) {
+        if (!m_socket->waitForBytesWritten(timeoutMs))
+            break;
+    }
+    return readResponse(headRequest, timeoutMs);
+}
+
+TestHttpResponse TestHttpClient::readResponse(bool headRequest, int timeoutMs)
+{
+    TestHttpResponse response;
+    QDeadlineTimer deadline(timeoutMs);
+    qsizetype headerEnd = -1;
+    qint64 contentLength = -1;
+    bool chunked = false;
+    bool closeAfter = false;
+    while (!deadline.hasExpired()) {
+        m_buffer += m_socket->readAll();
+        if (headerEnd < 0) {
+            headerEnd = m_buffer.indexOf("\r\n\r\n");
+            if (headerEnd >= 0) {
+                const QList<QByteArray> lines = m_buffer.left(headerEnd).split('\n');
+                const QList<QByteArray> statusLine = lines.first().trimmed().split(' ');
+                response.status = statusLine.size() > 1 ? statusLine.at(1).toInt() : 0;
+                for (qsizetype i = 1; i < lines.size(); ++i) {
+                    const qsizetype colon = lines.at(i).indexOf(':');
+                    if (colon > 0)
+                        response.headers.insert(lines.at(i).left(colon).trimmed().toLower(), lines.at(i).mid(colon + 1).trimmed());
+                }
+                if (response.status == 100) {
+                    m_buffer.remove(0, headerEnd + 4);
+                    headerEnd = -1;
+                    response = TestHttpResponse();
+                    continue;
+                }
+                contentLength = headRequest ? 0 : response.header("content-length").toLongLong();
+                chunked = !headRequest && response.header("transfer-encoding").toLower().contains("chunked");
+                closeAfter = response.header("connection").toLower() == "close";
+            }
+        }
+        if (headerEnd >= 0 && !chunked && m_buffer.size() >= headerEnd + 4 + contentLength) {
+            response.body = m_buffer.mid(headerEnd + 4, contentLength);
+            m_buffer.remove(0, headerEnd + 4 + contentLength);
+            if (closeAfter)
+                m_socket.reset();
+            return response;
+        }
+        if (m_socket->state() != QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0) {
+            response.error = QStringLiteral("connection closed");
+            if (headerEnd >= 0)
+                response.body = m_buffer.mid(headerEnd + 4);
+            m_socket.reset();
+            m_buffer.clear();
+            return response;
+        }
+        m_socket->waitForReadyRead(qMax<qint64>(1, qMin<qint64>(100, deadline.remainingTime())));
+    }
+    response.error = QStringLiteral("timeout");
+    m_socket.reset();
+    m_buffer.clear();
+    return response;
+}

@@ -1,0 +1,57 @@
+// TestHttpClient: a small blocking HTTP/1.1 client for tests, on one
+// keep-alive QTcpSocket (reconnects when the server closes).
+//
+// Paths are sent exactly as given (percent-encode them yourself), so tests
+// control every byte on the wire. Test thread only.
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QTcpSocket>
+
+#include <memory>
+
+struct TestHttpResponse
+{
+    int status = 0;                       // 0: no answer (see error)
+    QByteArray body;
+    QHash<QByteArray, QByteArray> headers; // lower-case names
+    QString error;
+
+    QJsonObject json() const;
+    QByteArray header(const QByteArray &name) const { return headers.value(name.toLower()); }
+};
+
+class TestHttpClient
+{
+public:
+    using Headers = QList<QPair<QByteArray, QByteArray>>;
+
+    explicit TestHttpClient(quint16 port, const QString &host = QStringLiteral("127.0.0.1"));
+
+    TestHttpResponse request(const QByteArray &method, const QByteArray &path, const QByteArray &body = {},
+                             const Headers &headers = {}, int timeoutMs = 15000);
+
+    TestHttpResponse get(const QByteArray &path) { return request("GET", path); }
+    TestHttpResponse put(const QByteArray &path, const QByteArray &body = {}) { return request("PUT", path, body); }
+    TestHttpResponse post(const QByteArray &path, const QByteArray &body) { return request("POST", path, body); }
+    TestHttpResponse del(const QByteArray &path) { return request("DELETE", path); }
+
+    // Sends raw bytes and reads one answer (for malformed-request tests).
+    TestHttpResponse raw(const QByteArray &bytes, bool headRequest = false, int timeoutMs = 15000);
+
+    static QByteArray encode(const QString &segment); // percent-encodes one path segment
+
+private:
+    bool ensureConnected(QString *error);
+    TestHttpResponse readResponse(bool headRequest, int timeoutMs);
+
+    QString m_host;
+    quint16 m_port;
+    std::unique_ptr<QTcpSocket> m_socket;
+    QByteArray m_buffer;
+};
