@@ -1,91 +1,85 @@
 #include "Document.h"
 
 #include "JsonText.h"
+#include "TextWords.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QSet>
 
 namespace {
 
-Status wrongType(const QString &field, const QString &expected, const QJsonValue &value)
+Status wrongType(const QString &field, const QString &expected, QByteArrayView value)
 {
     return Status::badRequest(QStringLiteral("field '%1' must be %2, not %3")
                                   .arg(field, expected, JsonText::typeName(value)));
 }
 
-void collectStrings(const QJsonValue &value, QStringList &out)
+QByteArray tagsJson(const QStringList &tags)
 {
-    switch (value.type()) {
-    case QJsonValue::String:
-        out.append(value.toString());
-        break;
-    case QJsonValue::Array:
-        for (const QJsonValue &item : value.toArray())
-            collectStrings(item, out);
-        break;
-    case QJsonValue::Object: {
-        const QJsonObject object = value.toObject();
-        for (auto it = object.begin(); it != object.end(); ++it)
-            collectStrings(it.value(), out);
-        break;
+    QByteArray out = "[";
+    for (qsizetype i = 0; i < tags.size(); ++i) {
+        if (i)
+            out.append(',');
+        out.append(JsonText::quote(tags.at(i)));
     }
-    default:
-        break;
-    }
+    out.append(']');
+    return out;
 }
 
 } // namespace
 
-Result<Document> Document::fromJson(const QJsonObject &object)
+Result<Document> Document::fromJsonText(QByteArrayView text)
 {
+    const Result<QByteArray> minified = JsonText::minify(text);
+    if (!minified.isOk()) {
+        if (text.trimmed().isEmpty())
+            return Status::badRequest(QStringLiteral("request body is empty; a JSON object is required"));
+        return minified.status();
+    }
+    if (minified->front() != '{')
+        return Status::badRequest(QStringLiteral("a document must be a JSON object, not %1").arg(JsonText::typeName(minified.value())));
+
     Document doc;
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        const QString &key = it.key();
-        const QJsonValue value = it.value();
+    QSet<QString> seen;
+    for (const JsonText::Member &member : JsonText::members(minified.value())) {
+        const QString key = JsonText::unquote(member.key);
+        const QByteArrayView value = member.value;
+        if (seen.contains(key))
+            return Status::badRequest(QStringLiteral("field '%1' appears twice").arg(key.left(80)));
+        seen.insert(key);
+        if (value == "null")
+            continue;
+        const char type = value.front();
         if (key == QLatin1String("id")) {
-            if (value.isNull())
-                continue;
-            if (!value.isString())
+            if (type != '"')
                 return wrongType(key, QStringLiteral("a string"), value);
-            doc.id = value.toString();
+            doc.id = JsonText::unquote(value);
         } else if (key == QLatin1String("rev")) {
-            if (value.isNull())
-                continue;
-            if (!value.isString())
+            if (type != '"')
                 return wrongType(key, QStringLiteral("a string"), value);
-            doc.rev = value.toString();
+            doc.rev = JsonText::unquote(value);
         } else if (key == QLatin1String("deleted")) {
-            if (value.isNull())
-                continue;
-            if (!value.isBool())
+            if (type != 't' && type != 'f')
                 return wrongType(key, QStringLiteral("a boolean"), value);
-            doc.deleted = value.toBool();
+            doc.deleted = type == 't';
         } else if (key == QLatin1String("data")) {
-            if (value.isNull())
-                continue;
-            if (!value.isObject())
+            if (type != '{')
                 return wrongType(key, QStringLiteral("an object"), value);
-            doc.data = value.toObject();
+            doc.data = value.toByteArray();
         } else if (key == QLatin1String("tags")) {
-            if (value.isNull())
-                continue;
-            if (!value.isArray())
+            if (type != '[')
                 return wrongType(key, QStringLiteral("an array of strings"), value);
             QStringList tags;
-            const QJsonArray array = value.toArray();
-            for (qsizetype i = 0; i < array.size(); ++i) {
-                if (!array.at(i).isString())
-                    return wrongType(QStringLiteral("tags[%1]").arg(i), QStringLiteral("a string"), array.at(i));
-                tags.append(array.at(i).toString());
+            const QVector<QByteArrayView> items = JsonText::elements(value);
+            for (qsizetype i = 0; i < items.size(); ++i) {
+                if (items.at(i).front() != '"')
+                    return wrongType(QStringLiteral("tags[%1]").arg(i), QStringLiteral("a string"), items.at(i));
+                tags.append(JsonText::unquote(items.at(i)));
             }
             doc.tags = tags;
         } else if (key == QLatin1String("content")) {
-            if (value.isNull())
-                continue;
-            if (!value.isString())
+            if (type != '"')
                 return wrongType(key, QStringLiteral("a string"), value);
-            doc.content = value.toString();
+            doc.content = JsonText::unquote(value);
         } else {
             return Status::badRequest(
                 QStringLiteral("unknown document field '%1'; a document has id, rev, deleted, data, tags "
@@ -96,18 +90,10 @@ Result<Document> Document::fromJson(const QJsonObject &object)
     return doc;
 }
 
-Result<Document> Document::fromJsonText(const QByteArray &text)
-{
-    Result<QJsonObject> object = JsonText::parseObject(text);
-    if (!object.isOk())
-        return object.status();
-    return fromJson(object.value());
-}
-
 QByteArray Document::toJson() const
 {
     QByteArray out;
-    out.reserve(128);
+    out.reserve(64 + (data ? data->size() : 0) + (content ? content->size() * 2 : 0));
     out.append("{\"id\":");
     out.append(JsonText::quote(id));
     if (!rev.isEmpty()) {
@@ -117,11 +103,11 @@ QByteArray Document::toJson() const
     out.append(deleted ? ",\"deleted\":true" : ",\"deleted\":false");
     if (data) {
         out.append(",\"data\":");
-        out.append(JsonText::compact(*data));
+        out.append(*data);
     }
     if (tags) {
         out.append(",\"tags\":");
-        out.append(JsonText::compact(QJsonArray::fromStringList(*tags)));
+        out.append(tagsJson(*tags));
     }
     if (content) {
         out.append(",\"content\":");
@@ -133,26 +119,53 @@ QByteArray Document::toJson() const
 
 QByteArray Document::canonicalBody() const
 {
-    QJsonObject body;
-    body.insert(QStringLiteral("deleted"), deleted);
-    if (data)
-        body.insert(QStringLiteral("data"), *data);
-    if (tags)
-        body.insert(QStringLiteral("tags"), QJsonArray::fromStringList(*tags));
-    if (content)
-        body.insert(QStringLiteral("content"), *content);
-    return JsonText::compact(body);
+    QByteArray out = "{";
+    if (content) {
+        out.append("\"content\":");
+        out.append(JsonText::quote(*content));
+        out.append(',');
+    }
+    if (data) {
+        out.append("\"data\":");
+        out.append(*data);
+        out.append(',');
+    }
+    out.append(deleted ? "\"deleted\":true" : "\"deleted\":false");
+    if (tags) {
+        out.append(",\"tags\":");
+        out.append(tagsJson(*tags));
+    }
+    out.append('}');
+    return out;
 }
 
 QString Document::searchText() const
 {
-    QStringList parts;
+    QString all;
+    const auto collect = [&all](const QString &text) {
+        all.append(text);
+        all.append(QLatin1Char('\n'));
+    };
     if (content)
-        parts.append(*content);
+        collect(*content);
     if (data)
-        collectStrings(*data, parts);
-    parts.append(indexedTags());
-    return parts.join(QLatin1Char('\n'));
+        JsonText::forEachString(*data, collect);
+    for (const QString &tag : indexedTags())
+        collect(tag);
+    const QString lower = all.toLower();
+
+    QString words;
+    words.reserve(lower.size());
+    QSet<QStringView> seen;
+    TextWords::forEachWord(lower, TextWords::kMinLength, TextWords::kMaxIndexedLength, [&](QStringView word) {
+        if (seen.contains(word))
+            return;
+        seen.insert(word);
+        if (!words.isEmpty())
+            words.append(QLatin1Char(' '));
+        words.append(word);
+    });
+    return words;
 }
 
 QStringList Document::indexedTags() const

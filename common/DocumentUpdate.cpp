@@ -40,10 +40,12 @@ Result<Document> prepare(const std::optional<DocumentHead> &head, const Document
             return Status::conflict(QStringLiteral("new document must not carry a rev"));
         break;
     case WriteKind::Delete:
-        if (!live)
+        if (!head)
             return Status::notFound(QStringLiteral("not found"));
         if (incoming.rev != head->rev)
             return updateConflict();
+        if (head->deleted)
+            return Status::notFound(QStringLiteral("not found (already deleted)"));
         break;
     }
 

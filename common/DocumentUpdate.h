@@ -9,8 +9,10 @@
 //            recreated with no rev or with the tombstone's rev.
 //   Post   — like Put for a new or deleted id; a live document with that id is
 //            a 409 (POST never overwrites).
-//   Delete — the document must be live (404) and rev must equal the head's
-//            (409); the result is an empty tombstone with the next revision.
+//   Delete — rev must equal the head's (409, also when the document was
+//            deleted since: concurrent deletes of one rev give one winner and
+//            409s); no document, or deleting a tombstone by its own rev, is a
+//            404. The result is an empty tombstone with the next revision.
 //
 // A malformed rev is a 400. Pure; any thread.
 #pragma once

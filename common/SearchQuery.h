@@ -2,8 +2,8 @@
 //
 // As in the original PeaceDatabase, the query is split into words made of
 // letters and digits (any script: Latin, Cyrillic, ...), compared without
-// case; words shorter than two characters are ignored; a document matches
-// when it contains every word. Pure; any thread.
+// case (TextWords); words shorter than two characters are ignored; a
+// document matches when it contains every word. Pure; any thread.
 #pragma once
 
 #include <QString>

@@ -108,6 +108,11 @@ void DocumentApi::registerRoutes(HttpServer &server)
     route(Method::Get, "/v1/db/{db}/_stats", &DocumentApi::databaseStats);
 }
 
+qint64 DocumentApi::defaultPageSize() const
+{
+    return qMin(kDefaultPageSize, m_maxPageSize);
+}
+
 bool DocumentApi::requireDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
 {
     const QString db = request.param(QStringLiteral("db"));
@@ -205,7 +210,10 @@ void DocumentApi::putDocument(const HttpRequest &request, const HttpReplyPtr &re
     if (!document->id.isEmpty() && document->id != id)
         return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("id in body must equal route id")), where));
     document->id = id;
-    m_service->writeDocument(db, document.value(), WriteKind::Put, [reply, where](const Result<Document> &stored) {
+    QJsonObject named = where;
+    if (!document->rev.isEmpty())
+        named.insert(QStringLiteral("rev"), document->rev);
+    m_service->writeDocument(db, document.value(), WriteKind::Put, [reply, where = named](const Result<Document> &stored) {
         if (!stored.isOk())
             return reply->send(HttpResponse::error(stored.status(), where));
         reply->send(HttpResponse::json(200, stored->toJson()));
@@ -222,7 +230,12 @@ void DocumentApi::postDocument(const HttpRequest &request, const HttpReplyPtr &r
     const Result<Document> document = Document::fromJsonText(request.body);
     if (!document.isOk())
         return reply->send(HttpResponse::error(document.status(), where));
-    m_service->writeDocument(db, document.value(), WriteKind::Post, [reply, where, db](const Result<Document> &stored) {
+    QJsonObject named = where;
+    if (!document->id.isEmpty())
+        named.insert(QStringLiteral("id"), document->id);
+    if (!document->rev.isEmpty())
+        named.insert(QStringLiteral("rev"), document->rev);
+    m_service->writeDocument(db, document.value(), WriteKind::Post, [reply, where = named, db](const Result<Document> &stored) {
         if (!stored.isOk())
             return reply->send(HttpResponse::error(stored.status(), where));
         reply->send(HttpResponse::json(201, stored->toJson()).withHeader("Location", documentLocation(db, stored->id)));
@@ -260,49 +273,67 @@ void DocumentApi::bulkDocuments(const HttpRequest &request, const HttpReplyPtr &
     const Status nameStatus = NameRules::checkDatabaseName(db);
     if (!nameStatus.isOk())
         return reply->send(HttpResponse::error(nameStatus, where));
-    const Result<QJsonObject> body = JsonText::parseObject(request.body);
+    if (request.body.trimmed().isEmpty())
+        return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("request body is empty; a JSON object is required")), where));
+    const Result<QByteArray> body = JsonText::minify(request.body);
     if (!body.isOk())
         return reply->send(HttpResponse::error(body.status(), where));
-    for (auto it = body->begin(); it != body->end(); ++it) {
-        if (it.key() != QLatin1String("docs")) {
-            return reply->send(HttpResponse::error(
-                Status::badRequest(QStringLiteral("unknown field '%1'; expected docs").arg(it.key().left(80))), where));
-        }
-    }
-    const QJsonValue docs = body->value(QStringLiteral("docs"));
-    if (!docs.isArray()) {
+    if (body->front() != '{') {
         return reply->send(HttpResponse::error(
-            Status::badRequest(QStringLiteral("docs must be an array of documents, not %1").arg(JsonText::typeName(docs))),
+            Status::badRequest(QStringLiteral("request body must be a JSON object, not %1").arg(JsonText::typeName(body.value()))), where));
+    }
+    QByteArrayView docs;
+    for (const JsonText::Member &member : JsonText::members(body.value())) {
+        const QString key = JsonText::unquote(member.key);
+        if (key != QLatin1String("docs")) {
+            return reply->send(HttpResponse::error(
+                Status::badRequest(QStringLiteral("unknown field '%1'; expected docs").arg(key.left(80))), where));
+        }
+        docs = member.value;
+    }
+    if (docs.isEmpty() || docs.front() != '[') {
+        return reply->send(HttpResponse::error(
+            Status::badRequest(QStringLiteral("docs must be an array of documents, not %1")
+                                   .arg(docs.isEmpty() ? QStringLiteral("missing") : JsonText::typeName(docs))),
             where));
     }
     QVector<Result<Document>> items;
     QStringList ids;
-    for (const QJsonValue &value : docs.toArray()) {
-        if (!value.isObject()) {
-            items.append(Status::badRequest(QStringLiteral("each entry of docs must be an object, not %1").arg(JsonText::typeName(value))));
-            ids.append(QString());
-            continue;
+    for (const QByteArrayView element : JsonText::elements(docs)) {
+        QString id;
+        if (element.front() != '{') {
+            items.append(Status::badRequest(
+                QStringLiteral("each entry of docs must be an object, not %1").arg(JsonText::typeName(element))));
+        } else {
+            for (const JsonText::Member &member : JsonText::members(element)) {
+                if (member.value.front() == '"' && JsonText::unquote(member.key) == QLatin1String("id"))
+                    id = JsonText::unquote(member.value);
+            }
+            items.append(Document::fromJsonText(element));
         }
-        items.append(Document::fromJson(value.toObject()));
-        ids.append(value.toObject().value(QStringLiteral("id")).toString());
+        ids.append(id);
     }
     m_service->writeDocuments(db, items, [reply, where, ids](const Result<QVector<Result<Document>>> &results) {
         if (!results.isOk())
             return reply->send(HttpResponse::error(results.status(), where));
-        QJsonArray out;
+        QByteArray out = "{\"ok\":true,\"results\":[";
+        out.reserve(out.size() + results->size() * 80);
         for (qsizetype i = 0; i < results->size(); ++i) {
             const Result<Document> &result = results->at(i);
+            if (i)
+                out.append(',');
             if (result.isOk()) {
-                out.append(QJsonObject{{QStringLiteral("id"), result->id}, {QStringLiteral("rev"), result->rev}});
-            } else {
-                QJsonObject item{{QStringLiteral("error"), result.status().message()},
-                                 {QStringLiteral("status"), HttpResponse::httpStatusOf(result.status().code())}};
-                if (!ids.at(i).isEmpty())
-                    item.insert(QStringLiteral("id"), ids.at(i));
-                out.append(item);
+                out += "{\"id\":" + JsonText::quote(result->id) + ",\"rev\":" + JsonText::quote(result->rev) + '}';
+                continue;
             }
+            out.append('{');
+            if (!ids.at(i).isEmpty())
+                out += "\"id\":" + JsonText::quote(ids.at(i)) + ',';
+            out += "\"error\":" + JsonText::quote(result.status().message()) + ",\"status\":"
+                + QByteArray::number(HttpResponse::httpStatusOf(result.status().code())) + '}';
         }
-        reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("results"), out}}));
+        out.append("]}");
+        reply->send(HttpResponse::json(200, out));
     });
 }
 
@@ -310,7 +341,7 @@ void DocumentApi::allDocuments(const HttpRequest &request, const HttpReplyPtr &r
 {
     const Result<PageRequest> page = PageRequest::fromText(request.queryValue(QStringLiteral("skip")),
                                                            request.queryValue(QStringLiteral("limit")),
-                                                           kDefaultPageSize, m_maxPageSize);
+                                                           defaultPageSize(), m_maxPageSize);
     if (!page.isOk())
         return reply->send(HttpResponse::error(page.status(), context(request)));
     const Result<bool> includeDeleted = parseBoolean(request, QStringLiteral("includeDeleted"), true);
@@ -356,9 +387,9 @@ void DocumentApi::changes(const HttpRequest &request, const HttpReplyPtr &reply)
                                    {QStringLiteral("deleted"), row.deleted}});
     }
     // A full page may have more after it: resume from its last row. A short
-    // page reached the end: resume from the database's current seq.
-    const qint64 lastSeq = (!rows->isEmpty() && rows->size() == page->limit) ? rows->last().seq
-                                                                               : qMax(since, (*info)->seq);
+    // page reached the end: resume from the database's current seq (also
+    // when `since` is past it, e.g. after the database was recreated).
+    const qint64 lastSeq = (!rows->isEmpty() && rows->size() == page->limit) ? rows->last().seq : (*info)->seq;
     reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("results"), results}, {QStringLiteral("lastSeq"), lastSeq}}));
 }
 
@@ -367,7 +398,7 @@ void DocumentApi::findFields(const HttpRequest &request, const HttpReplyPtr &rep
     const Result<QJsonObject> body = JsonText::parseObject(request.body);
     if (!body.isOk())
         return reply->send(HttpResponse::error(body.status(), context(request)));
-    const Result<FieldQuery> query = FieldQuery::fromJson(body.value(), kDefaultPageSize, m_maxPageSize);
+    const Result<FieldQuery> query = FieldQuery::fromJson(body.value(), defaultPageSize(), m_maxPageSize);
     if (!query.isOk())
         return reply->send(HttpResponse::error(query.status(), context(request)));
     if (!requireDatabase(request, reply))
@@ -383,7 +414,7 @@ void DocumentApi::findTags(const HttpRequest &request, const HttpReplyPtr &reply
     const Result<QJsonObject> body = JsonText::parseObject(request.body);
     if (!body.isOk())
         return reply->send(HttpResponse::error(body.status(), context(request)));
-    const Result<TagQuery> query = TagQuery::fromJson(body.value(), kDefaultPageSize, m_maxPageSize);
+    const Result<TagQuery> query = TagQuery::fromJson(body.value(), defaultPageSize(), m_maxPageSize);
     if (!query.isOk())
         return reply->send(HttpResponse::error(query.status(), context(request)));
     if (!requireDatabase(request, reply))
@@ -401,7 +432,7 @@ void DocumentApi::search(const HttpRequest &request, const HttpReplyPtr &reply)
         return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("q is required")), context(request)));
     const Result<PageRequest> page = PageRequest::fromText(request.queryValue(QStringLiteral("skip")),
                                                            request.queryValue(QStringLiteral("limit")),
-                                                           kDefaultPageSize, m_maxPageSize);
+                                                           defaultPageSize(), m_maxPageSize);
     if (!page.isOk())
         return reply->send(HttpResponse::error(page.status(), context(request)));
     if (!requireDatabase(request, reply))

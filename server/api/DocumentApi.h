@@ -41,6 +41,8 @@ private:
     // Checks the {db} parameter names an existing database; otherwise sends
     // the 400/404/500 and returns false.
     bool requireDatabase(const HttpRequest &request, const HttpReplyPtr &reply);
+    // 100, or Server.MaxPageSize when that is smaller.
+    qint64 defaultPageSize() const;
 
     DocumentService *m_service;
     DocumentReader *m_reader;

@@ -1,5 +1,6 @@
 #include "HttpRequest.h"
 
+#include <QStringDecoder>
 #include <QUrl>
 
 QString HttpRequest::methodToString(QHttpServerRequest::Method method)
@@ -18,8 +19,10 @@ QString HttpRequest::methodToString(QHttpServerRequest::Method method)
     }
 }
 
-QStringList HttpRequest::decodeSegments(const QString &encodedPath)
+QStringList HttpRequest::decodeSegments(const QString &encodedPath, bool *validUtf8)
 {
+    if (validUtf8)
+        *validUtf8 = true;
     QStringList segments;
     QStringView path(encodedPath);
     if (path.startsWith(QLatin1Char('/')))
@@ -28,8 +31,12 @@ QStringList HttpRequest::decodeSegments(const QString &encodedPath)
         path.chop(1);
     if (path.isEmpty())
         return segments;
-    for (const QStringView part : path.split(QLatin1Char('/')))
-        segments.append(QUrl::fromPercentEncoding(part.toLatin1()));
+    for (const QStringView part : path.split(QLatin1Char('/'))) {
+        QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+        segments.append(decoder(QByteArray::fromPercentEncoding(part.toLatin1())));
+        if (decoder.hasError() && validUtf8)
+            *validUtf8 = false;
+    }
     return segments;
 }
 

@@ -38,8 +38,9 @@ struct HttpRequest
 
     static QString methodToString(QHttpServerRequest::Method method);
     // Splits "/a/b%2Fc/" into {"a", "b/c"}; an empty middle segment is kept
-    // as "" so that "/v1/db//docs" never matches a route.
-    static QStringList decodeSegments(const QString &encodedPath);
+    // as "" so that "/v1/db//docs" never matches a route. Sets *validUtf8 to
+    // false when a segment does not decode to valid UTF-8.
+    static QStringList decodeSegments(const QString &encodedPath, bool *validUtf8 = nullptr);
     // "a=1&b=x+y&c=%D0%BF" -> {a: "1", b: "x y", c: "п"}.
     static QHash<QString, QString> decodeQuery(const QByteArray &encodedQuery);
 };

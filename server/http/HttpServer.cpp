@@ -88,7 +88,8 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     copy.methodName = HttpRequest::methodToString(copy.method);
     const QUrl url = request.url();
     copy.path = url.path(QUrl::FullyEncoded);
-    copy.segments = HttpRequest::decodeSegments(copy.path);
+    bool validPath = true;
+    copy.segments = HttpRequest::decodeSegments(copy.path, &validPath);
     copy.query = HttpRequest::decodeQuery(url.query(QUrl::FullyEncoded).toLatin1());
     copy.body = request.body();
     copy.authorization = request.value(QByteArrayLiteral("authorization"));
@@ -104,6 +105,11 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
 
     if (m_draining) {
         reply->send(HttpResponse::error(Status::unavailable(QStringLiteral("the node is shutting down"))));
+        return true;
+    }
+
+    if (!validPath) {
+        reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("the request path is not valid UTF-8"))));
         return true;
     }
 

@@ -47,11 +47,16 @@ Result<bool> DocumentService::databaseExists(const QString &db) const
     return info->has_value();
 }
 
-Result<std::optional<DocumentHead>> DocumentService::currentHead(const QString &db, const QString &id) const
+Result<std::optional<DocumentHead>> DocumentService::currentHead(const QString &db, const QString &id,
+                                                                 const QHash<QString, DocumentHead> *committed) const
 {
     const PendingWrites::Lookup pending = m_overlay.document(db, id);
     if (pending.known)
         return pending.head;
+    if (committed) {
+        const auto it = committed->constFind(id);
+        return it == committed->constEnd() ? std::optional<DocumentHead>() : std::optional<DocumentHead>(*it);
+    }
     return m_reader->head(db, id);
 }
 
@@ -66,14 +71,15 @@ LogEntry DocumentService::nextEntry(LogEntry::Op op, const QString &db)
     return entry;
 }
 
-Result<Document> DocumentService::decide(const QString &db, Document document, WriteKind kind, QVector<LogEntry> *entries)
+Result<Document> DocumentService::decide(const QString &db, Document document, WriteKind kind, QVector<LogEntry> *entries,
+                                         const QHash<QString, DocumentHead> *committed)
 {
     if (document.id.isEmpty() && kind == WriteKind::Post)
         document.id = newDocumentId();
     const Status idStatus = NameRules::checkDocumentId(document.id);
     if (!idStatus.isOk())
         return idStatus;
-    const Result<std::optional<DocumentHead>> head = currentHead(db, document.id);
+    const Result<std::optional<DocumentHead>> head = currentHead(db, document.id, committed);
     if (!head.isOk())
         return head.status();
     Result<Document> stored = DocumentUpdate::prepare(head.value(), document, kind);
@@ -131,6 +137,16 @@ void DocumentService::writeDocuments(const QString &db, const QVector<Result<Doc
     if (!exists.value())
         return done(Status::notFound(QStringLiteral("Database not found")));
 
+    // One query for the committed heads of every named document.
+    QStringList ids;
+    for (const Result<Document> &item : items) {
+        if (item.isOk() && !item->id.isEmpty())
+            ids.append(item->id);
+    }
+    const Result<QHash<QString, DocumentHead>> committed = m_reader->heads(db, ids);
+    if (!committed.isOk())
+        return done(committed.status());
+
     QVector<Result<Document>> results;
     results.reserve(items.size());
     QVector<LogEntry> entries;
@@ -143,7 +159,7 @@ void DocumentService::writeDocuments(const QString &db, const QVector<Result<Doc
         const WriteKind kind = document.id.isEmpty()                          ? WriteKind::Post
                 : (document.deleted && !document.rev.isEmpty())                 ? WriteKind::Delete
                                                                                 : WriteKind::Put;
-        results.append(decide(db, document, kind, &entries));
+        results.append(decide(db, document, kind, &entries, &committed.value()));
     }
     if (entries.isEmpty())
         return done(results);

@@ -14,6 +14,7 @@
 // not own, the committer and the reader.
 #pragma once
 
+#include <QHash>
 #include <QObject>
 #include <QString>
 #include <QVector>
@@ -74,9 +75,14 @@ private:
     };
 
     Result<bool> databaseExists(const QString &db) const;
-    Result<std::optional<DocumentHead>> currentHead(const QString &db, const QString &id) const;
+    // The head a write must be checked against: the latest pending write,
+    // else committed state (from `committed` when the caller fetched it
+    // already, else from the reader).
+    Result<std::optional<DocumentHead>> currentHead(const QString &db, const QString &id,
+                                                    const QHash<QString, DocumentHead> *committed = nullptr) const;
     // Decides one document write and, if accepted, queues its log entry.
-    Result<Document> decide(const QString &db, Document document, WriteKind kind, QVector<LogEntry> *entries);
+    Result<Document> decide(const QString &db, Document document, WriteKind kind, QVector<LogEntry> *entries,
+                            const QHash<QString, DocumentHead> *committed = nullptr);
     LogEntry nextEntry(LogEntry::Op op, const QString &db);
     void submit(const QVector<LogEntry> &entries, std::function<void(const Status &)> complete);
 

@@ -1,5 +1,8 @@
 #include "DocumentReader.h"
 
+#include "JsonText.h"
+#include "StorageSchema.h"
+
 #include <QFileInfo>
 
 namespace {
@@ -94,6 +97,31 @@ Result<std::optional<DocumentHead>> DocumentReader::head(const QString &db, cons
     if (!select->next())
         return std::optional<DocumentHead>();
     return std::optional<DocumentHead>(DocumentHead{select->value(0).toString(), select->value(1).toInt() != 0});
+}
+
+Result<QHash<QString, DocumentHead>> DocumentReader::heads(const QString &db, const QStringList &ids)
+{
+    QHash<QString, DocumentHead> found;
+    if (ids.isEmpty())
+        return found;
+    QByteArray array = "[";
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        if (i)
+            array.append(',');
+        array.append(JsonText::quote(ids.at(i)));
+    }
+    array.append(']');
+    Status status;
+    SqliteStatement select = m_connection.statement(
+        sql("SELECT d.id, d.rev, d.deleted FROM json_each(?) j JOIN docs d ON d.db = ? AND d.id = j.value"), &status);
+    if (!select)
+        return status;
+    status = runSelect(select, {QString::fromUtf8(array), db}, QStringLiteral("cannot read documents"));
+    if (!status.isOk())
+        return status;
+    while (select->next())
+        found.insert(select->value(0).toString(), DocumentHead{select->value(1).toString(), select->value(2).toInt() != 0});
+    return found;
 }
 
 Result<std::optional<StoredDocument>> DocumentReader::document(const QString &db, const QString &id, const QString &rev)
@@ -277,8 +305,14 @@ Result<DocumentPage> DocumentReader::search(const QString &db, const SearchQuery
     if (query.isEmpty())
         return DocumentPage();
     ReadTransaction transaction(m_connection);
-    return page(QStringLiteral("fts JOIN docs d ON d.rowid = fts.rowid"),
-                QStringLiteral("fts MATCH ? AND d.db = ? AND d.deleted = 0"), {query.toFts5Match(), db}, pageRequest);
+    const Result<std::optional<DatabaseInfo>> info = database(db);
+    if (!info.isOk())
+        return info.status();
+    if (!info->has_value())
+        return Status::notFound(QStringLiteral("Database not found"));
+    const QString fullText = StorageSchema::fullTextTable((*info)->createdSeq);
+    return page(fullText + QStringLiteral(" f JOIN docs d ON d.rowid = f.rowid"),
+                fullText + QStringLiteral(" MATCH ? AND d.deleted = 0"), {query.toFts5Match()}, pageRequest);
 }
 
 Result<qint64> DocumentReader::tagCount(const QString &db)

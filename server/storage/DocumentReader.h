@@ -11,6 +11,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QString>
 #include <QVector>
 
@@ -75,6 +76,9 @@ public:
     Result<QStringList> databaseNames();
 
     Result<std::optional<DocumentHead>> head(const QString &db, const QString &id);
+    // The heads of many documents in one query; ids without a document are
+    // absent from the answer.
+    Result<QHash<QString, DocumentHead>> heads(const QString &db, const QStringList &ids);
     // The current revision (rev empty) or the given one; nullopt when the
     // database, the document or that revision does not exist.
     Result<std::optional<StoredDocument>> document(const QString &db, const QString &id, const QString &rev);

@@ -10,7 +10,8 @@
 //                                          the current revision of each document
 //   revs(db, id, rev, seq, deleted, body)  every earlier revision (?rev=)
 //   tags(db, tag, id)                      the tag index
-//   fts(text)                              FTS5 index, rowid = docs.rowid
+//   fts_<created_seq>(text)                one FTS5 index per database,
+//                                          rowid = docs.rowid
 //
 // Field queries use SQLite's JSON functions on docs.body. Runs on the thread
 // of the connection it is given.
@@ -26,5 +27,9 @@ constexpr int kVersion = 1;
 // Creates the schema in an empty file, or checks that the file is a PeaceDB
 // data file of a version this build reads. The error says which.
 Status ensure(SqliteConnection &connection);
+
+// The full-text table of the database created by log entry `createdSeq`.
+QString fullTextTable(qint64 createdSeq);
+QString createFullTextTable(qint64 createdSeq);
 
 } // namespace StorageSchema

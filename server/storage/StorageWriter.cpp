@@ -64,11 +64,13 @@ void StorageWriter::close()
     m_connection.close();
 }
 
-Status StorageWriter::run(SqliteStatement &statement, const QString &what)
+Status StorageWriter::run(SqliteStatement &statement, const char *what, qint64 seq)
 {
     if (statement->exec())
         return Status::ok();
-    return SqliteConnection::error(statement->lastError(), what);
+    const QString context = seq > 0 ? QStringLiteral("%1 (log entry %2)").arg(QLatin1String(what)).arg(seq)
+                                     : QString::fromLatin1(what);
+    return SqliteConnection::error(statement->lastError(), context);
 }
 
 WriteBatchResult StorageWriter::write(const WriteBatch &batch)
@@ -81,6 +83,7 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
     QSqlDatabase &db = m_connection.database();
     const auto fail = [&](const Status &status, const QSqlError &error) {
         db.rollback();
+        m_counters.clear();
         result.status = status;
         result.fatal = SqliteConnection::isFatal(error);
         result.lastSeq = m_lastSeq;
@@ -125,7 +128,9 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
         appliedSeq = seq;
     }
     if (appliedSeq != m_appliedSeq) {
-        const Status status = setMeta(QStringLiteral("appliedSeq"), appliedSeq);
+        Status status = flushCounters();
+        if (status.isOk())
+            status = setMeta(QStringLiteral("appliedSeq"), appliedSeq);
         if (!status.isOk())
             return fail(status, db.lastError());
     }
@@ -160,7 +165,7 @@ Status StorageWriter::append(const LogEntry &entry)
     insert->bindValue(6, entry.deleted ? 1 : 0);
     insert->bindValue(7, isPut ? QVariant(entry.body) : QVariant());
     insert->bindValue(8, entry.timestampMs);
-    return run(insert, QStringLiteral("cannot append log entry %1").arg(entry.seq));
+    return run(insert, "cannot append to the log", entry.seq);
 }
 
 Status StorageWriter::loadEntry(qint64 seq, LogEntry *entry)
@@ -171,7 +176,7 @@ Status StorageWriter::loadEntry(qint64 seq, LogEntry *entry)
     if (!select)
         return status;
     select->bindValue(0, seq);
-    status = run(select, QStringLiteral("cannot read log entry %1").arg(seq));
+    status = run(select, "cannot read the log", seq);
     if (!status.isOk())
         return status;
     if (!select->next())
@@ -201,18 +206,24 @@ Status StorageWriter::apply(const LogEntry &entry)
 Status StorageWriter::applyPut(const LogEntry &entry)
 {
     Status status;
-    const QString what = QStringLiteral("cannot apply log entry %1").arg(entry.seq);
 
-    SqliteStatement current = m_connection.statement(sql("SELECT rowid, deleted FROM docs WHERE db = ? AND id = ?"), &status);
+    const Result<DatabaseCounters *> database = counters(entry.db, entry.seq);
+    if (!database.isOk())
+        return database.status();
+    DatabaseCounters &stats = *database.value();
+
+    SqliteStatement current = m_connection.statement(
+        sql("SELECT rowid, deleted, CAST(body AS BLOB) FROM docs WHERE db = ? AND id = ?"), &status);
     if (!current)
         return status;
     current->bindValue(0, entry.db);
     current->bindValue(1, entry.id);
-    if (!(status = run(current, what)).isOk())
+    if (!(status = run(current, "cannot read a document", entry.seq)).isOk())
         return status;
     const bool exists = current->next();
     const qint64 rowid = exists ? current->value(0).toLongLong() : 0;
     const bool wasDeleted = exists && current->value(1).toInt() != 0;
+    const QByteArray oldBody = exists && !wasDeleted ? current->value(2).toByteArray() : QByteArray();
     current->finish();
 
     if (exists) {
@@ -220,35 +231,40 @@ Status StorageWriter::applyPut(const LogEntry &entry)
             sql("INSERT OR REPLACE INTO revs(db, id, rev, seq, deleted, body) "
                 "SELECT db, id, rev, seq, deleted, body FROM docs WHERE rowid = ?"),
             &status);
-        SqliteStatement unindex = m_connection.statement(sql("DELETE FROM fts WHERE rowid = ?"), &status);
         SqliteStatement untag = m_connection.statement(sql("DELETE FROM tags WHERE db = ? AND id = ?"), &status);
-        if (!keep || !unindex || !untag)
+        if (!keep || !untag)
             return status;
         keep->bindValue(0, rowid);
-        unindex->bindValue(0, rowid);
         untag->bindValue(0, entry.db);
         untag->bindValue(1, entry.id);
-        for (SqliteStatement *statement : {&keep, &unindex, &untag}) {
-            if (!(status = run(*statement, what)).isOk())
+        for (SqliteStatement *statement : {&keep, &untag}) {
+            if (!(status = run(*statement, "cannot keep the previous revision", entry.seq)).isOk())
                 return status;
+        }
+        if (!oldBody.isEmpty()) {
+            // A contentless FTS5 table forgets a row when given the text it
+            // indexed; searchText() is deterministic, so the old body gives it.
+            const Result<Document> old = Document::fromJsonText(oldBody);
+            if (!old.isOk())
+                return Status::internal(QStringLiteral("document %1 has an unreadable stored body").arg(entry.id));
+            const QString oldText = old->searchText();
+            if (!oldText.isEmpty()) {
+                SqliteStatement unindex = m_connection.statement(stats.unindexSql, &status);
+                if (!unindex)
+                    return status;
+                unindex->bindValue(0, rowid);
+                unindex->bindValue(1, oldText);
+                if (!(status = run(unindex, "cannot update the full-text index", entry.seq)).isOk())
+                    return status;
+            }
         }
     }
 
-    SqliteStatement bump = m_connection.statement(
-        sql("UPDATE dbs SET seq = seq + 1, docs_total = docs_total + ?, docs_deleted = docs_deleted + ? "
-            "WHERE name = ? RETURNING seq"),
-        &status);
-    if (!bump)
-        return status;
-    bump->bindValue(0, exists ? 0 : 1);
-    bump->bindValue(1, (entry.deleted ? 1 : 0) - (wasDeleted ? 1 : 0));
-    bump->bindValue(2, entry.db);
-    if (!(status = run(bump, what)).isOk())
-        return status;
-    if (!bump->next())
-        return Status::internal(QStringLiteral("log entry %1 writes to database '%2', which does not exist").arg(entry.seq).arg(entry.db));
-    const qint64 dbSeq = bump->value(0).toLongLong();
-    bump->finish();
+    stats.seq += 1;
+    stats.docsTotal += exists ? 0 : 1;
+    stats.docsDeleted += (entry.deleted ? 1 : 0) - (wasDeleted ? 1 : 0);
+    stats.dirty = true;
+    const qint64 dbSeq = stats.seq;
 
     qint64 docRowid = rowid;
     if (exists) {
@@ -261,7 +277,7 @@ Status StorageWriter::applyPut(const LogEntry &entry)
         update->bindValue(2, entry.deleted ? 1 : 0);
         update->bindValue(3, entry.body);
         update->bindValue(4, rowid);
-        if (!(status = run(update, what)).isOk())
+        if (!(status = run(update, "cannot update a document", entry.seq)).isOk())
             return status;
     } else {
         SqliteStatement insert = m_connection.statement(
@@ -274,7 +290,7 @@ Status StorageWriter::applyPut(const LogEntry &entry)
         insert->bindValue(3, dbSeq);
         insert->bindValue(4, entry.deleted ? 1 : 0);
         insert->bindValue(5, entry.body);
-        if (!(status = run(insert, what)).isOk())
+        if (!(status = run(insert, "cannot insert a document", entry.seq)).isOk())
             return status;
         docRowid = insert->lastInsertId().toLongLong();
     }
@@ -287,12 +303,12 @@ Status StorageWriter::applyPut(const LogEntry &entry)
         return Status::internal(QStringLiteral("log entry %1 has an unreadable body: %2").arg(entry.seq).arg(document.status().message()));
     const QString text = document->searchText();
     if (!text.isEmpty()) {
-        SqliteStatement index = m_connection.statement(sql("INSERT INTO fts(rowid, text) VALUES(?, ?)"), &status);
+        SqliteStatement index = m_connection.statement(stats.indexSql, &status);
         if (!index)
             return status;
         index->bindValue(0, docRowid);
         index->bindValue(1, text);
-        if (!(status = run(index, what)).isOk())
+        if (!(status = run(index, "cannot update the full-text index", entry.seq)).isOk())
             return status;
     }
     const QStringList tags = document->indexedTags();
@@ -304,7 +320,7 @@ Status StorageWriter::applyPut(const LogEntry &entry)
             tag->bindValue(0, entry.db);
             tag->bindValue(1, name);
             tag->bindValue(2, entry.id);
-            if (!(status = run(tag, what)).isOk())
+            if (!(status = run(tag, "cannot update the tag index", entry.seq)).isOk())
                 return status;
         }
     }
@@ -322,28 +338,90 @@ Status StorageWriter::applyCreateDatabase(const LogEntry &entry)
     insert->bindValue(0, entry.db);
     insert->bindValue(1, entry.seq);
     insert->bindValue(2, entry.timestampMs);
-    return run(insert, QStringLiteral("cannot apply log entry %1").arg(entry.seq));
+    if (!(status = run(insert, "cannot create a database", entry.seq)).isOk())
+        return status;
+    if (insert->numRowsAffected() == 0)
+        return Status::ok(); // already there: applying twice changes nothing
+    return m_connection.exec(StorageSchema::createFullTextTable(entry.seq));
 }
 
 Status StorageWriter::applyDeleteDatabase(const LogEntry &entry)
 {
-    const QString what = QStringLiteral("cannot apply log entry %1").arg(entry.seq);
+    Status status;
+    SqliteStatement database = m_connection.statement(sql("SELECT created_seq FROM dbs WHERE name = ?"), &status);
+    if (!database)
+        return status;
+    database->bindValue(0, entry.db);
+    if (!(status = run(database, "cannot read a database", entry.seq)).isOk())
+        return status;
+    if (!database->next())
+        return Status::ok(); // already gone
+    const qint64 createdSeq = database->value(0).toLongLong();
+    database->finish();
+    m_counters.remove(entry.db);
+
     const char *const statements[] = {
-        "DELETE FROM fts WHERE rowid IN (SELECT rowid FROM docs WHERE db = ?)",
         "DELETE FROM docs WHERE db = ?",
         "DELETE FROM revs WHERE db = ?",
         "DELETE FROM tags WHERE db = ?",
         "DELETE FROM dbs WHERE name = ?",
     };
     for (const char *text : statements) {
-        Status status;
         SqliteStatement statement = m_connection.statement(sql(text), &status);
         if (!statement)
             return status;
         statement->bindValue(0, entry.db);
-        if (!(status = run(statement, what)).isOk())
+        if (!(status = run(statement, "cannot delete a database", entry.seq)).isOk())
             return status;
     }
+    return m_connection.exec(QStringLiteral("DROP TABLE IF EXISTS %1").arg(StorageSchema::fullTextTable(createdSeq)));
+}
+
+Result<StorageWriter::DatabaseCounters *> StorageWriter::counters(const QString &db, qint64 seq)
+{
+    auto it = m_counters.find(db);
+    if (it != m_counters.end())
+        return &it.value();
+    Status status;
+    SqliteStatement select = m_connection.statement(
+        sql("SELECT created_seq, seq, docs_total, docs_deleted FROM dbs WHERE name = ?"), &status);
+    if (!select)
+        return status;
+    select->bindValue(0, db);
+    if (!(status = run(select, "cannot read a database", seq)).isOk())
+        return status;
+    if (!select->next())
+        return Status::internal(QStringLiteral("log entry %1 writes to database '%2', which does not exist").arg(seq).arg(db));
+    DatabaseCounters counters;
+    counters.createdSeq = select->value(0).toLongLong();
+    counters.seq = select->value(1).toLongLong();
+    counters.docsTotal = select->value(2).toLongLong();
+    counters.docsDeleted = select->value(3).toLongLong();
+    const QString table = StorageSchema::fullTextTable(counters.createdSeq);
+    counters.indexSql = QStringLiteral("INSERT INTO %1(rowid, text) VALUES(?, ?)").arg(table);
+    counters.unindexSql = QStringLiteral("INSERT INTO %1(%1, rowid, text) VALUES('delete', ?, ?)").arg(table);
+    it = m_counters.insert(db, counters);
+    return &it.value();
+}
+
+Status StorageWriter::flushCounters()
+{
+    Status status;
+    SqliteStatement update = m_connection.statement(
+        sql("UPDATE dbs SET seq = ?, docs_total = ?, docs_deleted = ? WHERE name = ?"), &status);
+    if (!update)
+        return status;
+    for (auto it = m_counters.cbegin(); it != m_counters.cend(); ++it) {
+        if (!it->dirty)
+            continue;
+        update->bindValue(0, it->seq);
+        update->bindValue(1, it->docsTotal);
+        update->bindValue(2, it->docsDeleted);
+        update->bindValue(3, it.key());
+        if (!(status = run(update, "cannot update a database's counters")).isOk())
+            return status;
+    }
+    m_counters.clear();
     return Status::ok();
 }
 
@@ -355,5 +433,5 @@ Status StorageWriter::setMeta(const QString &key, const QVariant &value)
         return status;
     statement->bindValue(0, key);
     statement->bindValue(1, value);
-    return run(statement, QStringLiteral("cannot write meta %1").arg(key));
+    return run(statement, "cannot write the meta table");
 }

@@ -10,6 +10,7 @@
 // write() and close() must run on that thread. Owned by GroupCommitter.
 #pragma once
 
+#include <QHash>
 #include <QObject>
 #include <QString>
 
@@ -37,14 +38,31 @@ public:
     qint64 appliedSeq() const { return m_appliedSeq; }
 
 private:
+    // A database's row in dbs while a batch is applied: read on first use,
+    // counted in memory, written back once at the end of the batch.
+    struct DatabaseCounters
+    {
+        qint64 createdSeq = 0;
+        qint64 seq = 0;
+        qint64 docsTotal = 0;
+        qint64 docsDeleted = 0;
+        bool dirty = false;
+        QString indexSql;   // INSERT into this database's full-text table
+        QString unindexSql; // its 'delete' command
+    };
+
     Status append(const LogEntry &entry);
+    Result<DatabaseCounters *> counters(const QString &db, qint64 seq);
+    Status flushCounters();
     Status apply(const LogEntry &entry);
     Status applyPut(const LogEntry &entry);
     Status applyCreateDatabase(const LogEntry &entry);
     Status applyDeleteDatabase(const LogEntry &entry);
     Status loadEntry(qint64 seq, LogEntry *entry);
     Status setMeta(const QString &key, const QVariant &value);
-    Status run(SqliteStatement &statement, const QString &what);
+    // Executes a prepared statement; the error names `what` and, when
+    // given, the log entry being applied (built only on failure).
+    Status run(SqliteStatement &statement, const char *what, qint64 seq = 0);
 
     QString m_path;
     StorageOptions m_options;
@@ -52,4 +70,5 @@ private:
     qint64 m_lastSeq = 0;
     qint64 m_lastTerm = 0;
     qint64 m_appliedSeq = 0;
+    QHash<QString, DatabaseCounters> m_counters; // this batch's databases
 };

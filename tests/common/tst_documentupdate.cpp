@@ -10,7 +10,7 @@ Document withId(const QString &id, const QString &rev = QString())
     Document document;
     document.id = id;
     document.rev = rev;
-    document.data = QJsonObject{{QStringLiteral("v"), 1}};
+    document.data = QByteArray("{\"v\":1}");
     return document;
 }
 
@@ -31,7 +31,7 @@ private slots:
         QCOMPARE(stored->id, QStringLiteral("a"));
         QVERIFY(stored->rev.startsWith(QLatin1String("1-")));
         QCOMPARE(stored->rev.size(), 42);
-        QCOMPARE(stored->data.value(), (QJsonObject{{QStringLiteral("v"), 1}}));
+        QCOMPARE(stored->data.value(), QByteArray("{\"v\":1}"));
     }
 
     void putNewDocumentWithRevIsConflict()
@@ -101,6 +101,11 @@ private slots:
                      .status()
                      .code(),
                  Status::Code::NotFound);
+        // A delete that lost the race against another delete of the same rev.
+        QCOMPARE(DocumentUpdate::prepare(DocumentHead{kRev2, true}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete)
+                     .status()
+                     .code(),
+                 Status::Code::Conflict);
         QCOMPARE(DocumentUpdate::prepare(DocumentHead{kRev2, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete)
                      .status()
                      .code(),

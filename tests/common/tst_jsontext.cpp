@@ -26,6 +26,69 @@ private slots:
         QCOMPARE(document.array().at(0).toString(), text);
     }
 
+    void minifyKeepsValuesAndDropsSpace()
+    {
+        const Result<QByteArray> out = JsonText::minify(" { \"a\" : [ 1 , -0.5e+3 , true , false , null ] ,\n \"s\" : \"x y \\\" \\u00e9\" } ");
+        QVERIFY2(out.isOk(), qPrintable(out.status().message()));
+        QCOMPARE(out.value(), QByteArray("{\"a\":[1,-0.5e+3,true,false,null],\"s\":\"x y \\\" \\u00e9\"}"));
+        QCOMPARE(JsonText::minify("12345678901234567890123").value(), QByteArray("12345678901234567890123"));
+    }
+
+    void minifyRejects_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::newRow("empty") << QByteArray("");
+        QTest::newRow("trailing comma") << QByteArray("[1,]");
+        QTest::newRow("trailing comma object") << QByteArray("{\"a\":1,}");
+        QTest::newRow("two values") << QByteArray("{} {}");
+        QTest::newRow("single quotes") << QByteArray("{'a':1}");
+        QTest::newRow("leading zero") << QByteArray("01");
+        QTest::newRow("bare dot") << QByteArray("1.");
+        QTest::newRow("plus") << QByteArray("+1");
+        QTest::newRow("nan") << QByteArray("NaN");
+        QTest::newRow("unterminated") << QByteArray("\"abc");
+        QTest::newRow("raw newline in string") << QByteArray("\"a\nb\"");
+        QTest::newRow("bad escape") << QByteArray("\"\\x\"");
+        QTest::newRow("short unicode escape") << QByteArray("\"\\u12\"");
+        QTest::newRow("invalid utf-8") << QByteArray("\"\xff\"");
+        QTest::newRow("overlong utf-8") << QByteArray("\"\xc0\xaf\"");
+        QTest::newRow("utf-8 surrogate") << QByteArray("\"\xed\xa0\x80\"");
+        QTest::newRow("truncated utf-8") << QByteArray("\"\xd0\"");
+        QTest::newRow("non-string key") << QByteArray("{1:2}");
+        QTest::newRow("missing colon") << QByteArray("{\"a\" 1}");
+        QTest::newRow("too deep") << QByteArray(100, '[') + QByteArray(100, ']');
+        QTest::newRow("truncated literal") << QByteArray("tru");
+    }
+    void minifyRejects()
+    {
+        QFETCH(QByteArray, text);
+        const Result<QByteArray> out = JsonText::minify(text);
+        QVERIFY(!out.isOk());
+        QVERIFY2(out.status().message().startsWith(QLatin1String("malformed JSON at offset")), qPrintable(out.status().message()));
+    }
+
+    void readersOfMinifiedText()
+    {
+        const QByteArray object = JsonText::minify("{\"k\":\"v\",\"n\":{\"a\":[1,\"x,]}\"]},\"e\\\"\":[]}").value();
+        const QVector<JsonText::Member> members = JsonText::members(object);
+        QCOMPARE(members.size(), 3);
+        QCOMPARE(JsonText::unquote(members.at(0).key), QStringLiteral("k"));
+        QCOMPARE(members.at(1).value, QByteArrayView("{\"a\":[1,\"x,]}\"]}"));
+        QCOMPARE(JsonText::unquote(members.at(2).key), QStringLiteral("e\""));
+        QCOMPARE(JsonText::elements(members.at(2).value).size(), 0);
+        QCOMPARE(JsonText::elements(QByteArrayView("[1,\"a\",{\"b\":[2]},[]]")).size(), 4);
+
+        QStringList strings;
+        JsonText::forEachString(object, [&](const QString &s) { strings.append(s); });
+        QCOMPARE(strings, (QStringList{QStringLiteral("v"), QStringLiteral("x,]}")}));
+    }
+
+    void unquoteEscapes()
+    {
+        QCOMPARE(JsonText::unquote("\"a\\n\\t\\\"\\\\\\/\\u00e9\\ud83d\\ude42\""), QStringLiteral("a\n\t\"\\/é🙂"));
+        QCOMPARE(JsonText::unquote("\"при\""), QStringLiteral("при"));
+    }
+
     void parseObjectErrors()
     {
         QVERIFY(JsonText::parseObject("{\"a\":1}").isOk());

@@ -30,6 +30,9 @@ public:
     void resume();
 
     bool isRunning() const { return m_process.state() == QProcess::Running; }
+    // Like isRunning(), but first lets QProcess notice an exit that happened
+    // since it last looked (without an event loop it does not on its own).
+    bool isAlive() { return !waitForExit(0); }
     qint64 pid() const { return m_process.processId(); }
     quint16 port() const { return m_port; }
     QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_port); }
@@ -39,6 +42,22 @@ public:
     QString output();
     // Resident memory of the process in bytes, from /proc.
     qint64 residentBytes() const;
+    // Peak resident memory (VmHWM) in bytes since start or since the last
+    // resetPeakResidentBytes(); 0 if unknown.
+    qint64 peakResidentBytes() const;
+    // Resets the peak to the current RSS (writes 5 to /proc/PID/clear_refs);
+    // false where the kernel or permissions do not allow it.
+    bool resetPeakResidentBytes() const;
+
+    // Sends `signalNumber` without waiting (kill() and terminate() wait).
+    void sendSignal(int signalNumber);
+    // Waits up to timeoutMs for the process to end by itself; false if it
+    // is still running.
+    bool waitForExit(int timeoutMs = 15000);
+    // Exit code of the ended process; -1 if a signal ended it.
+    int exitCode() const;
+    // Waits up to timeoutMs until the output contains `text`.
+    bool waitForOutput(const QString &text, int timeoutMs = 5000);
 
     static QString binary();
 

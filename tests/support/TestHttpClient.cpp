@@ -37,6 +37,12 @@ bool TestHttpClient::ensureConnected(QString *error)
 TestHttpResponse TestHttpClient::request(const QByteArray &method, const QByteArray &path, const QByteArray &body,
                                          const Headers &headers, int timeoutMs)
 {
+    return raw(requestBytes(method, path, body, headers), method == "HEAD", timeoutMs);
+}
+
+QByteArray TestHttpClient::requestBytes(const QByteArray &method, const QByteArray &path, const QByteArray &body,
+                                        const Headers &headers) const
+{
     QByteArray bytes = method + ' ' + path + " HTTP/1.1\r\nHost: " + m_host.toLatin1() + ':' + QByteArray::number(m_port)
             + "\r\n";
     bool hasLength = false;
@@ -48,7 +54,7 @@ TestHttpResponse TestHttpClient::request(const QByteArray &method, const QByteAr
     if (!hasLength && (!body.isEmpty() || method == "PUT" || method == "POST"))
         bytes += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
     bytes += "\r\n" + body;
-    return raw(bytes, method == "HEAD", timeoutMs);
+    return bytes;
 }
 
 TestHttpResponse TestHttpClient::raw(const QByteArray &bytes, bool headRequest, int timeoutMs)
@@ -56,12 +62,44 @@ TestHttpResponse TestHttpClient::raw(const QByteArray &bytes, bool headRequest, 
     TestHttpResponse response;
     if (!ensureConnected(&response.error))
         return response;
+    writeAll(bytes, timeoutMs);
+    return readResponse(headRequest, timeoutMs);
+}
+
+bool TestHttpClient::send(const QByteArray &bytes, QString *error, int timeoutMs)
+{
+    QString failure;
+    if (!ensureConnected(&failure)) {
+        if (error)
+            *error = failure;
+        return false;
+    }
+    if (!writeAll(bytes, timeoutMs)) {
+        if (error)
+            *error = QStringLiteral("%1 bytes not sent after %2 ms").arg(m_socket->bytesToWrite()).arg(timeoutMs);
+        return false;
+    }
+    return true;
+}
+
+TestHttpResponse TestHttpClient::receive(bool headRequest, int timeoutMs)
+{
+    if (!m_socket) {
+        TestHttpResponse response;
+        response.error = QStringLiteral("not connected: nothing was sent");
+        return response;
+    }
+    return readResponse(headRequest, timeoutMs);
+}
+
+bool TestHttpClient::writeAll(const QByteArray &bytes, int timeoutMs)
+{
     m_socket->write(bytes);
     while (m_socket->bytesToWrite() > 0) {
         if (!m_socket->waitForBytesWritten(timeoutMs))
-            break;
+            return false;
     }
-    return readResponse(headRequest, timeoutMs);
+    return true;
 }
 
 TestHttpResponse TestHttpClient::readResponse(bool headRequest, int timeoutMs)

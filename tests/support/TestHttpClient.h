@@ -44,10 +44,22 @@ public:
     // Sends raw bytes and reads one answer (for malformed-request tests).
     TestHttpResponse raw(const QByteArray &bytes, bool headRequest = false, int timeoutMs = 15000);
 
+    // The bytes request() sends for these arguments.
+    QByteArray requestBytes(const QByteArray &method, const QByteArray &path, const QByteArray &body = {},
+                            const Headers &headers = {}) const;
+    // Writes bytes (connecting first if needed) and waits until they are
+    // sent, without reading an answer, so a test can act while a request is
+    // in flight; read the answer later with receive(). False (with *error)
+    // if it cannot connect or the bytes do not leave within timeoutMs.
+    bool send(const QByteArray &bytes, QString *error = nullptr, int timeoutMs = 15000);
+    // Reads the next answer on the connection.
+    TestHttpResponse receive(bool headRequest = false, int timeoutMs = 15000);
+
     static QByteArray encode(const QString &segment); // percent-encodes one path segment
 
 private:
     bool ensureConnected(QString *error);
+    bool writeAll(const QByteArray &bytes, int timeoutMs); // false if bytes remain unsent
     TestHttpResponse readResponse(bool headRequest, int timeoutMs);
 
     QString m_host;

@@ -1,0 +1,301 @@
+// Storage tests: the writer (append + apply in one transaction), the group
+// committer in front of it and the reader, in process on a temporary file.
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "Document.h"
+#include "DocumentReader.h"
+#include "GroupCommitter.h"
+#include "LogEntry.h"
+#include "SearchQuery.h"
+#include "StorageWriter.h"
+
+namespace {
+
+class LogBuilder
+{
+public:
+    explicit LogBuilder(qint64 firstSeq = 1) : m_seq(firstSeq) {}
+
+    LogEntry createDatabase(const QString &db) { return entry(LogEntry::Op::CreateDatabase, db); }
+    LogEntry deleteDatabase(const QString &db) { return entry(LogEntry::Op::DeleteDatabase, db); }
+    LogEntry put(const QString &db, const QString &id, const QString &rev, const QByteArray &documentJson, bool deleted = false)
+    {
+        LogEntry e = entry(LogEntry::Op::PutDocument, db);
+        e.id = id;
+        e.rev = rev;
+        e.deleted = deleted;
+        e.body = documentJson;
+        return e;
+    }
+
+private:
+    LogEntry entry(LogEntry::Op op, const QString &db)
+    {
+        LogEntry e;
+        e.seq = m_seq++;
+        e.term = 1;
+        e.op = op;
+        e.db = db;
+        e.timestampMs = 1000 + e.seq;
+        return e;
+    }
+
+    qint64 m_seq;
+};
+
+QByteArray body(const QString &id, const QString &rev, const QByteArray &rest)
+{
+    return "{\"id\":\"" + id.toUtf8() + "\",\"rev\":\"" + rev.toUtf8() + "\",\"deleted\":false" + rest + '}';
+}
+
+WriteBatch batch(const QVector<LogEntry> &entries, bool apply = true)
+{
+    WriteBatch b;
+    b.entries = entries;
+    b.applyThroughSeq = apply && !entries.isEmpty() ? entries.last().seq : 0;
+    return b;
+}
+
+QStringList ids(const DocumentPage &page)
+{
+    QStringList out;
+    for (const QByteArray &item : page.bodies)
+        out.append(Document::fromJsonText(item)->id);
+    return out;
+}
+
+} // namespace
+
+class TestStorage : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        m_path = m_dir->filePath(QStringLiteral("peacedb.sqlite"));
+    }
+
+    void appliesPutsUpdatesAndTombstones()
+    {
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log;
+        WriteBatchResult result = writer.write(batch({
+            log.createDatabase(QStringLiteral("db")),
+            log.put(QStringLiteral("db"), QStringLiteral("a"), QStringLiteral("1-a"),
+                    body(QStringLiteral("a"), QStringLiteral("1-a"), ",\"data\":{\"w\":\"alpha beta\"},\"tags\":[\"x\",\"y\"]")),
+            log.put(QStringLiteral("db"), QStringLiteral("b"), QStringLiteral("1-b"),
+                    body(QStringLiteral("b"), QStringLiteral("1-b"), ",\"content\":\"gamma\",\"tags\":[\"y\"]")),
+        }));
+        QVERIFY2(result.status.isOk(), qPrintable(result.status.toString()));
+        QCOMPARE(result.lastSeq, qint64(3));
+        QCOMPARE(result.appliedSeq, qint64(3));
+
+        // Update a (new text, new tags) and delete b.
+        result = writer.write(batch({
+            log.put(QStringLiteral("db"), QStringLiteral("a"), QStringLiteral("2-a"),
+                    body(QStringLiteral("a"), QStringLiteral("2-a"), ",\"data\":{\"w\":\"delta\"},\"tags\":[\"z\"]")),
+            log.put(QStringLiteral("db"), QStringLiteral("b"), QStringLiteral("2-b"),
+                    "{\"id\":\"b\",\"rev\":\"2-b\",\"deleted\":true}", true),
+        }));
+        QVERIFY2(result.status.isOk(), qPrintable(result.status.toString()));
+
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        const std::optional<DatabaseInfo> info = reader.database(QStringLiteral("db")).value();
+        QVERIFY(info);
+        QCOMPARE(info->seq, qint64(4));
+        QCOMPARE(info->docsTotal, qint64(2));
+        QCOMPARE(info->docsDeleted, qint64(1));
+
+        QCOMPARE(reader.head(QStringLiteral("db"), QStringLiteral("a")).value()->rev, QStringLiteral("2-a"));
+        QVERIFY(reader.head(QStringLiteral("db"), QStringLiteral("b")).value()->deleted);
+        // Old revisions stay readable.
+        const std::optional<StoredDocument> old = reader.document(QStringLiteral("db"), QStringLiteral("a"), QStringLiteral("1-a")).value();
+        QVERIFY(old);
+        QVERIFY(old->body.contains("alpha beta"));
+        QVERIFY(!reader.document(QStringLiteral("db"), QStringLiteral("a"), QStringLiteral("9-z")).value());
+
+        // The full-text index forgot the old text and the tombstone.
+        PageRequest page;
+        QCOMPARE(reader.search(QStringLiteral("db"), SearchQuery::fromText(u"alpha"), page)->total, qint64(0));
+        QCOMPARE(reader.search(QStringLiteral("db"), SearchQuery::fromText(u"delta"), page)->total, qint64(1));
+        QCOMPARE(reader.search(QStringLiteral("db"), SearchQuery::fromText(u"gamma"), page)->total, qint64(0));
+
+        // Tags follow the latest revision.
+        TagQuery tags;
+        tags.allOf = {QStringLiteral("y")};
+        QCOMPARE(reader.findTags(QStringLiteral("db"), tags)->total, qint64(0));
+        tags.allOf = {QStringLiteral("z")};
+        QCOMPARE(ids(reader.findTags(QStringLiteral("db"), tags).value()), QStringList{QStringLiteral("a")});
+
+        // Changes: one row per document, its latest change.
+        const QVector<ChangeRow> changes = reader.changes(QStringLiteral("db"), 0, 100).value();
+        QCOMPARE(changes.size(), 2);
+        QCOMPARE(changes.at(0).id, QStringLiteral("a"));
+        QCOMPARE(changes.at(0).seq, qint64(3));
+        QCOMPARE(changes.at(1).id, QStringLiteral("b"));
+        QVERIFY(changes.at(1).deleted);
+    }
+
+    void deletingADatabaseRemovesEverythingAndItCanBeRecreated()
+    {
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log;
+        QVERIFY(writer.write(batch({log.createDatabase(QStringLiteral("db")),
+                                    log.put(QStringLiteral("db"), QStringLiteral("a"), QStringLiteral("1-a"),
+                                            body(QStringLiteral("a"), QStringLiteral("1-a"), ",\"content\":\"word\",\"tags\":[\"t\"]")),
+                                    log.deleteDatabase(QStringLiteral("db")),
+                                    log.createDatabase(QStringLiteral("db"))}))
+                    .status.isOk());
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QCOMPARE(reader.database(QStringLiteral("db")).value()->docsTotal, qint64(0));
+        QVERIFY(!reader.head(QStringLiteral("db"), QStringLiteral("a")).value());
+        QCOMPARE(reader.search(QStringLiteral("db"), SearchQuery::fromText(u"word"), PageRequest())->total, qint64(0));
+        QCOMPARE(reader.tagCount(QStringLiteral("db")).value(), qint64(0));
+        QCOMPARE(reader.allDocuments(QStringLiteral("db"), PageRequest(), true)->total, qint64(0));
+    }
+
+    void aFailedBatchLeavesNothingBehind()
+    {
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log;
+        QVERIFY(writer.write(batch({log.createDatabase(QStringLiteral("db"))})).status.isOk());
+        // The second entry writes to a database that does not exist: the
+        // whole batch, the first entry included, must roll back.
+        const WriteBatchResult result = writer.write(batch({
+            log.put(QStringLiteral("db"), QStringLiteral("a"), QStringLiteral("1-a"), body(QStringLiteral("a"), QStringLiteral("1-a"), "")),
+            log.put(QStringLiteral("nope"), QStringLiteral("b"), QStringLiteral("1-b"), body(QStringLiteral("b"), QStringLiteral("1-b"), "")),
+        }));
+        QVERIFY(!result.status.isOk());
+        QCOMPARE(result.lastSeq, qint64(1));
+        QCOMPARE(writer.lastSeq(), qint64(1));
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QVERIFY(!reader.head(QStringLiteral("db"), QStringLiteral("a")).value());
+        QCOMPARE(reader.state()->lastSeq, qint64(1));
+        QCOMPARE(reader.database(QStringLiteral("db")).value()->seq, qint64(0));
+    }
+
+    void refusesAGapInTheLog()
+    {
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log(5);
+        const WriteBatchResult result = writer.write(batch({log.createDatabase(QStringLiteral("db"))}));
+        QVERIFY(!result.status.isOk());
+        QVERIFY(result.status.message().contains(QLatin1String("log gap")));
+    }
+
+    void appendedButUncommittedEntriesAreAppliedLater()
+    {
+        LogBuilder log;
+        {
+            StorageWriter writer(m_path, StorageOptions());
+            QVERIFY(writer.open().isOk());
+            QVERIFY(writer.write(batch({log.createDatabase(QStringLiteral("db"))})).status.isOk());
+            // Durable in the log, not yet committed (a replica set waits for quorum).
+            QVERIFY(writer.write(batch({log.put(QStringLiteral("db"), QStringLiteral("a"), QStringLiteral("1-a"),
+                                                body(QStringLiteral("a"), QStringLiteral("1-a"), ""))},
+                                       false))
+                        .status.isOk());
+            QCOMPARE(writer.lastSeq(), qint64(2));
+            QCOMPARE(writer.appliedSeq(), qint64(1));
+            DocumentReader reader;
+            QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+            QVERIFY(!reader.head(QStringLiteral("db"), QStringLiteral("a")).value()); // reads see committed state only
+        }
+        // After a restart the writer knows the log's end and what was applied,
+        // and applies the entry from the log once it is committed.
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        QCOMPARE(writer.lastSeq(), qint64(2));
+        QCOMPARE(writer.appliedSeq(), qint64(1));
+        WriteBatch applyOnly;
+        applyOnly.applyThroughSeq = 2;
+        QVERIFY(writer.write(applyOnly).status.isOk());
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QCOMPARE(reader.head(QStringLiteral("db"), QStringLiteral("a")).value()->rev, QStringLiteral("1-a"));
+    }
+
+    void refusesAFileThatIsNotPeaceDb()
+    {
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("foreign"));
+            db.setDatabaseName(m_path);
+            QVERIFY(db.open());
+            QSqlQuery(db).exec(QStringLiteral("CREATE TABLE other(x)"));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
+        StorageWriter writer(m_path, StorageOptions());
+        const Status status = writer.open();
+        QVERIFY(!status.isOk());
+        QVERIFY2(status.message().contains(QLatin1String("not a PeaceDB data file")), qPrintable(status.message()));
+    }
+
+    void groupCommitterBatchesQueuedEntries()
+    {
+        GroupCommitter committer(m_path, StorageOptions(), 1000);
+        QVERIFY(committer.start().isOk());
+        QSignalSpy durable(&committer, &GroupCommitter::durable);
+        LogBuilder log;
+        committer.append({log.createDatabase(QStringLiteral("db"))}, 1);
+        // While the first batch is being written, 200 more writes queue up
+        // and go out together in far fewer batches.
+        for (int i = 0; i < 200; ++i) {
+            const QString id = QStringLiteral("d%1").arg(i);
+            const LogEntry entry = log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), ""));
+            committer.append({entry}, entry.seq);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(committer.appliedSeq(), qint64(201), 10000);
+        QVERIFY(committer.isIdle());
+        QVERIFY2(committer.batchesWritten() < 50, qPrintable(QString::number(committer.batchesWritten())));
+        QCOMPARE(committer.entriesWritten(), qint64(201));
+        QCOMPARE(durable.last().at(0).toLongLong(), qint64(201));
+        committer.stop();
+
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QCOMPARE(reader.database(QStringLiteral("db")).value()->docsTotal, qint64(200));
+    }
+
+    void groupCommitterReportsFailureAndDropsTheQueue()
+    {
+        GroupCommitter committer(m_path, StorageOptions(), 1);
+        QVERIFY(committer.start().isOk());
+        QSignalSpy failed(&committer, &GroupCommitter::failed);
+        LogBuilder log;
+        // Entry 1 writes to a missing database (fails); entries 2 and 3 are
+        // queued behind it and must be dropped, not written.
+        const LogEntry bad = log.put(QStringLiteral("missing"), QStringLiteral("a"), QStringLiteral("1-a"), body(QStringLiteral("a"), QStringLiteral("1-a"), ""));
+        committer.append({bad}, 1);
+        committer.append({log.createDatabase(QStringLiteral("db")), log.createDatabase(QStringLiteral("db2"))}, 3);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 10000);
+        QCOMPARE(failed.at(0).at(2).toLongLong(), qint64(0));
+        QCOMPARE(committer.lastQueuedSeq(), qint64(0));
+        QVERIFY(!committer.isBroken()); // a rolled-back batch is not an I/O error
+        // The log continues from the last durable entry.
+        LogBuilder again;
+        committer.append({again.createDatabase(QStringLiteral("db"))}, 1);
+        QTRY_COMPARE_WITH_TIMEOUT(committer.appliedSeq(), qint64(1), 10000);
+    }
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_path;
+};
+
+QTEST_GUILESS_MAIN(TestStorage)
+#include "tst_storage.moc"
