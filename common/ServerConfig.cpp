@@ -64,8 +64,10 @@ const QList<Setting> &settings()
                       {QStringLiteral("FULL"), QStringLiteral("EXTRA")}),
         integerSetting(QStringLiteral("Storage.WalAutoCheckpointPages"), &ServerConfig::walAutoCheckpointPages, 100,
                        1000000),
-        integerSetting(QStringLiteral("Storage.CacheSizeKiB"), &ServerConfig::cacheSizeKiB, 512, 16 * 1024 * 1024),
+        integerSetting(QStringLiteral("Storage.CacheSizeKB"), &ServerConfig::cacheSizeKB, 512, 16 * 1024 * 1024),
         integerSetting(QStringLiteral("Storage.MaxBatchEntries"), &ServerConfig::maxBatchEntries, 1, 1000000),
+        choiceSetting(QStringLiteral("Storage.IntegrityCheck"), &ServerConfig::integrityCheck,
+                      {QStringLiteral("none"), QStringLiteral("quick"), QStringLiteral("full")}),
     };
     return all;
 }

@@ -33,8 +33,9 @@ struct ServerConfig
     // Storage
     QString synchronous = QStringLiteral("FULL");
     qint64 walAutoCheckpointPages = 4000;
-    qint64 cacheSizeKiB = 16384;
+    qint64 cacheSizeKB = 16384;
     qint64 maxBatchEntries = 8192;
+    QString integrityCheck = QStringLiteral("none");
 
     // Every key, in documentation order.
     static QStringList keys();

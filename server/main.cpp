@@ -38,8 +38,8 @@ int main(int argc, char *argv[])
         "PeaceDB node: a replicated JSON document database.\n"
         "Settings come from built-in defaults, then --config FILE, then PEACEDB_* environment variables, then these "
         "options."));
-    parser.addHelpOption();
-    parser.addVersionOption();
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
     const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("What this process is: standalone (default)."),
                                   QStringLiteral("ROLE"));
     const QCommandLineOption listen(QStringLiteral("listen"),
@@ -51,7 +51,12 @@ int main(int argc, char *argv[])
                                        QStringLiteral("File holding the cluster/admin token (default: DIR/token, created on first start)."),
                                        QStringLiteral("FILE"));
     parser.addOptions({role, listen, data, config, tokenFile});
-    parser.process(app);
+    if (!parser.parse(QCoreApplication::arguments()))
+        return configError(parser.errorText() + QStringLiteral(" (see --help)"));
+    if (parser.isSet(help))
+        parser.showHelp(0);
+    if (parser.isSet(version))
+        parser.showVersion();
     if (!parser.positionalArguments().isEmpty())
         return configError(QStringLiteral("unexpected argument '%1' (see --help)").arg(parser.positionalArguments().first()));
 

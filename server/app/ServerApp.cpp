@@ -100,7 +100,8 @@ int ServerApp::start()
     StorageOptions storage;
     storage.synchronous = m_config.synchronous;
     storage.walAutoCheckpointPages = m_config.walAutoCheckpointPages;
-    storage.cacheSizeKiB = m_config.cacheSizeKiB;
+    storage.cacheSizeKB = m_config.cacheSizeKB;
+    storage.integrityCheck = m_config.integrityCheck;
     const QString databasePath = m_dataDirectory.filePath(QStringLiteral("peacedb.sqlite"));
 
     m_committer = std::make_unique<GroupCommitter>(databasePath, storage, m_config.maxBatchEntries);

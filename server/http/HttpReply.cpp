@@ -23,8 +23,15 @@ void HttpReply::send(const HttpResponse &response)
     if (m_sent)
         return;
     m_sent = true;
+    writeResponse(response);
+    // Last: the callback may end the process (a shutdown waiting for this
+    // very answer), so the answer must already be in the socket.
     if (m_onSent)
         m_onSent(response.status);
+}
+
+void HttpReply::writeResponse(const HttpResponse &response)
+{
     if (!isConnected())
         return;
     using StatusCode = QHttpServerResponder::StatusCode;

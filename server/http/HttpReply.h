@@ -34,6 +34,8 @@ public:
     bool isConnected() const { return m_socket && m_socket->state() == QAbstractSocket::ConnectedState; }
 
 private:
+    void writeResponse(const HttpResponse &response);
+
     QHttpServerResponder m_responder;
     QPointer<QTcpSocket> m_socket;
     bool m_headOnly;

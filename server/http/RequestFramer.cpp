@@ -6,6 +6,27 @@ namespace {
 
 constexpr qint64 kMaxChunkLineBytes = 4096;
 
+// "METHOD SP request-target SP HTTP/1.x" (RFC 9112, section 3).
+bool isRequestLine(QByteArrayView line)
+{
+    if (line.endsWith('\r'))
+        line.chop(1);
+    const qsizetype firstSpace = line.indexOf(' ');
+    const qsizetype lastSpace = line.lastIndexOf(' ');
+    if (firstSpace <= 0 || lastSpace <= firstSpace + 1)
+        return false;
+    for (qsizetype i = 0; i < firstSpace; ++i) {
+        if (line[i] < 'A' || line[i] > 'Z')
+            return false;
+    }
+    for (qsizetype i = firstSpace + 1; i < lastSpace; ++i) {
+        if (static_cast<unsigned char>(line[i]) <= ' ')
+            return false;
+    }
+    const QByteArrayView version = line.sliced(lastSpace + 1);
+    return version == "HTTP/1.1" || version == "HTTP/1.0";
+}
+
 QByteArray headerValue(const QByteArray &block, const QByteArray &lowerName, int *count)
 {
     QByteArray value;
@@ -38,6 +59,7 @@ void RequestFramer::completeRequest(Outcome &outcome)
 {
     m_state = State::Headers;
     m_header.clear();
+    m_requestLineChecked = false;
     m_remaining = 0;
     m_bodyBytes = 0;
     ++outcome.requestsCompleted;
@@ -110,6 +132,16 @@ RequestFramer::Outcome RequestFramer::feed(const char *data, qint64 size)
             const qint64 take = qMin(size - pos, m_limits.maxHeaderBytes + 4 - m_header.size());
             const qsizetype before = m_header.size();
             m_header.append(data + pos, take);
+            if (!m_requestLineChecked) {
+                const qsizetype lineEnd = m_header.indexOf('\n');
+                if (lineEnd >= 0) {
+                    if (!isRequestLine(QByteArrayView(m_header).first(lineEnd))) {
+                        refuse(outcome, 400, QStringLiteral("malformed request line"));
+                        return outcome;
+                    }
+                    m_requestLineChecked = true;
+                }
+            }
             const qsizetype searchFrom = qMax<qsizetype>(0, before - 3);
             qsizetype end = m_header.indexOf("\r\n\r\n", searchFrom);
             qsizetype terminator = 4;

@@ -6,7 +6,8 @@
 // body or a chunked body (chunk sizes are summed as they arrive). A request
 // whose declared or accumulated body exceeds maxBodyBytes is refused with 413
 // as soon as that is known; a header block that is too long with 431; broken
-// framing with 400. "Expect: 100-continue" is reported so the caller can
+// framing, or a first line that is not "METHOD target HTTP/1.x", with 400.
+// "Expect: 100-continue" is reported so the caller can
 // answer it once the body is known to be acceptable.
 //
 // Pure (no sockets); used by ConnectionGuard. Not thread-safe.
@@ -53,6 +54,7 @@ private:
     Limits m_limits;
     State m_state = State::Headers;
     QByteArray m_header;      // header block (or chunk-size line / trailer line) so far
+    bool m_requestLineChecked = false;
     qint64 m_remaining = 0;   // body or chunk bytes still to come
     qint64 m_bodyBytes = 0;   // body bytes of the current request so far (chunked)
 };

@@ -35,27 +35,29 @@ Status SqliteConnection::open(const QString &path, Mode mode, const StorageOptio
     if (!m_database.open())
         return error(m_database.lastError(), QStringLiteral("cannot open %1").arg(path));
 
+    // None of these change the file: a file that turns out not to be ours
+    // is left exactly as it was.
     const QStringList pragmas = {
-        QStringLiteral("PRAGMA journal_mode=WAL"),
         QStringLiteral("PRAGMA synchronous=%1").arg(options.synchronous),
-        QStringLiteral("PRAGMA cache_size=-%1").arg(options.cacheSizeKiB),
+        QStringLiteral("PRAGMA cache_size=-%1").arg(options.cacheSizeKB),
         QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(options.walAutoCheckpointPages),
         QStringLiteral("PRAGMA temp_store=MEMORY"),
         QStringLiteral("PRAGMA query_only=%1").arg(mode == Mode::Reader ? 1 : 0),
     };
     for (const QString &pragma : pragmas) {
-        if (mode == Mode::Reader && pragma.contains(QLatin1String("journal_mode")))
-            continue;
         const Status status = exec(pragma);
         if (!status.isOk())
             return status;
     }
-    if (mode == Mode::Writer) {
-        QSqlQuery check(m_database);
-        if (!check.exec(QStringLiteral("PRAGMA journal_mode")) || !check.next()
-            || check.value(0).toString().compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0) {
-            return Status::internal(QStringLiteral("%1: cannot switch to WAL journal mode").arg(path));
-        }
+    return Status::ok();
+}
+
+Status SqliteConnection::enableWal()
+{
+    QSqlQuery query(m_database);
+    if (!query.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !query.next()
+        || query.value(0).toString().compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0) {
+        return Status::storageFailure(QStringLiteral("cannot switch %1 to WAL journal mode").arg(m_database.databaseName()));
     }
     return Status::ok();
 }

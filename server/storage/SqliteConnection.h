@@ -29,8 +29,11 @@ public:
     SqliteConnection &operator=(const SqliteConnection &) = delete;
 
     // Opens `path` (creating it in Writer mode) under a connection name unique
-    // in the process, and applies journal_mode=WAL, synchronous, cache size.
+    // in the process, and applies synchronous, cache size and the other
+    // per-connection settings (nothing that changes the file).
     Status open(const QString &path, Mode mode, const StorageOptions &options);
+    // Switches the file to journal_mode=WAL (persistent; writer only).
+    Status enableWal();
     void close();
     bool isOpen() const { return m_database.isOpen(); }
 

@@ -8,5 +8,6 @@ struct StorageOptions
 {
     QString synchronous = QStringLiteral("FULL"); // FULL or EXTRA: a commit is fsynced
     qint64 walAutoCheckpointPages = 4000;
-    qint64 cacheSizeKiB = 16384;
+    qint64 cacheSizeKB = 16384;
+    QString integrityCheck = QStringLiteral("none"); // at start: none, quick or full
 };

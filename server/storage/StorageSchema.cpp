@@ -34,6 +34,8 @@ Status readMeta(SqliteConnection &connection, QHash<QString, QString> *meta)
     return Status::ok();
 }
 
+} // namespace
+
 Status create(SqliteConnection &connection)
 {
     QSqlDatabase &db = connection.database();
@@ -70,8 +72,6 @@ Status create(SqliteConnection &connection)
     return Status::ok();
 }
 
-} // namespace
-
 QString fullTextTable(qint64 createdSeq)
 {
     return QStringLiteral("fts_%1").arg(createdSeq);
@@ -87,15 +87,15 @@ QString createFullTextTable(qint64 createdSeq)
         .arg(fullTextTable(createdSeq));
 }
 
-Status ensure(SqliteConnection &connection)
+Status check(SqliteConnection &connection, bool *empty)
 {
     QSqlQuery query(connection.database());
     if (!query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !query.next())
         return SqliteConnection::error(query.lastError(), QStringLiteral("cannot read the database file"));
-    const int objects = query.value(0).toInt();
+    *empty = query.value(0).toInt() == 0;
     query.finish();
-    if (objects == 0)
-        return create(connection);
+    if (*empty)
+        return Status::ok();
 
     QHash<QString, QString> meta;
     const Status status = readMeta(connection, &meta);
@@ -107,6 +107,21 @@ Status ensure(SqliteConnection &connection)
             QStringLiteral("the data file has schema version %1; this build reads version %2").arg(version).arg(kVersion));
     }
     return Status::ok();
+}
+
+Status verify(SqliteConnection &connection, const QString &depth)
+{
+    QSqlQuery query(connection.database());
+    const QString pragma = depth == QLatin1String("full") ? QStringLiteral("PRAGMA integrity_check(10)")
+                                                           : QStringLiteral("PRAGMA quick_check(10)");
+    if (!query.exec(pragma))
+        return SqliteConnection::error(query.lastError(), QStringLiteral("cannot check the database file"));
+    QStringList problems;
+    while (query.next())
+        problems.append(query.value(0).toString());
+    if (problems == QStringList{QStringLiteral("ok")})
+        return Status::ok();
+    return Status::storageFailure(QStringLiteral("the database file is corrupt: %1").arg(problems.join(QStringLiteral("; "))));
 }
 
 } // namespace StorageSchema

@@ -24,9 +24,15 @@ namespace StorageSchema {
 
 constexpr int kVersion = 1;
 
-// Creates the schema in an empty file, or checks that the file is a PeaceDB
-// data file of a version this build reads. The error says which.
-Status ensure(SqliteConnection &connection);
+// Reads (without changing anything) whether the file is empty or a PeaceDB
+// data file of a version this build reads; the error says what it is
+// instead. Sets *empty.
+Status check(SqliteConnection &connection, bool *empty);
+// Creates the schema in an empty file.
+Status create(SqliteConnection &connection);
+// Runs SQLite's integrity check: "quick" (quick_check) or "full"
+// (integrity_check); the error lists the first problems found.
+Status verify(SqliteConnection &connection, const QString &depth);
 
 // The full-text table of the database created by log entry `createdSeq`.
 QString fullTextTable(qint64 createdSeq);

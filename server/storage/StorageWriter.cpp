@@ -31,7 +31,18 @@ Status StorageWriter::open()
     Status status = m_connection.open(m_path, SqliteConnection::Mode::Writer, m_options);
     if (!status.isOk())
         return status;
-    status = StorageSchema::ensure(m_connection);
+    bool empty = false;
+    status = StorageSchema::check(m_connection, &empty);
+    if (!status.isOk())
+        return status;
+    if (!m_options.integrityCheck.isEmpty() && m_options.integrityCheck != QLatin1String("none") && !empty) {
+        status = StorageSchema::verify(m_connection, m_options.integrityCheck);
+        if (!status.isOk())
+            return status;
+    }
+    status = m_connection.enableWal();
+    if (status.isOk() && empty)
+        status = StorageSchema::create(m_connection);
     if (!status.isOk())
         return status;
     SqliteStatement last = m_connection.statement(sql("SELECT seq, term FROM wal ORDER BY seq DESC LIMIT 1"), &status);

@@ -102,6 +102,11 @@ private slots:
         QTest::newRow("bad chunk size") << QByteArray("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
         QTest::newRow("missing chunk end") << QByteArray("PUT / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nabc");
         QTest::newRow("gzip encoding") << QByteArray("PUT / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n");
+        QTest::newRow("garbage line") << QByteArray("HELLO there\r\n");
+        QTest::newRow("lower-case method") << QByteArray("get / HTTP/1.1\r\n");
+        QTest::newRow("no version") << QByteArray("GET /\r\n");
+        QTest::newRow("HTTP/2 preface") << QByteArray("PRI * HTTP/2.0\r\n");
+        QTest::newRow("binary (a TLS hello)") << QByteArray("\x16\x03\x01\x02\x00\x01\n", 7);
     }
     void malformedFraming()
     {
