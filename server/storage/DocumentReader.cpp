@@ -113,10 +113,10 @@ Result<QHash<QString, DocumentHead>> DocumentReader::heads(const QString &db, co
     array.append(']');
     Status status;
     SqliteStatement select = m_connection.statement(
-        sql("SELECT d.id, d.rev, d.deleted FROM json_each(?) j JOIN docs d ON d.db = ? AND d.id = j.value"), &status);
+        sql("SELECT id, rev, deleted FROM docs WHERE db = ? AND id IN (SELECT value FROM json_each(?))"), &status);
     if (!select)
         return status;
-    status = runSelect(select, {QString::fromUtf8(array), db}, QStringLiteral("cannot read documents"));
+    status = runSelect(select, {db, QString::fromUtf8(array)}, QStringLiteral("cannot read documents"));
     if (!status.isOk())
         return status;
     while (select->next())
@@ -190,9 +190,31 @@ Result<DocumentPage> DocumentReader::page(const QString &from, const QString &wh
 Result<DocumentPage> DocumentReader::allDocuments(const QString &db, const PageRequest &pageRequest, bool includeDeleted)
 {
     ReadTransaction transaction(m_connection);
-    return page(QStringLiteral("docs d"),
-                includeDeleted ? QStringLiteral("d.db = ?") : QStringLiteral("d.db = ? AND d.deleted = 0"), {db},
-                pageRequest);
+    // The total comes from the database's counters: counting a million rows
+    // for every page would cost more than the page.
+    const Result<std::optional<DatabaseInfo>> info = database(db);
+    if (!info.isOk())
+        return info.status();
+    if (!info->has_value())
+        return Status::notFound(QStringLiteral("Database not found"));
+    DocumentPage result;
+    result.total = includeDeleted ? (*info)->docsTotal : (*info)->docsTotal - (*info)->docsDeleted;
+    if (pageRequest.limit == 0 || pageRequest.skip >= result.total)
+        return result;
+    Status status;
+    SqliteStatement select = m_connection.statement(
+        includeDeleted ? sql("SELECT CAST(body AS BLOB) FROM docs WHERE db = ? ORDER BY id LIMIT ? OFFSET ?")
+                       : sql("SELECT CAST(body AS BLOB) FROM docs WHERE db = ? AND deleted = 0 ORDER BY id LIMIT ? OFFSET ?"),
+        &status);
+    if (!select)
+        return status;
+    status = runSelect(select, {db, pageRequest.limit, pageRequest.skip}, QStringLiteral("cannot list documents"));
+    if (!status.isOk())
+        return status;
+    result.bodies.reserve(int(qMin<qint64>(pageRequest.limit, result.total)));
+    while (select->next())
+        result.bodies.append(select->value(0).toByteArray());
+    return result;
 }
 
 Result<QVector<ChangeRow>> DocumentReader::changes(const QString &db, qint64 since, qint64 limit)

@@ -1,5 +1,6 @@
 // Storage tests: the writer (append + apply in one transaction), the group
 // committer in front of it and the reader, in process on a temporary file.
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -243,6 +244,38 @@ private slots:
         const Status status = writer.open();
         QVERIFY(!status.isOk());
         QVERIFY2(status.message().contains(QLatin1String("not a PeaceDB data file")), qPrintable(status.message()));
+    }
+
+    void lookupsStayFastInALargeDatabase()
+    {
+        // Regression: a join that let SQLite scan every document of the
+        // database for each bulk request took seconds here.
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log;
+        QVector<LogEntry> entries{log.createDatabase(QStringLiteral("db"))};
+        for (int i = 0; i < 50000; ++i) {
+            const QString id = QStringLiteral("doc-%1").arg(i, 6, 10, QLatin1Char('0'));
+            entries.append(log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), "")));
+        }
+        QVERIFY(writer.write(batch(entries)).status.isOk());
+
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QStringList wanted;
+        for (int i = 0; i < 1000; ++i)
+            wanted.append(QStringLiteral("doc-%1").arg(i * 37, 6, 10, QLatin1Char('0')));
+        wanted.append(QStringLiteral("absent"));
+        QElapsedTimer timer;
+        timer.start();
+        const QHash<QString, DocumentHead> heads = reader.heads(QStringLiteral("db"), wanted).value();
+        const Result<DocumentPage> lastPage = reader.allDocuments(QStringLiteral("db"), PageRequest{49990, 100}, false);
+        const qint64 elapsed = timer.elapsed();
+        QCOMPARE(heads.size(), 1000);
+        QVERIFY(!heads.contains(QStringLiteral("absent")));
+        QCOMPARE(lastPage->total, qint64(50000));
+        QCOMPARE(lastPage->bodies.size(), 10);
+        QVERIFY2(elapsed < 300, qPrintable(QStringLiteral("%1 ms").arg(elapsed)));
     }
 
     void groupCommitterBatchesQueuedEntries()
