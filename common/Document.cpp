@@ -35,12 +35,17 @@ Result<Document> Document::fromJsonText(QByteArrayView text)
             return Status::badRequest(QStringLiteral("request body is empty; a JSON object is required"));
         return minified.status();
     }
-    if (minified->front() != '{')
-        return Status::badRequest(QStringLiteral("a document must be a JSON object, not %1").arg(JsonText::typeName(minified.value())));
+    return fromMinified(minified.value());
+}
+
+Result<Document> Document::fromMinified(QByteArrayView minified)
+{
+    if (minified.isEmpty() || minified.front() != '{')
+        return Status::badRequest(QStringLiteral("a document must be a JSON object, not %1").arg(JsonText::typeName(minified)));
 
     Document doc;
     QSet<QString> seen;
-    for (const JsonText::Member &member : JsonText::members(minified.value())) {
+    for (const JsonText::Member &member : JsonText::members(minified)) {
         const QString key = JsonText::unquote(member.key);
         const QByteArrayView value = member.value;
         if (seen.contains(key))
@@ -90,17 +95,11 @@ Result<Document> Document::fromJsonText(QByteArrayView text)
     return doc;
 }
 
-QByteArray Document::toJson() const
+QByteArray Document::bodyFields() const
 {
     QByteArray out;
-    out.reserve(64 + (data ? data->size() : 0) + (content ? content->size() * 2 : 0));
-    out.append("{\"id\":");
-    out.append(JsonText::quote(id));
-    if (!rev.isEmpty()) {
-        out.append(",\"rev\":");
-        out.append(JsonText::quote(rev));
-    }
-    out.append(deleted ? ",\"deleted\":true" : ",\"deleted\":false");
+    out.reserve(32 + (data ? data->size() : 0) + (content ? content->size() * 2 : 0));
+    out.append(deleted ? "\"deleted\":true" : "\"deleted\":false");
     if (data) {
         out.append(",\"data\":");
         out.append(*data);
@@ -117,54 +116,52 @@ QByteArray Document::toJson() const
     return out;
 }
 
+QByteArray Document::toJson() const
+{
+    return toJson(bodyFields());
+}
+
+QByteArray Document::toJson(const QByteArray &bodyFields) const
+{
+    QByteArray out = "{\"id\":" + JsonText::quote(id) + ',';
+    if (!rev.isEmpty())
+        out += "\"rev\":" + JsonText::quote(rev) + ',';
+    return out + bodyFields;
+}
+
 QByteArray Document::canonicalBody() const
 {
-    QByteArray out = "{";
-    if (content) {
-        out.append("\"content\":");
-        out.append(JsonText::quote(*content));
-        out.append(',');
-    }
-    if (data) {
-        out.append("\"data\":");
-        out.append(*data);
-        out.append(',');
-    }
-    out.append(deleted ? "\"deleted\":true" : "\"deleted\":false");
-    if (tags) {
-        out.append(",\"tags\":");
-        out.append(tagsJson(*tags));
-    }
-    out.append('}');
-    return out;
+    return canonicalBody(bodyFields());
+}
+
+QByteArray Document::canonicalBody(const QByteArray &bodyFields)
+{
+    return '{' + bodyFields;
 }
 
 QString Document::searchText() const
 {
-    QString all;
-    const auto collect = [&all](const QString &text) {
-        all.append(text);
-        all.append(QLatin1Char('\n'));
+    QString words;
+    QSet<QString> seen;
+    const auto add = [&](const QString &text) {
+        // Only the words are lower-cased: long runs (encoded data) are
+        // skipped without being touched.
+        TextWords::forEachWord(text, TextWords::kMinLength, TextWords::kMaxIndexedLength, [&](QStringView word) {
+            QString lower = TextWords::toLower(word);
+            if (seen.contains(lower))
+                return;
+            if (!words.isEmpty())
+                words.append(QLatin1Char(' '));
+            words.append(lower);
+            seen.insert(std::move(lower));
+        });
     };
     if (content)
-        collect(*content);
+        add(*content);
     if (data)
-        JsonText::forEachString(*data, collect);
+        JsonText::forEachString(*data, add);
     for (const QString &tag : indexedTags())
-        collect(tag);
-    const QString lower = all.toLower();
-
-    QString words;
-    words.reserve(lower.size());
-    QSet<QStringView> seen;
-    TextWords::forEachWord(lower, TextWords::kMinLength, TextWords::kMaxIndexedLength, [&](QStringView word) {
-        if (seen.contains(word))
-            return;
-        seen.insert(word);
-        if (!words.isEmpty())
-            words.append(QLatin1Char(' '));
-        words.append(word);
-    });
+        add(tag);
     return words;
 }
 

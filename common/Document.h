@@ -30,13 +30,22 @@ struct Document
     // duplicate and unknown top-level fields with a message that names the
     // problem; never guesses.
     static Result<Document> fromJsonText(QByteArrayView text);
+    // The same for text that JsonText::minify() already validated (a stored
+    // body, an element of a validated bulk request): skips validation.
+    static Result<Document> fromMinified(QByteArrayView minified);
 
     // Compact JSON with the fields in the order above.
     QByteArray toJson() const;
 
     // What the revision digest covers: every field except id and rev, as
-    // compact JSON with the keys in sorted order.
+    // compact JSON in the order above: {"deleted":...,"data":...,...}.
     QByteArray canonicalBody() const;
+
+    // The fields after id and rev, closing brace included: the shared tail
+    // of toJson() and canonicalBody(), for callers that need both.
+    QByteArray bodyFields() const;
+    QByteArray toJson(const QByteArray &bodyFields) const;
+    static QByteArray canonicalBody(const QByteArray &bodyFields);
 
     // What the full-text index stores: the distinct words (TextWords, 2 to
     // 64 characters, lower case) of content, of every string in data (at any

@@ -13,7 +13,7 @@ Status updateConflict()
 
 } // namespace
 
-Result<Document> prepare(const std::optional<DocumentHead> &head, const Document &incoming, WriteKind kind)
+Result<Prepared> prepare(const std::optional<DocumentHead> &head, const Document &incoming, WriteKind kind)
 {
     if (!incoming.rev.isEmpty()) {
         const Result<Revision> parsed = Revision::parse(incoming.rev);
@@ -67,8 +67,10 @@ Result<Document> prepare(const std::optional<DocumentHead> &head, const Document
             return Status::internal(QStringLiteral("stored head has an invalid rev '%1'").arg(head->rev));
         previous = parsed.value();
     }
-    stored.rev = Revision::next(head ? &previous : nullptr, stored.canonicalBody()).toString();
-    return stored;
+    const QByteArray fields = stored.bodyFields();
+    stored.rev = Revision::next(head ? &previous : nullptr, Document::canonicalBody(fields)).toString();
+    const QByteArray json = stored.toJson(fields);
+    return Prepared{std::move(stored), json};
 }
 
 } // namespace DocumentUpdate

@@ -27,7 +27,14 @@ enum class WriteKind { Put, Post, Delete };
 
 namespace DocumentUpdate {
 
+// The document to store and its JSON (Document::toJson(), computed once).
+struct Prepared
+{
+    Document document;
+    QByteArray json;
+};
+
 // REQUIRES: incoming.id is a valid document id (NameRules::checkDocumentId).
-Result<Document> prepare(const std::optional<DocumentHead> &head, const Document &incoming, WriteKind kind);
+Result<Prepared> prepare(const std::optional<DocumentHead> &head, const Document &incoming, WriteKind kind);
 
 } // namespace DocumentUpdate

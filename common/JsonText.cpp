@@ -3,6 +3,8 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 
+#include <cstring>
+
 namespace JsonText {
 
 namespace {
@@ -267,22 +269,38 @@ private:
     Status m_error;
 };
 
+// End (one past the closing quote) of the string literal that starts at `pos`.
+qsizetype skipString(QByteArrayView text, qsizetype pos)
+{
+    const char *data = text.data();
+    const char *end = data + text.size();
+    const char *cursor = data + pos + 1;
+    for (;;) {
+        const char *quote = static_cast<const char *>(std::memchr(cursor, '"', size_t(end - cursor)));
+        if (!quote)
+            return text.size();
+        // Escaped when preceded by an odd number of backslashes.
+        qsizetype backslashes = 0;
+        while (quote - backslashes - 1 >= cursor && quote[-backslashes - 1] == '\\')
+            ++backslashes;
+        if (backslashes % 2 == 0)
+            return quote - data + 1;
+        cursor = quote + 1;
+    }
+}
+
 // End of the minified value that starts at `pos`.
 qsizetype skipValue(QByteArrayView text, qsizetype pos)
 {
     const char first = text[pos];
-    if (first == '"') {
-        ++pos;
-        while (text[pos] != '"')
-            pos += text[pos] == '\\' ? 2 : 1;
-        return pos + 1;
-    }
+    if (first == '"')
+        return skipString(text, pos);
     if (first == '{' || first == '[') {
         int depth = 0;
         while (pos < text.size()) {
             const char c = text[pos];
             if (c == '"') {
-                pos = skipValue(text, pos);
+                pos = skipString(text, pos);
                 continue;
             }
             if (c == '{' || c == '[')
@@ -316,27 +334,32 @@ QByteArray quote(QStringView text)
     QByteArray out;
     out.reserve(utf8.size() + 2);
     out.append('"');
-    for (const char c : utf8) {
-        const auto u = static_cast<unsigned char>(c);
-        switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
-        default:
-            if (u < 0x20) {
-                static const char hex[] = "0123456789abcdef";
-                out.append("\\u00");
-                out.append(hex[u >> 4]);
-                out.append(hex[u & 0xf]);
-            } else {
-                out.append(c);
-            }
+    // Copy runs of bytes that need no escape in one go.
+    const char *begin = utf8.constData();
+    const char *end = begin + utf8.size();
+    const char *run = begin;
+    for (const char *p = begin; p < end; ++p) {
+        const auto u = static_cast<unsigned char>(*p);
+        if (u >= 0x20 && u != '"' && u != '\\')
+            continue;
+        out.append(run, p - run);
+        run = p + 1;
+        switch (u) {
+        case '"': out.append("\\\"", 2); break;
+        case '\\': out.append("\\\\", 2); break;
+        case '\n': out.append("\\n", 2); break;
+        case '\r': out.append("\\r", 2); break;
+        case '\t': out.append("\\t", 2); break;
+        case '\b': out.append("\\b", 2); break;
+        case '\f': out.append("\\f", 2); break;
+        default: {
+            static const char hex[] = "0123456789abcdef";
+            const char escape[6] = {'\\', 'u', '0', '0', hex[u >> 4], hex[u & 0xf]};
+            out.append(escape, 6);
+        }
         }
     }
+    out.append(run, end - run);
     out.append('"');
     return out;
 }
@@ -481,13 +504,14 @@ QString unquote(QByteArrayView literal)
 void forEachString(QByteArrayView minifiedValue, const std::function<void(const QString &)> &visit)
 {
     // In minified JSON a string literal is a key exactly when ':' follows it.
+    const char *data = minifiedValue.data();
     qsizetype pos = 0;
     while (pos < minifiedValue.size()) {
-        if (minifiedValue[pos] != '"') {
-            ++pos;
-            continue;
-        }
-        const qsizetype end = skipValue(minifiedValue, pos);
+        const void *quote = std::memchr(data + pos, '"', size_t(minifiedValue.size() - pos));
+        if (!quote)
+            return;
+        pos = static_cast<const char *>(quote) - data;
+        const qsizetype end = skipString(minifiedValue, pos);
         if (end >= minifiedValue.size() || minifiedValue[end] != ':')
             visit(unquote(minifiedValue.sliced(pos, end - pos)));
         pos = end;

@@ -47,6 +47,9 @@ void forEachWord(QStringView text, int minLength, int maxLength, Visit &&visit)
     }
 }
 
+// `word` in lower case, character by character (simple case mapping).
+QString toLower(QStringView word);
+
 // The lower-case words of `text` within [minLength, maxLength], in order,
 // duplicates kept.
 QStringList split(QStringView text, int minLength, int maxLength);

@@ -10,6 +10,8 @@ packages=(
     # Qt 6: Core, Network, HttpServer (needs WebSockets), Sql with the SQLite
     # driver (SQLite with FTS5 and JSON functions), Test
     qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite
+    # the same SQLite the Qt driver uses, for the storage writer's C-API statements
+    libsqlite3-dev
     # used by tests and the README examples
     curl util-linux procps
 )

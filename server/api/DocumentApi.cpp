@@ -309,7 +309,7 @@ void DocumentApi::bulkDocuments(const HttpRequest &request, const HttpReplyPtr &
                 if (member.value.front() == '"' && JsonText::unquote(member.key) == QLatin1String("id"))
                     id = JsonText::unquote(member.value);
             }
-            items.append(Document::fromJsonText(element));
+            items.append(Document::fromMinified(element));
         }
         ids.append(id);
     }

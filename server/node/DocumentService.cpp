@@ -82,18 +82,18 @@ Result<Document> DocumentService::decide(const QString &db, Document document, W
     const Result<std::optional<DocumentHead>> head = currentHead(db, document.id, committed);
     if (!head.isOk())
         return head.status();
-    Result<Document> stored = DocumentUpdate::prepare(head.value(), document, kind);
-    if (!stored.isOk())
-        return stored;
+    Result<DocumentUpdate::Prepared> prepared = DocumentUpdate::prepare(head.value(), document, kind);
+    if (!prepared.isOk())
+        return prepared.status();
 
     LogEntry entry = nextEntry(LogEntry::Op::PutDocument, db);
-    entry.id = stored->id;
-    entry.rev = stored->rev;
-    entry.deleted = stored->deleted;
-    entry.body = stored->toJson();
+    entry.id = prepared->document.id;
+    entry.rev = prepared->document.rev;
+    entry.deleted = prepared->document.deleted;
+    entry.body = prepared->json;
     m_overlay.recordPut(db, entry.id, DocumentHead{entry.rev, entry.deleted}, entry.seq);
-    entries->append(entry);
-    return stored;
+    entries->append(std::move(entry));
+    return std::move(prepared->document);
 }
 
 void DocumentService::submit(const QVector<LogEntry> &entries, std::function<void(const Status &)> complete)

@@ -1,6 +1,7 @@
 #include "StorageWriter.h"
 
 #include "Document.h"
+#include "JsonText.h"
 #include "StorageSchema.h"
 
 #include <QElapsedTimer>
@@ -43,6 +44,8 @@ Status StorageWriter::open()
     status = m_connection.enableWal();
     if (status.isOk() && empty)
         status = StorageSchema::create(m_connection);
+    if (status.isOk())
+        status = prepareStatements();
     if (!status.isOk())
         return status;
     SqliteStatement last = m_connection.statement(sql("SELECT seq, term FROM wal ORDER BY seq DESC LIMIT 1"), &status);
@@ -67,10 +70,55 @@ Status StorageWriter::open()
     return Status::ok();
 }
 
+Status StorageWriter::prepareStatements()
+{
+    sqlite3 *handle = NativeStatement::handleOf(m_connection.database());
+    if (!handle)
+        return Status::internal(QStringLiteral("the QtSql SQLite driver gave no sqlite3 handle"));
+    const QList<QPair<NativeStatement *, const char *>> statements = {
+        {&m_appendLog, "INSERT INTO wal(seq, term, op, db, id, rev, deleted, body, ts) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+        {&m_insertDocument, "INSERT INTO docs(db, id, rev, seq, deleted, body) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+                            " ON CONFLICT(db, id) DO NOTHING"},
+        {&m_findDocument, "SELECT rowid, deleted, CAST(body AS BLOB) FROM docs WHERE db = ?1 AND id = ?2"},
+        {&m_updateDocument, "UPDATE docs SET rev = ?1, seq = ?2, deleted = ?3, body = ?4 WHERE rowid = ?5"},
+        {&m_keepRevision, "INSERT OR REPLACE INTO revs(db, id, rev, seq, deleted, body)"
+                          " SELECT db, id, rev, seq, deleted, body FROM docs WHERE rowid = ?1"},
+        {&m_untag, "DELETE FROM tags WHERE db = ?1 AND id = ?2"},
+        {&m_tag, "INSERT OR IGNORE INTO tags(db, tag, id) SELECT ?1, value, ?2 FROM json_each(?3)"},
+    };
+    for (const auto &[statement, sql] : statements) {
+        const Status status = statement->prepare(handle, QByteArray(sql));
+        if (!status.isOk())
+            return status;
+    }
+    return Status::ok();
+}
+
+Result<StorageWriter::FullTextStatements *> StorageWriter::fullText(qint64 createdSeq)
+{
+    auto it = m_fullText.find(createdSeq);
+    if (it != m_fullText.end())
+        return it->second.get();
+    auto statements = std::make_unique<FullTextStatements>();
+    sqlite3 *handle = NativeStatement::handleOf(m_connection.database());
+    const QByteArray table = StorageSchema::fullTextTable(createdSeq).toLatin1();
+    Status status = statements->index.prepare(handle, "INSERT INTO " + table + "(rowid, text) VALUES(?1, ?2)");
+    if (status.isOk())
+        status = statements->unindex.prepare(handle, "INSERT INTO " + table + '(' + table + ", rowid, text) VALUES('delete', ?1, ?2)");
+    if (!status.isOk())
+        return status;
+    return m_fullText.emplace(createdSeq, std::move(statements)).first->second.get();
+}
+
 void StorageWriter::close()
 {
     if (!m_connection.isOpen())
         return;
+    m_fullText.clear();
+    for (NativeStatement *statement : {&m_appendLog, &m_insertDocument, &m_findDocument, &m_updateDocument,
+                                       &m_keepRevision, &m_untag, &m_tag}) {
+        statement->finalize();
+    }
     m_connection.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
     m_connection.close();
 }
@@ -161,22 +209,22 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
 
 Status StorageWriter::append(const LogEntry &entry)
 {
-    Status status;
-    SqliteStatement insert = m_connection.statement(
-        sql("INSERT INTO wal(seq, term, op, db, id, rev, deleted, body, ts) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"), &status);
-    if (!insert)
-        return status;
     const bool isPut = entry.op == LogEntry::Op::PutDocument;
-    insert->bindValue(0, entry.seq);
-    insert->bindValue(1, entry.term);
-    insert->bindValue(2, int(entry.op));
-    insert->bindValue(3, entry.db);
-    insert->bindValue(4, isPut ? QVariant(entry.id) : QVariant());
-    insert->bindValue(5, isPut ? QVariant(entry.rev) : QVariant());
-    insert->bindValue(6, entry.deleted ? 1 : 0);
-    insert->bindValue(7, isPut ? QVariant(entry.body) : QVariant());
-    insert->bindValue(8, entry.timestampMs);
-    return run(insert, "cannot append to the log", entry.seq);
+    NativeStatement &insert = m_appendLog;
+    insert.bind(1, entry.seq);
+    insert.bind(2, entry.term);
+    insert.bind(3, qint64(entry.op));
+    insert.bindText(4, entry.db);
+    if (isPut) {
+        insert.bindText(5, entry.id);
+        insert.bindText(6, entry.rev);
+        insert.bindBlob(8, entry.body);
+    }
+    insert.bind(7, entry.deleted ? 1 : 0);
+    insert.bind(9, entry.timestampMs);
+    const Status status = insert.run();
+    insert.reset();
+    return status;
 }
 
 Status StorageWriter::loadEntry(qint64 seq, LogEntry *entry)
@@ -216,126 +264,125 @@ Status StorageWriter::apply(const LogEntry &entry)
 
 Status StorageWriter::applyPut(const LogEntry &entry)
 {
-    Status status;
-
     const Result<DatabaseCounters *> database = counters(entry.db, entry.seq);
     if (!database.isOk())
         return database.status();
     DatabaseCounters &stats = *database.value();
+    const Result<FullTextStatements *> fullTextStatements = fullText(stats.createdSeq);
+    if (!fullTextStatements.isOk())
+        return fullTextStatements.status();
+    FullTextStatements &search = *fullTextStatements.value();
+    const QByteArray db = entry.db.toUtf8();
+    const QByteArray id = entry.id.toUtf8();
+    const qint64 dbSeq = stats.seq + 1;
 
-    SqliteStatement current = m_connection.statement(
-        sql("SELECT rowid, deleted, CAST(body AS BLOB) FROM docs WHERE db = ? AND id = ?"), &status);
-    if (!current)
+    // A new document is one insert; an existing one conflicts on (db, id)
+    // and takes the update path.
+    Status status;
+    NativeStatement &insert = m_insertDocument;
+    insert.bindText(1, db);
+    insert.bindText(2, id);
+    insert.bindText(3, entry.rev);
+    insert.bind(4, dbSeq);
+    insert.bind(5, entry.deleted ? 1 : 0);
+    insert.bindText(6, entry.body);
+    status = insert.run();
+    const bool inserted = status.isOk() && insert.changes() == 1;
+    const qint64 insertedRowid = inserted ? insert.lastInsertRowid() : 0;
+    insert.reset();
+    if (!status.isOk())
         return status;
-    current->bindValue(0, entry.db);
-    current->bindValue(1, entry.id);
-    if (!(status = run(current, "cannot read a document", entry.seq)).isOk())
-        return status;
-    const bool exists = current->next();
-    const qint64 rowid = exists ? current->value(0).toLongLong() : 0;
-    const bool wasDeleted = exists && current->value(1).toInt() != 0;
-    const QByteArray oldBody = exists && !wasDeleted ? current->value(2).toByteArray() : QByteArray();
-    current->finish();
 
-    if (exists) {
-        SqliteStatement keep = m_connection.statement(
-            sql("INSERT OR REPLACE INTO revs(db, id, rev, seq, deleted, body) "
-                "SELECT db, id, rev, seq, deleted, body FROM docs WHERE rowid = ?"),
-            &status);
-        SqliteStatement untag = m_connection.statement(sql("DELETE FROM tags WHERE db = ? AND id = ?"), &status);
-        if (!keep || !untag)
-            return status;
-        keep->bindValue(0, rowid);
-        untag->bindValue(0, entry.db);
-        untag->bindValue(1, entry.id);
-        for (SqliteStatement *statement : {&keep, &untag}) {
-            if (!(status = run(*statement, "cannot keep the previous revision", entry.seq)).isOk())
-                return status;
+    qint64 rowid = 0;
+    bool wasDeleted = false;
+    if (inserted) {
+        rowid = insertedRowid;
+    } else {
+        NativeStatement &find = m_findDocument;
+        find.bindText(1, db);
+        find.bindText(2, id);
+        if (!find.step(&status)) {
+            find.reset();
+            return status.isOk() ? Status::internal(QStringLiteral("document %1 vanished while applying log entry %2").arg(entry.id).arg(entry.seq))
+                                 : status;
         }
-        if (!oldBody.isEmpty()) {
+        rowid = find.columnInt64(0);
+        wasDeleted = find.columnInt64(1) != 0;
+        const QByteArray oldBody = wasDeleted ? QByteArray() : find.columnBytes(2);
+        find.reset();
+
+        m_keepRevision.bind(1, rowid);
+        status = m_keepRevision.run();
+        m_keepRevision.reset();
+        if (status.isOk()) {
+            m_untag.bindText(1, db);
+            m_untag.bindText(2, id);
+            status = m_untag.run();
+            m_untag.reset();
+        }
+        if (status.isOk() && !oldBody.isEmpty()) {
             // A contentless FTS5 table forgets a row when given the text it
             // indexed; searchText() is deterministic, so the old body gives it.
-            const Result<Document> old = Document::fromJsonText(oldBody);
+            const Result<Document> old = Document::fromMinified(oldBody);
             if (!old.isOk())
                 return Status::internal(QStringLiteral("document %1 has an unreadable stored body").arg(entry.id));
             const QString oldText = old->searchText();
             if (!oldText.isEmpty()) {
-                SqliteStatement unindex = m_connection.statement(stats.unindexSql, &status);
-                if (!unindex)
-                    return status;
-                unindex->bindValue(0, rowid);
-                unindex->bindValue(1, oldText);
-                if (!(status = run(unindex, "cannot update the full-text index", entry.seq)).isOk())
-                    return status;
+                search.unindex.bind(1, rowid);
+                search.unindex.bindText(2, oldText);
+                status = search.unindex.run();
+                search.unindex.reset();
             }
         }
+        if (status.isOk()) {
+            NativeStatement &update = m_updateDocument;
+            update.bindText(1, entry.rev);
+            update.bind(2, dbSeq);
+            update.bind(3, entry.deleted ? 1 : 0);
+            update.bindText(4, entry.body);
+            update.bind(5, rowid);
+            status = update.run();
+            update.reset();
+        }
+        if (!status.isOk())
+            return status;
     }
 
-    stats.seq += 1;
-    stats.docsTotal += exists ? 0 : 1;
+    stats.seq = dbSeq;
+    stats.docsTotal += inserted ? 1 : 0;
     stats.docsDeleted += (entry.deleted ? 1 : 0) - (wasDeleted ? 1 : 0);
     stats.dirty = true;
-    const qint64 dbSeq = stats.seq;
-
-    qint64 docRowid = rowid;
-    if (exists) {
-        SqliteStatement update = m_connection.statement(
-            sql("UPDATE docs SET rev = ?, seq = ?, deleted = ?, body = CAST(? AS TEXT) WHERE rowid = ?"), &status);
-        if (!update)
-            return status;
-        update->bindValue(0, entry.rev);
-        update->bindValue(1, dbSeq);
-        update->bindValue(2, entry.deleted ? 1 : 0);
-        update->bindValue(3, entry.body);
-        update->bindValue(4, rowid);
-        if (!(status = run(update, "cannot update a document", entry.seq)).isOk())
-            return status;
-    } else {
-        SqliteStatement insert = m_connection.statement(
-            sql("INSERT INTO docs(db, id, rev, seq, deleted, body) VALUES(?, ?, ?, ?, ?, CAST(? AS TEXT))"), &status);
-        if (!insert)
-            return status;
-        insert->bindValue(0, entry.db);
-        insert->bindValue(1, entry.id);
-        insert->bindValue(2, entry.rev);
-        insert->bindValue(3, dbSeq);
-        insert->bindValue(4, entry.deleted ? 1 : 0);
-        insert->bindValue(5, entry.body);
-        if (!(status = run(insert, "cannot insert a document", entry.seq)).isOk())
-            return status;
-        docRowid = insert->lastInsertId().toLongLong();
-    }
 
     if (entry.deleted)
         return Status::ok();
-
-    const Result<Document> document = Document::fromJsonText(entry.body);
+    const Result<Document> document = Document::fromMinified(entry.body);
     if (!document.isOk())
         return Status::internal(QStringLiteral("log entry %1 has an unreadable body: %2").arg(entry.seq).arg(document.status().message()));
     const QString text = document->searchText();
     if (!text.isEmpty()) {
-        SqliteStatement index = m_connection.statement(stats.indexSql, &status);
-        if (!index)
-            return status;
-        index->bindValue(0, docRowid);
-        index->bindValue(1, text);
-        if (!(status = run(index, "cannot update the full-text index", entry.seq)).isOk())
+        search.index.bind(1, rowid);
+        search.index.bindText(2, text);
+        status = search.index.run();
+        search.index.reset();
+        if (!status.isOk())
             return status;
     }
     const QStringList tags = document->indexedTags();
     if (!tags.isEmpty()) {
-        SqliteStatement tag = m_connection.statement(sql("INSERT OR IGNORE INTO tags(db, tag, id) VALUES(?, ?, ?)"), &status);
-        if (!tag)
-            return status;
-        for (const QString &name : tags) {
-            tag->bindValue(0, entry.db);
-            tag->bindValue(1, name);
-            tag->bindValue(2, entry.id);
-            if (!(status = run(tag, "cannot update the tag index", entry.seq)).isOk())
-                return status;
+        QByteArray array = "[";
+        for (qsizetype i = 0; i < tags.size(); ++i) {
+            if (i)
+                array.append(',');
+            array.append(JsonText::quote(tags.at(i)));
         }
+        array.append(']');
+        m_tag.bindText(1, db);
+        m_tag.bindText(2, id);
+        m_tag.bindText(3, array);
+        status = m_tag.run();
+        m_tag.reset();
     }
-    return Status::ok();
+    return status;
 }
 
 Status StorageWriter::applyCreateDatabase(const LogEntry &entry)
@@ -385,6 +432,7 @@ Status StorageWriter::applyDeleteDatabase(const LogEntry &entry)
         if (!(status = run(statement, "cannot delete a database", entry.seq)).isOk())
             return status;
     }
+    m_fullText.erase(createdSeq); // finalize its statements before the table goes
     return m_connection.exec(QStringLiteral("DROP TABLE IF EXISTS %1").arg(StorageSchema::fullTextTable(createdSeq)));
 }
 
@@ -408,9 +456,6 @@ Result<StorageWriter::DatabaseCounters *> StorageWriter::counters(const QString 
     counters.seq = select->value(1).toLongLong();
     counters.docsTotal = select->value(2).toLongLong();
     counters.docsDeleted = select->value(3).toLongLong();
-    const QString table = StorageSchema::fullTextTable(counters.createdSeq);
-    counters.indexSql = QStringLiteral("INSERT INTO %1(rowid, text) VALUES(?, ?)").arg(table);
-    counters.unindexSql = QStringLiteral("INSERT INTO %1(%1, rowid, text) VALUES('delete', ?, ?)").arg(table);
     it = m_counters.insert(db, counters);
     return &it.value();
 }

@@ -6,6 +6,10 @@
 // SQLite WAL, so when write() returns ok the batch is durable — this is the
 // group commit: many client writes share one transaction and one fsync.
 //
+// The per-entry statements (log append, document upsert, indexes) run through
+// SQLite's C API (NativeStatement) on the QtSql connection; the rest through
+// QtSql.
+//
 // Lives on the storage thread (GroupCommitter moves it there); open(),
 // write() and close() must run on that thread. Owned by GroupCommitter.
 #pragma once
@@ -14,7 +18,11 @@
 #include <QObject>
 #include <QString>
 
+#include <memory>
+#include <unordered_map>
+
 #include "LogEntry.h"
+#include "NativeStatement.h"
 #include "SqliteConnection.h"
 #include "StorageOptions.h"
 #include "WriteBatch.h"
@@ -47,13 +55,20 @@ private:
         qint64 docsTotal = 0;
         qint64 docsDeleted = 0;
         bool dirty = false;
-        QString indexSql;   // INSERT into this database's full-text table
-        QString unindexSql; // its 'delete' command
+    };
+
+    // A database's full-text statements, prepared once per table.
+    struct FullTextStatements
+    {
+        NativeStatement index;   // INSERT INTO fts_N(rowid, text)
+        NativeStatement unindex; // its 'delete' command
     };
 
     Status append(const LogEntry &entry);
     Result<DatabaseCounters *> counters(const QString &db, qint64 seq);
     Status flushCounters();
+    Status prepareStatements();
+    Result<FullTextStatements *> fullText(qint64 createdSeq);
     Status apply(const LogEntry &entry);
     Status applyPut(const LogEntry &entry);
     Status applyCreateDatabase(const LogEntry &entry);
@@ -71,4 +86,13 @@ private:
     qint64 m_lastTerm = 0;
     qint64 m_appliedSeq = 0;
     QHash<QString, DatabaseCounters> m_counters; // this batch's databases
+
+    NativeStatement m_appendLog;
+    NativeStatement m_insertDocument;
+    NativeStatement m_findDocument;
+    NativeStatement m_updateDocument;
+    NativeStatement m_keepRevision;
+    NativeStatement m_untag;
+    NativeStatement m_tag;
+    std::unordered_map<qint64, std::unique_ptr<FullTextStatements>> m_fullText; // by database created_seq
 };

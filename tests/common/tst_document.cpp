@@ -79,7 +79,7 @@ private slots:
         const Result<Document> b = Document::fromJsonText("{\"tags\":[\"t\"], \"data\": {\"x\": 1, \"y\": 2}, \"id\":\"2\"}");
         QVERIFY(a.isOk() && b.isOk());
         QCOMPARE(a->canonicalBody(), b->canonicalBody());
-        QCOMPARE(a->canonicalBody(), QByteArray("{\"data\":{\"x\":1,\"y\":2},\"deleted\":false,\"tags\":[\"t\"]}"));
+        QCOMPARE(a->canonicalBody(), QByteArray("{\"deleted\":false,\"data\":{\"x\":1,\"y\":2},\"tags\":[\"t\"]}"));
         const Result<Document> c = Document::fromJsonText("{\"data\":{\"x\":1,\"y\":3},\"tags\":[\"t\"]}");
         QVERIFY(c->canonicalBody() != a->canonicalBody());
     }

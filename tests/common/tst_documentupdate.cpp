@@ -14,6 +14,14 @@ Document withId(const QString &id, const QString &rev = QString())
     return document;
 }
 
+Result<Document> prepareDocument(const std::optional<DocumentHead> &head, const Document &incoming, WriteKind kind)
+{
+    const Result<DocumentUpdate::Prepared> prepared = DocumentUpdate::prepare(head, incoming, kind);
+    if (!prepared.isOk())
+        return prepared.status();
+    return prepared->document;
+}
+
 const QString kRev1 = QStringLiteral("1-1111111111111111111111111111111111111111");
 const QString kRev2 = QStringLiteral("2-2222222222222222222222222222222222222222");
 
@@ -26,7 +34,7 @@ class TestDocumentUpdate : public QObject
 private slots:
     void putNewDocument()
     {
-        const Result<Document> stored = DocumentUpdate::prepare(std::nullopt, withId(QStringLiteral("a")), WriteKind::Put);
+        const Result<Document> stored = prepareDocument(std::nullopt, withId(QStringLiteral("a")), WriteKind::Put);
         QVERIFY(stored.isOk());
         QCOMPARE(stored->id, QStringLiteral("a"));
         QVERIFY(stored->rev.startsWith(QLatin1String("1-")));
@@ -36,7 +44,7 @@ private slots:
 
     void putNewDocumentWithRevIsConflict()
     {
-        const Result<Document> stored = DocumentUpdate::prepare(std::nullopt, withId(QStringLiteral("a"), kRev1), WriteKind::Put);
+        const Result<Document> stored = prepareDocument(std::nullopt, withId(QStringLiteral("a"), kRev1), WriteKind::Put);
         QCOMPARE(stored.status().code(), Status::Code::Conflict);
     }
 
@@ -54,7 +62,7 @@ private slots:
         QFETCH(QString, rev);
         QFETCH(int, code);
         const Result<Document> stored =
-            DocumentUpdate::prepare(DocumentHead{kRev2, false}, withId(QStringLiteral("a"), rev), WriteKind::Put);
+            prepareDocument(DocumentHead{kRev2, false}, withId(QStringLiteral("a"), rev), WriteKind::Put);
         QCOMPARE(int(stored.isOk() ? Status::Code::Ok : stored.status().code()), code);
         if (stored.isOk())
             QVERIFY(stored->rev.startsWith(QLatin1String("3-")));
@@ -63,30 +71,30 @@ private slots:
     void putRecreatesTombstoneWithOrWithoutItsRev()
     {
         const DocumentHead tombstone{kRev2, true};
-        const Result<Document> withoutRev = DocumentUpdate::prepare(tombstone, withId(QStringLiteral("a")), WriteKind::Put);
+        const Result<Document> withoutRev = prepareDocument(tombstone, withId(QStringLiteral("a")), WriteKind::Put);
         QVERIFY(withoutRev.isOk());
         QVERIFY(withoutRev->rev.startsWith(QLatin1String("3-")));
-        QVERIFY(DocumentUpdate::prepare(tombstone, withId(QStringLiteral("a"), kRev2), WriteKind::Put).isOk());
-        QCOMPARE(DocumentUpdate::prepare(tombstone, withId(QStringLiteral("a"), kRev1), WriteKind::Put).status().code(),
+        QVERIFY(prepareDocument(tombstone, withId(QStringLiteral("a"), kRev2), WriteKind::Put).isOk());
+        QCOMPARE(prepareDocument(tombstone, withId(QStringLiteral("a"), kRev1), WriteKind::Put).status().code(),
                  Status::Code::Conflict);
     }
 
     void postNeverOverwrites()
     {
-        QCOMPARE(DocumentUpdate::prepare(DocumentHead{kRev1, false}, withId(QStringLiteral("a")), WriteKind::Post).status().code(),
+        QCOMPARE(prepareDocument(DocumentHead{kRev1, false}, withId(QStringLiteral("a")), WriteKind::Post).status().code(),
                  Status::Code::Conflict);
-        QCOMPARE(DocumentUpdate::prepare(DocumentHead{kRev1, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Post)
+        QCOMPARE(prepareDocument(DocumentHead{kRev1, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Post)
                      .status()
                      .code(),
                  Status::Code::Conflict);
-        QVERIFY(DocumentUpdate::prepare(std::nullopt, withId(QStringLiteral("a")), WriteKind::Post).isOk());
-        QVERIFY(DocumentUpdate::prepare(DocumentHead{kRev1, true}, withId(QStringLiteral("a")), WriteKind::Post).isOk());
+        QVERIFY(prepareDocument(std::nullopt, withId(QStringLiteral("a")), WriteKind::Post).isOk());
+        QVERIFY(prepareDocument(DocumentHead{kRev1, true}, withId(QStringLiteral("a")), WriteKind::Post).isOk());
     }
 
     void deleteMakesEmptyTombstone()
     {
         const Result<Document> stored =
-            DocumentUpdate::prepare(DocumentHead{kRev1, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete);
+            prepareDocument(DocumentHead{kRev1, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete);
         QVERIFY(stored.isOk());
         QVERIFY(stored->deleted);
         QVERIFY(!stored->data && !stored->tags && !stored->content);
@@ -95,29 +103,42 @@ private slots:
 
     void deleteErrors()
     {
-        QCOMPARE(DocumentUpdate::prepare(std::nullopt, withId(QStringLiteral("a"), kRev1), WriteKind::Delete).status().code(),
+        QCOMPARE(prepareDocument(std::nullopt, withId(QStringLiteral("a"), kRev1), WriteKind::Delete).status().code(),
                  Status::Code::NotFound);
-        QCOMPARE(DocumentUpdate::prepare(DocumentHead{kRev1, true}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete)
+        QCOMPARE(prepareDocument(DocumentHead{kRev1, true}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete)
                      .status()
                      .code(),
                  Status::Code::NotFound);
         // A delete that lost the race against another delete of the same rev.
-        QCOMPARE(DocumentUpdate::prepare(DocumentHead{kRev2, true}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete)
+        QCOMPARE(prepareDocument(DocumentHead{kRev2, true}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete)
                      .status()
                      .code(),
                  Status::Code::Conflict);
-        QCOMPARE(DocumentUpdate::prepare(DocumentHead{kRev2, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete)
+        QCOMPARE(prepareDocument(DocumentHead{kRev2, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Delete)
                      .status()
                      .code(),
                  Status::Code::Conflict);
-        QCOMPARE(DocumentUpdate::prepare(DocumentHead{kRev2, false}, withId(QStringLiteral("a")), WriteKind::Delete).status().code(),
+        QCOMPARE(prepareDocument(DocumentHead{kRev2, false}, withId(QStringLiteral("a")), WriteKind::Delete).status().code(),
                  Status::Code::BadRequest);
+    }
+
+    void preparedJsonIsTheStoredDocument()
+    {
+        Document incoming = withId(QStringLiteral("док"));
+        incoming.tags = QStringList{QStringLiteral("a\"b")};
+        incoming.content = QStringLiteral("line\nnext");
+        const Result<DocumentUpdate::Prepared> prepared = DocumentUpdate::prepare(std::nullopt, incoming, WriteKind::Put);
+        QVERIFY(prepared.isOk());
+        QCOMPARE(prepared->json, prepared->document.toJson());
+        QCOMPARE(Document::fromJsonText(prepared->json)->toJson(), prepared->json);
+        // The digest covers the canonical body.
+        QCOMPARE(prepared->document.rev, Revision::next(nullptr, prepared->document.canonicalBody()).toString());
     }
 
     void sameContentSameRevisionOnEveryNode()
     {
-        const Result<Document> a = DocumentUpdate::prepare(DocumentHead{kRev1, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Put);
-        const Result<Document> b = DocumentUpdate::prepare(DocumentHead{kRev1, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Put);
+        const Result<Document> a = prepareDocument(DocumentHead{kRev1, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Put);
+        const Result<Document> b = prepareDocument(DocumentHead{kRev1, false}, withId(QStringLiteral("a"), kRev1), WriteKind::Put);
         QCOMPARE(a->rev, b->rev);
         QCOMPARE(a->toJson(), b->toJson());
     }
