@@ -278,6 +278,15 @@ private slots:
         QVERIFY2(readFile(file) == before, "the node changed a file that is not a PeaceDB file");
     }
 
+    void exampleConfigurationIsValid()
+    {
+        QTemporaryDir data;
+        QVERIFY(data.isValid());
+        ServerProcess server(data.path(), {QStringLiteral("--config"), QStringLiteral(PEACEDB_SOURCE_DIR "/resources/peacedb.example.json")});
+        QVERIFY2(server.start(), qPrintable(server.output()));
+        QCOMPARE(server.terminate(), 0);
+    }
+
     void integrityCheckAtStartFindsDamageInsideTheFile()
     {
         const QString data = m_dir.filePath(QStringLiteral("damaged-data"));
