@@ -1,6 +1,6 @@
 #include "LogEntry.h"
 
-#include <QJsonValue>
+#include "JsonText.h"
 
 QString LogEntry::opName(Op op)
 {
@@ -8,66 +8,77 @@ QString LogEntry::opName(Op op)
     case Op::CreateDatabase: return QStringLiteral("createDb");
     case Op::DeleteDatabase: return QStringLiteral("deleteDb");
     case Op::PutDocument: return QStringLiteral("put");
+    case Op::Noop: return QStringLiteral("noop");
     }
     return QString();
 }
 
 std::optional<LogEntry::Op> LogEntry::opFromName(QStringView name)
 {
-    for (Op op : {Op::CreateDatabase, Op::DeleteDatabase, Op::PutDocument}) {
+    for (Op op : {Op::CreateDatabase, Op::DeleteDatabase, Op::PutDocument, Op::Noop}) {
         if (name == opName(op))
             return op;
     }
     return std::nullopt;
 }
 
-QJsonObject LogEntry::toJson() const
+QByteArray LogEntry::toJson() const
 {
-    QJsonObject out{
-        {QStringLiteral("seq"), seq},
-        {QStringLiteral("term"), term},
-        {QStringLiteral("op"), opName(op)},
-        {QStringLiteral("db"), db},
-        {QStringLiteral("ts"), timestampMs},
-    };
+    QByteArray out = "{\"seq\":" + QByteArray::number(seq) + ",\"term\":" + QByteArray::number(term) + ",\"op\":"
+            + JsonText::quote(opName(op)) + ",\"db\":" + JsonText::quote(db) + ",\"ts\":" + QByteArray::number(timestampMs);
     if (op == Op::PutDocument) {
-        out.insert(QStringLiteral("id"), id);
-        out.insert(QStringLiteral("rev"), rev);
-        out.insert(QStringLiteral("deleted"), deleted);
-        out.insert(QStringLiteral("body"), QString::fromUtf8(body));
+        out += ",\"id\":" + JsonText::quote(id) + ",\"rev\":" + JsonText::quote(rev)
+            + (deleted ? ",\"deleted\":true" : ",\"deleted\":false") + ",\"body\":" + body;
     }
+    out.append('}');
     return out;
 }
 
-Result<LogEntry> LogEntry::fromJson(const QJsonObject &object)
+Result<LogEntry> LogEntry::fromJson(QByteArrayView minified)
 {
-    const auto bad = [](const QString &why) {
-        return Status::badRequest(QStringLiteral("invalid log entry: %1").arg(why));
-    };
+    if (minified.isEmpty() || minified.front() != '{')
+        return Status::badRequest(QStringLiteral("log entry: must be a JSON object"));
     LogEntry entry;
-    const QJsonValue seq = object.value(QStringLiteral("seq"));
-    const QJsonValue term = object.value(QStringLiteral("term"));
-    if (!seq.isDouble() || seq.toInteger(-1) < 1)
-        return bad(QStringLiteral("seq must be an integer >= 1"));
-    if (!term.isDouble() || term.toInteger(-1) < 0)
-        return bad(QStringLiteral("term must be an integer >= 0"));
-    entry.seq = seq.toInteger();
-    entry.term = term.toInteger();
-    const std::optional<Op> op = opFromName(object.value(QStringLiteral("op")).toString());
-    if (!op)
-        return bad(QStringLiteral("op must be createDb, deleteDb or put"));
-    entry.op = *op;
-    entry.db = object.value(QStringLiteral("db")).toString();
-    if (entry.db.isEmpty())
-        return bad(QStringLiteral("db is missing"));
-    entry.timestampMs = object.value(QStringLiteral("ts")).toInteger();
-    if (entry.op == Op::PutDocument) {
-        entry.id = object.value(QStringLiteral("id")).toString();
-        entry.rev = object.value(QStringLiteral("rev")).toString();
-        entry.deleted = object.value(QStringLiteral("deleted")).toBool();
-        entry.body = object.value(QStringLiteral("body")).toString().toUtf8();
-        if (entry.id.isEmpty() || entry.rev.isEmpty() || entry.body.isEmpty())
-            return bad(QStringLiteral("a put needs id, rev and body"));
+    bool haveSeq = false;
+    bool haveTerm = false;
+    bool haveOp = false;
+    for (const JsonText::Member &member : JsonText::members(minified)) {
+        const QString key = JsonText::unquote(member.key);
+        const QByteArrayView value = member.value;
+        const char type = value.front();
+        bool ok = true;
+        if (key == QLatin1String("seq")) {
+            entry.seq = value.toLongLong(&ok);
+            haveSeq = ok;
+        } else if (key == QLatin1String("term")) {
+            entry.term = value.toLongLong(&ok);
+            haveTerm = ok;
+        } else if (key == QLatin1String("ts")) {
+            entry.timestampMs = value.toLongLong(&ok);
+        } else if (key == QLatin1String("op") && type == '"') {
+            const std::optional<Op> op = opFromName(JsonText::unquote(value));
+            haveOp = op.has_value();
+            if (op)
+                entry.op = *op;
+        } else if (key == QLatin1String("db") && type == '"') {
+            entry.db = JsonText::unquote(value);
+        } else if (key == QLatin1String("id") && type == '"') {
+            entry.id = JsonText::unquote(value);
+        } else if (key == QLatin1String("rev") && type == '"') {
+            entry.rev = JsonText::unquote(value);
+        } else if (key == QLatin1String("deleted")) {
+            entry.deleted = value == "true";
+        } else if (key == QLatin1String("body") && type == '{') {
+            entry.body = value.toByteArray();
+        }
+        if (!ok)
+            return Status::badRequest(QStringLiteral("log entry: %1 must be an integer").arg(key));
     }
+    if (!haveSeq || !haveTerm || !haveOp || entry.seq < 1 || entry.term < 1)
+        return Status::badRequest(QStringLiteral("log entry: seq and term (>= 1) and op are required"));
+    if (entry.op != Op::Noop && entry.db.isEmpty())
+        return Status::badRequest(QStringLiteral("log entry %1: db is required").arg(entry.seq));
+    if (entry.op == Op::PutDocument && (entry.id.isEmpty() || entry.rev.isEmpty() || entry.body.isEmpty()))
+        return Status::badRequest(QStringLiteral("log entry %1: a put needs id, rev and body").arg(entry.seq));
     return entry;
 }

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <QByteArray>
-#include <QJsonObject>
 #include <QString>
 
 #include "Result.h"
@@ -19,12 +18,13 @@ struct LogEntry
         CreateDatabase = 1,
         DeleteDatabase = 2,
         PutDocument = 3, // a tombstone is a PutDocument with deleted = true
+        Noop = 4,        // a new primary's first entry of its term
     };
 
     qint64 seq = 0;
     qint64 term = 0;
     Op op = Op::PutDocument;
-    QString db;
+    QString db;          // empty for Noop
     QString id;          // PutDocument only
     QString rev;         // PutDocument only
     bool deleted = false; // PutDocument only
@@ -34,8 +34,10 @@ struct LogEntry
     static QString opName(Op op);
     static std::optional<Op> opFromName(QStringView name);
 
-    // The replication wire format: {"seq","term","op","db","id","rev",
-    // "deleted","body" (document JSON as a string),"ts"}.
-    QJsonObject toJson() const;
-    static Result<LogEntry> fromJson(const QJsonObject &object);
+    // The replication wire format: {"seq","term","op","db","ts","id","rev",
+    // "deleted","body"} with the body embedded as the stored document's JSON
+    // object, so its bytes travel unchanged.
+    QByteArray toJson() const;
+    // REQUIRES: `minified` is a JSON object produced by JsonText::minify().
+    static Result<LogEntry> fromJson(QByteArrayView minified);
 };

@@ -2,31 +2,21 @@
 
 void PendingWrites::recordPut(const QString &db, const QString &id, const DocumentHead &head, qint64 seq)
 {
-    m_documents.insert(DocumentKey{db, id}, PendingDocument{head, seq});
-    m_documentOrder.emplace_back(seq, DocumentKey{db, id});
+    const DocumentKey key{db, id};
+    m_documents[key].push_back(PendingDocument{head, seq});
+    m_order.push_back(Record{seq, false, key});
 }
 
 void PendingWrites::recordCreateDatabase(const QString &db, qint64 seq)
 {
-    PendingDatabase &state = m_databases[db];
-    state.exists = true;
-    state.seq = seq;
-    m_databaseOrder.emplace_back(seq, db);
+    m_databases[db].push_back(PendingDatabase{true, seq});
+    m_order.push_back(Record{seq, true, DocumentKey{db, QString()}});
 }
 
 void PendingWrites::recordDeleteDatabase(const QString &db, qint64 seq)
 {
-    PendingDatabase &state = m_databases[db];
-    state.exists = false;
-    state.fresh = true;
-    state.seq = seq;
-    m_databaseOrder.emplace_back(seq, db);
-    for (auto it = m_documents.begin(); it != m_documents.end();) {
-        if (it.key().db == db)
-            it = m_documents.erase(it);
-        else
-            ++it;
-    }
+    m_databases[db].push_back(PendingDatabase{false, seq});
+    m_order.push_back(Record{seq, true, DocumentKey{db, QString()}});
 }
 
 PendingWrites::DatabaseState PendingWrites::database(const QString &db) const
@@ -34,37 +24,73 @@ PendingWrites::DatabaseState PendingWrites::database(const QString &db) const
     const auto it = m_databases.constFind(db);
     if (it == m_databases.constEnd())
         return DatabaseState::Unknown;
-    return it->exists ? DatabaseState::Exists : DatabaseState::Missing;
+    return it->back().exists ? DatabaseState::Exists : DatabaseState::Missing;
+}
+
+qint64 PendingWrites::newestPendingDelete(const QString &db) const
+{
+    const auto it = m_databases.constFind(db);
+    if (it == m_databases.constEnd())
+        return -1;
+    for (auto record = it->rbegin(); record != it->rend(); ++record) {
+        if (!record->exists)
+            return record->seq;
+    }
+    return -1;
 }
 
 PendingWrites::Lookup PendingWrites::document(const QString &db, const QString &id) const
 {
     Lookup lookup;
+    const qint64 deletedAt = newestPendingDelete(db);
     const auto it = m_documents.constFind(DocumentKey{db, id});
-    if (it != m_documents.constEnd()) {
+    if (it != m_documents.constEnd() && it->back().seq > deletedAt) {
         lookup.known = true;
-        lookup.head = it->head;
-        return lookup;
+        lookup.head = it->back().head;
+    } else if (deletedAt >= 0) {
+        lookup.known = true; // written before a pending delete of its database: gone
     }
-    const auto database = m_databases.constFind(db);
-    if (database != m_databases.constEnd() && database->fresh)
-        lookup.known = true; // committed documents belong to a database being deleted
     return lookup;
+}
+
+void PendingWrites::forget(const Record &record, bool oldest)
+{
+    if (record.isDatabase) {
+        const auto it = m_databases.find(record.key.db);
+        if (it == m_databases.end())
+            return;
+        if (oldest && !it->empty() && it->front().seq == record.seq)
+            it->pop_front();
+        else if (!oldest && !it->empty() && it->back().seq == record.seq)
+            it->pop_back();
+        if (it->empty())
+            m_databases.erase(it);
+        return;
+    }
+    const auto it = m_documents.find(record.key);
+    if (it == m_documents.end())
+        return;
+    if (oldest && !it->empty() && it->front().seq == record.seq)
+        it->pop_front();
+    else if (!oldest && !it->empty() && it->back().seq == record.seq)
+        it->pop_back();
+    if (it->empty())
+        m_documents.erase(it);
 }
 
 void PendingWrites::releaseThrough(qint64 seq)
 {
-    while (!m_documentOrder.empty() && m_documentOrder.front().first <= seq) {
-        const auto it = m_documents.constFind(m_documentOrder.front().second);
-        if (it != m_documents.constEnd() && it->seq == m_documentOrder.front().first)
-            m_documents.erase(it);
-        m_documentOrder.pop_front();
+    while (!m_order.empty() && m_order.front().seq <= seq) {
+        forget(m_order.front(), true);
+        m_order.pop_front();
     }
-    while (!m_databaseOrder.empty() && m_databaseOrder.front().first <= seq) {
-        const auto it = m_databases.constFind(m_databaseOrder.front().second);
-        if (it != m_databases.constEnd() && it->seq == m_databaseOrder.front().first)
-            m_databases.erase(it);
-        m_databaseOrder.pop_front();
+}
+
+void PendingWrites::discardFrom(qint64 seq)
+{
+    while (!m_order.empty() && m_order.back().seq >= seq) {
+        forget(m_order.back(), false);
+        m_order.pop_back();
     }
 }
 
@@ -72,6 +98,5 @@ void PendingWrites::clear()
 {
     m_documents.clear();
     m_databases.clear();
-    m_documentOrder.clear();
-    m_databaseOrder.clear();
+    m_order.clear();
 }

@@ -1,11 +1,12 @@
 // PendingWrites: what writes accepted but not yet committed change.
 //
 // The write path checks revisions against committed state *plus* every
-// write that is queued for durability (and, with replication, for quorum).
-// This overlay records, per document, the head its latest pending write
-// creates and, per database, whether a pending create/delete changes its
-// existence. Entries leave the overlay when the write that made them commits
-// (release) or when pending writes are abandoned (clear).
+// write that is in the log but not yet committed and applied. This overlay
+// records, per document, the heads its pending writes create and, per
+// database, whether a pending create/delete changes its existence. Records
+// leave the overlay when the write that made them is applied
+// (releaseThrough), when the log refused it (discardFrom), or all at once
+// when pending writes are abandoned (clear).
 //
 // Pure bookkeeping; no I/O. Not thread-safe: owned by the write path's
 // thread (the node's main thread).
@@ -35,6 +36,7 @@ public:
         std::optional<DocumentHead> head;  // when known: nullopt = no such document
     };
 
+    // REQUIRES: seqs are recorded in increasing order.
     void recordPut(const QString &db, const QString &id, const DocumentHead &head, qint64 seq);
     void recordCreateDatabase(const QString &db, qint64 seq);
     void recordDeleteDatabase(const QString &db, qint64 seq);
@@ -42,11 +44,14 @@ public:
     DatabaseState database(const QString &db) const;
     Lookup document(const QString &db, const QString &id) const;
 
-    // Forgets what writes with seq <= `seq` recorded (they are committed now),
+    // Forgets what writes with seq <= `seq` recorded (they are applied now),
     // keeping what later writes recorded.
     void releaseThrough(qint64 seq);
+    // Forgets what writes with seq >= `seq` recorded (they never entered the
+    // log), so that earlier pending writes decide again.
+    void discardFrom(qint64 seq);
     void clear();
-    bool isEmpty() const { return m_documents.isEmpty() && m_databases.isEmpty(); }
+    bool isEmpty() const { return m_order.empty(); }
 
 private:
     struct DocumentKey
@@ -64,16 +69,24 @@ private:
     };
     struct PendingDatabase
     {
-        bool exists = false;
-        // Committed documents of this database no longer count: a pending
-        // delete (and any create after it) starts the database afresh.
-        bool fresh = false;
+        bool exists = false; // a create; false: a delete
         qint64 seq = 0;
     };
+    // One record, in log order: a document write or a database change.
+    struct Record
+    {
+        qint64 seq = 0;
+        bool isDatabase = false;
+        DocumentKey key; // key.db for a database record
+    };
 
-    QHash<DocumentKey, PendingDocument> m_documents;
-    QHash<QString, PendingDatabase> m_databases;
-    // Every record in seq order, so that release costs what it releases.
-    std::deque<std::pair<qint64, DocumentKey>> m_documentOrder;
-    std::deque<std::pair<qint64, QString>> m_databaseOrder;
+    void forget(const Record &record, bool oldest);
+    // The seq of the newest pending delete of `db`, or -1: documents written
+    // before it (committed or pending) are gone.
+    qint64 newestPendingDelete(const QString &db) const;
+
+    // Per key, its pending records, oldest first (the newest decides).
+    QHash<DocumentKey, std::deque<PendingDocument>> m_documents;
+    QHash<QString, std::deque<PendingDatabase>> m_databases;
+    std::deque<Record> m_order;
 };

@@ -2,14 +2,17 @@
 
 #include "JsonText.h"
 
+#include <QJsonDocument>
 #include <QRegularExpression>
+#include <QSet>
+#include <QUrl>
 #include <QJsonValue>
 
 #include <functional>
 
 namespace {
 
-enum class Kind { Text, Integer, Listen, Choice };
+enum class Kind { Text, Integer, Listen, Choice, Boolean, Array };
 
 struct Setting
 {
@@ -36,6 +39,13 @@ Setting integerSetting(const QString &key, qint64 ServerConfig::*member, qint64 
                    [member](const ServerConfig &c) { return QJsonValue(c.*member); }};
 }
 
+Setting booleanSetting(const QString &key, bool ServerConfig::*member)
+{
+    return Setting{key, Kind::Boolean, 0, 0, {},
+                   [member](ServerConfig &c, const QString &, qint64 value) { c.*member = value != 0; },
+                   [member](const ServerConfig &c) { return QJsonValue(c.*member); }};
+}
+
 Setting choiceSetting(const QString &key, QString ServerConfig::*member, const QStringList &choices)
 {
     return Setting{key, Kind::Choice, 0, 0, choices,
@@ -46,7 +56,7 @@ Setting choiceSetting(const QString &key, QString ServerConfig::*member, const Q
 const QList<Setting> &settings()
 {
     static const QList<Setting> all = {
-        choiceSetting(QStringLiteral("Server.Role"), &ServerConfig::role, {QStringLiteral("standalone")}),
+        choiceSetting(QStringLiteral("Server.Role"), &ServerConfig::role, {QStringLiteral("standalone"), QStringLiteral("node")}),
         Setting{QStringLiteral("Server.Listen"), Kind::Listen, 0, 0, {},
                 [](ServerConfig &c, const QString &text, qint64 port) {
                     c.listenHost = text;
@@ -68,6 +78,24 @@ const QList<Setting> &settings()
         integerSetting(QStringLiteral("Storage.MaxBatchEntries"), &ServerConfig::maxBatchEntries, 1, 1000000),
         choiceSetting(QStringLiteral("Storage.IntegrityCheck"), &ServerConfig::integrityCheck,
                       {QStringLiteral("none"), QStringLiteral("quick"), QStringLiteral("full")}),
+        integerSetting(QStringLiteral("Storage.LogRetentionEntries"), &ServerConfig::logRetentionEntries, 0, qint64(1) << 40),
+        booleanSetting(QStringLiteral("Sharding.Enabled"), &ServerConfig::shardingEnabled),
+        choiceSetting(QStringLiteral("Sharding.Mode"), &ServerConfig::shardingMode, {QStringLiteral("Distributed")}),
+        integerSetting(QStringLiteral("Sharding.ShardCount"), &ServerConfig::shardCount, 1, 1024),
+        Setting{QStringLiteral("Sharding.Shards"), Kind::Array, 0, 0, {}, {}, [](const ServerConfig &c) { return QJsonValue(c.shards); }},
+        booleanSetting(QStringLiteral("Sharding.Replication.Enabled"), &ServerConfig::replicationEnabled),
+        integerSetting(QStringLiteral("Sharding.Replication.ReplicaCount"), &ServerConfig::replicaCount, 0, 15),
+        integerSetting(QStringLiteral("Sharding.Replication.WriteQuorum"), &ServerConfig::writeQuorum, 1, 16),
+        integerSetting(QStringLiteral("Sharding.Replication.ReadQuorum"), &ServerConfig::readQuorum, 1, 16),
+        integerSetting(QStringLiteral("Sharding.Replication.FailoverTimeoutMs"), &ServerConfig::failoverTimeoutMs, 100, 600000),
+        integerSetting(QStringLiteral("Sharding.Replication.HealthCheckIntervalMs"), &ServerConfig::healthCheckIntervalMs, 10, 600000),
+        integerSetting(QStringLiteral("Sharding.Replication.MaxReplicationLagMs"), &ServerConfig::maxReplicationLagMs, 1, 86400000),
+        integerSetting(QStringLiteral("Sharding.Replication.HeartbeatIntervalMs"), &ServerConfig::heartbeatIntervalMs, 10, 60000),
+        integerSetting(QStringLiteral("Sharding.Replication.WriteTimeoutMs"), &ServerConfig::writeTimeoutMs, 100, 600000),
+        integerSetting(QStringLiteral("Sharding.Replication.MaxBatchEntries"), &ServerConfig::replicationBatchEntries, 1, 100000),
+        integerSetting(QStringLiteral("Sharding.Replication.MaxInflight"), &ServerConfig::maxInflight, 1, 64),
+        integerSetting(QStringLiteral("Node.ShardId"), &ServerConfig::nodeShardId, 0, 1023),
+        textSetting(QStringLiteral("Node.Self"), &ServerConfig::nodeSelf),
     };
     return all;
 }
@@ -115,6 +143,22 @@ Status assignText(ServerConfig &config, const Setting &setting, const QString &t
         }
         return invalid(source, setting.key,
                        QStringLiteral("must be one of %1, not '%2'").arg(setting.choices.join(QStringLiteral(", ")), text.left(80)));
+    case Kind::Boolean: {
+        const QString value = text.trimmed().toLower();
+        if (value != QLatin1String("true") && value != QLatin1String("false") && value != QLatin1String("1")
+            && value != QLatin1String("0")) {
+            return invalid(source, setting.key, QStringLiteral("must be true or false, not '%1'").arg(text.left(80)));
+        }
+        setting.assign(config, text, value == QLatin1String("true") || value == QLatin1String("1") ? 1 : 0);
+        return Status::ok();
+    }
+    case Kind::Array: {
+        const Result<QByteArray> minified = JsonText::minify(text.toUtf8());
+        if (!minified.isOk() || minified->front() != '[')
+            return invalid(source, setting.key, QStringLiteral("must be a JSON array"));
+        config.shards = QJsonDocument::fromJson(minified.value()).array();
+        return Status::ok();
+    }
     case Kind::Listen: {
         const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
         QString host = text.left(colon);
@@ -168,31 +212,45 @@ QString ServerConfig::environmentName(const QString &key)
 
 Status ServerConfig::applyJson(const QJsonObject &root, const QString &source)
 {
-    static const QStringList sections = {QStringLiteral("Server"), QStringLiteral("Storage")};
-    for (auto section = root.begin(); section != root.end(); ++section) {
-        if (!sections.contains(section.key())) {
-            return invalid(source, section.key(),
-                           QStringLiteral("is not a known section (expected %1)").arg(sections.join(QStringLiteral(", "))));
-        }
-        if (!section.value().isObject()) {
-            return invalid(source, section.key(),
-                           QStringLiteral("must be an object, not %1").arg(JsonText::typeName(section.value())));
-        }
-        const QJsonObject members = section.value().toObject();
-        for (auto it = members.begin(); it != members.end(); ++it) {
-            const QString key = section.key() + QLatin1Char('.') + it.key();
-            const Setting *setting = findSetting(key);
-            if (!setting)
-                return invalid(source, key, QStringLiteral("is not a known setting"));
+    // Walks nested objects; a dotted path must end at a known setting.
+    std::function<Status(const QJsonObject &, const QString &)> walk = [&](const QJsonObject &object, const QString &prefix) {
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            const QString key = prefix.isEmpty() ? it.key() : prefix + QLatin1Char('.') + it.key();
             const QJsonValue value = it.value();
-            QString text;
-            if (setting->kind == Kind::Integer) {
-                if (!value.isDouble() || value.toDouble() != double(value.toInteger())) {
-                    return invalid(source, key,
-                                   QStringLiteral("must be an integer, not %1").arg(JsonText::typeName(value)));
+            const Setting *setting = findSetting(key);
+            if (!setting) {
+                bool isSection = false;
+                for (const Setting &candidate : settings()) {
+                    if (candidate.key.startsWith(key + QLatin1Char('.')))
+                        isSection = true;
                 }
+                if (!isSection)
+                    return invalid(source, key, QStringLiteral("is not a known setting"));
+                if (!value.isObject())
+                    return invalid(source, key, QStringLiteral("must be an object, not %1").arg(JsonText::typeName(value)));
+                const Status status = walk(value.toObject(), key);
+                if (!status.isOk())
+                    return status;
+                continue;
+            }
+            QString text;
+            switch (setting->kind) {
+            case Kind::Integer:
+                if (!value.isDouble() || value.toDouble() != double(value.toInteger()))
+                    return invalid(source, key, QStringLiteral("must be an integer, not %1").arg(JsonText::typeName(value)));
                 text = QString::number(value.toInteger());
-            } else {
+                break;
+            case Kind::Boolean:
+                if (!value.isBool())
+                    return invalid(source, key, QStringLiteral("must be true or false, not %1").arg(JsonText::typeName(value)));
+                text = value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+                break;
+            case Kind::Array:
+                if (!value.isArray())
+                    return invalid(source, key, QStringLiteral("must be an array, not %1").arg(JsonText::typeName(value)));
+                shards = value.toArray();
+                continue;
+            default:
                 if (!value.isString())
                     return invalid(source, key, QStringLiteral("must be a string, not %1").arg(JsonText::typeName(value)));
                 text = value.toString();
@@ -201,8 +259,9 @@ Status ServerConfig::applyJson(const QJsonObject &root, const QString &source)
             if (!status.isOk())
                 return status;
         }
-    }
-    return Status::ok();
+        return Status::ok();
+    };
+    return walk(root, QString());
 }
 
 Status ServerConfig::applyEnvironment(const QHash<QString, QString> &environment)
@@ -248,12 +307,140 @@ QString ServerConfig::listenAddress() const
 QJsonObject ServerConfig::toJson() const
 {
     QJsonObject root;
-    for (const Setting &setting : settings()) {
-        const qsizetype dot = setting.key.indexOf(QLatin1Char('.'));
-        const QString section = setting.key.left(dot);
-        QJsonObject members = root.value(section).toObject();
-        members.insert(setting.key.mid(dot + 1), setting.read(*this));
-        root.insert(section, members);
-    }
+    std::function<void(QJsonObject &, const QStringList &, const QJsonValue &)> put =
+        [&put](QJsonObject &object, const QStringList &path, const QJsonValue &value) {
+            if (path.size() == 1) {
+                object.insert(path.first(), value);
+                return;
+            }
+            QJsonObject child = object.value(path.first()).toObject();
+            put(child, path.mid(1), value);
+            object.insert(path.first(), child);
+        };
+    for (const Setting &setting : settings())
+        put(root, setting.key.split(QLatin1Char('.')), setting.read(*this));
     return root;
+}
+
+namespace {
+
+Result<QString> memberUrl(const QJsonValue &value, const QString &key)
+{
+    if (!value.isString())
+        return Status::badRequest(QStringLiteral("%1 must be a URL string, not %2").arg(key, JsonText::typeName(value)));
+    const QUrl url(value.toString(), QUrl::StrictMode);
+    if (!url.isValid() || url.scheme() != QLatin1String("http") || url.host().isEmpty() || url.port() <= 0
+        || (!url.path().isEmpty() && url.path() != QLatin1String("/"))) {
+        return Status::badRequest(QStringLiteral("%1 must be http://HOST:PORT, not '%2'").arg(key, value.toString().left(120)));
+    }
+    return QStringLiteral("http://%1:%2").arg(url.host()).arg(url.port());
+}
+
+} // namespace
+
+Result<QVector<ShardLayout>> ServerConfig::shardLayout() const
+{
+    const auto invalidKey = [](const QString &key, const QString &why) {
+        return Status::badRequest(QStringLiteral("%1 %2").arg(key, why));
+    };
+    if (shards.size() != shardCount) {
+        return invalidKey(QStringLiteral("Sharding.Shards"),
+                          QStringLiteral("has %1 shards but Sharding.ShardCount is %2").arg(shards.size()).arg(shardCount));
+    }
+    QVector<ShardLayout> layout(static_cast<qsizetype>(shardCount));
+    QVector<bool> seen(int(shardCount), false);
+    QSet<QString> urls;
+    for (qsizetype i = 0; i < shards.size(); ++i) {
+        const QString key = QStringLiteral("Sharding.Shards[%1]").arg(i);
+        if (!shards.at(i).isObject())
+            return invalidKey(key, QStringLiteral("must be an object with Id, Primary and Replicas"));
+        const QJsonObject shard = shards.at(i).toObject();
+        for (auto it = shard.begin(); it != shard.end(); ++it) {
+            if (it.key() != QLatin1String("Id") && it.key() != QLatin1String("Primary") && it.key() != QLatin1String("Replicas"))
+                return invalidKey(key + QLatin1Char('.') + it.key(), QStringLiteral("is not a known setting (expected Id, Primary, Replicas)"));
+        }
+        const QJsonValue id = shard.value(QStringLiteral("Id"));
+        if (!id.isDouble() || id.toDouble() != double(id.toInteger()) || id.toInteger() < 0 || id.toInteger() >= shardCount)
+            return invalidKey(key + QStringLiteral(".Id"), QStringLiteral("must be an integer from 0 to %1").arg(shardCount - 1));
+        const int shardId = int(id.toInteger());
+        if (seen.at(shardId))
+            return invalidKey(key + QStringLiteral(".Id"), QStringLiteral("%1 appears twice").arg(shardId));
+        seen[shardId] = true;
+        ShardLayout &entry = layout[shardId];
+        entry.id = shardId;
+        const Result<QString> primary = memberUrl(shard.value(QStringLiteral("Primary")), key + QStringLiteral(".Primary"));
+        if (!primary.isOk())
+            return primary.status();
+        entry.members.append(primary.value());
+        const QJsonValue replicas = shard.value(QStringLiteral("Replicas"));
+        if (!replicas.isUndefined() && !replicas.isArray())
+            return invalidKey(key + QStringLiteral(".Replicas"), QStringLiteral("must be an array of URLs"));
+        const QJsonArray replicaList = replicas.toArray();
+        for (qsizetype r = 0; r < replicaList.size(); ++r) {
+            const Result<QString> url = memberUrl(replicaList.at(r), key + QStringLiteral(".Replicas[%1]").arg(r));
+            if (!url.isOk())
+                return url.status();
+            entry.members.append(url.value());
+        }
+        for (const QString &url : entry.members) {
+            if (urls.contains(url))
+                return invalidKey(key, QStringLiteral("lists %1, which is already a member somewhere").arg(url));
+            urls.insert(url);
+        }
+        if (replicationEnabled && replicaList.size() != replicaCount) {
+            return invalidKey(key + QStringLiteral(".Replicas"),
+                              QStringLiteral("has %1 entries but Sharding.Replication.ReplicaCount is %2").arg(replicaList.size()).arg(replicaCount));
+        }
+        const int members = int(entry.members.size());
+        if (writeQuorum < members / 2 + 1 || writeQuorum > members) {
+            return invalidKey(QStringLiteral("Sharding.Replication.WriteQuorum"),
+                              QStringLiteral("is %1, but a replica set of %2 members needs from %3 (a majority) to %2: "
+                                             "a smaller quorum lets two partitions both accept writes")
+                                  .arg(writeQuorum).arg(members).arg(members / 2 + 1));
+        }
+        if (readQuorum > members) {
+            return invalidKey(QStringLiteral("Sharding.Replication.ReadQuorum"),
+                              QStringLiteral("is %1, more than the %2 members of a replica set").arg(readQuorum).arg(members));
+        }
+    }
+    return layout;
+}
+
+Result<std::pair<ShardLayout, int>> ServerConfig::nodeMembership() const
+{
+    const Result<QVector<ShardLayout>> layout = shardLayout();
+    if (!layout.isOk())
+        return layout.status();
+    if (nodeShardId >= layout->size())
+        return Status::badRequest(QStringLiteral("Node.ShardId %1 is not a configured shard").arg(nodeShardId));
+    const ShardLayout &shard = layout->at(int(nodeShardId));
+    const Result<QString> self = memberUrl(QJsonValue(nodeSelf), QStringLiteral("Node.Self"));
+    if (!self.isOk())
+        return self.status();
+    const int index = int(shard.members.indexOf(self.value()));
+    if (index < 0) {
+        return Status::badRequest(QStringLiteral("Node.Self %1 is not a member of shard %2 (%3)")
+                                      .arg(self.value())
+                                      .arg(nodeShardId)
+                                      .arg(shard.members.join(QStringLiteral(", "))));
+    }
+    return std::make_pair(shard, index);
+}
+
+Status ServerConfig::validate() const
+{
+    if (role != QLatin1String("node"))
+        return Status::ok();
+    if (!shardingEnabled || !replicationEnabled) {
+        return Status::badRequest(
+            QStringLiteral("Server.Role node needs Sharding.Enabled and Sharding.Replication.Enabled set to true"));
+    }
+    if (heartbeatIntervalMs * 2 > failoverTimeoutMs) {
+        return Status::badRequest(QStringLiteral("Sharding.Replication.HeartbeatIntervalMs (%1) must be at most half of "
+                                                 "Sharding.Replication.FailoverTimeoutMs (%2)")
+                                      .arg(heartbeatIntervalMs)
+                                      .arg(failoverTimeoutMs));
+    }
+    const Result<std::pair<ShardLayout, int>> membership = nodeMembership();
+    return membership.isOk() ? Status::ok() : membership.status();
 }

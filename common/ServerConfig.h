@@ -11,11 +11,22 @@
 #pragma once
 
 #include <QHash>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
+#include <QVector>
 
+#include "Result.h"
 #include "Status.h"
+
+// One shard's replica set: its member URLs, the configured primary first
+// (member index = position in this list).
+struct ShardLayout
+{
+    int id = 0;
+    QStringList members;
+};
 
 struct ServerConfig
 {
@@ -36,6 +47,26 @@ struct ServerConfig
     qint64 cacheSizeKB = 16384;
     qint64 maxBatchEntries = 8192;
     QString integrityCheck = QStringLiteral("none");
+    qint64 logRetentionEntries = 100000;
+    // Sharding (the keys of the original plan's appsettings.Replication.json)
+    bool shardingEnabled = false;
+    QString shardingMode = QStringLiteral("Distributed");
+    qint64 shardCount = 1;
+    QJsonArray shards; // [{"Id": 0, "Primary": "http://...", "Replicas": ["http://...", ...]}]
+    bool replicationEnabled = false;
+    qint64 replicaCount = 2;
+    qint64 writeQuorum = 2;
+    qint64 readQuorum = 1;
+    qint64 failoverTimeoutMs = 5000;
+    qint64 healthCheckIntervalMs = 3000;
+    qint64 maxReplicationLagMs = 10000;
+    qint64 heartbeatIntervalMs = 250;
+    qint64 writeTimeoutMs = 5000;
+    qint64 replicationBatchEntries = 1000;
+    qint64 maxInflight = 4;
+    // Node (which replica set member this process is)
+    qint64 nodeShardId = 0;
+    QString nodeSelf; // this member's URL, exactly as in Sharding.Shards
 
     // Every key, in documentation order.
     static QStringList keys();
@@ -50,6 +81,15 @@ struct ServerConfig
     Status applyEnvironment(const QHash<QString, QString> &environment);
     // Applies one setting given as text (environment, command line).
     Status setFromText(const QString &key, const QString &text, const QString &source);
+
+    // Cross-checks the settings for the configured role: for a node, the
+    // shard layout and its own membership; the error names the key.
+    Status validate() const;
+    // The shards, checked (ids 0..ShardCount-1, valid unique URLs, member
+    // counts matching ReplicaCount, safe quorums).
+    Result<QVector<ShardLayout>> shardLayout() const;
+    // For a node: its shard's layout and its own member index.
+    Result<std::pair<ShardLayout, int>> nodeMembership() const;
 
     QString listenAddress() const;
     // The effective settings as JSON (for GET /v1/_admin/config).

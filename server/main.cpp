@@ -96,6 +96,10 @@ int main(int argc, char *argv[])
             return configError(status.message());
     }
 
+    status = settings.validate();
+    if (!status.isOk())
+        return configError(status.message());
+
     ServerApp server(settings);
     const int code = server.start();
     if (code != ServerApp::ExitOk)

@@ -7,6 +7,7 @@
 #include "HttpServer.h"
 #include "NodeApi.h"
 #include "SignalWatcher.h"
+#include "StandaloneLog.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -116,7 +117,8 @@ int ServerApp::start()
         fail(QStringLiteral("cannot open database %1: %2").arg(databasePath, status.message()));
         return ExitDatabase;
     }
-    m_service = std::make_unique<DocumentService>(m_committer.get(), m_reader.get(), qMax<qint64>(1, m_committer->durableTerm()));
+    m_commitLog = std::make_unique<StandaloneLog>(m_committer.get());
+    m_service = std::make_unique<DocumentService>(m_commitLog.get(), m_reader.get(), 0);
 
     m_http = std::make_unique<HttpServer>();
     m_http->setToken(token);

@@ -19,6 +19,7 @@
 #include "DataDirectory.h"
 #include "ServerConfig.h"
 
+class CommitLog;
 class DocumentApi;
 class DocumentReader;
 class DocumentService;
@@ -59,6 +60,7 @@ private:
     std::unique_ptr<SignalWatcher> m_signals;
     std::unique_ptr<GroupCommitter> m_committer;
     std::unique_ptr<DocumentReader> m_reader;
+    std::unique_ptr<CommitLog> m_commitLog;
     std::unique_ptr<DocumentService> m_service;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<DocumentApi> m_documentApi;

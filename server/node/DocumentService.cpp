@@ -1,21 +1,31 @@
 #include "DocumentService.h"
 
+#include "CommitLog.h"
 #include "DocumentReader.h"
-#include "GroupCommitter.h"
 #include "NameRules.h"
 
 #include <QDateTime>
 #include <QUuid>
 
-DocumentService::DocumentService(GroupCommitter *committer, DocumentReader *reader, qint64 term, QObject *parent)
-    : QObject(parent)
-    , m_committer(committer)
-    , m_reader(reader)
-    , m_term(term)
-    , m_nextSeq(committer->lastQueuedSeq() + 1)
+namespace {
+
+qint64 nowMs()
 {
-    connect(m_committer, &GroupCommitter::durable, this, &DocumentService::onDurable);
-    connect(m_committer, &GroupCommitter::failed, this, &DocumentService::onFailed);
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+} // namespace
+
+DocumentService::DocumentService(CommitLog *log, DocumentReader *reader, qint64 writeTimeoutMs, QObject *parent)
+    : QObject(parent)
+    , m_log(log)
+    , m_reader(reader)
+    , m_writeTimeoutMs(writeTimeoutMs)
+{
+    connect(m_log, &CommitLog::applied, this, &DocumentService::onApplied);
+    connect(m_log, &CommitLog::abandoned, this, &DocumentService::onAbandoned);
+    m_timeout.setSingleShot(true);
+    connect(&m_timeout, &QTimer::timeout, this, &DocumentService::onTimeout);
 }
 
 QString DocumentService::newDocumentId()
@@ -25,7 +35,9 @@ QString DocumentService::newDocumentId()
 
 Status DocumentService::writable() const
 {
-    return m_refusal;
+    if (!m_refusal.isOk())
+        return m_refusal;
+    return m_log->writable();
 }
 
 void DocumentService::stopAcceptingWrites(const QString &reason)
@@ -60,14 +72,13 @@ Result<std::optional<DocumentHead>> DocumentService::currentHead(const QString &
     return m_reader->head(db, id);
 }
 
-LogEntry DocumentService::nextEntry(LogEntry::Op op, const QString &db)
+LogEntry DocumentService::nextEntry(LogEntry::Op op, const QString &db, const QVector<LogEntry> &entries) const
 {
     LogEntry entry;
-    entry.seq = m_nextSeq++;
-    entry.term = m_term;
+    entry.seq = m_log->nextSeq() + entries.size();
     entry.op = op;
     entry.db = db;
-    entry.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    entry.timestampMs = nowMs();
     return entry;
 }
 
@@ -86,7 +97,7 @@ Result<Document> DocumentService::decide(const QString &db, Document document, W
     if (!prepared.isOk())
         return prepared.status();
 
-    LogEntry entry = nextEntry(LogEntry::Op::PutDocument, db);
+    LogEntry entry = nextEntry(LogEntry::Op::PutDocument, db, *entries);
     entry.id = prepared->document.id;
     entry.rev = prepared->document.rev;
     entry.deleted = prepared->document.deleted;
@@ -96,18 +107,28 @@ Result<Document> DocumentService::decide(const QString &db, Document document, W
     return std::move(prepared->document);
 }
 
-void DocumentService::submit(const QVector<LogEntry> &entries, std::function<void(const Status &)> complete)
+void DocumentService::submit(QVector<LogEntry> entries, std::function<void(const Status &)> complete)
 {
-    m_pending.push_back(PendingOperation{entries.last().seq, std::move(complete)});
-    // A standalone node is its own quorum: durable means committed.
-    m_committer->append(entries, entries.last().seq);
+    const qint64 first = entries.first().seq;
+    const qint64 last = entries.last().seq;
+    const Status status = m_log->append(entries);
+    if (!status.isOk()) {
+        m_overlay.discardFrom(first);
+        complete(status);
+        return;
+    }
+    const qint64 deadline = m_writeTimeoutMs > 0 ? nowMs() + m_writeTimeoutMs : 0;
+    m_pending.push_back(PendingOperation{last, deadline, std::move(complete)});
+    if (deadline > 0 && !m_timeout.isActive())
+        m_timeout.start(int(m_writeTimeoutMs));
 }
 
 void DocumentService::writeDocument(const QString &db, const Document &document, WriteKind kind,
                                     const DocumentCallback &done)
 {
-    if (!m_refusal.isOk())
-        return done(m_refusal);
+    const Status status = writable();
+    if (!status.isOk())
+        return done(status);
     const Result<bool> exists = databaseExists(db);
     if (!exists.isOk())
         return done(exists.status());
@@ -119,7 +140,7 @@ void DocumentService::writeDocument(const QString &db, const Document &document,
     if (!stored.isOk())
         return done(stored);
     const Document result = stored.value();
-    submit(entries, [done, result](const Status &status) {
+    submit(std::move(entries), [done, result](const Status &status) {
         if (status.isOk())
             done(result);
         else
@@ -129,8 +150,9 @@ void DocumentService::writeDocument(const QString &db, const Document &document,
 
 void DocumentService::writeDocuments(const QString &db, const QVector<Result<Document>> &items, const BulkCallback &done)
 {
-    if (!m_refusal.isOk())
-        return done(m_refusal);
+    const Status status = writable();
+    if (!status.isOk())
+        return done(status);
     const Result<bool> exists = databaseExists(db);
     if (!exists.isOk())
         return done(exists.status());
@@ -163,7 +185,7 @@ void DocumentService::writeDocuments(const QString &db, const QVector<Result<Doc
     }
     if (entries.isEmpty())
         return done(results);
-    submit(entries, [done, results](const Status &status) {
+    submit(std::move(entries), [done, results](const Status &status) {
         if (status.isOk())
             done(results);
         else
@@ -173,8 +195,9 @@ void DocumentService::writeDocuments(const QString &db, const QVector<Result<Doc
 
 void DocumentService::createDatabase(const QString &db, const CreatedCallback &done)
 {
-    if (!m_refusal.isOk())
-        return done(m_refusal);
+    const Status status = writable();
+    if (!status.isOk())
+        return done(status);
     const Status nameStatus = NameRules::checkDatabaseName(db);
     if (!nameStatus.isOk())
         return done(nameStatus);
@@ -183,7 +206,7 @@ void DocumentService::createDatabase(const QString &db, const CreatedCallback &d
         return done(exists.status());
     if (exists.value())
         return done(false);
-    const LogEntry entry = nextEntry(LogEntry::Op::CreateDatabase, db);
+    const LogEntry entry = nextEntry(LogEntry::Op::CreateDatabase, db, {});
     m_overlay.recordCreateDatabase(db, entry.seq);
     submit({entry}, [done](const Status &status) {
         if (status.isOk())
@@ -195,8 +218,9 @@ void DocumentService::createDatabase(const QString &db, const CreatedCallback &d
 
 void DocumentService::deleteDatabase(const QString &db, const StatusCallback &done)
 {
-    if (!m_refusal.isOk())
-        return done(m_refusal);
+    const Status status = writable();
+    if (!status.isOk())
+        return done(status);
     const Status nameStatus = NameRules::checkDatabaseName(db);
     if (!nameStatus.isOk())
         return done(nameStatus);
@@ -205,16 +229,15 @@ void DocumentService::deleteDatabase(const QString &db, const StatusCallback &do
         return done(exists.status());
     if (!exists.value())
         return done(Status::notFound(QStringLiteral("Database not found")));
-    const LogEntry entry = nextEntry(LogEntry::Op::DeleteDatabase, db);
+    const LogEntry entry = nextEntry(LogEntry::Op::DeleteDatabase, db, {});
     m_overlay.recordDeleteDatabase(db, entry.seq);
     submit({entry}, done);
 }
 
-void DocumentService::onDurable(qint64 lastSeq, qint64 appliedSeq)
+void DocumentService::onApplied(qint64 seq)
 {
-    Q_UNUSED(lastSeq);
-    m_overlay.releaseThrough(appliedSeq);
-    while (!m_pending.empty() && m_pending.front().lastSeq <= appliedSeq) {
+    m_overlay.releaseThrough(seq);
+    while (!m_pending.empty() && m_pending.front().lastSeq <= seq) {
         const PendingOperation operation = std::move(m_pending.front());
         m_pending.pop_front();
         operation.complete(Status::ok());
@@ -223,17 +246,38 @@ void DocumentService::onDurable(qint64 lastSeq, qint64 appliedSeq)
         emit drained();
 }
 
-void DocumentService::onFailed(const Status &status, bool fatal, qint64 lastDurableSeq)
+void DocumentService::onAbandoned(const Status &reason, qint64 lastKeptSeq)
 {
+    // This node will not commit its pending entries, and refuses writes
+    // until its log is applied again: the overlay is no longer needed.
     m_overlay.clear();
-    m_nextSeq = lastDurableSeq + 1;
-    if (fatal) {
-        m_refusal = Status::storageFailure(
-            QStringLiteral("the node stopped writing after a storage failure (%1); restart it").arg(status.message()));
-    }
+    const Status unknown = reason.code() == Status::Code::StorageFailure
+            ? reason
+            : Status::unavailable(QStringLiteral("%1; the write may or may not be committed").arg(reason.message()));
+    std::deque<PendingOperation> kept;
     std::deque<PendingOperation> failed;
-    failed.swap(m_pending);
+    for (PendingOperation &operation : m_pending)
+        (operation.lastSeq <= lastKeptSeq ? kept : failed).push_back(std::move(operation));
+    m_pending.swap(kept);
     for (const PendingOperation &operation : failed)
-        operation.complete(status);
-    emit drained();
+        operation.complete(unknown);
+    if (m_pending.empty())
+        emit drained();
+}
+
+void DocumentService::onTimeout()
+{
+    const qint64 now = nowMs();
+    while (!m_pending.empty() && m_pending.front().deadlineMs > 0 && m_pending.front().deadlineMs <= now) {
+        const PendingOperation operation = std::move(m_pending.front());
+        m_pending.pop_front();
+        // The entries stay in the log and may still commit: their overlay
+        // records stay until they are applied or abandoned.
+        operation.complete(Status::unavailable(
+            QStringLiteral("quorum not reached within %1 ms; the write may or may not be committed").arg(m_writeTimeoutMs)));
+    }
+    if (!m_pending.empty() && m_pending.front().deadlineMs > 0)
+        m_timeout.start(int(qMax<qint64>(1, m_pending.front().deadlineMs - now)));
+    if (m_pending.empty())
+        emit drained();
 }

@@ -1,22 +1,24 @@
 // DocumentService: the write path of a node.
 //
 // A write is decided here, on the main thread, against committed state plus
-// every write still pending (PendingWrites), so that concurrent writers of
-// one document are serialised: for a given rev exactly one wins, the others
-// get 409. The decision becomes a LogEntry with the next seq; the entry goes
-// to the GroupCommitter, and the caller's callback runs when the entry is
-// committed and applied (the client is answered only then) or when it
-// failed. Reads go straight to the DocumentReader and see committed state
-// only.
+// every write still pending in the log (PendingWrites), so that concurrent
+// writers of one document are serialised: for a given rev exactly one wins,
+// the others get 409. The decision becomes LogEntries with the next seqs,
+// handed to the CommitLog (the local disk for a standalone node, the replica
+// set for a member); the caller's callback runs when the entries are
+// committed and applied (the client is answered only then), when they are
+// abandoned, or after the write timeout (503, outcome unknown). Reads go
+// straight to the DocumentReader and see committed state only.
 //
 // Callbacks run on the main thread, either before the call returns (the
 // write was refused at once) or later. Owned by the ServerApp; uses, does
-// not own, the committer and the reader.
+// not own, the commit log and the reader.
 #pragma once
 
 #include <QHash>
 #include <QObject>
 #include <QString>
+#include <QTimer>
 #include <QVector>
 
 #include <deque>
@@ -28,8 +30,8 @@
 #include "PendingWrites.h"
 #include "Result.h"
 
+class CommitLog;
 class DocumentReader;
-class GroupCommitter;
 
 class DocumentService : public QObject
 {
@@ -41,7 +43,9 @@ public:
     using CreatedCallback = std::function<void(const Result<bool> &)>; // true: created, false: existed
     using StatusCallback = std::function<void(const Status &)>;
 
-    DocumentService(GroupCommitter *committer, DocumentReader *reader, qint64 term, QObject *parent = nullptr);
+    // writeTimeoutMs: how long a client waits for its write to commit
+    // before it gets 503 "quorum not reached" (0: forever).
+    DocumentService(CommitLog *log, DocumentReader *reader, qint64 writeTimeoutMs, QObject *parent = nullptr);
 
     // PUT, POST (an empty id gets a new 32-hex-digit id) or DELETE (rev
     // required) of one document.
@@ -50,13 +54,13 @@ public:
     // committed together. An item without id is created with a new id; an
     // item with "deleted": true and a rev deletes. `items` may carry parse
     // errors, which are reported in place. The outer Result fails when the
-    // whole request does (no such database, not writable, commit failed).
+    // whole request does (no such database, not writable, not committed).
     void writeDocuments(const QString &db, const QVector<Result<Document>> &items, const BulkCallback &done);
     void createDatabase(const QString &db, const CreatedCallback &done);
     void deleteDatabase(const QString &db, const StatusCallback &done);
 
-    // Ok while writes are accepted; otherwise why not (storage failed,
-    // shutting down).
+    // Ok while writes are accepted; otherwise why not (shutting down, the
+    // commit log's reason: not primary, no quorum, storage failed).
     Status writable() const;
     void stopAcceptingWrites(const QString &reason);
     bool hasPendingWrites() const { return !m_pending.empty(); }
@@ -71,6 +75,7 @@ private:
     struct PendingOperation
     {
         qint64 lastSeq = 0;
+        qint64 deadlineMs = 0;
         std::function<void(const Status &)> complete;
     };
 
@@ -80,20 +85,23 @@ private:
     // already, else from the reader).
     Result<std::optional<DocumentHead>> currentHead(const QString &db, const QString &id,
                                                     const QHash<QString, DocumentHead> *committed = nullptr) const;
-    // Decides one document write and, if accepted, queues its log entry.
+    // Decides one document write and, if accepted, adds its log entry.
     Result<Document> decide(const QString &db, Document document, WriteKind kind, QVector<LogEntry> *entries,
                             const QHash<QString, DocumentHead> *committed = nullptr);
-    LogEntry nextEntry(LogEntry::Op op, const QString &db);
-    void submit(const QVector<LogEntry> &entries, std::function<void(const Status &)> complete);
+    LogEntry nextEntry(LogEntry::Op op, const QString &db, const QVector<LogEntry> &entries) const;
+    // Hands the entries to the commit log; on refusal forgets them and
+    // answers `complete` with the reason.
+    void submit(QVector<LogEntry> entries, std::function<void(const Status &)> complete);
 
-    void onDurable(qint64 lastSeq, qint64 appliedSeq);
-    void onFailed(const Status &status, bool fatal, qint64 lastDurableSeq);
+    void onApplied(qint64 seq);
+    void onAbandoned(const Status &reason, qint64 lastKeptSeq);
+    void onTimeout();
 
-    GroupCommitter *m_committer;
+    CommitLog *m_log;
     DocumentReader *m_reader;
-    qint64 m_term;
-    qint64 m_nextSeq;
+    qint64 m_writeTimeoutMs;
     PendingWrites m_overlay;
     std::deque<PendingOperation> m_pending;
-    Status m_refusal; // why writes are refused; ok while they are accepted
+    QTimer m_timeout;
+    Status m_refusal; // set when shutting down
 };

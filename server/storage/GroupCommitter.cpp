@@ -34,6 +34,9 @@ Status GroupCommitter::start()
     m_durableSeq = m_lastQueuedSeq = m_writer->lastSeq();
     m_durableTerm = m_writer->lastTerm();
     m_appliedSeq = m_commitThrough = m_writer->appliedSeq();
+    m_initialHardState = m_writer->hardState();
+    m_initialHistory = m_writer->termHistory();
+    m_compactedSeq = m_initialHistory.compactedSeq();
     return Status::ok();
 }
 
@@ -49,23 +52,56 @@ void GroupCommitter::stop()
     m_queue.clear();
 }
 
-void GroupCommitter::append(const QVector<LogEntry> &entries, qint64 commitThroughSeq)
+bool GroupCommitter::isIdle() const
 {
-    if (m_broken || entries.isEmpty())
-        return;
-    Q_ASSERT(entries.first().seq == m_lastQueuedSeq + 1);
-    for (const LogEntry &entry : entries)
-        m_queue.push_back(entry);
-    m_lastQueuedSeq = entries.last().seq;
-    m_commitThrough = qMax(m_commitThrough, qMin(commitThroughSeq, m_lastQueuedSeq));
+    return !m_inFlight && m_queue.empty() && !m_pendingHardState && m_pendingTruncate == 0
+        && qMin(m_commitThrough, m_durableSeq) <= m_appliedSeq;
+}
+
+quint64 GroupCommitter::submit(const LogWrite &write)
+{
+    const quint64 ticket = m_nextTicket++;
+    if (m_broken)
+        return ticket;
+    if (write.truncateFromSeq > 0) {
+        // Entries still queued from the cut on never reach the disk; the
+        // ones already written are cut by the next batch.
+        while (!m_queue.empty() && m_queue.back().seq >= write.truncateFromSeq)
+            m_queue.pop_back();
+        for (auto &[pending, lastSeq] : m_tickets)
+            lastSeq = qMin(lastSeq, write.truncateFromSeq - 1); // their cut entries need no writing
+        if (write.truncateFromSeq <= m_durableSeq || m_inFlight)
+            m_pendingTruncate = m_pendingTruncate ? qMin(m_pendingTruncate, write.truncateFromSeq) : write.truncateFromSeq;
+        m_lastQueuedSeq = qMin(m_lastQueuedSeq, write.truncateFromSeq - 1);
+        m_commitThrough = qMin(m_commitThrough, m_lastQueuedSeq);
+    }
+    if (write.hardState)
+        m_pendingHardState = write.hardState;
+    if (!write.entries.isEmpty()) {
+        Q_ASSERT(write.entries.first().seq == m_lastQueuedSeq + 1);
+        for (const LogEntry &entry : write.entries)
+            m_queue.push_back(entry);
+        m_lastQueuedSeq = write.entries.last().seq;
+    }
+    m_commitThrough = qMax(m_commitThrough, qMin(write.commitThroughSeq, m_lastQueuedSeq));
+    m_tickets.emplace_back(ticket, write.entries.isEmpty() ? 0 : write.entries.last().seq);
     dispatch();
+    return ticket;
+}
+
+quint64 GroupCommitter::append(const QVector<LogEntry> &entries, qint64 commitThroughSeq)
+{
+    LogWrite write;
+    write.entries = entries;
+    write.commitThroughSeq = commitThroughSeq;
+    return submit(write);
 }
 
 void GroupCommitter::commitThrough(qint64 seq)
 {
     if (seq <= m_commitThrough)
         return;
-    m_commitThrough = seq;
+    m_commitThrough = qMin(seq, m_lastQueuedSeq);
     dispatch();
 }
 
@@ -73,10 +109,14 @@ void GroupCommitter::dispatch()
 {
     if (m_inFlight || m_broken || !m_writer)
         return;
-    // Nothing to append, and nothing durable that may now be applied.
-    if (m_queue.empty() && qMin(m_commitThrough, m_durableSeq) <= m_appliedSeq)
+    const bool applyPending = qMin(m_commitThrough, m_durableSeq) > m_appliedSeq;
+    if (m_queue.empty() && !m_pendingHardState && m_pendingTruncate == 0 && !applyPending && m_tickets.empty())
         return;
     WriteBatch batch;
+    batch.truncateFromSeq = m_pendingTruncate;
+    batch.hardState = m_pendingHardState;
+    m_pendingTruncate = 0;
+    m_pendingHardState.reset();
     const qsizetype count = qsizetype(qMin<qint64>(qint64(m_queue.size()), m_maxBatchEntries));
     batch.entries.reserve(count);
     for (qsizetype i = 0; i < count; ++i) {
@@ -84,20 +124,29 @@ void GroupCommitter::dispatch()
         m_queue.pop_front();
     }
     batch.applyThroughSeq = m_commitThrough;
+    batch.retainEntries = m_retainEntries;
+    // The submissions this batch completes: all whose entries it (or an
+    // earlier batch) holds.
+    const qint64 batchEnd = batch.entries.isEmpty() ? m_durableSeq : batch.entries.last().seq;
+    quint64 ticket = m_completedTicket;
+    while (!m_tickets.empty() && m_tickets.front().second <= batchEnd) {
+        ticket = m_tickets.front().first;
+        m_tickets.pop_front();
+    }
     m_inFlight = true;
     StorageWriter *writer = m_writer;
     QMetaObject::invokeMethod(
         writer,
-        [this, writer, batch = std::move(batch)] {
+        [this, writer, ticket, batch = std::move(batch)] {
             const WriteBatchResult result = writer->write(batch);
             // Runs on the storage thread; stop() waits for this thread, so
             // `this` is alive while the answer is posted back.
-            QMetaObject::invokeMethod(this, [this, result] { onWritten(result); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(this, [this, result, ticket] { onWritten(result, ticket); }, Qt::QueuedConnection);
         },
         Qt::QueuedConnection);
 }
 
-void GroupCommitter::onWritten(const WriteBatchResult &result)
+void GroupCommitter::onWritten(const WriteBatchResult &result, quint64 ticket)
 {
     m_inFlight = false;
     m_durableSeq = result.lastSeq;
@@ -106,6 +155,9 @@ void GroupCommitter::onWritten(const WriteBatchResult &result)
     m_lastBatchMicros = result.elapsedMicros;
     if (!result.status.isOk()) {
         m_queue.clear();
+        m_tickets.clear();
+        m_pendingTruncate = 0;
+        m_pendingHardState.reset();
         m_lastQueuedSeq = m_durableSeq;
         m_commitThrough = qMin(m_commitThrough, m_durableSeq);
         m_broken = result.fatal;
@@ -113,7 +165,12 @@ void GroupCommitter::onWritten(const WriteBatchResult &result)
     } else {
         ++m_batchesWritten;
         m_entriesWritten += result.entryCount;
-        emit durable(m_durableSeq, m_appliedSeq);
+        m_completedTicket = qMax(m_completedTicket, ticket);
+        if (result.compactedSeq > m_compactedSeq) {
+            m_compactedSeq = result.compactedSeq;
+            emit compacted(result.compactedSeq, result.compactedTerm);
+        }
+        emit durable(m_durableSeq, m_appliedSeq, m_completedTicket);
     }
     dispatch();
     if (isIdle())

@@ -1,15 +1,18 @@
 // GroupCommitter: the queue in front of the storage writer thread.
 //
-// The write path appends log entries here and says how far the log is
-// committed; the committer sends everything queued as one WriteBatch as soon
-// as the writer is idle, so that while one transaction is being fsynced the
-// next one fills up (group commit: throughput without skipping fsync, and no
-// added delay when the load is light). Batches never overlap, entries are
-// written in seq order.
+// Callers submit LogWrites (cut the log, persist the term and vote, append
+// entries, say how far the log is committed); the committer sends everything
+// queued as one WriteBatch as soon as the writer is idle, so that while one
+// transaction is being fsynced the next one fills up (group commit:
+// throughput without skipping fsync, and no added delay when the load is
+// light). Batches never overlap; writes are applied in submission order.
+// Each submission gets a ticket; durable() reports the highest ticket whose
+// writes are all durable, so a caller can hold back messages that promise
+// durability (a replica's acknowledgement, a vote) until then.
 //
 // When a batch fails nothing of it is durable; the committer drops every
 // entry queued after it too (they follow it in the log), reports failed()
-// and goes on with whatever is appended next. A fatal failure (I/O error,
+// and goes on with whatever is submitted next. A fatal failure (I/O error,
 // corruption) leaves it broken: nothing more is written.
 //
 // Main thread; owns the storage thread and the StorageWriter that lives there.
@@ -20,9 +23,12 @@
 #include <QVector>
 
 #include <deque>
+#include <optional>
 
 #include "LogEntry.h"
+#include "ReplicationMessages.h"
 #include "StorageOptions.h"
+#include "TermHistory.h"
 #include "WriteBatch.h"
 
 class StorageWriter;
@@ -32,6 +38,14 @@ class GroupCommitter : public QObject
     Q_OBJECT
 
 public:
+    struct LogWrite
+    {
+        qint64 truncateFromSeq = 0;         // cut the log from here first (0: no cut)
+        std::optional<HardState> hardState;
+        QVector<LogEntry> entries;          // continue the log (after the cut, if any)
+        qint64 commitThroughSeq = 0;        // entries up to here may be applied once durable
+    };
+
     GroupCommitter(const QString &path, const StorageOptions &options, qint64 maxBatchEntries,
                    QObject *parent = nullptr);
     ~GroupCommitter() override;
@@ -40,22 +54,28 @@ public:
     // schema on first start). Blocks until the file is open.
     Status start();
     // Waits for the batch in flight, closes the file (checkpointing the
-    // SQLite WAL) and stops the thread. Entries still queued are not written.
+    // SQLite WAL) and stops the thread. Writes still queued are not written.
     void stop();
 
-    // REQUIRES: entries continue the log (first seq == lastQueuedSeq() + 1).
-    // Entries up to commitThroughSeq are committed and may be applied to the
-    // documents as soon as they are durable (a standalone node commits what
-    // it appends; a replica set member commits on quorum).
-    void append(const QVector<LogEntry> &entries, qint64 commitThroughSeq);
+    // REQUIRES: write.entries continue the log as it will be after the cut.
+    quint64 submit(const LogWrite &write);
+    // Shorthand: append entries, committed through commitThroughSeq.
+    quint64 append(const QVector<LogEntry> &entries, qint64 commitThroughSeq);
     // Entries up to `seq` are committed and may be applied to the documents.
     void commitThrough(qint64 seq);
+    // Keep at most this many applied entries in the log (0: all).
+    void setLogRetention(qint64 entries) { m_retainEntries = entries; }
+
+    // As found on disk by start().
+    const HardState &initialHardState() const { return m_initialHardState; }
+    const TermHistory &initialTermHistory() const { return m_initialHistory; }
 
     qint64 durableSeq() const { return m_durableSeq; }
     qint64 durableTerm() const { return m_durableTerm; }
     qint64 appliedSeq() const { return m_appliedSeq; }
+    qint64 compactedSeq() const { return m_compactedSeq; }
     qint64 lastQueuedSeq() const { return m_lastQueuedSeq; }
-    bool isIdle() const { return !m_inFlight && m_queue.empty() && qMin(m_commitThrough, m_durableSeq) <= m_appliedSeq; }
+    bool isIdle() const;
     bool isBroken() const { return m_broken; }
 
     qint64 batchesWritten() const { return m_batchesWritten; }
@@ -63,8 +83,11 @@ public:
     qint64 lastBatchMicros() const { return m_lastBatchMicros; }
 
 signals:
-    // The log is durable up to lastSeq and applied up to appliedSeq.
-    void durable(qint64 lastSeq, qint64 appliedSeq);
+    // The log is durable up to lastSeq and applied up to appliedSeq; every
+    // submission up to `ticket` is durable.
+    void durable(qint64 lastSeq, qint64 appliedSeq, quint64 ticket);
+    // Retention dropped log entries up to compactedSeq.
+    void compacted(qint64 compactedSeq, qint64 compactedTerm);
     // A batch failed: nothing past lastDurableSeq was written, and the queue
     // behind it was dropped.
     void failed(const Status &status, bool fatal, qint64 lastDurableSeq);
@@ -72,21 +95,33 @@ signals:
 
 private:
     void dispatch();
-    void onWritten(const WriteBatchResult &result);
+    void onWritten(const WriteBatchResult &result, quint64 ticket);
 
     QString m_path;
     StorageOptions m_options;
     qint64 m_maxBatchEntries;
     QThread m_thread;
     StorageWriter *m_writer = nullptr;
+    HardState m_initialHardState;
+    TermHistory m_initialHistory;
+
+    // Submissions not yet in a batch.
     std::deque<LogEntry> m_queue;
+    qint64 m_pendingTruncate = 0;
+    std::optional<HardState> m_pendingHardState;
+    std::deque<std::pair<quint64, qint64>> m_tickets; // (ticket, last entry seq it needs)
+    quint64 m_nextTicket = 1;
+    quint64 m_completedTicket = 0;
+
     bool m_inFlight = false;
     bool m_broken = false;
+    qint64 m_retainEntries = 0;
     qint64 m_lastQueuedSeq = 0;
     qint64 m_commitThrough = 0;
     qint64 m_durableSeq = 0;
     qint64 m_durableTerm = 0;
     qint64 m_appliedSeq = 0;
+    qint64 m_compactedSeq = 0;
     qint64 m_batchesWritten = 0;
     qint64 m_entriesWritten = 0;
     qint64 m_lastBatchMicros = 0;

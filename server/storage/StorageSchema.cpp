@@ -22,6 +22,8 @@ const char *const kCreateStatements[] = {
     " deleted INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY(db, id, rev)) WITHOUT ROWID",
     "CREATE TABLE tags(db TEXT NOT NULL, tag TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY(db, tag, id)) WITHOUT ROWID",
     "CREATE INDEX tags_by_doc ON tags(db, id)",
+    "CREATE TABLE rollback(seq INTEGER NOT NULL, term INTEGER NOT NULL, op INTEGER NOT NULL, db TEXT NOT NULL,"
+    " id TEXT, rev TEXT, deleted INTEGER NOT NULL, body BLOB, ts INTEGER NOT NULL, rolled_back_ms INTEGER NOT NULL)",
 };
 
 Status readMeta(SqliteConnection &connection, QHash<QString, QString> *meta)
@@ -55,8 +57,11 @@ Status create(SqliteConnection &connection)
         {QStringLiteral("schemaVersion"), kVersion},
         {QStringLiteral("nodeId"), QUuid::createUuid().toString(QUuid::WithoutBraces)},
         {QStringLiteral("createdAt"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
-        {QStringLiteral("currentTerm"), 1},
+        {QStringLiteral("currentTerm"), 0},
+        {QStringLiteral("votedFor"), -1},
         {QStringLiteral("appliedSeq"), 0},
+        {QStringLiteral("compactedSeq"), 0},
+        {QStringLiteral("compactedTerm"), 0},
     };
     for (const auto &[key, value] : values) {
         insert.bindValue(0, key);

@@ -2,7 +2,8 @@
 // and checked on every start.
 //
 //   meta(key, value)                       format, schemaVersion, nodeId,
-//                                          currentTerm, appliedSeq, ...
+//                                          currentTerm, votedFor, appliedSeq
+//                                          (the commit point), compactedSeq/Term
 //   wal(seq, term, op, db, id, rev, deleted, body, ts)
 //                                          the ordered log of every write
 //   dbs(name, seq, docs_total, docs_deleted, created_seq, created_ts)
@@ -12,6 +13,9 @@
 //   tags(db, tag, id)                      the tag index
 //   fts_<created_seq>(text)                one FTS5 index per database,
 //                                          rowid = docs.rowid
+//   rollback(seq, term, ..., rolled_back_ms)
+//                                          log entries cut because the
+//                                          primary did not have them
 //
 // Field queries use SQLite's JSON functions on docs.body. Runs on the thread
 // of the connection it is given.

@@ -4,6 +4,7 @@
 #include "JsonText.h"
 #include "StorageSchema.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QSqlError>
 
@@ -48,21 +49,40 @@ Status StorageWriter::open()
         status = prepareStatements();
     if (!status.isOk())
         return status;
-    SqliteStatement last = m_connection.statement(sql("SELECT seq, term FROM wal ORDER BY seq DESC LIMIT 1"), &status);
-    if (!last)
-        return status;
-    if (!last->exec())
-        return SqliteConnection::error(last->lastError(), QStringLiteral("cannot read the log"));
-    if (last->next()) {
-        m_lastSeq = last->value(0).toLongLong();
-        m_lastTerm = last->value(1).toLongLong();
+    QHash<QString, qint64> meta;
+    {
+        QSqlQuery query(m_connection.database());
+        if (!query.exec(QStringLiteral("SELECT key, value FROM meta")))
+            return SqliteConnection::error(query.lastError(), QStringLiteral("cannot read the meta table"));
+        while (query.next())
+            meta.insert(query.value(0).toString(), query.value(1).toLongLong());
     }
-    SqliteStatement applied = m_connection.statement(sql("SELECT value FROM meta WHERE key = 'appliedSeq'"), &status);
-    if (!applied)
-        return status;
-    if (!applied->exec() || !applied->next())
+    if (!meta.contains(QStringLiteral("appliedSeq")))
         return Status::storageFailure(QStringLiteral("the data file has no appliedSeq"));
-    m_appliedSeq = applied->value(0).toLongLong();
+    m_appliedSeq = meta.value(QStringLiteral("appliedSeq"));
+    m_compactedSeq = meta.value(QStringLiteral("compactedSeq"));
+    m_compactedTerm = meta.value(QStringLiteral("compactedTerm"));
+    m_hardState = HardState{meta.value(QStringLiteral("currentTerm")), int(meta.value(QStringLiteral("votedFor"), -1))};
+
+    // Which term each seq belongs to, from the first seq of every term.
+    m_history = TermHistory(m_compactedSeq, m_compactedTerm);
+    {
+        QSqlQuery query(m_connection.database());
+        if (!query.exec(QStringLiteral("SELECT term, min(seq), max(seq) FROM wal GROUP BY term ORDER BY term")))
+            return SqliteConnection::error(query.lastError(), QStringLiteral("cannot read the log"));
+        while (query.next()) {
+            const qint64 term = query.value(0).toLongLong();
+            const qint64 first = query.value(1).toLongLong();
+            const qint64 last = query.value(2).toLongLong();
+            if (first != m_history.lastSeq() + 1 || term < m_history.lastTerm()) {
+                return Status::storageFailure(
+                    QStringLiteral("the log is not contiguous: term %1 starts at seq %2 after seq %3").arg(term).arg(first).arg(m_history.lastSeq()));
+            }
+            m_history.appendRange(first, last, term);
+        }
+    }
+    m_lastSeq = m_history.lastSeq();
+    m_lastTerm = m_history.lastTerm();
     if (m_appliedSeq > m_lastSeq) {
         return Status::storageFailure(
             QStringLiteral("the data file is inconsistent: appliedSeq %1 is past the log's end %2").arg(m_appliedSeq).arg(m_lastSeq));
@@ -140,14 +160,25 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
     result.entryCount = int(batch.entries.size());
 
     QSqlDatabase &db = m_connection.database();
+    // Everything a batch changes in memory is committed only with the batch.
+    const qint64 savedLastSeq = m_lastSeq;
+    const qint64 savedLastTerm = m_lastTerm;
+    const qint64 savedCompactedSeq = m_compactedSeq;
+    const qint64 savedCompactedTerm = m_compactedTerm;
     const auto fail = [&](const Status &status, const QSqlError &error) {
         db.rollback();
         m_counters.clear();
+        m_lastSeq = savedLastSeq;
+        m_lastTerm = savedLastTerm;
+        m_compactedSeq = savedCompactedSeq;
+        m_compactedTerm = savedCompactedTerm;
         result.status = status;
         result.fatal = SqliteConnection::isFatal(error);
         result.lastSeq = m_lastSeq;
         result.lastTerm = m_lastTerm;
         result.appliedSeq = m_appliedSeq;
+        result.compactedSeq = m_compactedSeq;
+        result.compactedTerm = m_compactedTerm;
         result.elapsedMicros = timer.nsecsElapsed() / 1000;
         return result;
     };
@@ -155,22 +186,33 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
     if (!db.transaction())
         return fail(SqliteConnection::error(db.lastError(), QStringLiteral("cannot begin a transaction")), db.lastError());
 
-    qint64 lastSeq = m_lastSeq;
-    qint64 lastTerm = m_lastTerm;
+    if (batch.truncateFromSeq > 0 && batch.truncateFromSeq <= m_lastSeq) {
+        const Status status = truncate(batch.truncateFromSeq, &result.rolledBack);
+        if (!status.isOk())
+            return fail(status, db.lastError());
+    }
+    if (batch.hardState && *batch.hardState != m_hardState) {
+        Status status = setMeta(QStringLiteral("currentTerm"), batch.hardState->term);
+        if (status.isOk())
+            status = setMeta(QStringLiteral("votedFor"), batch.hardState->votedFor);
+        if (!status.isOk())
+            return fail(status, db.lastError());
+    }
+
     for (const LogEntry &entry : batch.entries) {
-        if (entry.seq != lastSeq + 1) {
-            return fail(Status::internal(QStringLiteral("log gap: entry %1 after %2").arg(entry.seq).arg(lastSeq)),
+        if (entry.seq != m_lastSeq + 1) {
+            return fail(Status::internal(QStringLiteral("log gap: entry %1 after %2").arg(entry.seq).arg(m_lastSeq)),
                         QSqlError());
         }
         const Status status = append(entry);
         if (!status.isOk())
             return fail(status, db.lastError());
-        lastSeq = entry.seq;
-        lastTerm = entry.term;
+        m_lastSeq = entry.seq;
+        m_lastTerm = entry.term;
     }
 
-    const qint64 applyThrough = qMin(batch.applyThroughSeq, lastSeq);
-    const qint64 firstInBatch = batch.entries.isEmpty() ? lastSeq + 1 : batch.entries.first().seq;
+    const qint64 applyThrough = qMin(batch.applyThroughSeq, m_lastSeq);
+    const qint64 firstInBatch = batch.entries.isEmpty() ? m_lastSeq + 1 : batch.entries.first().seq;
     qint64 appliedSeq = m_appliedSeq;
     for (qint64 seq = m_appliedSeq + 1; seq <= applyThrough; ++seq) {
         Status status;
@@ -193,18 +235,102 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
         if (!status.isOk())
             return fail(status, db.lastError());
     }
+    if (batch.retainEntries > 0 && appliedSeq - m_compactedSeq > batch.retainEntries + batch.retainEntries / 10) {
+        const qint64 savedApplied = m_appliedSeq;
+        m_appliedSeq = appliedSeq;
+        const Status status = compact(batch.retainEntries);
+        m_appliedSeq = savedApplied;
+        if (!status.isOk())
+            return fail(status, db.lastError());
+    }
 
     if (!db.commit())
         return fail(SqliteConnection::error(db.lastError(), QStringLiteral("cannot commit")), db.lastError());
 
-    m_lastSeq = lastSeq;
-    m_lastTerm = lastTerm;
+    if (batch.hardState)
+        m_hardState = *batch.hardState;
     m_appliedSeq = appliedSeq;
     result.lastSeq = m_lastSeq;
     result.lastTerm = m_lastTerm;
     result.appliedSeq = m_appliedSeq;
+    result.compactedSeq = m_compactedSeq;
+    result.compactedTerm = m_compactedTerm;
     result.elapsedMicros = timer.nsecsElapsed() / 1000;
     return result;
+}
+
+Status StorageWriter::termOf(qint64 seq, qint64 *term)
+{
+    if (seq == 0) {
+        *term = 0;
+        return Status::ok();
+    }
+    if (seq == m_compactedSeq) {
+        *term = m_compactedTerm;
+        return Status::ok();
+    }
+    Status status;
+    SqliteStatement select = m_connection.statement(sql("SELECT term FROM wal WHERE seq = ?"), &status);
+    if (!select)
+        return status;
+    select->bindValue(0, seq);
+    if (!(status = run(select, "cannot read the log", seq)).isOk())
+        return status;
+    if (!select->next())
+        return Status::storageFailure(QStringLiteral("log entry %1 is missing").arg(seq));
+    *term = select->value(0).toLongLong();
+    return Status::ok();
+}
+
+Status StorageWriter::truncate(qint64 fromSeq, qint64 *count)
+{
+    if (fromSeq <= m_appliedSeq) {
+        return Status::internal(
+            QStringLiteral("refusing to cut the log at %1: entries up to %2 are committed").arg(fromSeq).arg(m_appliedSeq));
+    }
+    Status status;
+    SqliteStatement keep = m_connection.statement(
+        sql("INSERT INTO rollback(seq, term, op, db, id, rev, deleted, body, ts, rolled_back_ms)"
+            " SELECT seq, term, op, db, id, rev, deleted, body, ts, ? FROM wal WHERE seq >= ?"),
+        &status);
+    SqliteStatement cut = m_connection.statement(sql("DELETE FROM wal WHERE seq >= ?"), &status);
+    if (!keep || !cut)
+        return status;
+    keep->bindValue(0, QDateTime::currentMSecsSinceEpoch());
+    keep->bindValue(1, fromSeq);
+    if (!(status = run(keep, "cannot keep rolled-back entries", fromSeq)).isOk())
+        return status;
+    *count = keep->numRowsAffected();
+    cut->bindValue(0, fromSeq);
+    if (!(status = run(cut, "cannot cut the log", fromSeq)).isOk())
+        return status;
+    m_lastSeq = fromSeq - 1;
+    return termOf(m_lastSeq, &m_lastTerm);
+}
+
+Status StorageWriter::compact(qint64 retainEntries)
+{
+    const qint64 through = m_appliedSeq - retainEntries;
+    if (through <= m_compactedSeq)
+        return Status::ok();
+    qint64 term = 0;
+    Status status = termOf(through, &term);
+    if (!status.isOk())
+        return status;
+    SqliteStatement drop = m_connection.statement(sql("DELETE FROM wal WHERE seq <= ?"), &status);
+    if (!drop)
+        return status;
+    drop->bindValue(0, through);
+    if (!(status = run(drop, "cannot compact the log", through)).isOk())
+        return status;
+    status = setMeta(QStringLiteral("compactedSeq"), through);
+    if (status.isOk())
+        status = setMeta(QStringLiteral("compactedTerm"), term);
+    if (!status.isOk())
+        return status;
+    m_compactedSeq = through;
+    m_compactedTerm = term;
+    return Status::ok();
 }
 
 Status StorageWriter::append(const LogEntry &entry)
@@ -258,6 +384,7 @@ Status StorageWriter::apply(const LogEntry &entry)
     case LogEntry::Op::PutDocument: return applyPut(entry);
     case LogEntry::Op::CreateDatabase: return applyCreateDatabase(entry);
     case LogEntry::Op::DeleteDatabase: return applyDeleteDatabase(entry);
+    case LogEntry::Op::Noop: return Status::ok();
     }
     return Status::internal(QStringLiteral("log entry %1 has an unknown op").arg(entry.seq));
 }

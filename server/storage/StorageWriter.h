@@ -23,8 +23,10 @@
 
 #include "LogEntry.h"
 #include "NativeStatement.h"
+#include "ReplicationMessages.h"
 #include "SqliteConnection.h"
 #include "StorageOptions.h"
+#include "TermHistory.h"
 #include "WriteBatch.h"
 
 class StorageWriter : public QObject
@@ -44,6 +46,10 @@ public:
     qint64 lastSeq() const { return m_lastSeq; }
     qint64 lastTerm() const { return m_lastTerm; }
     qint64 appliedSeq() const { return m_appliedSeq; }
+    // As read by open(): the persisted term and vote, and which term each
+    // seq of the log belongs to.
+    const HardState &hardState() const { return m_hardState; }
+    const TermHistory &termHistory() const { return m_history; }
 
 private:
     // A database's row in dbs while a batch is applied: read on first use,
@@ -65,6 +71,9 @@ private:
     };
 
     Status append(const LogEntry &entry);
+    Status truncate(qint64 fromSeq, qint64 *count);
+    Status compact(qint64 retainEntries);
+    Status termOf(qint64 seq, qint64 *term);
     Result<DatabaseCounters *> counters(const QString &db, qint64 seq);
     Status flushCounters();
     Status prepareStatements();
@@ -85,6 +94,10 @@ private:
     qint64 m_lastSeq = 0;
     qint64 m_lastTerm = 0;
     qint64 m_appliedSeq = 0;
+    qint64 m_compactedSeq = 0;
+    qint64 m_compactedTerm = 0;
+    HardState m_hardState;
+    TermHistory m_history;
     QHash<QString, DatabaseCounters> m_counters; // this batch's databases
 
     NativeStatement m_appendLog;

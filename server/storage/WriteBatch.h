@@ -6,13 +6,20 @@
 
 #include <QVector>
 
+#include <optional>
+
 #include "LogEntry.h"
+#include "ReplicationMessages.h"
 #include "Status.h"
 
+// Applied in this order, in one transaction.
 struct WriteBatch
 {
-    QVector<LogEntry> entries; // contiguous seqs, following the log's last entry
-    qint64 applyThroughSeq = 0; // apply every entry up to here (committed entries)
+    qint64 truncateFromSeq = 0;          // cut the log from here (copies go to rollback); 0: no cut
+    std::optional<HardState> hardState;  // the term and vote to persist
+    QVector<LogEntry> entries;           // contiguous seqs, following the log's last entry
+    qint64 applyThroughSeq = 0;          // apply every entry up to here (committed entries)
+    qint64 retainEntries = 0;            // then drop applied entries beyond this many (0: keep all)
 };
 
 struct WriteBatchResult
@@ -22,6 +29,9 @@ struct WriteBatchResult
     qint64 lastSeq = 0;      // the log's last durable entry
     qint64 lastTerm = 0;
     qint64 appliedSeq = 0;   // documents reflect the log up to here
+    qint64 compactedSeq = 0; // entries up to here were dropped by retention
+    qint64 compactedTerm = 0;
+    qint64 rolledBack = 0;   // entries this batch cut from the log
     int entryCount = 0;
     qint64 elapsedMicros = 0;
 };

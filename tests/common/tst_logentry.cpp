@@ -1,6 +1,16 @@
 #include <QTest>
 
+#include "JsonText.h"
 #include "LogEntry.h"
+
+namespace {
+
+Result<LogEntry> roundTrip(const LogEntry &entry)
+{
+    return LogEntry::fromJson(JsonText::minify(entry.toJson()).value());
+}
+
+} // namespace
 
 class TestLogEntry : public QObject
 {
@@ -16,39 +26,47 @@ private slots:
         entry.db = QStringLiteral("orders");
         entry.id = QStringLiteral("заказ-1");
         entry.rev = QStringLiteral("2-ab");
-        entry.body = QByteArray(R"({"id":"заказ-1","rev":"2-ab","deleted":false,"data":{"z":1,"a":2}})");
+        entry.body = QByteArray("{\"id\":\"заказ-1\",\"rev\":\"2-ab\",\"deleted\":false,\"data\":{\"z\":1,\"a\":2.50}}");
         entry.timestampMs = 1700000000000;
-        const Result<LogEntry> back = LogEntry::fromJson(entry.toJson());
+        const Result<LogEntry> back = roundTrip(entry);
         QVERIFY2(back.isOk(), qPrintable(back.status().message()));
         QCOMPARE(back->seq, entry.seq);
         QCOMPARE(back->term, entry.term);
         QCOMPARE(back->id, entry.id);
-        QCOMPARE(back->body, entry.body); // key order kept: bytes, not a re-serialised object
+        QCOMPARE(back->rev, entry.rev);
+        QCOMPARE(back->body, entry.body); // key order and number spelling kept: bytes travel unchanged
         QCOMPARE(back->timestampMs, entry.timestampMs);
     }
 
-    void databaseOps()
+    void databaseOpsAndNoop()
     {
-        LogEntry entry;
-        entry.seq = 1;
-        entry.term = 1;
-        entry.op = LogEntry::Op::DeleteDatabase;
-        entry.db = QStringLiteral("x");
-        const Result<LogEntry> back = LogEntry::fromJson(entry.toJson());
-        QVERIFY(back.isOk());
-        QCOMPARE(back->op, LogEntry::Op::DeleteDatabase);
-        QVERIFY(!entry.toJson().contains(QStringLiteral("body")));
+        for (LogEntry::Op op : {LogEntry::Op::CreateDatabase, LogEntry::Op::DeleteDatabase, LogEntry::Op::Noop}) {
+            LogEntry entry;
+            entry.seq = 1;
+            entry.term = 1;
+            entry.op = op;
+            entry.db = op == LogEntry::Op::Noop ? QString() : QStringLiteral("x");
+            const Result<LogEntry> back = roundTrip(entry);
+            QVERIFY2(back.isOk(), qPrintable(back.status().message()));
+            QCOMPARE(back->op, op);
+            QVERIFY(!entry.toJson().contains("body"));
+        }
     }
 
+    void rejectsInvalidEntries_data()
+    {
+        QTest::addColumn<QByteArray>("json");
+        QTest::newRow("seq 0") << QByteArray(R"({"seq":0,"term":1,"op":"createDb","db":"x"})");
+        QTest::newRow("term 0") << QByteArray(R"({"seq":1,"term":0,"op":"createDb","db":"x"})");
+        QTest::newRow("unknown op") << QByteArray(R"({"seq":1,"term":1,"op":"bogus","db":"x"})");
+        QTest::newRow("no db") << QByteArray(R"({"seq":1,"term":1,"op":"createDb"})");
+        QTest::newRow("put without body") << QByteArray(R"({"seq":1,"term":1,"op":"put","db":"x","id":"a","rev":"1-a"})");
+        QTest::newRow("seq text") << QByteArray(R"({"seq":"1","term":1,"op":"noop"})");
+    }
     void rejectsInvalidEntries()
     {
-        QVERIFY(!LogEntry::fromJson(QJsonObject{{QStringLiteral("seq"), 0}, {QStringLiteral("term"), 1}, {QStringLiteral("op"), QStringLiteral("put")}}).isOk());
-        QVERIFY(!LogEntry::fromJson(QJsonObject{{QStringLiteral("seq"), 1}, {QStringLiteral("term"), 1}, {QStringLiteral("op"), QStringLiteral("bogus")},
-                                                {QStringLiteral("db"), QStringLiteral("x")}})
-                     .isOk());
-        QVERIFY(!LogEntry::fromJson(QJsonObject{{QStringLiteral("seq"), 1}, {QStringLiteral("term"), 1}, {QStringLiteral("op"), QStringLiteral("put")},
-                                                {QStringLiteral("db"), QStringLiteral("x")}})
-                     .isOk());
+        QFETCH(QByteArray, json);
+        QVERIFY(!LogEntry::fromJson(JsonText::minify(json).value()).isOk());
     }
 };
 

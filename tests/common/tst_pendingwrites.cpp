@@ -60,6 +60,33 @@ private slots:
         QCOMPARE(pending.database(QStringLiteral("other")), PendingWrites::DatabaseState::Unknown);
     }
 
+    void discardFromRestoresEarlierPendingWrites()
+    {
+        PendingWrites pending;
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("a"), DocumentHead{QStringLiteral("1-a"), false}, 1);
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("a"), DocumentHead{QStringLiteral("2-a"), false}, 2);
+        pending.recordDeleteDatabase(QStringLiteral("other"), 3);
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("b"), DocumentHead{QStringLiteral("1-b"), false}, 4);
+        // Writes 2.. never made it into the log: write 1 decides again.
+        pending.discardFrom(2);
+        QCOMPARE(pending.document(QStringLiteral("db"), QStringLiteral("a")).head->rev, QStringLiteral("1-a"));
+        QVERIFY(!pending.document(QStringLiteral("db"), QStringLiteral("b")).known);
+        QCOMPARE(pending.database(QStringLiteral("other")), PendingWrites::DatabaseState::Unknown);
+        pending.releaseThrough(1);
+        QVERIFY(pending.isEmpty());
+    }
+
+    void writesAfterAPendingDeleteStillCount()
+    {
+        PendingWrites pending;
+        pending.recordDeleteDatabase(QStringLiteral("db"), 1);
+        pending.recordCreateDatabase(QStringLiteral("db"), 2);
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("a"), DocumentHead{QStringLiteral("1-a"), false}, 3);
+        QCOMPARE(pending.document(QStringLiteral("db"), QStringLiteral("a")).head->rev, QStringLiteral("1-a"));
+        QVERIFY(pending.document(QStringLiteral("db"), QStringLiteral("x")).known);
+        QVERIFY(!pending.document(QStringLiteral("db"), QStringLiteral("x")).head);
+    }
+
     void clearForgetsEverything()
     {
         PendingWrites pending;

@@ -45,7 +45,7 @@ private slots:
     {
         QTest::addColumn<QByteArray>("json");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown section") << QByteArray(R"({"Servr":{}})") << QStringLiteral("test.json: Servr is not a known section");
+        QTest::newRow("unknown section") << QByteArray(R"({"Servr":{}})") << QStringLiteral("test.json: Servr is not a known setting");
         QTest::newRow("unknown key") << QByteArray(R"({"Server":{"Port":1}})") << QStringLiteral("test.json: Server.Port is not a known setting");
         QTest::newRow("wrong type") << QByteArray(R"({"Server":{"MaxBodyBytes":"big"}})")
                                     << QStringLiteral("test.json: Server.MaxBodyBytes must be an integer, not string");
@@ -83,12 +83,102 @@ private slots:
         QVERIFY(bad.message().startsWith(QLatin1String("environment PEACEDB_SERVER_MAX_PAGE_SIZE: Server.MaxPageSize")));
     }
 
+    void planExampleConfigurationWorksAsGiven()
+    {
+        // appsettings.Replication.json of the original plan, verbatim.
+        const QByteArray plan = "{\"Sharding\":{\"Enabled\":true,\"Mode\":\"Distributed\",\"ShardCount\":3,"
+                                "\"Replication\":{\"Enabled\":true,\"ReplicaCount\":2,\"WriteQuorum\":2,\"ReadQuorum\":1,"
+                                "\"FailoverTimeoutMs\":5000,\"HealthCheckIntervalMs\":3000},"
+                                "\"Shards\":["
+                                "{\"Id\":0,\"Primary\":\"http://shard-0-primary:8080\",\"Replicas\":[\"http://shard-0-replica-1:8080\",\"http://shard-0-replica-2:8080\"]},"
+                                "{\"Id\":1,\"Primary\":\"http://shard-1-primary:8080\",\"Replicas\":[\"http://shard-1-replica-1:8080\",\"http://shard-1-replica-2:8080\"]},"
+                                "{\"Id\":2,\"Primary\":\"http://shard-2-primary:8080\",\"Replicas\":[\"http://shard-2-replica-1:8080\",\"http://shard-2-replica-2:8080\"]}]}}";
+        ServerConfig config;
+        QVERIFY(config.applyJson(QJsonDocument::fromJson(plan).object(), QStringLiteral("plan.json")).isOk());
+        QVERIFY(config.shardingEnabled && config.replicationEnabled);
+        QCOMPARE(config.failoverTimeoutMs, qint64(5000));
+        const Result<QVector<ShardLayout>> layout = config.shardLayout();
+        QVERIFY2(layout.isOk(), qPrintable(layout.status().message()));
+        QCOMPARE(layout->size(), 3);
+        QCOMPARE(layout->at(1).members, (QStringList{QStringLiteral("http://shard-1-primary:8080"),
+                                                     QStringLiteral("http://shard-1-replica-1:8080"),
+                                                     QStringLiteral("http://shard-1-replica-2:8080")}));
+
+        config.role = QStringLiteral("node");
+        config.nodeShardId = 2;
+        config.nodeSelf = QStringLiteral("http://shard-2-replica-1:8080");
+        QVERIFY(config.validate().isOk());
+        QCOMPARE(config.nodeMembership()->second, 1);
+        config.nodeSelf = QStringLiteral("http://shard-1-replica-1:8080");
+        QVERIFY(config.validate().message().startsWith(QLatin1String("Node.Self http://shard-1-replica-1:8080 is not a member of shard 2")));
+    }
+
+    void layoutErrorsNameTheKey_data()
+    {
+        QTest::addColumn<QByteArray>("sharding");
+        QTest::addColumn<QString>("message");
+        const QByteArray okShard = "{\"Id\":0,\"Primary\":\"http://a:1\",\"Replicas\":[\"http://b:1\",\"http://c:1\"]}";
+        QTest::newRow("count mismatch") << QByteArray("{\"ShardCount\":2,\"Shards\":[" + okShard + "]}")
+                                        << QStringLiteral("Sharding.Shards has 1 shards but Sharding.ShardCount is 2");
+        QTest::newRow("unsafe write quorum")
+            << QByteArray("{\"Replication\":{\"WriteQuorum\":1},\"Shards\":[" + okShard + "]}")
+            << QStringLiteral("Sharding.Replication.WriteQuorum is 1, but a replica set of 3 members needs from 2");
+        QTest::newRow("quorum too big")
+            << QByteArray("{\"Replication\":{\"WriteQuorum\":4},\"Shards\":[" + okShard + "]}")
+            << QStringLiteral("Sharding.Replication.WriteQuorum is 4");
+        QTest::newRow("bad url") << QByteArray("{\"Shards\":[{\"Id\":0,\"Primary\":\"ftp://a:1\"}]}")
+                                 << QStringLiteral("Sharding.Shards[0].Primary must be http://HOST:PORT");
+        QTest::newRow("no port") << QByteArray("{\"Shards\":[{\"Id\":0,\"Primary\":\"http://a\"}]}")
+                                 << QStringLiteral("Sharding.Shards[0].Primary must be http://HOST:PORT");
+        QTest::newRow("duplicate member")
+            << QByteArray("{\"Shards\":[{\"Id\":0,\"Primary\":\"http://a:1\",\"Replicas\":[\"http://a:1\",\"http://c:1\"]}]}")
+            << QStringLiteral("Sharding.Shards[0] lists http://a:1, which is already a member");
+        QTest::newRow("replica count")
+            << QByteArray("{\"Replication\":{\"Enabled\":true},\"Shards\":[{\"Id\":0,\"Primary\":\"http://a:1\",\"Replicas\":[\"http://b:1\"]}]}")
+            << QStringLiteral("Sharding.Shards[0].Replicas has 1 entries but Sharding.Replication.ReplicaCount is 2");
+        QTest::newRow("bad id") << QByteArray("{\"Shards\":[{\"Id\":3,\"Primary\":\"http://a:1\"}]}")
+                                << QStringLiteral("Sharding.Shards[0].Id must be an integer from 0 to 0");
+        QTest::newRow("unknown shard key") << QByteArray("{\"Shards\":[{\"Id\":0,\"Primary\":\"http://a:1\",\"Replica\":[]}]}")
+                                           << QStringLiteral("Sharding.Shards[0].Replica is not a known setting");
+    }
+    void layoutErrorsNameTheKey()
+    {
+        QFETCH(QByteArray, sharding);
+        QFETCH(QString, message);
+        ServerConfig config;
+        config.writeQuorum = 2;
+        const Status parsed = config.applyJson(QJsonDocument::fromJson("{\"Sharding\":" + sharding + "}").object(), QStringLiteral("t.json"));
+        QVERIFY2(parsed.isOk(), qPrintable(parsed.message()));
+        const Result<QVector<ShardLayout>> layout = config.shardLayout();
+        QVERIFY(!layout.isOk());
+        QVERIFY2(layout.status().message().startsWith(message), qPrintable(layout.status().message()));
+    }
+
+    void nestedEnvironmentVariables()
+    {
+        ServerConfig config;
+        const Status status = config.applyEnvironment(
+            {{QStringLiteral("PEACEDB_SHARDING_REPLICATION_WRITE_QUORUM"), QStringLiteral("3")},
+             {QStringLiteral("PEACEDB_SHARDING_ENABLED"), QStringLiteral("true")},
+             {QStringLiteral("PEACEDB_SHARDING_SHARDS"), QStringLiteral("[{\"Id\":0,\"Primary\":\"http://a:1\"}]")},
+             {QStringLiteral("PEACEDB_NODE_SELF"), QStringLiteral("http://a:1")}});
+        QVERIFY2(status.isOk(), qPrintable(status.message()));
+        QCOMPARE(config.writeQuorum, qint64(3));
+        QVERIFY(config.shardingEnabled);
+        QCOMPARE(config.shards.size(), 1);
+        QCOMPARE(config.nodeSelf, QStringLiteral("http://a:1"));
+        QVERIFY(!config.applyEnvironment({{QStringLiteral("PEACEDB_SHARDING_ENABLED"), QStringLiteral("yes")}}).isOk());
+    }
+
     void toJsonListsEverySetting()
     {
         const QJsonObject json = ServerConfig().toJson();
         for (const QString &key : ServerConfig::keys()) {
-            const QStringList parts = key.split(QLatin1Char('.'));
-            QVERIFY2(json.value(parts.at(0)).toObject().contains(parts.at(1)), qPrintable(key));
+            QJsonValue value = json;
+            for (const QString &part : key.split(QLatin1Char('.'))) {
+                QVERIFY2(value.toObject().contains(part), qPrintable(key));
+                value = value.toObject().value(part);
+            }
         }
     }
 };

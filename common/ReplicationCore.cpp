@@ -1,0 +1,444 @@
+#include "ReplicationCore.h"
+
+using ReplicationRules::majority;
+
+QString ReplicationCore::roleName(Role role)
+{
+    switch (role) {
+    case Role::Replica: return QStringLiteral("replica");
+    case Role::Candidate: return QStringLiteral("candidate");
+    case Role::Primary: return QStringLiteral("primary");
+    }
+    return QString();
+}
+
+ReplicationCore::ReplicationCore(const Options &options, const HardState &state, const TermHistory &log, qint64 commitSeq)
+    : m_options(options)
+    , m_state(state)
+    , m_log(log)
+    , m_commitSeq(qMin(commitSeq, log.lastSeq()))
+    , m_durableSeq(log.lastSeq())
+    , m_votes(options.members, false)
+    , m_progress(options.members)
+{
+}
+
+ReplicationCore::Ready ReplicationCore::takeReady()
+{
+    Ready ready = std::move(m_ready);
+    m_ready = Ready();
+    return ready;
+}
+
+bool ReplicationCore::hasLease(qint64 now) const
+{
+    if (m_role != Role::Primary)
+        return false;
+    QVector<qint64> contacts;
+    for (int member = 0; member < m_options.members; ++member) {
+        if (member != m_options.self)
+            contacts.append(m_progress.at(member).lastContactMs);
+    }
+    return ReplicationRules::hasLease(now, contacts, m_options.members, m_options.failoverTimeoutMs);
+}
+
+void ReplicationCore::appendLocal(const QVector<LogEntry> &entries)
+{
+    for (const LogEntry &entry : entries) {
+        m_log.append(entry.seq, entry.term);
+        m_ready.append.append(entry);
+    }
+}
+
+Status ReplicationCore::propose(QVector<LogEntry> &entries, qint64 now)
+{
+    if (m_role != Role::Primary)
+        return Status::unavailable(QStringLiteral("not primary"));
+    if (!hasLease(now)) {
+        return Status::unavailable(
+            QStringLiteral("no quorum: this primary has not heard from a majority of its replica set for %1 ms; writes are refused")
+                .arg(m_options.failoverTimeoutMs));
+    }
+    for (qsizetype i = 0; i < entries.size(); ++i) {
+        if (entries.at(i).seq != m_log.lastSeq() + 1 + i)
+            return Status::internal(QStringLiteral("proposed entry %1 does not continue the log at %2").arg(entries.at(i).seq).arg(m_log.lastSeq()));
+        entries[i].term = m_state.term;
+    }
+    appendLocal(entries);
+    sendAppends(now, false);
+    return Status::ok();
+}
+
+Status ReplicationCore::campaign(qint64 term, qint64 now)
+{
+    if (term == m_state.term && m_state.votedFor == m_options.self && m_role != Role::Replica)
+        return Status::ok(); // already campaigning for, or holding, this term
+    if (term <= m_state.term) {
+        return Status::conflict(QStringLiteral("term %1 is not newer than this node's term %2").arg(term).arg(m_state.term));
+    }
+    m_state = HardState{term, m_options.self};
+    m_ready.hardState = m_state;
+    m_role = Role::Candidate;
+    m_leader = -1;
+    m_votes.fill(false);
+    m_votes[m_options.self] = true;
+    m_electionStartedMs = now;
+    m_ready.events.append(Event{Event::Kind::BecameCandidate, term, 0, QString()});
+    if (majority(m_options.members) == 1) {
+        becomePrimary(now);
+        return Status::ok();
+    }
+    for (int member = 0; member < m_options.members; ++member) {
+        if (member == m_options.self)
+            continue;
+        OutgoingMessage message;
+        message.to = member;
+        message.kind = OutgoingMessage::Kind::Vote;
+        message.vote = VoteRequest{term, m_options.self, m_log.lastSeq(), m_log.lastTerm()};
+        m_ready.afterPersist.append(message);
+    }
+    return Status::ok();
+}
+
+void ReplicationCore::stepDown(qint64 now)
+{
+    if (m_role != Role::Replica)
+        becomeReplica(now, -1);
+}
+
+void ReplicationCore::becomeReplica(qint64 now, int leader)
+{
+    Q_UNUSED(now);
+    const bool changed = m_role != Role::Replica;
+    m_role = Role::Replica;
+    m_leader = leader;
+    if (changed)
+        m_ready.events.append(Event{Event::Kind::BecameReplica, m_state.term, 0, QString()});
+}
+
+void ReplicationCore::adoptTerm(qint64 term, qint64 now)
+{
+    m_state = HardState{term, -1};
+    m_ready.hardState = m_state;
+    m_ready.events.append(Event{Event::Kind::TermAdopted, term, 0, QString()});
+    becomeReplica(now, -1);
+}
+
+void ReplicationCore::becomePrimary(qint64 now)
+{
+    m_role = Role::Primary;
+    m_leader = m_options.self;
+    m_leaseHeld = true;
+    for (int member = 0; member < m_options.members; ++member) {
+        Progress &progress = m_progress[member];
+        progress = Progress();
+        progress.nextSeq = m_log.lastSeq() + 1;
+        progress.sentThrough = m_log.lastSeq();
+        // Members that voted for this primary were heard just now.
+        if (m_votes.at(member) && member != m_options.self)
+            progress.lastContactMs = now;
+    }
+    m_progress[m_options.self].matchSeq = m_durableSeq;
+    m_ready.events.append(Event{Event::Kind::BecamePrimary, m_state.term, 0, QString()});
+    // The first entry of the term: committing it commits everything before it.
+    LogEntry noop;
+    noop.seq = m_log.lastSeq() + 1;
+    noop.term = m_state.term;
+    noop.op = LogEntry::Op::Noop;
+    appendLocal({noop});
+    sendAppends(now, false);
+}
+
+void ReplicationCore::sendAppends(qint64 now, bool heartbeat)
+{
+    for (int member = 0; member < m_options.members; ++member) {
+        if (member != m_options.self)
+            sendAppend(member, now, heartbeat);
+    }
+}
+
+void ReplicationCore::sendAppend(int member, qint64 now, bool heartbeat)
+{
+    Progress &progress = m_progress[member];
+    const bool heartbeatDue = progress.lastSentMs < 0 || now - progress.lastSentMs >= m_options.heartbeatIntervalMs;
+    const auto send = [&](qint64 from, qint64 count) {
+        AppendRequest request;
+        request.term = m_state.term;
+        request.leader = m_options.self;
+        request.commitSeq = m_commitSeq;
+        const std::optional<qint64> prevTerm = m_log.termAt(from - 1);
+        if (!prevTerm) {
+            // The member needs entries this log no longer has.
+            progress.snapshotNeeded = true;
+            request.snapshotNeeded = true;
+            request.prevSeq = m_log.compactedSeq();
+            request.prevTerm = m_log.compactedTerm();
+        } else {
+            request.prevSeq = from - 1;
+            request.prevTerm = *prevTerm;
+            request.entryCount = count;
+        }
+        OutgoingMessage message;
+        message.to = member;
+        message.kind = OutgoingMessage::Kind::Append;
+        message.append = request;
+        m_ready.messages.append(message);
+        ++progress.inflight;
+        progress.lastSentMs = now;
+        return request;
+    };
+
+    if (progress.probing) {
+        // One request at a time until the logs match. Right after an answer
+        // the next probe goes at once; after a lost request it waits for the
+        // heartbeat interval, so a member that is down is not hammered.
+        const bool answered = progress.lastContactMs >= progress.lastSentMs;
+        if (progress.inflight > 0 || !(answered || heartbeatDue))
+            return;
+        const qint64 count = qMax<qint64>(0, qMin(m_options.maxBatchEntries, m_log.lastSeq() - progress.nextSeq + 1));
+        send(progress.nextSeq, count);
+        return;
+    }
+    // Replicating: keep up to maxInflight requests in flight.
+    while (progress.inflight < m_options.maxInflight && progress.sentThrough < m_log.lastSeq()) {
+        const qint64 from = progress.sentThrough + 1;
+        const AppendRequest request = send(from, qMin(m_options.maxBatchEntries, m_log.lastSeq() - from + 1));
+        if (request.snapshotNeeded) {
+            progress.probing = true;
+            return;
+        }
+        progress.sentThrough = request.lastSeq();
+    }
+    if (heartbeat && heartbeatDue && progress.inflight == 0)
+        send(progress.sentThrough + 1, 0);
+}
+
+void ReplicationCore::maybeCommit()
+{
+    if (m_role != Role::Primary)
+        return;
+    QVector<qint64> matches;
+    matches.reserve(m_options.members);
+    for (int member = 0; member < m_options.members; ++member)
+        matches.append(member == m_options.self ? m_durableSeq : m_progress.at(member).matchSeq);
+    const qint64 commit = ReplicationRules::commitSeq(matches, m_options.writeQuorum, m_state.term, m_log, m_commitSeq);
+    if (commit > m_commitSeq) {
+        m_commitSeq = commit;
+        m_ready.commitSeq = commit;
+    }
+}
+
+void ReplicationCore::updateLease(qint64 now)
+{
+    if (m_role != Role::Primary)
+        return;
+    const bool held = hasLease(now);
+    if (held != m_leaseHeld) {
+        m_leaseHeld = held;
+        m_ready.events.append(Event{held ? Event::Kind::LeaseRegained : Event::Kind::LeaseLost, m_state.term, 0, QString()});
+    }
+}
+
+void ReplicationCore::tick(qint64 now)
+{
+    switch (m_role) {
+    case Role::Primary:
+        for (int member = 0; member < m_options.members; ++member) {
+            Progress &progress = m_progress[member];
+            if (member == m_options.self)
+                continue;
+            // Requests unanswered for too long count as lost.
+            if (progress.inflight > 0 && now - progress.lastSentMs > m_options.requestTimeoutMs) {
+                progress.inflight = 0;
+                progress.probing = true;
+                progress.nextSeq = progress.matchSeq + 1;
+                progress.sentThrough = progress.matchSeq;
+            }
+            sendAppend(member, now, true);
+        }
+        updateLease(now);
+        break;
+    case Role::Candidate:
+        if (now - m_electionStartedMs > m_options.electionTimeoutMs) {
+            m_ready.events.append(Event{Event::Kind::ElectionLost, m_state.term, 0, QStringLiteral("no majority of votes in time")});
+            becomeReplica(now, -1);
+        }
+        break;
+    case Role::Replica:
+        break;
+    }
+}
+
+void ReplicationCore::receive(const AppendRequest &request, qint64 now)
+{
+    AppendResponse response;
+    response.from = m_options.self;
+    const auto reply = [&](bool afterPersist) {
+        response.term = m_state.term;
+        response.lastSeq = m_log.lastSeq();
+        OutgoingMessage message;
+        message.to = request.leader;
+        message.kind = OutgoingMessage::Kind::AppendResponse;
+        message.appendResponse = response;
+        (afterPersist ? m_ready.afterPersist : m_ready.messages).append(message);
+    };
+
+    if (request.term < m_state.term) {
+        response.hintSeq = m_log.lastSeq() + 1;
+        reply(false); // fences the sender: the answer carries the newer term
+        return;
+    }
+    if (request.term > m_state.term)
+        adoptTerm(request.term, now);
+    if (m_role == Role::Candidate)
+        becomeReplica(now, request.leader);
+    if (m_role == Role::Primary) {
+        // Two primaries in one term cannot happen with one vote per term.
+        m_ready.events.append(Event{Event::Kind::CommittedConflict, m_state.term, 0,
+                                    QStringLiteral("an append from member %1 claims this primary's term").arg(request.leader)});
+        response.hintSeq = m_log.lastSeq() + 1;
+        reply(true);
+        return;
+    }
+    m_leader = request.leader;
+    m_lastLeaderContactMs = now;
+
+    if (request.snapshotNeeded) {
+        m_ready.fetchSnapshot = request.leader;
+        response.hintSeq = m_log.lastSeq() + 1;
+        reply(true);
+        return;
+    }
+
+    const ReplicationRules::AppendDecision decision = ReplicationRules::matchAppend(m_log, m_commitSeq, request);
+    if (!decision.accepted) {
+        if (decision.conflictsWithCommitted) {
+            m_ready.events.append(Event{Event::Kind::CommittedConflict, m_state.term, 0,
+                                        QStringLiteral("member %1 sent entries that contradict committed ones").arg(request.leader)});
+        }
+        response.hintSeq = decision.hintSeq;
+        reply(true);
+        return;
+    }
+    if (decision.truncateFrom > 0) {
+        const qint64 count = m_log.lastSeq() - decision.truncateFrom + 1;
+        m_log.truncateFrom(decision.truncateFrom);
+        m_durableSeq = qMin(m_durableSeq, decision.truncateFrom - 1);
+        // Entries appended earlier in this same Ready and now cut never reach the disk.
+        while (!m_ready.append.isEmpty() && m_ready.append.last().seq >= decision.truncateFrom)
+            m_ready.append.removeLast();
+        const qint64 durableCut = m_ready.append.isEmpty() ? decision.truncateFrom : m_ready.append.first().seq;
+        if (!m_ready.truncateFrom || *m_ready.truncateFrom > decision.truncateFrom)
+            m_ready.truncateFrom = qMin(decision.truncateFrom, durableCut);
+        m_ready.events.append(Event{Event::Kind::RolledBack, m_state.term, count,
+                                    QStringLiteral("entries %1.. were not on primary %2").arg(decision.truncateFrom).arg(request.leader)});
+    }
+    appendLocal(request.entries.mid(decision.firstNew));
+    const qint64 commit = qMin(request.commitSeq, decision.matchSeq);
+    if (commit > m_commitSeq) {
+        m_commitSeq = commit;
+        m_ready.commitSeq = commit;
+    }
+    response.success = true;
+    response.matchSeq = decision.matchSeq;
+    reply(true);
+}
+
+void ReplicationCore::receive(const AppendResponse &response, qint64 now)
+{
+    if (response.term > m_state.term) {
+        adoptTerm(response.term, now);
+        return;
+    }
+    if (m_role != Role::Primary || response.term < m_state.term || response.from < 0 || response.from >= m_options.members
+        || response.from == m_options.self) {
+        return;
+    }
+    Progress &progress = m_progress[response.from];
+    progress.lastContactMs = now;
+    progress.lastSeq = response.lastSeq;
+    progress.inflight = qMax(0, progress.inflight - 1);
+    if (response.success) {
+        progress.matchSeq = qMax(progress.matchSeq, qMin(response.matchSeq, m_log.lastSeq()));
+        progress.nextSeq = qMax(progress.nextSeq, progress.matchSeq + 1);
+        if (progress.probing) {
+            progress.probing = false;
+            progress.sentThrough = qMax(progress.sentThrough, progress.matchSeq);
+        }
+        progress.snapshotNeeded = false;
+        maybeCommit();
+    } else {
+        progress.probing = true;
+        progress.nextSeq = qBound(progress.matchSeq + 1, response.hintSeq, m_log.lastSeq() + 1);
+        progress.sentThrough = progress.nextSeq - 1;
+    }
+    updateLease(now);
+    sendAppend(response.from, now, false);
+}
+
+void ReplicationCore::receive(const VoteRequest &request, qint64 now)
+{
+    const ReplicationRules::VoteDecision decision = ReplicationRules::decideVote(m_state, m_log, request);
+    if (decision.state.term > m_state.term)
+        adoptTerm(decision.state.term, now);
+    if (decision.state != m_state) {
+        m_state = decision.state;
+        m_ready.hardState = m_state;
+    }
+    OutgoingMessage message;
+    message.to = request.candidate;
+    message.kind = OutgoingMessage::Kind::VoteResponse;
+    message.voteResponse = VoteResponse{m_state.term, m_options.self, decision.granted};
+    m_ready.afterPersist.append(message);
+}
+
+void ReplicationCore::receive(const VoteResponse &response, qint64 now)
+{
+    if (response.term > m_state.term) {
+        adoptTerm(response.term, now);
+        return;
+    }
+    if (m_role != Role::Candidate || response.term != m_state.term || !response.granted || response.from < 0
+        || response.from >= m_options.members) {
+        return;
+    }
+    m_votes[response.from] = true;
+    if (int(std::count(m_votes.cbegin(), m_votes.cend(), true)) >= majority(m_options.members))
+        becomePrimary(now);
+}
+
+void ReplicationCore::requestFailed(int member, qint64 now)
+{
+    if (m_role != Role::Primary || member < 0 || member >= m_options.members || member == m_options.self)
+        return;
+    Progress &progress = m_progress[member];
+    progress.inflight = qMax(0, progress.inflight - 1);
+    progress.probing = true;
+    progress.nextSeq = progress.matchSeq + 1;
+    progress.sentThrough = progress.matchSeq;
+    Q_UNUSED(now);
+}
+
+void ReplicationCore::persisted(qint64 seq, qint64 now)
+{
+    Q_UNUSED(now);
+    m_durableSeq = qMax(m_durableSeq, qMin(seq, m_log.lastSeq()));
+    if (m_role == Role::Primary) {
+        m_progress[m_options.self].matchSeq = m_durableSeq;
+        maybeCommit();
+    }
+}
+
+void ReplicationCore::compacted(qint64 seq)
+{
+    if (seq > m_log.compactedSeq() && seq <= m_log.lastSeq())
+        m_log.compactThrough(seq);
+}
+
+void ReplicationCore::snapshotInstalled(qint64 seq, qint64 term, qint64 now)
+{
+    Q_UNUSED(now);
+    m_log = TermHistory(seq, term);
+    m_commitSeq = qMax(m_commitSeq, seq);
+    m_durableSeq = seq;
+}

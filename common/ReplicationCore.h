@@ -1,0 +1,159 @@
+// ReplicationCore: one replica set member's replication state machine
+// (docs/replication.md) — pure and deterministic, in the manner of
+// etcd-raft: inputs are calls (messages received, proposals, ticks with the
+// time as a number, "the log is durable up to N"); outputs are collected in a
+// Ready — what to persist, what to append to or cut from the local log, which
+// messages to send, how far the log is committed. It never touches a socket,
+// a timer, a file or the clock, so whole replica sets run in memory in tests
+// (tests/common/ReplicaSetSimulator).
+//
+// The node that drives it must: persist Ready::hardState and apply
+// Ready::truncateFrom / Ready::append to its log, send Ready::messages at once
+// and Ready::afterPersist only once everything before them is durable, report
+// durability with persisted(), apply committed entries through
+// Ready::commitSeq, and deliver answers (or requestFailed()).
+//
+// Not thread-safe; owned by its node's thread.
+#pragma once
+
+#include <QString>
+#include <QVector>
+
+#include <optional>
+
+#include "ReplicationMessages.h"
+#include "ReplicationRules.h"
+#include "Result.h"
+#include "TermHistory.h"
+
+class ReplicationCore
+{
+public:
+    enum class Role { Replica, Candidate, Primary };
+    static QString roleName(Role role);
+
+    struct Options
+    {
+        int self = 0;
+        int members = 1;
+        int writeQuorum = 1;
+        qint64 failoverTimeoutMs = 5000;   // lease; an answer older than this is "not heard"
+        qint64 heartbeatIntervalMs = 250;  // a primary's empty appends when idle
+        qint64 electionTimeoutMs = 2000;   // a candidate gives up after this
+        qint64 requestTimeoutMs = 2000;    // an unanswered append counts as lost
+        qint64 maxBatchEntries = 1000;     // entries per append request
+        int maxInflight = 4;               // append requests in flight per replica
+    };
+
+    // What a primary knows about one member (itself included).
+    struct Progress
+    {
+        qint64 matchSeq = 0;      // durable and matching there
+        qint64 nextSeq = 1;       // next to send
+        qint64 sentThrough = 0;   // highest seq in a request in flight
+        int inflight = 0;
+        bool probing = true;      // one request at a time until the log matches
+        bool snapshotNeeded = false;
+        qint64 lastContactMs = -1; // last answer (any) in this term
+        qint64 lastSentMs = -1;
+        qint64 lastSeq = 0;       // the member's log end, as it last said
+    };
+
+    // A change worth an event (logs, the console's timeline).
+    struct Event
+    {
+        enum class Kind { BecamePrimary, BecameCandidate, BecameReplica, TermAdopted, ElectionLost, LeaseLost, LeaseRegained,
+                          RolledBack, CommittedConflict };
+        Kind kind;
+        qint64 term = 0;
+        qint64 count = 0; // RolledBack: entries cut from the log
+        QString detail;
+    };
+
+    struct Ready
+    {
+        std::optional<HardState> hardState;
+        std::optional<qint64> truncateFrom; // cut the local log from here (keep a rollback copy)
+        QVector<LogEntry> append;           // then append these
+        std::optional<qint64> commitSeq;    // apply through here (once durable)
+        std::optional<qint64> fetchSnapshot; // a replica must install the primary's snapshot (value: leader)
+        QVector<OutgoingMessage> messages;
+        QVector<OutgoingMessage> afterPersist;
+        QVector<Event> events;
+
+        bool isEmpty() const
+        {
+            return !hardState && !truncateFrom && append.isEmpty() && !commitSeq && !fetchSnapshot && messages.isEmpty()
+                && afterPersist.isEmpty() && events.isEmpty();
+        }
+    };
+
+    // `log` describes the durable log; `commitSeq` the persisted commit point.
+    ReplicationCore(const Options &options, const HardState &state, const TermHistory &log, qint64 commitSeq);
+
+    Role role() const { return m_role; }
+    qint64 term() const { return m_state.term; }
+    int votedFor() const { return m_state.votedFor; }
+    int leader() const { return m_leader; }
+    qint64 commitSeq() const { return m_commitSeq; }
+    qint64 lastSeq() const { return m_log.lastSeq(); }
+    qint64 lastTerm() const { return m_log.lastTerm(); }
+    qint64 durableSeq() const { return m_durableSeq; }
+    const TermHistory &log() const { return m_log; }
+    const Options &options() const { return m_options; }
+    const Progress &progress(int member) const { return m_progress.at(member); }
+    bool hasLease(qint64 now) const;
+    qint64 lastLeaderContactMs() const { return m_lastLeaderContactMs; }
+
+    // Primary: adds entries to the log. Their seqs must continue the log
+    // (lastSeq()+1 ...); the core sets their term. Refused when not primary
+    // (Unavailable with the known leader) or without the lease.
+    Status propose(QVector<LogEntry> &entries, qint64 now);
+    // Starts an election for `term` (> term()). A single-member set wins at
+    // once; otherwise votes are requested.
+    Status campaign(qint64 term, qint64 now);
+    // A primary or candidate becomes a replica (same term).
+    void stepDown(qint64 now);
+
+    void tick(qint64 now);
+    void receive(const AppendRequest &request, qint64 now);
+    void receive(const AppendResponse &response, qint64 now);
+    void receive(const VoteRequest &request, qint64 now);
+    void receive(const VoteResponse &response, qint64 now);
+    // An append to `member` got no answer (timeout, connection refused).
+    void requestFailed(int member, qint64 now);
+    // The local log is durable up to `seq`.
+    void persisted(qint64 seq, qint64 now);
+    // Log retention dropped entries up to `seq` from the local log.
+    void compacted(qint64 seq);
+    // A replica installed a snapshot of the primary's state at (seq, term):
+    // its log is now empty after seq.
+    void snapshotInstalled(qint64 seq, qint64 term, qint64 now);
+
+    bool hasReady() const { return !m_ready.isEmpty(); }
+    Ready takeReady();
+
+private:
+    void becomeReplica(qint64 now, int leader);
+    void becomePrimary(qint64 now);
+    void adoptTerm(qint64 term, qint64 now);
+    void maybeCommit();
+    void sendAppends(qint64 now, bool heartbeat);
+    void sendAppend(int member, qint64 now, bool heartbeat);
+    void updateLease(qint64 now);
+    void appendLocal(const QVector<LogEntry> &entries);
+
+    Options m_options;
+    HardState m_state;
+    TermHistory m_log;
+    qint64 m_commitSeq = 0;
+    qint64 m_durableSeq = 0;
+    Role m_role = Role::Replica;
+    int m_leader = -1;
+    qint64 m_lastLeaderContactMs = -1;
+    qint64 m_electionStartedMs = 0;
+    QVector<bool> m_votes;
+    QVector<Progress> m_progress;
+    bool m_leaseHeld = true;
+    Ready m_ready;
+};

@@ -1,0 +1,88 @@
+// The replication protocol's messages (docs/replication.md) as plain values,
+// with their HTTP/JSON wire format. Members are identified by their index in
+// the replica set's configured member list. Any thread.
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QVector>
+
+#include <optional>
+
+#include "LogEntry.h"
+#include "Result.h"
+
+// Persisted before anything depends on it.
+struct HardState
+{
+    qint64 term = 0;
+    int votedFor = -1; // member index, -1: none in this term
+
+    bool operator==(const HardState &other) const { return term == other.term && votedFor == other.votedFor; }
+    bool operator!=(const HardState &other) const { return !(*this == other); }
+};
+
+struct AppendRequest
+{
+    qint64 term = 0;
+    int leader = -1;
+    qint64 prevSeq = 0;
+    qint64 prevTerm = 0;
+    // The entries prevSeq+1 .. prevSeq+count. The core fills only the range
+    // (entryCount); the node adds the entries themselves before sending.
+    qint64 entryCount = 0;
+    QVector<LogEntry> entries;
+    qint64 commitSeq = 0;
+    bool snapshotNeeded = false;
+
+    qint64 lastSeq() const { return prevSeq + entryCount; }
+
+    QByteArray toJson() const;
+    // Validates shape and that the entries are contiguous after prevSeq.
+    static Result<AppendRequest> fromJson(const QByteArray &text);
+};
+
+struct AppendResponse
+{
+    qint64 term = 0;
+    int from = -1;
+    bool success = false;
+    qint64 matchSeq = 0; // success: entries up to here are durable and match
+    qint64 hintSeq = 0;  // failure: the next seq the primary should try
+    qint64 lastSeq = 0;  // the replica's last log seq (for lag reports)
+
+    QByteArray toJson() const;
+    static Result<AppendResponse> fromJson(const QByteArray &text);
+};
+
+struct VoteRequest
+{
+    qint64 term = 0;
+    int candidate = -1;
+    qint64 lastSeq = 0;
+    qint64 lastTerm = 0;
+
+    QByteArray toJson() const;
+    static Result<VoteRequest> fromJson(const QByteArray &text);
+};
+
+struct VoteResponse
+{
+    qint64 term = 0;
+    int from = -1;
+    bool granted = false;
+
+    QByteArray toJson() const;
+    static Result<VoteResponse> fromJson(const QByteArray &text);
+};
+
+struct OutgoingMessage
+{
+    enum class Kind { Append, AppendResponse, Vote, VoteResponse };
+    int to = -1;
+    Kind kind = Kind::Append;
+    AppendRequest append;
+    AppendResponse appendResponse;
+    VoteRequest vote;
+    VoteResponse voteResponse;
+};

@@ -1,0 +1,86 @@
+// ReplicationRules: the decisions of the replication protocol
+// (docs/replication.md), each a pure function of state and input. No
+// sockets, timers, SQL or clock: time comes in as `now` (milliseconds).
+// Used by ReplicationCore (nodes) and the router's coordinator. Any thread.
+#pragma once
+
+#include <QVector>
+
+#include <optional>
+
+#include "ReplicationMessages.h"
+#include "TermHistory.h"
+
+namespace ReplicationRules {
+
+// The smallest number of members that is more than half of `members`.
+int majority(int members);
+
+// A write quorum below a majority would let two partitions both commit.
+// REQUIRES nothing; false for an unsafe or impossible quorum.
+bool isSafeWriteQuorum(int writeQuorum, int members);
+
+// Whether a log ending at (lastTerm, lastSeq) is at least as up to date as
+// one ending at (otherTerm, otherSeq): a later last term wins, then a
+// longer log.
+bool isAtLeastAsUpToDate(qint64 lastTerm, qint64 lastSeq, qint64 otherTerm, qint64 otherSeq);
+
+struct VoteDecision
+{
+    bool granted = false;
+    HardState state; // after the request (the term may have been adopted)
+};
+
+// The vote rule: adopt a higher term (forgetting the vote), then grant iff
+// the request's term is the current one, no other candidate got this term's
+// vote, and the candidate's log is at least as up to date as the voter's.
+VoteDecision decideVote(const HardState &state, const TermHistory &log, const VoteRequest &request);
+
+struct AppendDecision
+{
+    bool accepted = false;
+    qint64 hintSeq = 0;       // rejected: where the primary should resume
+    qint64 truncateFrom = 0;  // accepted: drop the local log from here (0: keep)
+    qsizetype firstNew = 0;   // accepted: index of the first entry to append
+    qint64 matchSeq = 0;      // accepted: the request's last seq
+    bool conflictsWithCommitted = false; // a primary contradicts committed entries: refuse
+};
+
+// Log matching: is prevTerm at prevSeq here, and which of the request's
+// entries are new (entries already present with the same term are skipped;
+// the first one whose term differs is where the local log is cut).
+AppendDecision matchAppend(const TermHistory &log, qint64 commitSeq, const AppendRequest &request);
+
+// The primary's commit point: the highest seq that `writeQuorum` members
+// hold durably (`matchSeqs` has one per member, the primary included) and
+// whose entry belongs to `currentTerm` — never lower than `commitSeq`.
+qint64 commitSeq(const QVector<qint64> &matchSeqs, int writeQuorum, qint64 currentTerm, const TermHistory &log,
+                 qint64 commitSeq);
+
+// Whether a primary still holds its lease: it heard, within
+// failoverTimeoutMs, from enough peers to make a majority with itself.
+// `lastContactMs` has one per peer (-1: never).
+bool hasLease(qint64 now, const QVector<qint64> &lastContactMs, int members, qint64 failoverTimeoutMs);
+
+struct MemberReport
+{
+    int index = -1;
+    bool reachable = false;
+    qint64 lastTerm = 0;
+    qint64 lastSeq = 0;
+};
+
+// The coordinator's candidate: among reachable members, the highest
+// (lastTerm, lastSeq), ties to the lowest index — and only when a majority
+// of `members` is reachable (otherwise nobody could win the vote anyway).
+std::optional<int> chooseCandidate(const QVector<MemberReport> &reports, int members);
+
+enum class SyncState { InSync, Lagging, Offline };
+QString syncStateName(SyncState state);
+
+// How a replica is doing, from the primary's view: Offline when it has not
+// answered within failoverTimeoutMs (or never did), Lagging when its oldest
+// unacknowledged entry is older than maxLagMs, else InSync.
+SyncState classifyLag(qint64 now, qint64 lastContactMs, qint64 lagMs, qint64 failoverTimeoutMs, qint64 maxLagMs);
+
+} // namespace ReplicationRules

@@ -1,0 +1,40 @@
+// CommitLog: where the write path sends log entries, and where it learns
+// that they are committed. A standalone node commits what is durable on its
+// own disk (StandaloneLog); a replica set member commits what a write quorum
+// holds (ReplicationNode).
+//
+// The write path assigns seqs itself (nextSeq(), contiguous) so that one
+// request's documents can see each other before they are submitted. Main
+// thread; implementations are owned by the ServerApp.
+#pragma once
+
+#include <QObject>
+#include <QVector>
+
+#include "LogEntry.h"
+#include "Status.h"
+
+class CommitLog : public QObject
+{
+    Q_OBJECT
+
+public:
+    using QObject::QObject;
+
+    // Ok while this node accepts writes; otherwise why not (not primary,
+    // with the primary's URL in the details; no quorum; storage failed).
+    virtual Status writable() const = 0;
+    virtual qint64 term() const = 0;
+    virtual qint64 nextSeq() const = 0;
+    // REQUIRES: writable(); entries[0].seq == nextSeq(), contiguous. Sets
+    // their term. Refusal (e.g. a lease just lost) leaves the log unchanged.
+    virtual Status append(QVector<LogEntry> &entries) = 0;
+
+signals:
+    // Entries up to `seq` are committed and applied: reads see them.
+    void applied(qint64 seq);
+    // Entries after `lastKeptSeq` that this node appended will not be
+    // committed by it: the node lost its primary role, or the disk refused
+    // them. Their outcome is unknown (another primary may commit them).
+    void abandoned(const Status &reason, qint64 lastKeptSeq);
+};

@@ -1,0 +1,39 @@
+#include "StandaloneLog.h"
+
+#include "GroupCommitter.h"
+
+StandaloneLog::StandaloneLog(GroupCommitter *committer, QObject *parent)
+    : CommitLog(parent)
+    , m_committer(committer)
+    , m_term(qMax<qint64>(1, committer->durableTerm()))
+{
+    connect(m_committer, &GroupCommitter::durable, this, [this](qint64, qint64 appliedSeq, quint64) { emit applied(appliedSeq); });
+    connect(m_committer, &GroupCommitter::failed, this, [this](const Status &status, bool fatal, qint64 lastDurableSeq) {
+        if (fatal) {
+            m_failure = Status::storageFailure(
+                QStringLiteral("the node stopped writing after a storage failure (%1); restart it").arg(status.message()));
+        }
+        emit abandoned(status, lastDurableSeq);
+    });
+}
+
+Status StandaloneLog::writable() const
+{
+    return m_failure;
+}
+
+qint64 StandaloneLog::nextSeq() const
+{
+    return m_committer->lastQueuedSeq() + 1;
+}
+
+Status StandaloneLog::append(QVector<LogEntry> &entries)
+{
+    if (!m_failure.isOk())
+        return m_failure;
+    for (LogEntry &entry : entries)
+        entry.term = m_term;
+    // A standalone node is its own quorum: durable means committed.
+    m_committer->append(entries, entries.last().seq);
+    return Status::ok();
+}

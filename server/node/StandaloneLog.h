@@ -1,0 +1,27 @@
+// StandaloneLog: the CommitLog of a standalone node — an entry is committed
+// as soon as it is durable on the local disk (group commit).
+//
+// Main thread; owned by the ServerApp; uses, does not own, the committer.
+#pragma once
+
+#include "CommitLog.h"
+
+class GroupCommitter;
+
+class StandaloneLog : public CommitLog
+{
+    Q_OBJECT
+
+public:
+    explicit StandaloneLog(GroupCommitter *committer, QObject *parent = nullptr);
+
+    Status writable() const override;
+    qint64 term() const override { return m_term; }
+    qint64 nextSeq() const override;
+    Status append(QVector<LogEntry> &entries) override;
+
+private:
+    GroupCommitter *m_committer;
+    qint64 m_term;
+    Status m_failure;
+};
