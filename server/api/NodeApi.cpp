@@ -50,12 +50,14 @@ qint64 NodeApi::residentBytes()
 
 void NodeApi::health(const HttpRequest &, const HttpReplyPtr &reply)
 {
+    const Status health = m_sources.service->health();
     const Status writable = m_sources.service->writable();
-    QJsonObject body{{QStringLiteral("ok"), writable.isOk()},
-                     {QStringLiteral("status"), writable.isOk() ? QStringLiteral("ok") : writable.message()},
+    QJsonObject body{{QStringLiteral("ok"), health.isOk()},
+                     {QStringLiteral("status"), health.isOk() ? QStringLiteral("ok") : health.message()},
                      {QStringLiteral("role"), m_sources.role},
+                     {QStringLiteral("writable"), writable.isOk()},
                      {QStringLiteral("version"), QStringLiteral(PEACEDB_VERSION)}};
-    reply->send(HttpResponse::json(writable.isOk() ? 200 : 503, body));
+    reply->send(HttpResponse::json(health.isOk() ? 200 : 503, body));
 }
 
 void NodeApi::stats(const HttpRequest &, const HttpReplyPtr &reply)

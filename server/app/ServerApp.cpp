@@ -7,6 +7,8 @@
 #include "HttpServer.h"
 #include "NodeApi.h"
 #include "SignalWatcher.h"
+#include "ReplicationApi.h"
+#include "ReplicationNode.h"
 #include "StandaloneLog.h"
 
 #include <QCoreApplication>
@@ -84,6 +86,40 @@ Status ServerApp::loadToken(QByteArray *token)
     return Status::ok();
 }
 
+Result<std::unique_ptr<CommitLog>> ServerApp::makeCommitLog(const QByteArray &token, const QString &databasePath,
+                                                             const StorageOptions &storage, const QString &nodeId)
+{
+    if (m_config.role != QLatin1String("node"))
+        return std::unique_ptr<CommitLog>(std::make_unique<StandaloneLog>(m_committer.get()));
+    const Result<std::pair<ShardLayout, int>> membership = m_config.nodeMembership();
+    if (!membership.isOk())
+        return membership.status();
+    ReplicationNode::Settings settings;
+    settings.shardId = membership->first.id;
+    settings.members = membership->first.members;
+    settings.self = membership->second;
+    settings.core.self = settings.self;
+    settings.core.members = int(settings.members.size());
+    settings.core.writeQuorum = int(m_config.writeQuorum);
+    settings.core.failoverTimeoutMs = m_config.failoverTimeoutMs;
+    settings.core.heartbeatIntervalMs = m_config.heartbeatIntervalMs;
+    settings.core.electionTimeoutMs = qBound(qint64(500), m_config.failoverTimeoutMs / 2, qint64(5000));
+    settings.core.requestTimeoutMs = qMax(qint64(1000), m_config.failoverTimeoutMs / 2);
+    settings.core.maxBatchEntries = m_config.replicationBatchEntries;
+    settings.core.maxInflight = int(m_config.maxInflight);
+    settings.maxReplicationLagMs = m_config.maxReplicationLagMs;
+    settings.logRetentionEntries = m_config.logRetentionEntries;
+    settings.token = token;
+    settings.dataDir = m_dataDirectory.path();
+    settings.databasePath = databasePath;
+    settings.storageOptions = storage;
+    settings.nodeId = nodeId;
+    settings.bootstrap = settings.self == 0;
+    auto node = std::make_unique<ReplicationNode>(settings, m_committer.get(), m_reader.get());
+    m_replication = node.get();
+    return std::unique_ptr<CommitLog>(std::move(node));
+}
+
 int ServerApp::start()
 {
     Status status = m_dataDirectory.prepare(m_config.dataDir);
@@ -111,14 +147,25 @@ int ServerApp::start()
         fail(QStringLiteral("cannot open database %1: %2").arg(databasePath, status.message()));
         return ExitDatabase;
     }
+    m_committer->setLogRetention(m_config.logRetentionEntries);
     m_reader = std::make_unique<DocumentReader>();
     status = m_reader->open(databasePath, storage);
     if (!status.isOk()) {
         fail(QStringLiteral("cannot open database %1: %2").arg(databasePath, status.message()));
         return ExitDatabase;
     }
-    m_commitLog = std::make_unique<StandaloneLog>(m_committer.get());
-    m_service = std::make_unique<DocumentService>(m_commitLog.get(), m_reader.get(), 0);
+    const Result<StorageState> stored = m_reader->state();
+    if (!stored.isOk()) {
+        fail(QStringLiteral("cannot read database %1: %2").arg(databasePath, stored.status().message()));
+        return ExitDatabase;
+    }
+    Result<std::unique_ptr<CommitLog>> commitLog = makeCommitLog(token, databasePath, storage, stored->nodeId);
+    if (!commitLog.isOk()) {
+        fail(commitLog.status().message());
+        return ExitBadConfig;
+    }
+    m_commitLog = std::move(commitLog).value();
+    m_service = std::make_unique<DocumentService>(m_commitLog.get(), m_reader.get(), m_replication ? m_config.writeTimeoutMs : 0);
 
     m_http = std::make_unique<HttpServer>();
     m_http->setToken(token);
@@ -133,6 +180,10 @@ int ServerApp::start()
     m_nodeApi = std::make_unique<NodeApi>(sources);
     m_nodeApi->registerRoutes(*m_http);
     m_documentApi->registerRoutes(*m_http);
+    if (m_replication) {
+        m_replicationApi = std::make_unique<ReplicationApi>(m_replication);
+        m_replicationApi->registerRoutes(*m_http);
+    }
 
     const QHostAddress address = resolve(m_config.listenHost);
     if (address.isNull()) {
@@ -150,6 +201,8 @@ int ServerApp::start()
         return ExitListen;
     }
 
+    if (m_replication)
+        m_replication->start();
     m_signals = std::make_unique<SignalWatcher>();
     connect(m_signals.get(), &SignalWatcher::terminationRequested, this, &ServerApp::beginShutdown);
 

@@ -17,6 +17,8 @@
 #include <memory>
 
 #include "DataDirectory.h"
+#include "Result.h"
+#include "StorageOptions.h"
 #include "ServerConfig.h"
 
 class CommitLog;
@@ -26,6 +28,8 @@ class DocumentService;
 class GroupCommitter;
 class HttpServer;
 class NodeApi;
+class ReplicationApi;
+class ReplicationNode;
 class SignalWatcher;
 
 class ServerApp : public QObject
@@ -52,6 +56,9 @@ public:
 
 private:
     Status loadToken(QByteArray *token);
+    // The commit log for the configured role.
+    Result<std::unique_ptr<CommitLog>> makeCommitLog(const QByteArray &token, const QString &databasePath,
+                                                     const StorageOptions &storage, const QString &nodeId);
     void beginShutdown(int signalNumber);
     void finishShutdown(int exitCode);
 
@@ -65,6 +72,8 @@ private:
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<DocumentApi> m_documentApi;
     std::unique_ptr<NodeApi> m_nodeApi;
+    std::unique_ptr<ReplicationApi> m_replicationApi;
+    ReplicationNode *m_replication = nullptr; // m_commitLog, for a replica set member
     QTimer m_shutdownDeadline;
     enum class State { Running, Draining, Stopped };
     State m_state = State::Running;

@@ -30,6 +30,11 @@ public:
     // Sends the answer (once; later calls are ignored). Without a body for
     // HEAD requests.
     void send(const HttpResponse &response);
+    // Sends a file as the body, read and written in chunks as the client
+    // takes them (never the whole file in memory); `headers` are added.
+    // The file is removed afterwards when removeAfter is set.
+    void sendFile(const QString &path, const QByteArray &contentType, const QList<QPair<QByteArray, QByteArray>> &headers,
+                  bool removeAfter);
     bool isSent() const { return m_sent; }
     bool isConnected() const { return m_socket && m_socket->state() == QAbstractSocket::ConnectedState; }
 

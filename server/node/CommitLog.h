@@ -24,6 +24,9 @@ public:
     // Ok while this node accepts writes; otherwise why not (not primary,
     // with the primary's URL in the details; no quorum; storage failed).
     virtual Status writable() const = 0;
+    // Ok unless the node cannot work at all (its storage failed); a replica
+    // is healthy though it does not take writes.
+    virtual Status health() const = 0;
     virtual qint64 term() const = 0;
     virtual qint64 nextSeq() const = 0;
     // REQUIRES: writable(); entries[0].seq == nextSeq(), contiguous. Sets

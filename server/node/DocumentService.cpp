@@ -40,6 +40,13 @@ Status DocumentService::writable() const
     return m_log->writable();
 }
 
+Status DocumentService::health() const
+{
+    if (!m_refusal.isOk())
+        return m_refusal;
+    return m_log->health();
+}
+
 void DocumentService::stopAcceptingWrites(const QString &reason)
 {
     if (m_refusal.isOk())

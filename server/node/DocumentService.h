@@ -62,6 +62,9 @@ public:
     // Ok while writes are accepted; otherwise why not (shutting down, the
     // commit log's reason: not primary, no quorum, storage failed).
     Status writable() const;
+    // Ok while the node works (shutting down or a failed disk is not ok;
+    // a replica refusing writes is).
+    Status health() const;
     void stopAcceptingWrites(const QString &reason);
     bool hasPendingWrites() const { return !m_pending.empty(); }
 

@@ -16,6 +16,7 @@ public:
     explicit StandaloneLog(GroupCommitter *committer, QObject *parent = nullptr);
 
     Status writable() const override;
+    Status health() const override { return m_failure; }
     qint64 term() const override { return m_term; }
     qint64 nextSeq() const override;
     Status append(QVector<LogEntry> &entries) override;

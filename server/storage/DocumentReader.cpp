@@ -372,3 +372,43 @@ Result<StorageState> DocumentReader::state()
     state.fileBytes = QFileInfo(m_path).size() + QFileInfo(m_path + QStringLiteral("-wal")).size();
     return state;
 }
+
+Result<QVector<LogEntry>> DocumentReader::logEntries(qint64 from, qint64 to, qint64 maxCount)
+{
+    Status status;
+    SqliteStatement select = m_connection.statement(
+        sql("SELECT seq, term, op, db, id, rev, deleted, body, ts FROM wal WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?"),
+        &status);
+    if (!select)
+        return status;
+    status = runSelect(select, {from, to, maxCount}, QStringLiteral("cannot read the log"));
+    if (!status.isOk())
+        return status;
+    QVector<LogEntry> entries;
+    while (select->next()) {
+        LogEntry entry;
+        entry.seq = select->value(0).toLongLong();
+        entry.term = select->value(1).toLongLong();
+        entry.op = LogEntry::Op(select->value(2).toInt());
+        entry.db = select->value(3).toString();
+        entry.id = select->value(4).toString();
+        entry.rev = select->value(5).toString();
+        entry.deleted = select->value(6).toInt() != 0;
+        entry.body = select->value(7).toByteArray();
+        entry.timestampMs = select->value(8).toLongLong();
+        entries.append(std::move(entry));
+    }
+    return entries;
+}
+
+Result<qint64> DocumentReader::rolledBackCount()
+{
+    Status status;
+    SqliteStatement select = m_connection.statement(sql("SELECT count(*) FROM rollback"), &status);
+    if (!select)
+        return status;
+    status = runSelect(select, {}, QStringLiteral("cannot read the rollback table"));
+    if (!status.isOk())
+        return status;
+    return select->next() ? select->value(0).toLongLong() : qint64(0);
+}

@@ -19,6 +19,7 @@
 
 #include "DocumentHead.h"
 #include "FieldQuery.h"
+#include "LogEntry.h"
 #include "PageRequest.h"
 #include "Result.h"
 #include "SearchQuery.h"
@@ -93,6 +94,12 @@ public:
     Result<qint64> tagCount(const QString &db);
 
     Result<StorageState> state();
+
+    // Log entries with seq in [from, to] still in the log (not compacted),
+    // in order; at most maxCount.
+    Result<QVector<LogEntry>> logEntries(qint64 from, qint64 to, qint64 maxCount);
+    // Entries ever cut from this node's log because a primary lacked them.
+    Result<qint64> rolledBackCount();
 
 private:
     // Runs a count query and a page query built from the same WHERE clause.

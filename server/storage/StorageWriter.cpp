@@ -183,6 +183,18 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
         return result;
     };
 
+    // A batch that only applies committed entries needs no fsync of its
+    // own: the entries are durable in the log, and a lost apply is redone
+    // from the log after a restart. Everything else is fsynced.
+    const bool applyOnly = batch.entries.isEmpty() && batch.truncateFromSeq == 0 && !batch.hardState;
+    if (applyOnly != m_applyOnlyMode) {
+        const Status status = m_connection.exec(applyOnly ? QStringLiteral("PRAGMA synchronous=NORMAL")
+                                                          : QStringLiteral("PRAGMA synchronous=%1").arg(m_options.synchronous));
+        if (!status.isOk())
+            return fail(status, QSqlError());
+        m_applyOnlyMode = applyOnly;
+    }
+
     if (!db.transaction())
         return fail(SqliteConnection::error(db.lastError(), QStringLiteral("cannot begin a transaction")), db.lastError());
 

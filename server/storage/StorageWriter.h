@@ -5,6 +5,8 @@
 // appliedSeq in meta, COMMIT. With synchronous=FULL the COMMIT fsyncs the
 // SQLite WAL, so when write() returns ok the batch is durable — this is the
 // group commit: many client writes share one transaction and one fsync.
+// (A batch that only applies entries already durable in the log is not
+// fsynced: after a crash it is redone from the log.)
 //
 // The per-entry statements (log append, document upsert, indexes) run through
 // SQLite's C API (NativeStatement) on the QtSql connection; the rest through
@@ -98,6 +100,7 @@ private:
     qint64 m_compactedTerm = 0;
     HardState m_hardState;
     TermHistory m_history;
+    bool m_applyOnlyMode = false; // the connection runs with synchronous=NORMAL
     QHash<QString, DatabaseCounters> m_counters; // this batch's databases
 
     NativeStatement m_appendLog;

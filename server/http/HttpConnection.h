@@ -2,8 +2,11 @@
 // at most one request in flight (no pipelining). It parses answers
 // incrementally (Content-Length, chunked or read-until-close bodies),
 // reconnects when the server closed the connection and reports each request's
-// outcome with its latency. Lives on the main thread; owned by BenchRunner
-// (QObject parent).
+// outcome with its latency. Used by peacedb-bench and by replica set
+// members talking to each other (PeerClient): unlike QNetworkAccessManager
+// it turns Nagle off (small requests must not wait for delayed ACKs) and
+// leaves connection pooling to its owner. Lives on its owner's thread; owned
+// by its QObject parent.
 #pragma once
 
 #include <QByteArray>

@@ -1,0 +1,661 @@
+#include "ReplicationNode.h"
+
+#include "DocumentReader.h"
+#include "GroupCommitter.h"
+#include "JsonText.h"
+#include "PeerClient.h"
+#include "SnapshotFile.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QThread>
+
+Q_LOGGING_CATEGORY(lcReplication, "peacedb.replication")
+
+namespace {
+
+constexpr qint64 kCacheEntries = 50000;
+constexpr qint64 kCacheBytes = 64 * 1024 * 1024;
+constexpr int kMaxEvents = 200;
+
+QByteArray errorJson(const Status &status)
+{
+    QJsonObject body{{QStringLiteral("ok"), false}, {QStringLiteral("error"), status.message()}};
+    const QJsonObject &details = status.details();
+    for (auto it = details.begin(); it != details.end(); ++it)
+        body.insert(it.key(), it.value());
+    return JsonText::compact(body);
+}
+
+QString eventKindName(ReplicationCore::Event::Kind kind)
+{
+    using Kind = ReplicationCore::Event::Kind;
+    switch (kind) {
+    case Kind::BecamePrimary: return QStringLiteral("promoted");
+    case Kind::BecameCandidate: return QStringLiteral("candidate");
+    case Kind::BecameReplica: return QStringLiteral("stepped-down");
+    case Kind::TermAdopted: return QStringLiteral("term");
+    case Kind::ElectionLost: return QStringLiteral("election-lost");
+    case Kind::LeaseLost: return QStringLiteral("lease-lost");
+    case Kind::LeaseRegained: return QStringLiteral("lease-regained");
+    case Kind::RolledBack: return QStringLiteral("rolled-back");
+    case Kind::CommittedConflict: return QStringLiteral("conflict");
+    }
+    return QStringLiteral("unknown");
+}
+
+// Runs `work` on a thread of its own and `done` with its result on the
+// receiver's thread.
+template <typename T>
+void runInBackground(QObject *receiver, std::function<T()> work, std::function<void(const T &)> done)
+{
+    auto result = std::make_shared<std::optional<T>>();
+    QThread *thread = QThread::create([work, result] { *result = work(); });
+    QObject::connect(thread, &QThread::finished, receiver, [thread, result, done] {
+        done(**result);
+        thread->deleteLater();
+    });
+    thread->start();
+}
+
+} // namespace
+
+ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *committer, DocumentReader *reader, QObject *parent)
+    : CommitLog(parent)
+    , m_settings(settings)
+    , m_committer(committer)
+    , m_reader(reader)
+    , m_core(settings.core, committer->initialHardState(), committer->initialTermHistory(), committer->appliedSeq())
+{
+    m_clock.start();
+    const Result<qint64> rolledBack = reader->rolledBackCount();
+    m_rolledBack = rolledBack.isOk() ? rolledBack.value() : 0;
+    connect(m_committer, &GroupCommitter::durable, this, &ReplicationNode::onDurable);
+    connect(m_committer, &GroupCommitter::compacted, this, &ReplicationNode::onCompacted);
+    connect(m_committer, &GroupCommitter::failed, this, &ReplicationNode::onStorageFailed);
+    for (int member = 0; member < settings.members.size(); ++member) {
+        m_peers.append(member == settings.self ? nullptr
+                                               : new PeerClient(QUrl(settings.members.at(member)), settings.token,
+                                                                settings.core.maxInflight + 1,
+                                                                int(qMax(settings.core.requestTimeoutMs, settings.core.electionTimeoutMs)),
+                                                                this));
+    }
+    m_ticker.setInterval(int(qBound(qint64(10), settings.core.heartbeatIntervalMs / 4, qint64(50))));
+    connect(&m_ticker, &QTimer::timeout, this, &ReplicationNode::tick);
+    m_promotionTimeout.setSingleShot(true);
+    connect(&m_promotionTimeout, &QTimer::timeout, this,
+            [this] { resolvePromotions(false, QStringLiteral("no majority of votes before the election timed out")); });
+}
+
+ReplicationNode::~ReplicationNode()
+{
+    resolvePromotions(false, QStringLiteral("the node is shutting down"));
+}
+
+void ReplicationNode::start()
+{
+    m_ticker.start();
+}
+
+QString ReplicationNode::primaryUrl() const
+{
+    const int leader = m_core.leader();
+    return leader >= 0 && leader < m_settings.members.size() ? m_settings.members.at(leader) : QString();
+}
+
+Status ReplicationNode::writable() const
+{
+    if (!m_storageFailure.isEmpty())
+        return Status::storageFailure(m_storageFailure);
+    if (m_core.role() != ReplicationCore::Role::Primary) {
+        const QString primary = primaryUrl();
+        return Status::unavailable(QStringLiteral("not primary"))
+            .withDetail(QStringLiteral("primary"), primary.isEmpty() ? QJsonValue() : QJsonValue(primary));
+    }
+    if (!m_core.hasLease(now())) {
+        return Status::unavailable(
+            QStringLiteral("no quorum: this primary has not heard from a majority of its replica set for %1 ms; writes are refused")
+                .arg(m_settings.core.failoverTimeoutMs));
+    }
+    if (m_committer->appliedSeq() < m_termStartSeq)
+        return Status::unavailable(QStringLiteral("the new primary is still applying entries of earlier terms; retry"));
+    return Status::ok();
+}
+
+Status ReplicationNode::append(QVector<LogEntry> &entries)
+{
+    const Status status = writable();
+    if (!status.isOk())
+        return status;
+    const Status proposed = m_core.propose(entries, now());
+    processReady();
+    return proposed;
+}
+
+void ReplicationNode::tick()
+{
+    m_core.tick(now());
+    // The configured primary of a brand-new replica set elects itself for
+    // the first term; afterwards elections are the coordinator's call.
+    if (m_settings.bootstrap && m_core.lastSeq() == 0 && m_core.role() == ReplicationCore::Role::Replica
+        && m_core.lastLeaderContactMs() < 0 && m_core.term() < 8) {
+        m_core.campaign(m_core.term() + 1, now());
+    }
+    processReady();
+}
+
+void ReplicationNode::processReady()
+{
+    while (m_core.hasReady()) {
+        ReplicationCore::Ready ready = m_core.takeReady();
+        for (const ReplicationCore::Event &event : ready.events)
+            recordEvent(event);
+        if (ready.truncateFrom)
+            cacheTruncate(*ready.truncateFrom);
+        if (!ready.append.isEmpty())
+            cacheAppend(ready.append);
+
+        quint64 ticket = 0;
+        if (ready.hardState || ready.truncateFrom || !ready.append.isEmpty()) {
+            GroupCommitter::LogWrite write;
+            write.truncateFromSeq = ready.truncateFrom.value_or(0);
+            write.hardState = ready.hardState;
+            write.entries = ready.append;
+            write.commitThroughSeq = m_core.commitSeq();
+            ticket = m_committer->submit(write);
+        } else if (ready.commitSeq) {
+            m_committer->commitThrough(*ready.commitSeq);
+        }
+
+        std::vector<std::function<void()>> held;
+        for (const OutgoingMessage &message : ready.afterPersist)
+            send(message, &held);
+        if (!held.empty()) {
+            // Nothing written by this Ready: its promises still need what is
+            // already on its way to the disk.
+            if (ticket == 0 && !m_committer->isIdle())
+                ticket = m_committer->submit(GroupCommitter::LogWrite());
+            if (ticket == 0 || ticket <= m_completedTicket) {
+                for (const auto &sendNow : held)
+                    sendNow();
+            } else {
+                m_held.push_back(HeldMessages{ticket, std::move(held)});
+            }
+        }
+        for (const OutgoingMessage &message : ready.messages)
+            send(message, nullptr);
+        if (ready.fetchSnapshot)
+            fetchSnapshot(int(*ready.fetchSnapshot));
+    }
+}
+
+void ReplicationNode::send(const OutgoingMessage &message, std::vector<std::function<void()>> *held)
+{
+    std::function<void()> action;
+    switch (message.kind) {
+    case OutgoingMessage::Kind::Append:
+        sendAppend(message);
+        return;
+    case OutgoingMessage::Kind::Vote:
+        action = [this, message] { sendVote(message); };
+        break;
+    case OutgoingMessage::Kind::AppendResponse:
+    case OutgoingMessage::Kind::VoteResponse: {
+        if (!m_currentResponder)
+            return;
+        const QByteArray json = message.kind == OutgoingMessage::Kind::AppendResponse ? message.appendResponse.toJson()
+                                                                                     : message.voteResponse.toJson();
+        Respond respond = std::move(m_currentResponder);
+        m_currentResponder = nullptr;
+        action = [respond, json] { respond(200, json); };
+        break;
+    }
+    }
+    if (held)
+        held->push_back(std::move(action));
+    else
+        action();
+}
+
+void ReplicationNode::post(int member, const QByteArray &path, const QByteArray &body,
+                           std::function<void(int, const QByteArray &)> done)
+{
+    m_peers.at(member)->post(path, body, std::move(done));
+}
+
+void ReplicationNode::sendAppend(const OutgoingMessage &message)
+{
+    AppendRequest request = message.append;
+    const int member = message.to;
+    if (request.entryCount > 0) {
+        Result<QVector<LogEntry>> loaded = entries(request.prevSeq + 1, request.entryCount);
+        if (!loaded.isOk()) {
+            qCWarning(lcReplication, "cannot send entries %lld.. to member %d: %s", request.prevSeq + 1, member,
+                      qPrintable(loaded.status().message()));
+            m_core.requestFailed(member, now());
+            return;
+        }
+        request.entries = std::move(loaded).value();
+    }
+    post(member, QByteArrayLiteral("/v1/_replication/replicate"), request.toJson(), [this, member](int status, const QByteArray &body) {
+        const Result<AppendResponse> response =
+            status == 200 ? AppendResponse::fromJson(body) : Result<AppendResponse>(Status::unavailable(QString::fromUtf8(body)));
+        if (response.isOk() && response->from == member)
+            m_core.receive(response.value(), now());
+        else
+            m_core.requestFailed(member, now());
+        processReady();
+    });
+}
+
+void ReplicationNode::sendVote(const OutgoingMessage &message)
+{
+    post(message.to, QByteArrayLiteral("/v1/_replication/vote"), message.vote.toJson(), [this](int status, const QByteArray &body) {
+        if (status != 200)
+            return;
+        const Result<VoteResponse> response = VoteResponse::fromJson(body);
+        if (response.isOk()) {
+            m_core.receive(response.value(), now());
+            processReady();
+        }
+    });
+}
+
+Result<QVector<LogEntry>> ReplicationNode::entries(qint64 from, qint64 count)
+{
+    QVector<LogEntry> out;
+    out.reserve(int(count));
+    const qint64 to = from + count - 1;
+    const qint64 cacheFirst = m_cache.empty() ? m_core.lastSeq() + 1 : m_cache.front().seq;
+    if (from < cacheFirst) {
+        const Result<QVector<LogEntry>> stored = m_reader->logEntries(from, qMin(to, cacheFirst - 1), count);
+        if (!stored.isOk())
+            return stored.status();
+        out = stored.value();
+    }
+    for (qint64 seq = from + out.size(); seq <= to; ++seq) {
+        if (m_cache.empty() || seq < m_cache.front().seq || seq > m_cache.back().seq)
+            break;
+        out.append(m_cache.at(size_t(seq - m_cache.front().seq)));
+    }
+    if (out.size() != count || (count > 0 && out.first().seq != from))
+        return Status::unavailable(QStringLiteral("log entries %1..%2 are not available").arg(from).arg(to));
+    return out;
+}
+
+void ReplicationNode::cacheAppend(const QVector<LogEntry> &entries)
+{
+    for (const LogEntry &entry : entries) {
+        if (!m_cache.empty() && entry.seq != m_cache.back().seq + 1)
+            m_cache.clear();
+        m_cache.push_back(entry);
+        m_cacheBytes += entry.body.size();
+    }
+    // Entries may leave the cache once they can be read back from disk.
+    const qint64 durable = m_committer->durableSeq();
+    while (!m_cache.empty() && m_cache.front().seq <= durable
+           && (qint64(m_cache.size()) > kCacheEntries || m_cacheBytes > kCacheBytes)) {
+        m_cacheBytes -= m_cache.front().body.size();
+        m_cache.pop_front();
+    }
+}
+
+void ReplicationNode::cacheTruncate(qint64 fromSeq)
+{
+    while (!m_cache.empty() && m_cache.back().seq >= fromSeq) {
+        m_cacheBytes -= m_cache.back().body.size();
+        m_cache.pop_back();
+    }
+}
+
+void ReplicationNode::onDurable(qint64 lastSeq, qint64 appliedSeq, quint64 ticket)
+{
+    m_completedTicket = qMax(m_completedTicket, ticket);
+    m_core.persisted(lastSeq, now());
+    while (!m_held.empty() && m_held.front().ticket <= m_completedTicket) {
+        const HeldMessages held = std::move(m_held.front());
+        m_held.pop_front();
+        for (const auto &sendNow : held.sends)
+            sendNow();
+    }
+    emit applied(appliedSeq);
+    processReady();
+}
+
+void ReplicationNode::onCompacted(qint64 seq, qint64 term)
+{
+    Q_UNUSED(term);
+    m_core.compacted(seq);
+}
+
+void ReplicationNode::onStorageFailed(const Status &status, bool fatal, qint64 lastDurableSeq)
+{
+    Q_UNUSED(fatal);
+    Q_UNUSED(lastDurableSeq);
+    // The core's view of the log now runs ahead of the disk: this node can
+    // no longer take part safely until it restarts and rereads its log.
+    m_storageFailure = QStringLiteral("the node stopped replicating after a storage failure (%1); restart it").arg(status.message());
+    qCCritical(lcReplication, "%s", qPrintable(m_storageFailure));
+    m_core.stepDown(now());
+    m_ticker.stop();
+    processReady();
+    emit abandoned(Status::storageFailure(m_storageFailure), m_committer->appliedSeq());
+}
+
+void ReplicationNode::recordEvent(const ReplicationCore::Event &coreEvent)
+{
+    using Kind = ReplicationCore::Event::Kind;
+    QJsonObject event{{QStringLiteral("timeMs"), QDateTime::currentMSecsSinceEpoch()},
+                      {QStringLiteral("kind"), eventKindName(coreEvent.kind)},
+                      {QStringLiteral("term"), coreEvent.term},
+                      {QStringLiteral("shard"), m_settings.shardId},
+                      {QStringLiteral("member"), m_settings.self},
+                      {QStringLiteral("node"), m_settings.members.at(m_settings.self)}};
+    if (coreEvent.count)
+        event.insert(QStringLiteral("count"), coreEvent.count);
+    if (!coreEvent.detail.isEmpty())
+        event.insert(QStringLiteral("detail"), coreEvent.detail);
+    m_events.append(event);
+    while (m_events.size() > kMaxEvents)
+        m_events.removeFirst();
+    qCInfo(lcReplication, "shard %d term %lld: %s%s", m_settings.shardId, coreEvent.term,
+           qPrintable(eventKindName(coreEvent.kind)),
+           qPrintable(coreEvent.count ? QStringLiteral(" %1 entries").arg(coreEvent.count) : QString()));
+    emit this->event(event);
+
+    switch (coreEvent.kind) {
+    case Kind::BecamePrimary:
+        m_termStartSeq = m_core.lastSeq();
+        m_wasPrimary = true;
+        resolvePromotions(true, QString());
+        break;
+    case Kind::BecameReplica:
+    case Kind::TermAdopted:
+        if (m_wasPrimary && m_core.role() != ReplicationCore::Role::Primary) {
+            m_wasPrimary = false;
+            emit abandoned(Status::unavailable(QStringLiteral("this node is no longer the primary")), m_core.commitSeq());
+        }
+        if (m_core.role() == ReplicationCore::Role::Replica)
+            resolvePromotions(false, QStringLiteral("the election ended without this node as primary (term %1)").arg(m_core.term()));
+        break;
+    case Kind::ElectionLost:
+        resolvePromotions(false, coreEvent.detail);
+        break;
+    case Kind::RolledBack:
+        m_rolledBack += coreEvent.count;
+        break;
+    default:
+        break;
+    }
+}
+
+void ReplicationNode::resolvePromotions(bool won, const QString &why)
+{
+    if (m_promotions.empty())
+        return;
+    m_promotionTimeout.stop();
+    const auto promotions = std::move(m_promotions);
+    m_promotions.clear();
+    for (const auto &[term, respond] : promotions) {
+        if (won && m_core.term() == term) {
+            respond(200, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
+                                                       {QStringLiteral("term"), term},
+                                                       {QStringLiteral("role"), QStringLiteral("primary")}}));
+        } else {
+            respond(409, errorJson(Status::conflict(why.isEmpty() ? QStringLiteral("the election was lost") : why)));
+        }
+    }
+}
+
+void ReplicationNode::handleAppend(const QByteArray &body, const Respond &respond)
+{
+    const Result<AppendRequest> request = AppendRequest::fromJson(body);
+    if (!request.isOk())
+        return respond(400, errorJson(request.status()));
+    if (request->leader < 0 || request->leader >= m_settings.members.size() || request->leader == m_settings.self)
+        return respond(400, errorJson(Status::badRequest(QStringLiteral("append: leader %1 is not another member").arg(request->leader))));
+    m_currentResponder = respond;
+    m_core.receive(request.value(), now());
+    processReady();
+    if (m_currentResponder) {
+        m_currentResponder = nullptr;
+        respond(500, errorJson(Status::internal(QStringLiteral("the append produced no answer"))));
+    }
+}
+
+void ReplicationNode::handleVote(const QByteArray &body, const Respond &respond)
+{
+    const Result<VoteRequest> request = VoteRequest::fromJson(body);
+    if (!request.isOk())
+        return respond(400, errorJson(request.status()));
+    if (request->candidate < 0 || request->candidate >= m_settings.members.size() || request->candidate == m_settings.self)
+        return respond(400, errorJson(Status::badRequest(QStringLiteral("vote: candidate %1 is not another member").arg(request->candidate))));
+    m_currentResponder = respond;
+    m_core.receive(request.value(), now());
+    processReady();
+    if (m_currentResponder) {
+        m_currentResponder = nullptr;
+        respond(500, errorJson(Status::internal(QStringLiteral("the vote produced no answer"))));
+    }
+}
+
+void ReplicationNode::promote(qint64 term, const Respond &respond)
+{
+    if (!m_storageFailure.isEmpty())
+        return respond(503, errorJson(Status::storageFailure(m_storageFailure)));
+    if (term == 0)
+        term = m_core.term() + 1;
+    const Status status = m_core.campaign(term, now());
+    if (!status.isOk())
+        return respond(409, errorJson(status));
+    if (m_core.role() == ReplicationCore::Role::Primary && m_core.term() == term && !m_core.hasReady()) {
+        respond(200, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
+                                                   {QStringLiteral("term"), term},
+                                                   {QStringLiteral("role"), QStringLiteral("primary")}}));
+        return;
+    }
+    m_promotions.emplace_back(term, respond);
+    m_promotionTimeout.start(int(m_settings.core.electionTimeoutMs + 500));
+    processReady();
+}
+
+void ReplicationNode::stepDown(const Respond &respond)
+{
+    m_core.stepDown(now());
+    processReady();
+    respond(200, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
+                                               {QStringLiteral("term"), m_core.term()},
+                                               {QStringLiteral("role"), ReplicationCore::roleName(m_core.role())}}));
+}
+
+void ReplicationNode::handleWal(qint64 since, qint64 limit, const Respond &respond)
+{
+    if (since < m_core.log().compactedSeq()) {
+        return respond(410, errorJson(Status::notFound(QStringLiteral("entries after %1 were compacted away (the log starts at %2); "
+                                                                      "fetch /v1/_replication/snapshot")
+                                                           .arg(since)
+                                                           .arg(m_core.log().firstSeq()))));
+    }
+    const qint64 count = qMax<qint64>(0, qMin(limit, m_committer->durableSeq() - since));
+    const Result<QVector<LogEntry>> loaded = count > 0 ? entries(since + 1, count) : Result<QVector<LogEntry>>(QVector<LogEntry>());
+    if (!loaded.isOk())
+        return respond(503, errorJson(loaded.status()));
+    QByteArray body = "{\"lastSeq\":" + QByteArray::number(m_committer->durableSeq()) + ",\"commitSeq\":"
+            + QByteArray::number(m_core.commitSeq()) + ",\"entries\":[";
+    for (qsizetype i = 0; i < loaded->size(); ++i) {
+        if (i)
+            body.append(',');
+        body.append(loaded->at(i).toJson());
+    }
+    body.append("]}");
+    respond(200, body);
+}
+
+void ReplicationNode::makeSnapshot(const SnapshotReady &ready)
+{
+    if (m_snapshotBusy)
+        return ready(Status::unavailable(QStringLiteral("a snapshot is already being made or installed; retry")), QString(), 0, 0);
+    m_snapshotBusy = true;
+    const QString database = m_settings.databasePath;
+    const QString target = QDir(m_settings.dataDir).filePath(QStringLiteral("snapshot-out.sqlite"));
+    runInBackground<Result<SnapshotFile::Info>>(
+        this, [database, target] { return SnapshotFile::create(database, target); },
+        [this, ready, target](const Result<SnapshotFile::Info> &info) {
+            m_snapshotBusy = false;
+            if (!info.isOk())
+                return ready(info.status(), QString(), 0, 0);
+            ready(Status::ok(), target, info->seq, info->term);
+        });
+}
+
+void ReplicationNode::fetchSnapshot(int leader)
+{
+    if (m_snapshotBusy || leader < 0 || leader >= m_settings.members.size())
+        return;
+    m_snapshotBusy = true;
+    const QString path = QDir(m_settings.dataDir).filePath(QStringLiteral("snapshot-in.sqlite"));
+    auto file = std::make_shared<QFile>(path);
+    if (!file->open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+        qCWarning(lcReplication, "cannot write %s: %s", qPrintable(path), qPrintable(file->errorString()));
+        m_snapshotBusy = false;
+        return;
+    }
+    qCInfo(lcReplication, "shard %d: fetching a snapshot from %s", m_settings.shardId, qPrintable(m_settings.members.at(leader)));
+    QNetworkRequest request(QUrl(m_settings.members.at(leader) + QStringLiteral("/v1/_replication/snapshot")));
+    request.setRawHeader(QByteArrayLiteral("Authorization"), "Bearer " + m_settings.token);
+    request.setTransferTimeout(600000);
+    QNetworkReply *reply = m_network.get(request);
+    connect(reply, &QNetworkReply::readyRead, this, [reply, file] { file->write(reply->readAll()); });
+    connect(reply, &QNetworkReply::finished, this, [this, reply, file, path] {
+        reply->deleteLater();
+        file->write(reply->readAll());
+        const bool ok = file->flush() && reply->error() == QNetworkReply::NoError
+                && reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200;
+        file->close();
+        if (!ok) {
+            qCWarning(lcReplication, "snapshot download failed: %s", qPrintable(reply->errorString()));
+            m_snapshotBusy = false;
+            return;
+        }
+        installSnapshot(path);
+    });
+}
+
+void ReplicationNode::installSnapshot(const QString &path)
+{
+    const QString nodeId = m_settings.nodeId;
+    const HardState state{m_core.term(), m_core.votedFor()};
+    runInBackground<Result<SnapshotFile::Info>>(
+        this, [path, nodeId, state] { return SnapshotFile::prepareInstall(path, nodeId, state); },
+        [this, path](const Result<SnapshotFile::Info> &info) {
+            if (!info.isOk()) {
+                qCWarning(lcReplication, "cannot install the snapshot: %s", qPrintable(info.status().message()));
+                m_snapshotBusy = false;
+                return;
+            }
+            // Swap the files while nothing has the database open.
+            m_ticker.stop();
+            m_committer->stop();
+            m_reader->close();
+            const QString database = m_settings.databasePath;
+            QFile::remove(database + QStringLiteral("-wal"));
+            QFile::remove(database + QStringLiteral("-shm"));
+            QFile::remove(database);
+            const bool moved = QFile::rename(path, database);
+            Status status = moved ? m_committer->start() : Status::storageFailure(QStringLiteral("cannot move the snapshot into place"));
+            if (status.isOk())
+                status = m_reader->open(database, m_settings.storageOptions);
+            m_snapshotBusy = false;
+            if (!status.isOk()) {
+                m_storageFailure = QStringLiteral("installing a snapshot failed (%1); restart the node").arg(status.message());
+                qCCritical(lcReplication, "%s", qPrintable(m_storageFailure));
+                return;
+            }
+            m_cache.clear();
+            m_cacheBytes = 0;
+            m_core.snapshotInstalled(info->seq, info->term, now());
+            QJsonObject event{{QStringLiteral("timeMs"), QDateTime::currentMSecsSinceEpoch()},
+                              {QStringLiteral("kind"), QStringLiteral("snapshot-installed")},
+                              {QStringLiteral("term"), m_core.term()},
+                              {QStringLiteral("shard"), m_settings.shardId},
+                              {QStringLiteral("member"), m_settings.self},
+                              {QStringLiteral("node"), m_settings.members.at(m_settings.self)},
+                              {QStringLiteral("count"), info->seq}};
+            m_events.append(event);
+            emit this->event(event);
+            qCInfo(lcReplication, "shard %d: installed a snapshot at seq %lld (%lld bytes)", m_settings.shardId, info->seq, info->bytes);
+            emit applied(m_committer->appliedSeq());
+            m_ticker.start();
+        });
+}
+
+QJsonObject ReplicationNode::state() const
+{
+    const qint64 nowMs = now();
+    const qint64 wallNow = QDateTime::currentMSecsSinceEpoch();
+    const bool primary = m_core.role() == ReplicationCore::Role::Primary;
+    QJsonArray members;
+    for (int member = 0; member < m_settings.members.size(); ++member) {
+        QJsonObject info{{QStringLiteral("index"), member},
+                         {QStringLiteral("url"), m_settings.members.at(member)},
+                         {QStringLiteral("self"), member == m_settings.self}};
+        if (primary) {
+            const ReplicationCore::Progress &progress = m_core.progress(member);
+            const qint64 matchSeq = member == m_settings.self ? m_core.durableSeq() : progress.matchSeq;
+            const qint64 lagEntries = qMax<qint64>(0, m_core.lastSeq() - matchSeq);
+            // How old the oldest entry the member does not hold is.
+            qint64 lagMs = 0;
+            if (lagEntries > 0 && !m_cache.empty() && matchSeq + 1 >= m_cache.front().seq && matchSeq + 1 <= m_cache.back().seq) {
+                const qint64 stamp = m_cache.at(size_t(matchSeq + 1 - m_cache.front().seq)).timestampMs;
+                lagMs = stamp > 0 ? qMax<qint64>(0, wallNow - stamp) : 0;
+            }
+            const qint64 contact = member == m_settings.self ? nowMs : progress.lastContactMs;
+            info.insert(QStringLiteral("matchSeq"), matchSeq);
+            info.insert(QStringLiteral("lagEntries"), lagEntries);
+            info.insert(QStringLiteral("lagMs"), lagMs);
+            info.insert(QStringLiteral("lastContactAgeMs"), contact < 0 ? QJsonValue() : QJsonValue(nowMs - contact));
+            info.insert(QStringLiteral("state"), ReplicationRules::syncStateName(ReplicationRules::classifyLag(
+                                                     nowMs, contact, lagMs, m_settings.core.failoverTimeoutMs,
+                                                     m_settings.maxReplicationLagMs)));
+            if (member != m_settings.self) {
+                info.insert(QStringLiteral("inflight"), progress.inflight);
+                info.insert(QStringLiteral("snapshotNeeded"), progress.snapshotNeeded);
+            }
+        }
+        members.append(info);
+    }
+    const QString primaryAddress = primaryUrl();
+    const Status canWrite = writable();
+    return QJsonObject{
+        {QStringLiteral("nodeId"), m_settings.nodeId},
+        {QStringLiteral("shard"), m_settings.shardId},
+        {QStringLiteral("member"), m_settings.self},
+        {QStringLiteral("self"), m_settings.members.at(m_settings.self)},
+        {QStringLiteral("role"), ReplicationCore::roleName(m_core.role())},
+        {QStringLiteral("term"), m_core.term()},
+        {QStringLiteral("votedFor"), m_core.votedFor() < 0 ? QJsonValue() : QJsonValue(m_core.votedFor())},
+        {QStringLiteral("leader"), m_core.leader() < 0 ? QJsonValue() : QJsonValue(m_core.leader())},
+        {QStringLiteral("primary"), primaryAddress.isEmpty() ? QJsonValue() : QJsonValue(primaryAddress)},
+        {QStringLiteral("lastSeq"), m_core.lastSeq()},
+        {QStringLiteral("lastTerm"), m_core.lastTerm()},
+        {QStringLiteral("commitSeq"), m_core.commitSeq()},
+        {QStringLiteral("appliedSeq"), m_committer->appliedSeq()},
+        {QStringLiteral("durableSeq"), m_committer->durableSeq()},
+        {QStringLiteral("compactedSeq"), m_core.log().compactedSeq()},
+        {QStringLiteral("lease"), m_core.hasLease(nowMs)},
+        {QStringLiteral("writable"), canWrite.isOk()},
+        {QStringLiteral("writableReason"), canWrite.isOk() ? QJsonValue() : QJsonValue(canWrite.message())},
+        {QStringLiteral("lastPrimaryContactAgeMs"),
+         m_core.lastLeaderContactMs() < 0 ? QJsonValue() : QJsonValue(nowMs - m_core.lastLeaderContactMs())},
+        {QStringLiteral("rolledBack"), m_rolledBack},
+        {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
+        {QStringLiteral("uptimeMs"), nowMs},
+        {QStringLiteral("members"), members},
+        {QStringLiteral("events"), m_events},
+    };
+}

@@ -1,0 +1,148 @@
+// ReplicationNode: a replica set member — runs a ReplicationCore against the
+// real world: a QTimer for ticks, HTTP to the other members (the cluster
+// token on every request), the GroupCommitter for durability, the
+// DocumentReader for old log entries, snapshots when a member is too far
+// behind. It is also the node's CommitLog: writes enter the log through it
+// and are reported applied once the write quorum holds them.
+//
+// The Ready contract of ReplicationCore is kept here: log changes and the
+// term/vote go to the committer as one submission; messages that promise
+// durability (acknowledgements, votes) leave only once that submission is
+// durable; answers to a member's request go back on that request's HTTP
+// reply.
+//
+// Main thread; owned by the ServerApp; uses, does not own, the committer and
+// the reader.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QPointer>
+#include <QStringList>
+#include <QTimer>
+
+#include <deque>
+#include <functional>
+#include <memory>
+
+#include "CommitLog.h"
+#include "ReplicationCore.h"
+#include "StorageOptions.h"
+
+class DocumentReader;
+class GroupCommitter;
+class PeerClient;
+
+class ReplicationNode : public CommitLog
+{
+    Q_OBJECT
+
+public:
+    struct Settings
+    {
+        int shardId = 0;
+        QStringList members; // member URLs; the index is the member id
+        int self = 0;
+        ReplicationCore::Options core;
+        qint64 maxReplicationLagMs = 10000;
+        qint64 logRetentionEntries = 100000;
+        QByteArray token;
+        QString dataDir;       // snapshots are written and downloaded here
+        QString databasePath;  // the node's SQLite file
+        StorageOptions storageOptions;
+        QString nodeId;
+        bool bootstrap = false; // the configured primary starts term 1 on an empty set
+    };
+    using Respond = std::function<void(int httpStatus, const QByteArray &json)>;
+
+    ReplicationNode(const Settings &settings, GroupCommitter *committer, DocumentReader *reader, QObject *parent = nullptr);
+    ~ReplicationNode() override;
+
+    void start();
+
+    // CommitLog
+    Status writable() const override;
+    Status health() const override
+    {
+        return m_storageFailure.isEmpty() ? Status::ok() : Status::storageFailure(m_storageFailure);
+    }
+    qint64 term() const override { return m_core.term(); }
+    qint64 nextSeq() const override { return m_core.lastSeq() + 1; }
+    Status append(QVector<LogEntry> &entries) override;
+
+    // Requests from other members (and operators); each answers exactly once.
+    void handleAppend(const QByteArray &body, const Respond &respond);
+    void handleVote(const QByteArray &body, const Respond &respond);
+    // Starts an election for `term` (0: the next term) and answers once it
+    // is won or lost.
+    void promote(qint64 term, const Respond &respond);
+    void stepDown(const Respond &respond);
+    // GET /v1/_replication/wal?since=&limit=
+    void handleWal(qint64 since, qint64 limit, const Respond &respond);
+    // GET /v1/_replication/snapshot: answers with a file to stream.
+    using SnapshotReady = std::function<void(const Status &status, const QString &path, qint64 seq, qint64 term)>;
+    void makeSnapshot(const SnapshotReady &ready);
+
+    QJsonObject state() const;
+    QString primaryUrl() const;
+
+signals:
+    // A replication event (became primary, rolled back N, lease lost, ...)
+    // as JSON: {"timeMs","kind","term","shard","member","count","detail"}.
+    void event(const QJsonObject &event);
+
+private:
+    struct HeldMessages
+    {
+        quint64 ticket = 0;
+        std::vector<std::function<void()>> sends;
+    };
+
+    qint64 now() const { return m_clock.elapsed(); }
+    void processReady();
+    void send(const OutgoingMessage &message, std::vector<std::function<void()>> *held);
+    void sendAppend(const OutgoingMessage &message);
+    void sendVote(const OutgoingMessage &message);
+    void post(int member, const QByteArray &path, const QByteArray &body, std::function<void(int, const QByteArray &)> done);
+    Result<QVector<LogEntry>> entries(qint64 from, qint64 count);
+    void cacheAppend(const QVector<LogEntry> &entries);
+    void cacheTruncate(qint64 fromSeq);
+    void onDurable(qint64 lastSeq, qint64 appliedSeq, quint64 ticket);
+    void onCompacted(qint64 seq, qint64 term);
+    void onStorageFailed(const Status &status, bool fatal, qint64 lastDurableSeq);
+    void recordEvent(const ReplicationCore::Event &event);
+    void resolvePromotions(bool won, const QString &why);
+    void fetchSnapshot(int leader);
+    void installSnapshot(const QString &path);
+    void tick();
+
+    Settings m_settings;
+    GroupCommitter *m_committer;
+    DocumentReader *m_reader;
+    ReplicationCore m_core;
+    QElapsedTimer m_clock;
+    QTimer m_ticker;
+    QNetworkAccessManager m_network;        // snapshot downloads
+    QVector<PeerClient *> m_peers;          // by member index; null for self
+
+    // The answer to the member request being processed.
+    Respond m_currentResponder;
+    std::deque<HeldMessages> m_held;
+    quint64 m_completedTicket = 0;
+
+    // Recent entries, for sending without reading them back from disk.
+    std::deque<LogEntry> m_cache;
+    qint64 m_cacheBytes = 0;
+
+    qint64 m_termStartSeq = 0;   // this primary's first entry of its term
+    bool m_wasPrimary = false;
+    QString m_storageFailure;
+    std::vector<std::pair<qint64, Respond>> m_promotions; // (term, answer)
+    QTimer m_promotionTimeout;
+    bool m_snapshotBusy = false;
+    QJsonArray m_events;         // the most recent events, newest last
+    qint64 m_rolledBack = 0;
+};

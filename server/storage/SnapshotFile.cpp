@@ -1,0 +1,145 @@
+#include "SnapshotFile.h"
+
+#include "SqliteConnection.h"
+#include "StorageSchema.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QSqlQuery>
+
+namespace SnapshotFile {
+
+namespace {
+
+Status exec(QSqlQuery &query, const QString &sql, const QVariantList &arguments = {})
+{
+    if (!query.prepare(sql))
+        return SqliteConnection::error(query.lastError(), sql.left(80));
+    for (int i = 0; i < arguments.size(); ++i)
+        query.bindValue(i, arguments.at(i));
+    if (!query.exec())
+        return SqliteConnection::error(query.lastError(), sql.left(80));
+    return Status::ok();
+}
+
+Result<qint64> metaValue(QSqlQuery &query, const char *key)
+{
+    const Status status = exec(query, QStringLiteral("SELECT value FROM meta WHERE key = ?"), {QString::fromLatin1(key)});
+    if (!status.isOk())
+        return status;
+    if (!query.next())
+        return Status::storageFailure(QStringLiteral("the snapshot has no %1").arg(QLatin1String(key)));
+    const qint64 value = query.value(0).toLongLong();
+    query.finish();
+    return value;
+}
+
+// The term of the entry at `seq` in the file `query` reads, or its
+// compactedTerm when seq is the compaction point.
+Result<qint64> termAt(QSqlQuery &query, qint64 seq)
+{
+    if (seq == 0)
+        return qint64(0);
+    Status status = exec(query, QStringLiteral("SELECT term FROM wal WHERE seq = ?"), {seq});
+    if (!status.isOk())
+        return status;
+    if (query.next()) {
+        const qint64 term = query.value(0).toLongLong();
+        query.finish();
+        return term;
+    }
+    const Result<qint64> compactedSeq = metaValue(query, "compactedSeq");
+    if (!compactedSeq.isOk())
+        return compactedSeq.status();
+    if (compactedSeq.value() != seq)
+        return Status::storageFailure(QStringLiteral("the snapshot lacks the log entry at its commit point %1").arg(seq));
+    return metaValue(query, "compactedTerm");
+}
+
+} // namespace
+
+Result<Info> create(const QString &databasePath, const QString &targetPath)
+{
+    QFile::remove(targetPath);
+    Info info;
+    {
+        SqliteConnection source;
+        Status status = source.open(databasePath, SqliteConnection::Mode::Writer, StorageOptions());
+        if (!status.isOk())
+            return status;
+        QSqlQuery query(source.database());
+        status = exec(query, QStringLiteral("VACUUM INTO ?"), {targetPath});
+        if (!status.isOk())
+            return status;
+    }
+    SqliteConnection copy;
+    Status status = copy.open(targetPath, SqliteConnection::Mode::Writer, StorageOptions());
+    if (!status.isOk())
+        return status;
+    QSqlQuery query(copy.database());
+    const Result<qint64> applied = metaValue(query, "appliedSeq");
+    if (!applied.isOk())
+        return applied.status();
+    info.seq = applied.value();
+    const Result<qint64> term = termAt(query, info.seq);
+    if (!term.isOk())
+        return term.status();
+    info.term = term.value();
+    // Entries past the commit point are not part of the snapshot: the
+    // replica gets them, if they commit, through the log.
+    status = exec(query, QStringLiteral("DELETE FROM wal WHERE seq > ?"), {info.seq});
+    if (!status.isOk())
+        return status;
+    copy.close();
+    info.bytes = QFileInfo(targetPath).size();
+    return info;
+}
+
+Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId, const HardState &state)
+{
+    SqliteConnection file;
+    Status status = file.open(snapshotPath, SqliteConnection::Mode::Writer, StorageOptions());
+    if (!status.isOk())
+        return status;
+    bool empty = false;
+    status = StorageSchema::check(file, &empty);
+    if (!status.isOk())
+        return status;
+    if (empty)
+        return Status::storageFailure(QStringLiteral("the snapshot is empty"));
+    QSqlQuery query(file.database());
+    Info info;
+    const Result<qint64> applied = metaValue(query, "appliedSeq");
+    if (!applied.isOk())
+        return applied.status();
+    info.seq = applied.value();
+    const Result<qint64> term = termAt(query, info.seq);
+    if (!term.isOk())
+        return term.status();
+    info.term = term.value();
+    if (!file.database().transaction())
+        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
+    const QList<QPair<QString, QVariant>> meta = {
+        {QStringLiteral("nodeId"), nodeId},
+        {QStringLiteral("currentTerm"), state.term},
+        {QStringLiteral("votedFor"), state.votedFor},
+        {QStringLiteral("compactedSeq"), info.seq},
+        {QStringLiteral("compactedTerm"), info.term},
+    };
+    status = exec(query, QStringLiteral("DELETE FROM wal"));
+    for (const auto &[key, value] : meta) {
+        if (status.isOk())
+            status = exec(query, QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"), {key, value});
+    }
+    if (!status.isOk()) {
+        file.database().rollback();
+        return status;
+    }
+    if (!file.database().commit())
+        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot commit"));
+    file.close();
+    info.bytes = QFileInfo(snapshotPath).size();
+    return info;
+}
+
+} // namespace SnapshotFile
