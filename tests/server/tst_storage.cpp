@@ -246,6 +246,131 @@ private slots:
         QVERIFY2(status.message().contains(QLatin1String("not a PeaceDB data file")), qPrintable(status.message()));
     }
 
+    void truncationKeepsARollbackCopyAndRefusesCommittedEntries()
+    {
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log;
+        QVector<LogEntry> entries{log.createDatabase(QStringLiteral("db"))};
+        for (int i = 0; i < 4; ++i) {
+            const QString id = QStringLiteral("d%1").arg(i);
+            entries.append(log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), "")));
+        }
+        WriteBatch first = batch(entries, false);
+        first.applyThroughSeq = 3; // 4 and 5 are durable but not committed
+        QVERIFY(writer.write(first).status.isOk());
+
+        WriteBatch cut;
+        cut.truncateFromSeq = 4;
+        cut.hardState = HardState{2, 1};
+        LogBuilder newer(4);
+        LogEntry replacement = newer.put(QStringLiteral("db"), QStringLiteral("x"), QStringLiteral("1-x"), body(QStringLiteral("x"), QStringLiteral("1-x"), ""));
+        replacement.term = 2;
+        cut.entries = {replacement};
+        cut.applyThroughSeq = 4;
+        const WriteBatchResult result = writer.write(cut);
+        QVERIFY2(result.status.isOk(), qPrintable(result.status.toString()));
+        QCOMPARE(result.rolledBack, qint64(2));
+        QCOMPARE(result.lastSeq, qint64(4));
+        QCOMPARE(result.lastTerm, qint64(2));
+        QCOMPARE(result.appliedSeq, qint64(4));
+
+        // Cutting committed entries is refused, and nothing changes.
+        WriteBatch bad;
+        bad.truncateFromSeq = 2;
+        QVERIFY(!writer.write(bad).status.isOk());
+        QCOMPARE(writer.lastSeq(), qint64(4));
+
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QCOMPARE(reader.rolledBackCount().value(), qint64(2));
+        QVERIFY(reader.head(QStringLiteral("db"), QStringLiteral("x")).value());
+        QVERIFY(!reader.head(QStringLiteral("db"), QStringLiteral("d3")).value());
+        const QVector<LogEntry> stored = reader.logEntries(1, 10, 10).value();
+        QCOMPARE(stored.size(), 4);
+        QCOMPARE(stored.last().id, QStringLiteral("x"));
+
+        // The term, vote and term history survive a restart.
+        writer.close();
+        StorageWriter reopened(m_path, StorageOptions());
+        QVERIFY(reopened.open().isOk());
+        QCOMPARE(reopened.hardState(), (HardState{2, 1}));
+        QCOMPARE(reopened.termHistory().termAt(3), std::optional<qint64>(1));
+        QCOMPARE(reopened.termHistory().termAt(4), std::optional<qint64>(2));
+        QCOMPARE(reopened.termHistory().lastSeq(), qint64(4));
+    }
+
+    void retentionCompactsAppliedEntries()
+    {
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log;
+        QVector<LogEntry> entries{log.createDatabase(QStringLiteral("db"))};
+        for (int i = 0; i < 199; ++i) {
+            const QString id = QStringLiteral("d%1").arg(i);
+            entries.append(log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), "")));
+        }
+        WriteBatch withRetention = batch(entries);
+        withRetention.retainEntries = 50;
+        const WriteBatchResult result = writer.write(withRetention);
+        QVERIFY2(result.status.isOk(), qPrintable(result.status.toString()));
+        QCOMPARE(result.compactedSeq, qint64(150));
+        QCOMPARE(result.compactedTerm, qint64(1));
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QCOMPARE(reader.logEntries(1, 1000, 1000)->size(), 50);
+        QCOMPARE(reader.logEntries(1, 1000, 1000)->first().seq, qint64(151));
+        QCOMPARE(reader.database(QStringLiteral("db")).value()->docsTotal, qint64(199)); // documents are not affected
+        writer.close();
+        StorageWriter reopened(m_path, StorageOptions());
+        QVERIFY(reopened.open().isOk());
+        QCOMPARE(reopened.termHistory().compactedSeq(), qint64(150));
+        QCOMPARE(reopened.termHistory().termAt(150), std::optional<qint64>(1));
+        QVERIFY(!reopened.termHistory().termAt(149));
+    }
+
+    void committerTicketsCompleteInOrderAndSurviveTruncation()
+    {
+        GroupCommitter committer(m_path, StorageOptions(), 2);
+        QVERIFY(committer.start().isOk());
+        QSignalSpy durable(&committer, &GroupCommitter::durable);
+        LogBuilder log;
+        GroupCommitter::LogWrite create;
+        create.entries = {log.createDatabase(QStringLiteral("db"))};
+        create.commitThroughSeq = 1;
+        const quint64 first = committer.submit(create);
+        GroupCommitter::LogWrite puts;
+        for (int i = 0; i < 5; ++i) {
+            const QString id = QStringLiteral("d%1").arg(i);
+            puts.entries.append(log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), "")));
+        }
+        const quint64 second = committer.submit(puts); // spans several batches (2 entries each)
+        // Replace the last two before they are written.
+        GroupCommitter::LogWrite cut;
+        cut.truncateFromSeq = 5;
+        LogBuilder again(5);
+        cut.entries = {again.put(QStringLiteral("db"), QStringLiteral("z"), QStringLiteral("1-z"), body(QStringLiteral("z"), QStringLiteral("1-z"), ""))};
+        cut.hardState = HardState{3, -1};
+        const quint64 third = committer.submit(cut);
+        QVERIFY(first < second && second < third);
+        QTRY_VERIFY_WITH_TIMEOUT(!durable.isEmpty() && durable.last().at(2).toULongLong() >= third, 10000);
+        quint64 previous = 0;
+        for (const QList<QVariant> &signal : durable) {
+            QVERIFY(signal.at(2).toULongLong() >= previous);
+            previous = signal.at(2).toULongLong();
+        }
+        QCOMPARE(committer.durableSeq(), qint64(5));
+        committer.stop();
+        StorageWriter reopened(m_path, StorageOptions());
+        QVERIFY(reopened.open().isOk());
+        QCOMPARE(reopened.hardState().term, qint64(3));
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        const QVector<LogEntry> stored = reader.logEntries(1, 10, 10).value();
+        QCOMPARE(stored.size(), 5);
+        QCOMPARE(stored.last().id, QStringLiteral("z"));
+    }
+
     void lookupsStayFastInALargeDatabase()
     {
         // Regression: a join that let SQLite scan every document of the
