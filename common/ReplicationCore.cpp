@@ -167,9 +167,9 @@ void ReplicationCore::sendAppend(int member, qint64 now, bool heartbeat)
         request.leader = m_options.self;
         request.commitSeq = m_commitSeq;
         const std::optional<qint64> prevTerm = m_log.termAt(from - 1);
+        progress.snapshotNeeded = !prevTerm;
         if (!prevTerm) {
             // The member needs entries this log no longer has.
-            progress.snapshotNeeded = true;
             request.snapshotNeeded = true;
             request.prevSeq = m_log.compactedSeq();
             request.prevTerm = m_log.compactedTerm();
@@ -191,9 +191,11 @@ void ReplicationCore::sendAppend(int member, qint64 now, bool heartbeat)
     if (progress.probing) {
         // One request at a time until the logs match. Right after an answer
         // the next probe goes at once; after a lost request it waits for the
-        // heartbeat interval, so a member that is down is not hammered.
+        // heartbeat interval, so a member that is down is not hammered; so
+        // does a member told to fetch a snapshot, while it fetches.
         const bool answered = progress.lastContactMs >= progress.lastSentMs;
-        if (progress.inflight > 0 || !(answered || heartbeatDue))
+        const bool needsSnapshot = !m_log.termAt(progress.nextSeq - 1).has_value();
+        if (progress.inflight > 0 || !((answered && !needsSnapshot) || heartbeatDue))
             return;
         const qint64 count = qMax<qint64>(0, qMin(m_options.maxBatchEntries, m_log.lastSeq() - progress.nextSeq + 1));
         send(progress.nextSeq, count);
@@ -249,10 +251,8 @@ void ReplicationCore::tick(qint64 now)
                 continue;
             // Requests unanswered for too long count as lost.
             if (progress.inflight > 0 && now - progress.lastSentMs > m_options.requestTimeoutMs) {
-                progress.inflight = 0;
-                progress.probing = true;
-                progress.nextSeq = progress.matchSeq + 1;
-                progress.sentThrough = progress.matchSeq;
+                progress.inflight = 1;
+                requestFailed(member, now);
             }
             sendAppend(member, now, true);
         }
@@ -304,8 +304,17 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
     m_lastLeaderContactMs = now;
 
     if (request.snapshotNeeded) {
-        m_ready.fetchSnapshot = request.leader;
-        response.hintSeq = m_log.lastSeq() + 1;
+        // Only a log that does not hold the primary's compaction point needs
+        // it. One that does (or has compacted past it) matches the primary up
+        // to there: the primary continues right after it, and any divergent
+        // tail of this log is cut by that append. Hinting this log's end
+        // instead would loop when the tail diverges before the compaction
+        // point: the refusal's hint would fall back into the compacted range.
+        const bool holdsPoint = request.prevSeq <= m_log.compactedSeq()
+            || m_log.termAt(request.prevSeq) == std::optional<qint64>(request.prevTerm);
+        if (!holdsPoint)
+            m_ready.fetchSnapshot = request.leader;
+        response.hintSeq = holdsPoint ? qMax(request.prevSeq, m_log.compactedSeq()) + 1 : m_log.lastSeq() + 1;
         reply(true);
         return;
     }
@@ -413,9 +422,13 @@ void ReplicationCore::requestFailed(int member, qint64 now)
         return;
     Progress &progress = m_progress[member];
     progress.inflight = qMax(0, progress.inflight - 1);
+    // Requests pipelined after the lost one are lost with it: resend from
+    // the first unacknowledged entry. A lost probe is sent again from where
+    // it started.
+    if (!progress.probing)
+        progress.nextSeq = progress.matchSeq + 1;
     progress.probing = true;
-    progress.nextSeq = progress.matchSeq + 1;
-    progress.sentThrough = progress.matchSeq;
+    progress.sentThrough = progress.nextSeq - 1;
     Q_UNUSED(now);
 }
 

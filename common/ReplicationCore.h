@@ -5,13 +5,22 @@
 // Ready — what to persist, what to append to or cut from the local log, which
 // messages to send, how far the log is committed. It never touches a socket,
 // a timer, a file or the clock, so whole replica sets run in memory in tests
-// (tests/common/ReplicaSetSimulator).
+// (tests/common/support/ReplicaSetSimulator).
 //
 // The node that drives it must: persist Ready::hardState and apply
 // Ready::truncateFrom / Ready::append to its log, send Ready::messages at once
 // and Ready::afterPersist only once everything before them is durable, report
 // durability with persisted(), apply committed entries through
 // Ready::commitSeq, and deliver answers (or requestFailed()).
+// In detail:
+// - Readies are persisted in the order they were taken, and persisted(seq)
+//   covers every Ready taken before it (it carries no term: a later Ready may
+//   have cut those seqs, so persisting one Ready alone would overstate).
+// - Ready::fetchSnapshot repeats once per heartbeat while the replica has not
+//   installed one; a node already fetching ignores the repeats.
+// - requestFailed() is only for requests sent in the current term; an older
+//   term's progress was reset when this member became primary again.
+// - Entry bodies must already be minified: messages are minified whole.
 //
 // Not thread-safe; owned by its node's thread.
 #pragma once

@@ -14,8 +14,8 @@ qint64 TermHistory::lastTerm() const
 
 std::optional<qint64> TermHistory::termAt(qint64 seq) const
 {
-    if (seq == 0)
-        return qint64(0);
+    // Seq 0 is the compaction point of a log never compacted (term 0), and
+    // before the compaction point of one that was.
     if (seq > m_lastSeq || seq < m_compactedSeq)
         return std::nullopt;
     if (seq == m_compactedSeq)

@@ -26,8 +26,9 @@ public:
     // First seq still in the log.
     qint64 firstSeq() const { return m_compactedSeq + 1; }
 
-    // The term of the entry at `seq`; 0 for seq 0; nullopt when seq is past
-    // the end or before compactedSeq (compacted away).
+    // The term of the entry at `seq`; 0 for seq 0 of a log never compacted;
+    // nullopt when seq is past the end or before compactedSeq (compacted
+    // away — seq 0 included once the log was compacted).
     std::optional<qint64> termAt(qint64 seq) const;
     // The first seq of the segment holding `seq`.
     // REQUIRES: compactedSeq < seq <= lastSeq.

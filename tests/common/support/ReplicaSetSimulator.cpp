@@ -1,0 +1,1037 @@
+#include "ReplicaSetSimulator.h"
+
+#include "TermHistory.h"
+
+#include <algorithm>
+
+namespace {
+
+QString kindName(OutgoingMessage::Kind kind)
+{
+    switch (kind) {
+    case OutgoingMessage::Kind::Append: return QStringLiteral("append");
+    case OutgoingMessage::Kind::AppendResponse: return QStringLiteral("append-answer");
+    case OutgoingMessage::Kind::Vote: return QStringLiteral("vote");
+    case OutgoingMessage::Kind::VoteResponse: return QStringLiteral("vote-answer");
+    }
+    return QString();
+}
+
+QString describe(const ReplicaSetSimulator::Message &message)
+{
+    const OutgoingMessage &payload = message.payload;
+    QString text = QStringLiteral("#%1 %2 %3->%4 ").arg(message.id).arg(kindName(payload.kind)).arg(message.from).arg(message.to);
+    switch (payload.kind) {
+    case OutgoingMessage::Kind::Append:
+        text += QStringLiteral("term %1 prev %2/%3 n %4 commit %5%6")
+                    .arg(payload.append.term)
+                    .arg(payload.append.prevSeq)
+                    .arg(payload.append.prevTerm)
+                    .arg(payload.append.entryCount)
+                    .arg(payload.append.commitSeq)
+                    .arg(payload.append.snapshotNeeded ? QStringLiteral(" snapshotNeeded") : QString());
+        break;
+    case OutgoingMessage::Kind::AppendResponse:
+        text += QStringLiteral("term %1 %2 match %3 hint %4 last %5")
+                    .arg(payload.appendResponse.term)
+                    .arg(payload.appendResponse.success ? QStringLiteral("ok") : QStringLiteral("refused"))
+                    .arg(payload.appendResponse.matchSeq)
+                    .arg(payload.appendResponse.hintSeq)
+                    .arg(payload.appendResponse.lastSeq);
+        break;
+    case OutgoingMessage::Kind::Vote:
+        text += QStringLiteral("term %1 last %2/%3").arg(payload.vote.term).arg(payload.vote.lastSeq).arg(payload.vote.lastTerm);
+        break;
+    case OutgoingMessage::Kind::VoteResponse:
+        text += QStringLiteral("term %1 %2")
+                    .arg(payload.voteResponse.term)
+                    .arg(payload.voteResponse.granted ? QStringLiteral("granted") : QStringLiteral("refused"));
+        break;
+    }
+    return text;
+}
+
+QByteArray entryBytes(const LogEntry &entry)
+{
+    return entry.toJson();
+}
+
+} // namespace
+
+// --- Node ---------------------------------------------------------------
+
+qint64 ReplicaSetSimulator::Node::viewLastSeq() const
+{
+    if (pendingCut > 0)
+        return pendingCut - 1 + pendingTail.size();
+    return durableLastSeq();
+}
+
+const LogEntry *ReplicaSetSimulator::Node::durableEntry(qint64 seq) const
+{
+    if (seq <= compactedSeq || seq > durableLastSeq())
+        return nullptr;
+    return &log.at(seq - compactedSeq - 1);
+}
+
+const LogEntry *ReplicaSetSimulator::Node::viewEntry(qint64 seq) const
+{
+    if (pendingCut > 0 && seq >= pendingCut) {
+        const qint64 index = seq - pendingCut;
+        return index < pendingTail.size() ? &pendingTail.at(index) : nullptr;
+    }
+    return durableEntry(seq);
+}
+
+std::optional<qint64> ReplicaSetSimulator::Node::viewTermAt(qint64 seq) const
+{
+    if (seq == compactedSeq)
+        return compactedTerm;
+    if (const LogEntry *entry = viewEntry(seq))
+        return entry->term;
+    return std::nullopt;
+}
+
+// --- construction ---------------------------------------------------------
+
+ReplicaSetSimulator::ReplicaSetSimulator(const Options &options)
+    : m_options(options)
+    , m_group(options.members, 0)
+    , m_entriesDelivered(options.members, 0)
+{
+    // Seeds 1, 2, 3... must not give shifted copies of one sequence.
+    m_random = options.seed;
+    m_random = random() ^ 0xD1B54A32D192ED03ULL;
+    if (m_options.writeQuorum <= 0)
+        m_options.writeQuorum = ReplicationRules::majority(m_options.members);
+    for (int index = 0; index < m_options.members; ++index) {
+        auto node = std::make_unique<Node>();
+        node->index = index;
+        node->core = std::make_unique<ReplicationCore>(coreOptions(index), HardState(), TermHistory(), 0);
+        m_nodes.push_back(std::move(node));
+    }
+}
+
+ReplicaSetSimulator::~ReplicaSetSimulator() = default;
+
+ReplicationCore::Options ReplicaSetSimulator::coreOptions(int index) const
+{
+    ReplicationCore::Options options = m_options.core;
+    options.self = index;
+    options.members = m_options.members;
+    options.writeQuorum = m_options.writeQuorum;
+    return options;
+}
+
+quint64 ReplicaSetSimulator::random()
+{
+    // splitmix64: the same sequence on every platform.
+    quint64 z = (m_random += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+int ReplicaSetSimulator::randomBelow(int bound)
+{
+    return bound <= 0 ? 0 : int(random() % quint64(bound));
+}
+
+void ReplicaSetSimulator::note(const QString &line)
+{
+    m_trace.append(QStringLiteral("[t=%1] ").arg(m_now) + line);
+    if (m_trace.size() > 4000)
+        m_trace.erase(m_trace.begin(), m_trace.begin() + 1000);
+}
+
+QString ReplicaSetSimulator::trace(int lines) const
+{
+    return m_trace.mid(qMax(0, int(m_trace.size()) - lines)).join(QLatin1Char('\n'));
+}
+
+void ReplicaSetSimulator::violation(const QString &what)
+{
+    const QString text = QStringLiteral("[t=%1] ").arg(m_now) + what;
+    note(QStringLiteral("VIOLATION ") + what);
+    if (m_violations.size() < 50)
+        m_violations.append(text);
+}
+
+std::optional<int> ReplicaSetSimulator::primary() const
+{
+    std::optional<int> best;
+    for (const auto &node : m_nodes) {
+        if (node->crashed || node->core->role() != ReplicationCore::Role::Primary)
+            continue;
+        if (!best || node->core->term() > m_nodes.at(*best)->core->term())
+            best = node->index;
+    }
+    return best;
+}
+
+qint64 ReplicaSetSimulator::maxTerm() const
+{
+    qint64 term = 0;
+    for (const auto &node : m_nodes)
+        term = qMax(term, node->crashed ? node->hardState.term : node->core->term());
+    return term;
+}
+
+int ReplicaSetSimulator::acknowledgedCount() const
+{
+    return int(std::count_if(m_proposals.cbegin(), m_proposals.cend(), [](const Proposal &p) { return p.acknowledged; }));
+}
+
+// --- driving the cores ------------------------------------------------------
+
+Status ReplicaSetSimulator::campaign(int index, qint64 term)
+{
+    Node &node = mutableNode(index);
+    if (node.crashed)
+        return Status::unavailable(QStringLiteral("node %1 is down").arg(index));
+    const Status status = node.core->campaign(term, m_now);
+    note(QStringLiteral("node %1 campaigns for term %2: %3").arg(index).arg(term).arg(status.isOk() ? QStringLiteral("ok") : status.toString()));
+    drain(node);
+    return status;
+}
+
+Status ReplicaSetSimulator::propose(int index, int count)
+{
+    Node &node = mutableNode(index);
+    if (node.crashed)
+        return Status::unavailable(QStringLiteral("node %1 is down").arg(index));
+    QVector<LogEntry> entries;
+    entries.reserve(count);
+    const qint64 first = node.core->lastSeq() + 1;
+    for (int i = 0; i < count; ++i) {
+        LogEntry entry;
+        entry.seq = first + i;
+        entry.op = LogEntry::Op::PutDocument;
+        entry.db = QStringLiteral("sim");
+        const qint64 number = m_nextDocument++;
+        entry.id = QStringLiteral("doc-%1-\u00e9").arg(number);
+        entry.rev = QStringLiteral("1-%1").arg(number, 8, 16, QLatin1Char('0'));
+        entry.body = "{\"id\":\"" + entry.id.toUtf8() + "\",\"rev\":\"" + entry.rev.toUtf8() + "\",\"n\":" + QByteArray::number(number)
+            + ",\"v\":1.50}";
+        entry.timestampMs = m_now;
+        entries.append(entry);
+    }
+    const Status status = node.core->propose(entries, m_now);
+    note(QStringLiteral("node %1 proposes %2 entries from seq %3: %4")
+             .arg(index)
+             .arg(count)
+             .arg(first)
+             .arg(status.isOk() ? QStringLiteral("ok") : status.toString()));
+    if (status.isOk()) {
+        for (const LogEntry &entry : entries) {
+            m_unacknowledged.append(int(m_proposals.size()));
+            m_proposals.append(Proposal{index, entry.seq, entry.term, entry.id, entry.body, false});
+        }
+    }
+    drain(node);
+    return status;
+}
+
+void ReplicaSetSimulator::stepDown(int index)
+{
+    Node &node = mutableNode(index);
+    if (node.crashed)
+        return;
+    node.core->stepDown(m_now);
+    drain(node);
+}
+
+void ReplicaSetSimulator::setAutoPersist(int index, bool autoPersist)
+{
+    mutableNode(index).autoPersist = autoPersist;
+    if (autoPersist)
+        persist(index);
+}
+
+void ReplicaSetSimulator::persist(int index)
+{
+    Node &node = mutableNode(index);
+    if (node.crashed)
+        return;
+    persistNode(node);
+    drain(node);
+}
+
+void ReplicaSetSimulator::drain(Node &node)
+{
+    while (!node.crashed && node.core->hasReady())
+        processReady(node, node.core->takeReady());
+    if (node.crashed)
+        return;
+    applyCommitted(node);
+    checkNode(node);
+    updateAcknowledgements(node);
+    if (m_options.trackInflight)
+        observeInflight();
+}
+
+void ReplicaSetSimulator::processReady(Node &node, ReplicationCore::Ready &&ready)
+{
+    applyToView(node, ready);
+    for (const OutgoingMessage &message : ready.messages)
+        send(node, message, false);
+    for (const OutgoingMessage &message : ready.afterPersist) {
+        if (message.kind == OutgoingMessage::Kind::Append)
+            violation(QStringLiteral("node %1: an append held until persist").arg(node.index));
+        send(node, message, true);
+    }
+    if (ready.commitSeq) {
+        if (*ready.commitSeq < node.commitTarget) {
+            violation(QStringLiteral("node %1: commit point goes back from %2 to %3").arg(node.index).arg(node.commitTarget).arg(*ready.commitSeq));
+        }
+        node.commitTarget = qMax(node.commitTarget, *ready.commitSeq);
+    }
+    if (ready.fetchSnapshot) {
+        node.fetchSnapshotFrom = int(*ready.fetchSnapshot);
+        ++node.fetchSnapshotCount;
+    }
+    for (const ReplicationCore::Event &event : ready.events) {
+        node.events.append(event);
+        if (event.kind == ReplicationCore::Event::Kind::BecamePrimary)
+            note(QStringLiteral("node %1 became primary of term %2").arg(node.index).arg(event.term));
+        else if (event.kind == ReplicationCore::Event::Kind::RolledBack)
+            note(QStringLiteral("node %1 rolled back %2 entries: %3").arg(node.index).arg(event.count).arg(event.detail));
+        else if (event.kind == ReplicationCore::Event::Kind::CommittedConflict)
+            note(QStringLiteral("node %1 CommittedConflict: %2").arg(node.index).arg(event.detail));
+    }
+    if (node.autoPersist)
+        persistNode(node);
+}
+
+void ReplicaSetSimulator::applyToView(Node &node, const ReplicationCore::Ready &ready)
+{
+    if (ready.hardState) {
+        const HardState &next = *ready.hardState;
+        if (next.term < node.state.term
+            || (next.term == node.state.term && node.state.votedFor != -1 && next.votedFor != node.state.votedFor)) {
+            violation(QStringLiteral("node %1: hard state goes from term %2 vote %3 to term %4 vote %5")
+                          .arg(node.index)
+                          .arg(node.state.term)
+                          .arg(node.state.votedFor)
+                          .arg(next.term)
+                          .arg(next.votedFor));
+        }
+        node.state = next;
+        node.hasPending = true;
+    }
+    if (ready.truncateFrom) {
+        const qint64 from = *ready.truncateFrom;
+        if (from <= node.compactedSeq)
+            violation(QStringLiteral("node %1: truncate from %2 into the compacted log (through %3)").arg(node.index).arg(from).arg(node.compactedSeq));
+        if (from <= node.appliedSeq || from <= node.commitTarget) {
+            violation(QStringLiteral("node %1: truncate from %2 cuts committed entries (applied %3, commit %4)")
+                          .arg(node.index)
+                          .arg(from)
+                          .arg(node.appliedSeq)
+                          .arg(node.commitTarget));
+        }
+        for (qint64 seq = from; seq <= node.viewLastSeq(); ++seq) {
+            const LogEntry *entry = node.viewEntry(seq);
+            if (entry && seq - 1 < m_committed.size() && m_committed.at(seq - 1).json == entryBytes(*entry)) {
+                violation(QStringLiteral("node %1: truncate from %2 cuts seq %3, which node %4 applied")
+                              .arg(node.index)
+                              .arg(from)
+                              .arg(seq)
+                              .arg(m_committed.at(seq - 1).node));
+                break;
+            }
+        }
+        if (from <= node.viewLastSeq()) {
+            if (node.pendingCut == 0) {
+                node.pendingCut = from;
+            } else if (from >= node.pendingCut) {
+                node.pendingTail.resize(from - node.pendingCut);
+            } else {
+                node.pendingCut = from;
+                node.pendingTail.clear();
+            }
+            node.hasPending = true;
+        }
+    }
+    for (const LogEntry &entry : ready.append) {
+        const qint64 expected = node.viewLastSeq() + 1;
+        const std::optional<qint64> lastTerm = node.viewTermAt(expected - 1);
+        if (entry.seq != expected || (lastTerm && entry.term < *lastTerm) || entry.term > node.state.term) {
+            violation(QStringLiteral("node %1: Ready appends seq %2 term %3 to a log ending at %4 (term %5, node term %6)")
+                          .arg(node.index)
+                          .arg(entry.seq)
+                          .arg(entry.term)
+                          .arg(expected - 1)
+                          .arg(lastTerm.value_or(-1))
+                          .arg(node.state.term));
+        }
+        if (node.pendingCut == 0)
+            node.pendingCut = node.durableLastSeq() + 1;
+        node.pendingTail.append(entry);
+        node.hasPending = true;
+    }
+}
+
+void ReplicaSetSimulator::persistNode(Node &node)
+{
+    if (!node.hasPending || node.crashed)
+        return;
+    if (node.state.term < node.hardState.term)
+        violation(QStringLiteral("node %1: durable term goes back from %2 to %3").arg(node.index).arg(node.hardState.term).arg(node.state.term));
+    node.hardState = node.state;
+    if (node.pendingCut > 0) {
+        for (qint64 seq = node.pendingCut; seq <= node.durableLastSeq(); ++seq)
+            node.rollback.append(*node.durableEntry(seq));
+        node.log.resize(qMax<qint64>(0, node.pendingCut - 1 - node.compactedSeq));
+        node.log += node.pendingTail;
+    }
+    node.pendingCut = 0;
+    node.pendingTail.clear();
+    node.hasPending = false;
+    node.core->persisted(node.durableLastSeq(), m_now);
+    releaseHeld(node);
+    applyCommitted(node);
+}
+
+void ReplicaSetSimulator::releaseHeld(Node &node)
+{
+    const QVector<Message> held = std::exchange(node.held, {});
+    for (const Message &message : held) {
+        if (message.payload.kind == OutgoingMessage::Kind::VoteResponse && message.payload.voteResponse.granted) {
+            const QPair<int, qint64> key(node.index, message.payload.voteResponse.term);
+            const auto found = m_voteSent.constFind(key);
+            if (found != m_voteSent.constEnd() && *found != message.to) {
+                violation(QStringLiteral("node %1 granted its term %2 vote to %3 after granting it to %4")
+                              .arg(node.index)
+                              .arg(key.second)
+                              .arg(message.to)
+                              .arg(*found));
+            }
+            m_voteSent.insert(key, message.to);
+        }
+        m_network.append(message);
+    }
+}
+
+void ReplicaSetSimulator::applyCommitted(Node &node)
+{
+    qint64 limit = node.durableLastSeq();
+    if (node.pendingCut > 0)
+        limit = qMin(limit, node.pendingCut - 1);
+    const qint64 target = qMin(node.commitTarget, limit);
+    for (qint64 seq = node.appliedSeq + 1; seq <= target; ++seq) {
+        const LogEntry *entry = node.durableEntry(seq);
+        if (!entry) {
+            violation(QStringLiteral("node %1: applies seq %2, which its durable log lacks").arg(node.index).arg(seq));
+            break;
+        }
+        const QByteArray bytes = entryBytes(*entry);
+        if (seq - 1 < m_committed.size()) {
+            const CommittedEntry &committed = m_committed.at(seq - 1);
+            if (committed.json != bytes) {
+                violation(QStringLiteral("node %1 applies seq %2 term %3 but node %4 applied term %5 there")
+                              .arg(node.index)
+                              .arg(seq)
+                              .arg(entry->term)
+                              .arg(committed.node)
+                              .arg(committed.term));
+            }
+        } else if (seq - 1 == m_committed.size()) {
+            m_committed.append(CommittedEntry{entry->term, bytes, node.index});
+        } else {
+            violation(QStringLiteral("node %1 applies seq %2 past the committed prefix").arg(node.index).arg(seq));
+        }
+        node.appliedSeq = seq;
+    }
+}
+
+bool ReplicaSetSimulator::fillEntries(const Node &node, AppendRequest &request)
+{
+    const std::optional<qint64> prevTerm = node.viewTermAt(request.prevSeq);
+    if (!prevTerm || *prevTerm != request.prevTerm) {
+        violation(QStringLiteral("node %1 sends an append with prev %2/%3 but its log has %4 there (log (%5, %6])")
+                      .arg(node.index)
+                      .arg(request.prevSeq)
+                      .arg(request.prevTerm)
+                      .arg(prevTerm ? QString::number(*prevTerm) : QStringLiteral("nothing"))
+                      .arg(node.compactedSeq)
+                      .arg(node.viewLastSeq()));
+        return false;
+    }
+    if (request.entryCount > node.core->options().maxBatchEntries) {
+        violation(QStringLiteral("node %1 sends %2 entries in one append (max %3)")
+                      .arg(node.index)
+                      .arg(request.entryCount)
+                      .arg(node.core->options().maxBatchEntries));
+    }
+    request.entries.clear();
+    request.entries.reserve(request.entryCount);
+    for (qint64 seq = request.prevSeq + 1; seq <= request.lastSeq(); ++seq) {
+        const LogEntry *entry = node.viewEntry(seq);
+        if (!entry) {
+            violation(QStringLiteral("node %1 sends an append of %2..%3 but its log holds (%4, %5]")
+                          .arg(node.index)
+                          .arg(request.prevSeq + 1)
+                          .arg(request.lastSeq())
+                          .arg(node.compactedSeq)
+                          .arg(node.viewLastSeq()));
+            return false;
+        }
+        const std::optional<qint64> coreTerm = node.core->log().termAt(seq);
+        if (!coreTerm || *coreTerm != entry->term) {
+            violation(QStringLiteral("node %1: its core thinks seq %2 has term %3, the log has %4")
+                          .arg(node.index)
+                          .arg(seq)
+                          .arg(coreTerm.value_or(-1))
+                          .arg(entry->term));
+            return false;
+        }
+        request.entries.append(*entry);
+    }
+    return true;
+}
+
+void ReplicaSetSimulator::send(Node &node, const OutgoingMessage &payload, bool afterPersist)
+{
+    Message message;
+    message.id = m_nextMessageId++;
+    message.from = node.index;
+    message.to = payload.to;
+    message.fromIncarnation = node.incarnation;
+    message.payload = payload;
+    if (payload.to < 0 || payload.to >= size() || payload.to == node.index) {
+        violation(QStringLiteral("node %1 sends a message to member %2").arg(node.index).arg(payload.to));
+        return;
+    }
+    if (payload.kind == OutgoingMessage::Kind::Append && !fillEntries(node, message.payload.append))
+        return;
+    if (payload.kind == OutgoingMessage::Kind::AppendResponse) {
+        if (m_answeringLeader < 0) {
+            violation(QStringLiteral("node %1 answers an append it did not receive").arg(node.index));
+        } else {
+            message.requestTerm = m_answeringTerm;
+            message.requestIncarnation = m_answeringIncarnation;
+            if (payload.appendResponse.success && payload.appendResponse.term != m_answeringTerm) {
+                violation(QStringLiteral("node %1 (term %2) accepted an append of term %3")
+                              .arg(node.index)
+                              .arg(payload.appendResponse.term)
+                              .arg(m_answeringTerm));
+            }
+        }
+    }
+    if (afterPersist) {
+        node.held.append(message);
+        if (!node.hasPending)
+            releaseHeld(node);
+    } else {
+        m_network.append(message);
+    }
+}
+
+void ReplicaSetSimulator::checkNode(const Node &node)
+{
+    const ReplicationCore &core = *node.core;
+    if (core.role() == ReplicationCore::Role::Primary) {
+        const auto found = m_primaryOfTerm.constFind(core.term());
+        if (found == m_primaryOfTerm.constEnd())
+            m_primaryOfTerm.insert(core.term(), node.index);
+        else if (*found != node.index)
+            violation(QStringLiteral("nodes %1 and %2 are both primary of term %3").arg(*found).arg(node.index).arg(core.term()));
+        for (int member = 0; member < size(); ++member) {
+            if (member != node.index && core.progress(member).inflight > core.options().maxInflight) {
+                violation(QStringLiteral("node %1 has %2 appends in flight to %3 (max %4)")
+                              .arg(node.index)
+                              .arg(core.progress(member).inflight)
+                              .arg(member)
+                              .arg(core.options().maxInflight));
+            }
+        }
+    }
+    if (core.term() != node.state.term || core.votedFor() != node.state.votedFor) {
+        violation(QStringLiteral("node %1: core at term %2 vote %3, its last hard state says term %4 vote %5")
+                      .arg(node.index)
+                      .arg(core.term())
+                      .arg(core.votedFor())
+                      .arg(node.state.term)
+                      .arg(node.state.votedFor));
+    }
+    const std::optional<qint64> lastTerm = node.viewTermAt(node.viewLastSeq());
+    if (core.lastSeq() != node.viewLastSeq() || core.lastTerm() != lastTerm.value_or(-1)) {
+        violation(QStringLiteral("node %1: core log ends at %2 (term %3), the node's at %4 (term %5)")
+                      .arg(node.index)
+                      .arg(core.lastSeq())
+                      .arg(core.lastTerm())
+                      .arg(node.viewLastSeq())
+                      .arg(lastTerm.value_or(-1)));
+    }
+    if (core.commitSeq() > core.lastSeq())
+        violation(QStringLiteral("node %1: commit point %2 past its log's end %3").arg(node.index).arg(core.commitSeq()).arg(core.lastSeq()));
+    if (node.appliedSeq > node.durableLastSeq())
+        violation(QStringLiteral("node %1: applied %2 past its durable log %3").arg(node.index).arg(node.appliedSeq).arg(node.durableLastSeq()));
+}
+
+void ReplicaSetSimulator::updateAcknowledgements(const Node &node)
+{
+    const qint64 commit = node.core->commitSeq();
+    for (qsizetype i = 0; i < m_unacknowledged.size();) {
+        Proposal &proposal = m_proposals[m_unacknowledged.at(i)];
+        if (proposal.node != node.index || proposal.seq > commit) {
+            ++i;
+            continue;
+        }
+        const LogEntry *entry = node.viewEntry(proposal.seq);
+        if (entry && entry->term == proposal.term && entry->id == proposal.id) {
+            proposal.acknowledged = true;
+            note(QStringLiteral("node %1 acknowledges seq %2 term %3").arg(node.index).arg(proposal.seq).arg(proposal.term));
+        }
+        // Either acknowledged, or this node's log replaced it: it never will be.
+        m_unacknowledged.removeAt(i);
+    }
+}
+
+void ReplicaSetSimulator::observeInflight()
+{
+    for (const auto &primary : m_nodes) {
+        if (primary->crashed || primary->core->role() != ReplicationCore::Role::Primary)
+            continue;
+        const qint64 term = primary->core->term();
+        for (int replica = 0; replica < size(); ++replica) {
+            if (replica == primary->index)
+                continue;
+            const auto counts = [&](const Message &message) {
+                if (message.payload.kind == OutgoingMessage::Kind::Append)
+                    return message.from == primary->index && message.to == replica && message.fromIncarnation == primary->incarnation
+                        && message.payload.append.term == term;
+                if (message.payload.kind == OutgoingMessage::Kind::AppendResponse)
+                    return message.to == primary->index && message.from == replica && message.requestIncarnation == primary->incarnation
+                        && message.requestTerm == term;
+                return false;
+            };
+            int outstanding = int(std::count_if(m_network.cbegin(), m_network.cend(), counts));
+            outstanding += int(std::count_if(m_nodes.at(replica)->held.cbegin(), m_nodes.at(replica)->held.cend(), counts));
+            m_maxOutstanding = qMax(m_maxOutstanding, outstanding);
+            if (outstanding > primary->core->options().maxInflight) {
+                violation(QStringLiteral("%1 appends outstanding from primary %2 to %3 (max %4)")
+                              .arg(outstanding)
+                              .arg(primary->index)
+                              .arg(replica)
+                              .arg(primary->core->options().maxInflight));
+            }
+        }
+    }
+}
+
+// --- failures -----------------------------------------------------------------
+
+void ReplicaSetSimulator::crash(int index)
+{
+    Node &node = mutableNode(index);
+    if (node.crashed)
+        return;
+    note(QStringLiteral("node %1 crashes (durable log %2, applied %3, %4 pending)")
+             .arg(index)
+             .arg(node.durableLastSeq())
+             .arg(node.appliedSeq)
+             .arg(node.hasPending ? QStringLiteral("writes") : QStringLiteral("nothing")));
+    node.crashed = true;
+    node.core.reset();
+    node.hasPending = false;
+    node.state = node.hardState;
+    node.pendingCut = 0;
+    node.pendingTail.clear();
+    node.commitTarget = node.appliedSeq;
+    node.fetchSnapshotFrom.reset();
+    // Answers it had not sent: the primary's requests fail.
+    const QVector<Message> held = std::exchange(node.held, {});
+    for (const Message &message : held)
+        dropMessage(message, QStringLiteral("sender crashed before persisting"));
+    QVector<Message> lost;
+    for (qsizetype i = 0; i < m_network.size();) {
+        if (m_network.at(i).to == index) {
+            lost.append(m_network.takeAt(i));
+        } else {
+            ++i;
+        }
+    }
+    for (const Message &message : lost)
+        dropMessage(message, QStringLiteral("destination crashed"));
+}
+
+void ReplicaSetSimulator::restart(int index)
+{
+    Node &node = mutableNode(index);
+    if (!node.crashed)
+        return;
+    node.crashed = false;
+    ++node.incarnation;
+    TermHistory history(node.compactedSeq, node.compactedTerm);
+    for (const LogEntry &entry : node.log)
+        history.append(entry.seq, entry.term);
+    node.core = std::make_unique<ReplicationCore>(coreOptions(index), node.hardState, history, node.appliedSeq);
+    node.state = node.hardState;
+    node.commitTarget = node.appliedSeq;
+    note(QStringLiteral("node %1 restarts: term %2 vote %3, log (%4, %5], applied %6")
+             .arg(index)
+             .arg(node.hardState.term)
+             .arg(node.hardState.votedFor)
+             .arg(node.compactedSeq)
+             .arg(node.durableLastSeq())
+             .arg(node.appliedSeq));
+    drain(node);
+}
+
+void ReplicaSetSimulator::compact(int index, qint64 seq)
+{
+    Node &node = mutableNode(index);
+    if (node.crashed || seq <= node.compactedSeq)
+        return;
+    if (seq > node.appliedSeq) {
+        violation(QStringLiteral("test bug: compacting node %1 through %2 past its applied %3").arg(index).arg(seq).arg(node.appliedSeq));
+        return;
+    }
+    const qint64 term = node.durableEntry(seq)->term;
+    node.log.remove(0, seq - node.compactedSeq);
+    node.compactedSeq = seq;
+    node.compactedTerm = term;
+    node.core->compacted(seq);
+    note(QStringLiteral("node %1 compacts its log through %2 (term %3)").arg(index).arg(seq).arg(term));
+    drain(node);
+}
+
+qint64 ReplicaSetSimulator::installSnapshot(int index, int sourceIndex)
+{
+    Node &node = mutableNode(index);
+    Node &source = mutableNode(sourceIndex);
+    if (node.crashed || source.crashed)
+        return -1;
+    persistNode(source);
+    drain(source);
+    persistNode(node);
+    drain(node);
+    const qint64 seq = source.appliedSeq;
+    const qint64 term = seq == source.compactedSeq ? source.compactedTerm : source.durableEntry(seq)->term;
+    if (seq < node.appliedSeq) {
+        violation(QStringLiteral("node %1 installs node %2's snapshot at %3, older than its own applied %4")
+                      .arg(index)
+                      .arg(sourceIndex)
+                      .arg(seq)
+                      .arg(node.appliedSeq));
+    }
+    // Entries past its applied point were never committed here: keep them as a rollback would.
+    for (const LogEntry &entry : node.log) {
+        if (entry.seq > node.appliedSeq)
+            node.rollback.append(entry);
+    }
+    node.log.clear();
+    node.compactedSeq = seq;
+    node.compactedTerm = term;
+    node.appliedSeq = seq;
+    node.commitTarget = qMax(node.commitTarget, seq);
+    node.fetchSnapshotFrom.reset();
+    node.core->snapshotInstalled(seq, term, m_now);
+    note(QStringLiteral("node %1 installs node %2's snapshot at %3 (term %4)").arg(index).arg(sourceIndex).arg(seq).arg(term));
+    drain(node);
+    return seq;
+}
+
+int ReplicaSetSimulator::installRequestedSnapshots()
+{
+    int installed = 0;
+    for (int index = 0; index < size(); ++index) {
+        const Node &node = *m_nodes.at(index);
+        if (node.crashed || !node.fetchSnapshotFrom)
+            continue;
+        const int source = *node.fetchSnapshotFrom;
+        if (source < 0 || source >= size() || source == index || !isUp(source) || !canTalk(index, source))
+            continue;
+        installSnapshot(index, source);
+        ++installed;
+    }
+    return installed;
+}
+
+// --- time and network -----------------------------------------------------------
+
+void ReplicaSetSimulator::advance(qint64 ms)
+{
+    m_now += ms;
+    for (const auto &node : m_nodes) {
+        if (node->crashed)
+            continue;
+        node->core->tick(m_now);
+        drain(*node);
+    }
+}
+
+bool ReplicaSetSimulator::canTalk(int a, int b) const
+{
+    return m_group.at(a) == m_group.at(b);
+}
+
+void ReplicaSetSimulator::partition(const QVector<QVector<int>> &groups)
+{
+    m_group.fill(int(groups.size()));
+    for (qsizetype group = 0; group < groups.size(); ++group) {
+        for (int member : groups.at(group))
+            m_group[member] = int(group);
+    }
+    QStringList text;
+    for (int member = 0; member < size(); ++member)
+        text.append(QString::number(m_group.at(member)));
+    note(QStringLiteral("partition: groups by node [%1]").arg(text.join(QLatin1Char(','))));
+}
+
+void ReplicaSetSimulator::isolate(int node)
+{
+    partition({{node}});
+}
+
+void ReplicaSetSimulator::heal()
+{
+    m_group.fill(0);
+    note(QStringLiteral("heal"));
+}
+
+void ReplicaSetSimulator::dropMessage(const Message &message, const QString &why)
+{
+    note(QStringLiteral("drop ") + describe(message) + QStringLiteral(" (") + why + QLatin1Char(')'));
+    // The HTTP client sees the request fail (timeout, connection refused).
+    if (message.payload.kind == OutgoingMessage::Kind::Append) {
+        Node &sender = mutableNode(message.from);
+        if (!sender.crashed && sender.incarnation == message.fromIncarnation && sender.core->term() == message.payload.append.term) {
+            sender.core->requestFailed(message.to, m_now);
+            drain(sender);
+        }
+    } else if (message.payload.kind == OutgoingMessage::Kind::AppendResponse) {
+        Node &primary = mutableNode(message.to);
+        if (!primary.crashed && primary.incarnation == message.requestIncarnation && primary.core->term() == message.requestTerm) {
+            primary.core->requestFailed(message.from, m_now);
+            drain(primary);
+        }
+    }
+}
+
+void ReplicaSetSimulator::drop(int index)
+{
+    dropMessage(m_network.takeAt(index), QStringLiteral("lost"));
+}
+
+void ReplicaSetSimulator::dropAll()
+{
+    while (!m_network.isEmpty())
+        drop(0);
+}
+
+void ReplicaSetSimulator::duplicate(int index)
+{
+    Message copy = m_network.at(index);
+    copy.id = m_nextMessageId++;
+    note(QStringLiteral("duplicate ") + describe(m_network.at(index)));
+    m_network.append(copy);
+}
+
+void ReplicaSetSimulator::deliver(int index)
+{
+    const Message message = m_network.takeAt(index);
+    if (isUp(message.to) && canTalk(message.from, message.to)) {
+        receiveAt(mutableNode(message.to), message);
+    } else {
+        dropMessage(message, isUp(message.to) ? QStringLiteral("partitioned") : QStringLiteral("destination down"));
+    }
+}
+
+void ReplicaSetSimulator::receiveAt(Node &node, const Message &message)
+{
+    note(QStringLiteral("deliver ") + describe(message));
+    ++m_delivered;
+    const OutgoingMessage &payload = message.payload;
+    // Every message goes through its wire format.
+    switch (payload.kind) {
+    case OutgoingMessage::Kind::Append: {
+        const Result<AppendRequest> request = AppendRequest::fromJson(payload.append.toJson());
+        if (!request.isOk()) {
+            violation(QStringLiteral("append does not parse: ") + request.status().message());
+            return;
+        }
+        m_entriesDelivered[node.index] += request->entries.size();
+        m_answeringTerm = request->term;
+        m_answeringIncarnation = message.fromIncarnation;
+        m_answeringLeader = message.from;
+        node.core->receive(*request, m_now);
+        drain(node);
+        m_answeringLeader = -1;
+        break;
+    }
+    case OutgoingMessage::Kind::AppendResponse: {
+        const Result<AppendResponse> response = AppendResponse::fromJson(payload.appendResponse.toJson());
+        if (!response.isOk()) {
+            violation(QStringLiteral("append answer does not parse: ") + response.status().message());
+            return;
+        }
+        node.core->receive(*response, m_now);
+        drain(node);
+        break;
+    }
+    case OutgoingMessage::Kind::Vote: {
+        const Result<VoteRequest> request = VoteRequest::fromJson(payload.vote.toJson());
+        if (!request.isOk()) {
+            violation(QStringLiteral("vote does not parse: ") + request.status().message());
+            return;
+        }
+        node.core->receive(*request, m_now);
+        drain(node);
+        break;
+    }
+    case OutgoingMessage::Kind::VoteResponse: {
+        const Result<VoteResponse> response = VoteResponse::fromJson(payload.voteResponse.toJson());
+        if (!response.isOk()) {
+            violation(QStringLiteral("vote answer does not parse: ") + response.status().message());
+            return;
+        }
+        node.core->receive(*response, m_now);
+        drain(node);
+        break;
+    }
+    }
+}
+
+int ReplicaSetSimulator::deliverAll(int limit)
+{
+    // After one livelock, keep a failing run short.
+    if (m_livelocked)
+        limit = qMin(limit, 1000);
+    int delivered = 0;
+    while (!m_network.isEmpty()) {
+        if (delivered >= limit) {
+            m_livelocked = true;
+            violation(QStringLiteral("the network is never quiet: %1 messages delivered at t=%2 and more keep coming; last: %3")
+                          .arg(delivered)
+                          .arg(m_now)
+                          .arg(describe(m_network.last())));
+            break;
+        }
+        deliver(0);
+        ++delivered;
+        if (m_options.autoInstallSnapshots)
+            installRequestedSnapshots();
+    }
+    return delivered;
+}
+
+bool ReplicaSetSimulator::deliverUntilQuiet(int limit)
+{
+    for (int delivered = 0; delivered < limit && !m_network.isEmpty(); ++delivered) {
+        deliver(0);
+        if (m_options.autoInstallSnapshots)
+            installRequestedSnapshots();
+    }
+    return m_network.isEmpty();
+}
+
+int ReplicaSetSimulator::deliverRandom(int count, int dropPercent, int duplicatePercent)
+{
+    int delivered = 0;
+    for (int i = 0; i < count && !m_network.isEmpty(); ++i) {
+        const int index = randomBelow(int(m_network.size()));
+        const int dice = randomBelow(100);
+        if (dice < dropPercent) {
+            drop(index);
+            continue;
+        }
+        if (dice < dropPercent + duplicatePercent)
+            duplicate(index);
+        deliver(index);
+        ++delivered;
+        if (m_options.autoInstallSnapshots)
+            installRequestedSnapshots();
+    }
+    return delivered;
+}
+
+void ReplicaSetSimulator::runFor(qint64 ms, qint64 stepMs)
+{
+    for (qint64 passed = 0; passed < ms; passed += stepMs) {
+        advance(stepMs);
+        deliverAll();
+    }
+}
+
+// --- end-of-scenario checks ---------------------------------------------------------
+
+QStringList ReplicaSetSimulator::checkConverged() const
+{
+    QStringList problems;
+    QVector<int> primaries;
+    for (const auto &node : m_nodes) {
+        if (!node->crashed && node->core->role() == ReplicationCore::Role::Primary)
+            primaries.append(node->index);
+    }
+    if (primaries.size() != 1) {
+        problems.append(QStringLiteral("%1 live primaries").arg(primaries.size()));
+        return problems;
+    }
+    const Node &primary = *m_nodes.at(primaries.first());
+    const qint64 commit = primary.core->commitSeq();
+    if (commit < primary.viewLastSeq())
+        problems.append(QStringLiteral("primary %1 committed %2 of %3").arg(primary.index).arg(commit).arg(primary.viewLastSeq()));
+    for (const auto &node : m_nodes) {
+        if (node->crashed)
+            continue;
+        const QString name = QStringLiteral("node %1").arg(node->index);
+        if (node->hasPending)
+            problems.append(name + QStringLiteral(" has writes not durable"));
+        if (node->core->term() != primary.core->term())
+            problems.append(name + QStringLiteral(" at term %1, primary at %2").arg(node->core->term()).arg(primary.core->term()));
+        if (node->core->commitSeq() != commit || node->appliedSeq != commit) {
+            problems.append(name + QStringLiteral(" commit %1 applied %2, primary commit %3")
+                                       .arg(node->core->commitSeq())
+                                       .arg(node->appliedSeq)
+                                       .arg(commit));
+        }
+        if (node->viewLastSeq() != primary.viewLastSeq())
+            problems.append(name + QStringLiteral(" log ends at %1, primary's at %2").arg(node->viewLastSeq()).arg(primary.viewLastSeq()));
+        const qint64 from = qMax(node->compactedSeq, primary.compactedSeq) + 1;
+        const qint64 through = qMin(node->viewLastSeq(), primary.viewLastSeq());
+        for (qint64 seq = from; seq <= through; ++seq) {
+            const LogEntry *mine = node->viewEntry(seq);
+            const LogEntry *theirs = primary.viewEntry(seq);
+            if (!mine || !theirs || entryBytes(*mine) != entryBytes(*theirs)) {
+                problems.append(name + QStringLiteral(" differs from the primary at seq %1").arg(seq));
+                break;
+            }
+        }
+    }
+    return problems;
+}
+
+QStringList ReplicaSetSimulator::checkAcknowledged() const
+{
+    QStringList problems;
+    const std::optional<int> finalPrimary = primary();
+    if (!finalPrimary)
+        problems.append(QStringLiteral("no live primary"));
+    for (const Proposal &proposal : m_proposals) {
+        if (!proposal.acknowledged)
+            continue;
+        const QString what = QStringLiteral("acknowledged seq %1 (term %2, %3)").arg(proposal.seq).arg(proposal.term).arg(proposal.id);
+        if (proposal.seq - 1 < m_committed.size()) {
+            const CommittedEntry &committed = m_committed.at(proposal.seq - 1);
+            if (committed.term != proposal.term || !committed.json.contains(proposal.body))
+                problems.append(what + QStringLiteral(": node %1 applied term %2 there").arg(committed.node).arg(committed.term));
+        }
+        for (const auto &node : m_nodes) {
+            if (node->crashed || node->viewLastSeq() < proposal.seq)
+                continue;
+            if (proposal.seq <= node->compactedSeq)
+                continue; // compacted: the applied-entries check covers it
+            const LogEntry *entry = node->viewEntry(proposal.seq);
+            if (!entry || entry->term != proposal.term || entry->id != proposal.id || entry->body != proposal.body)
+                problems.append(what + QStringLiteral(" is not on node %1").arg(node->index));
+        }
+        if (finalPrimary && m_nodes.at(*finalPrimary)->viewLastSeq() < proposal.seq)
+            problems.append(what + QStringLiteral(" is past the final primary's log"));
+        if (problems.size() > 20)
+            break;
+    }
+    return problems;
+}

@@ -1,0 +1,961 @@
+// Scripted scenarios of whole replica sets run by ReplicaSetSimulator: each
+// one drives the ReplicationCores of 1, 3 or 5 simulated nodes through
+// elections, writes, partitions, crashes and snapshots, deterministically,
+// and checks the protocol's safety (docs/replication.md) after every step
+// and convergence at the end.
+#include <QTest>
+
+#include "ReplicaSetSimulator.h"
+
+using Role = ReplicationCore::Role;
+using Kind = OutgoingMessage::Kind;
+using EventKind = ReplicationCore::Event::Kind;
+
+namespace {
+
+ReplicaSetSimulator::Options options(int members, quint64 seed = 1)
+{
+    ReplicaSetSimulator::Options options;
+    options.members = members;
+    options.seed = seed;
+    options.core.failoverTimeoutMs = 5000;
+    options.core.heartbeatIntervalMs = 250;
+    options.core.electionTimeoutMs = 2000;
+    options.core.requestTimeoutMs = 2000;
+    options.core.maxBatchEntries = 100;
+    options.core.maxInflight = 4;
+    return options;
+}
+
+QString failure(const ReplicaSetSimulator &sim, const QStringList &problems = {})
+{
+    return (problems + sim.violations()).join(QLatin1Char('\n')) + QStringLiteral("\n--- last steps:\n") + sim.trace(60);
+}
+
+int countEvents(const ReplicaSetSimulator &sim, int node, EventKind kind)
+{
+    int count = 0;
+    for (const ReplicationCore::Event &event : sim.node(node).events)
+        count += event.kind == kind ? 1 : 0;
+    return count;
+}
+
+int primaryCount(const ReplicaSetSimulator &sim, qint64 term)
+{
+    int count = 0;
+    for (int node = 0; node < sim.size(); ++node)
+        count += sim.isUp(node) && sim.core(node).role() == Role::Primary && sim.core(node).term() == term ? 1 : 0;
+    return count;
+}
+
+// Index in the network of the first message of `kind` from -> to, or -1.
+int findMessage(const ReplicaSetSimulator &sim, Kind kind, int from, int to)
+{
+    for (qsizetype i = 0; i < sim.inFlight().size(); ++i) {
+        const ReplicaSetSimulator::Message &message = sim.inFlight().at(i);
+        if (message.payload.kind == kind && message.from == from && message.to == to)
+            return int(i);
+    }
+    return -1;
+}
+
+// Delivers vote requests and answers (and those they cause) until none is
+// left; appends stay in flight.
+void deliverVotesOnly(ReplicaSetSimulator &sim)
+{
+    for (;;) {
+        int index = -1;
+        for (qsizetype i = 0; i < sim.inFlight().size() && index < 0; ++i) {
+            const Kind kind = sim.inFlight().at(i).payload.kind;
+            if (kind == Kind::Vote || kind == Kind::VoteResponse)
+                index = int(i);
+        }
+        if (index < 0)
+            return;
+        sim.deliver(index);
+    }
+}
+
+// Checks the soak's safety so far; false when the run must stop.
+bool soakStillSafe(const ReplicaSetSimulator &sim, const QString &when)
+{
+    const bool safe = sim.violations().isEmpty();
+    [&] { QVERIFY2(safe, qPrintable(when + QStringLiteral(": ") + failure(sim))); }();
+    return safe;
+}
+
+// Steps of each random soak run.
+constexpr int kSoakSteps = 3000;
+
+} // namespace
+
+// Safety so far: nothing the simulator checks after every step broke.
+#define VERIFY_SAFE(sim) QVERIFY2((sim).violations().isEmpty(), qPrintable(failure(sim)))
+// Liveness after healing, and no acknowledged write lost.
+#define VERIFY_CONVERGED(sim)                                                                                              \
+    do {                                                                                                                   \
+        const QStringList problems = (sim).checkConverged() + (sim).checkAcknowledged();                                  \
+        QVERIFY2(problems.isEmpty() && (sim).violations().isEmpty(), qPrintable(failure((sim), problems)));                \
+    } while (false)
+
+class TestReplicaSet : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void bootstrap();
+    void oldPrimaryRollsBackItsUnacknowledgedTail();
+    void twoCandidatesInOneTerm_data();
+    void twoCandidatesInOneTerm();
+    void splitVoteElectsNobodyUntilALaterTerm();
+    void minorityPrimaryStopsAcknowledging();
+    void earlierTermEntriesDoNotCommitByCounting();
+    void candidateWithAnOlderLastTermCannotWin();
+    void replicasAcknowledgeOnlyDurableEntries();
+    void replicaBehindCompactionGetsASnapshot_data();
+    void replicaBehindCompactionGetsASnapshot();
+    void divergentReplicaPastTheCompactionPointConverges();
+    void replicaDownDuringManyWritesConverges();
+    void newPrimaryProbesInsteadOfResendingTheLog();
+    void pipelinedAppendsSurviveReorderingAndLoss_data();
+    void pipelinedAppendsSurviveReorderingAndLoss();
+    void deposedPrimaryIsFenced();
+    void replicaRefusesAppendsOfAnOlderTerm();
+    void voteSurvivesACrash_data();
+    void voteSurvivesACrash();
+    void singleMemberCommitsOnPersist();
+    void randomSoak_data();
+    void randomSoak();
+};
+
+// 1. Node 0 bootstraps term 1 and writes 100 entries; everyone converges.
+void TestReplicaSet::bootstrap()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(0).role(), Role::Primary);
+    QCOMPARE(sim.core(0).term(), qint64(1));
+    QVERIFY(sim.propose(0, 100).isOk());
+    sim.deliverAll();
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+    QCOMPARE(sim.acknowledgedCount(), 100);
+    for (int node = 0; node < 3; ++node) {
+        QCOMPARE(sim.core(node).commitSeq(), qint64(101)); // the no-op, then 100 writes
+        QCOMPARE(sim.node(node).appliedSeq, qint64(101));
+        QCOMPARE(sim.node(node).log.size(), 101);
+        QCOMPARE(sim.node(node).log.first().op, LogEntry::Op::Noop);
+        QCOMPARE(sim.node(node).log.first().term, qint64(1));
+        QCOMPARE(sim.core(node).term(), qint64(1));
+        QCOMPARE(sim.core(node).leader(), 0);
+    }
+}
+
+// 2. A primary cut off from both replicas keeps writing; those writes are
+// never acknowledged. A replica wins term 2, writes; after healing the old
+// primary steps down and rolls back exactly its unacknowledged tail.
+void TestReplicaSet::oldPrimaryRollsBackItsUnacknowledgedTail()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 20).isOk());
+    sim.runFor(500);
+    QCOMPARE(sim.acknowledgedCount(), 20);
+    const qint64 committed = sim.core(0).commitSeq();
+    QCOMPARE(committed, qint64(21));
+
+    sim.isolate(0);
+    QVERIFY2(sim.propose(0, 5).isOk(), "the lease is still fresh");
+    sim.runFor(6000);
+    QCOMPARE(sim.core(0).commitSeq(), committed);
+    QCOMPARE(sim.core(0).role(), Role::Primary); // it does not know yet
+    const Status refused = sim.propose(0, 1);
+    QCOMPARE(refused.code(), Status::Code::Unavailable);
+    QVERIFY2(refused.message().contains(QLatin1String("no quorum")), qPrintable(refused.message()));
+    QCOMPARE(countEvents(sim, 0, EventKind::LeaseLost), 1);
+
+    QVERIFY(sim.campaign(1, 2).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(1).role(), Role::Primary);
+    QVERIFY(sim.propose(1, 10).isOk());
+    sim.runFor(500);
+    QCOMPARE(sim.acknowledgedCount(), 30);
+
+    sim.heal();
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+    QCOMPARE(sim.core(0).role(), Role::Replica);
+    QCOMPARE(sim.core(0).term(), qint64(2));
+    QCOMPARE(sim.core(0).leader(), 1);
+    // The rollback list holds exactly the five unacknowledged writes.
+    const QVector<LogEntry> &rollback = sim.node(0).rollback;
+    QCOMPARE(rollback.size(), 5);
+    for (int i = 0; i < 5; ++i) {
+        const ReplicaSetSimulator::Proposal &proposal = sim.proposals().at(20 + i);
+        QVERIFY(!proposal.acknowledged);
+        QCOMPARE(rollback.at(i).seq, committed + 1 + i);
+        QCOMPARE(rollback.at(i).term, qint64(1));
+        QCOMPARE(rollback.at(i).id, proposal.id);
+        QCOMPARE(rollback.at(i).body, proposal.body);
+    }
+    QVERIFY(sim.node(1).rollback.isEmpty());
+    QVERIFY(sim.node(2).rollback.isEmpty());
+    QCOMPARE(countEvents(sim, 0, EventKind::RolledBack), 1);
+    QCOMPARE(sim.core(0).commitSeq(), committed + 11);
+}
+
+// 3. Nodes 1 and 2 campaign for term 2 at the same time; the four vote
+// requests arrive in every order. The voter that hears first decides: exactly
+// one wins.
+void TestReplicaSet::twoCandidatesInOneTerm_data()
+{
+    QTest::addColumn<QVector<int>>("order"); // indexes into the four requests: 1->0, 1->2, 2->0, 2->1
+    QVector<int> order{0, 1, 2, 3};
+    do {
+        QTest::addRow("%d%d%d%d", order[0], order[1], order[2], order[3]) << order;
+    } while (std::next_permutation(order.begin(), order.end()));
+}
+
+void TestReplicaSet::twoCandidatesInOneTerm()
+{
+    QFETCH(QVector<int>, order);
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 3).isOk());
+    sim.runFor(500);
+    sim.crash(0);
+    sim.restart(0); // a replica of term 1 again, ready to vote
+
+    QVERIFY(sim.campaign(1, 2).isOk());
+    QVERIFY(sim.campaign(2, 2).isOk());
+    const QVector<QPair<int, int>> requests{{1, 0}, {1, 2}, {2, 0}, {2, 1}};
+    int firstToReachZero = -1;
+    for (int which : order) {
+        const int index = findMessage(sim, Kind::Vote, requests.at(which).first, requests.at(which).second);
+        QVERIFY2(index >= 0, qPrintable(failure(sim)));
+        if (requests.at(which).second == 0 && firstToReachZero < 0)
+            firstToReachZero = requests.at(which).first;
+        sim.deliver(index);
+    }
+    sim.deliverAll();
+    VERIFY_SAFE(sim);
+    QCOMPARE(primaryCount(sim, 2), 1);
+    QCOMPARE(sim.core(firstToReachZero).role(), Role::Primary);
+    QCOMPARE(sim.core(0).votedFor(), firstToReachZero);
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+}
+
+// 3b. Two candidates, and the deciding voters split: nobody reaches a
+// majority, both give up after electionTimeoutMs, and a later term elects one.
+void TestReplicaSet::splitVoteElectsNobodyUntilALaterTerm()
+{
+    // Three members, the third one down: one vote each.
+    {
+        ReplicaSetSimulator sim(options(3));
+        QVERIFY(sim.campaign(0, 1).isOk());
+        sim.runFor(500);
+        sim.crash(0);
+        QVERIFY(sim.campaign(1, 2).isOk());
+        QVERIFY(sim.campaign(2, 2).isOk());
+        sim.deliverAll();
+        QCOMPARE(primaryCount(sim, 2), 0);
+        QCOMPARE(sim.core(1).role(), Role::Candidate);
+        QCOMPARE(sim.core(2).role(), Role::Candidate);
+        sim.runFor(2100);
+        QCOMPARE(sim.core(1).role(), Role::Replica);
+        QCOMPARE(sim.core(2).role(), Role::Replica);
+        QCOMPARE(countEvents(sim, 1, EventKind::ElectionLost), 1);
+        QCOMPARE(countEvents(sim, 2, EventKind::ElectionLost), 1);
+        // The same term cannot be tried again.
+        QCOMPARE(sim.campaign(1, 2).code(), Status::Code::Conflict);
+        QVERIFY(sim.campaign(1, 3).isOk());
+        sim.deliverAll();
+        QCOMPARE(sim.core(1).role(), Role::Primary);
+        sim.restart(0);
+        sim.runFor(1000);
+        VERIFY_CONVERGED(sim);
+    }
+    // Five members: candidates 1 and 2 each get one more vote, the fifth is cut off.
+    {
+        ReplicaSetSimulator sim(options(5));
+        QVERIFY(sim.campaign(0, 1).isOk());
+        sim.runFor(500);
+        sim.partition({{0, 1, 2, 3}, {4}});
+        QVERIFY(sim.campaign(1, 2).isOk());
+        QVERIFY(sim.campaign(2, 2).isOk());
+        sim.deliver(findMessage(sim, Kind::Vote, 1, 0));
+        sim.deliver(findMessage(sim, Kind::Vote, 2, 3));
+        sim.deliverAll();
+        VERIFY_SAFE(sim);
+        QCOMPARE(sim.core(0).votedFor(), 1);
+        QCOMPARE(sim.core(3).votedFor(), 2);
+        QCOMPARE(primaryCount(sim, 2), 0);
+        sim.runFor(2100);
+        for (int node = 0; node < 5; ++node)
+            QVERIFY2(sim.core(node).role() == Role::Replica, qPrintable(failure(sim)));
+        sim.heal();
+        QVERIFY(sim.campaign(2, 3).isOk());
+        sim.deliverAll();
+        QCOMPARE(sim.core(2).role(), Role::Primary);
+        QVERIFY(sim.propose(2, 5).isOk());
+        sim.runFor(1000);
+        VERIFY_CONVERGED(sim);
+    }
+}
+
+// 4. Five members; the primary and one replica are cut off from the other
+// three. The minority primary never acknowledges what it accepted and refuses
+// writes once its lease runs out; the majority elects a primary and goes on.
+void TestReplicaSet::minorityPrimaryStopsAcknowledging()
+{
+    ReplicaSetSimulator sim(options(5));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 10).isOk());
+    sim.runFor(500);
+    QCOMPARE(sim.acknowledgedCount(), 10);
+
+    sim.partition({{0, 1}, {2, 3, 4}});
+    QVERIFY2(sim.propose(0, 5).isOk(), "the lease is still fresh");
+    sim.runFor(1000);
+    QVERIFY2(sim.propose(0, 5).isOk(), "the lease is still fresh");
+    sim.runFor(1000);
+    QCOMPARE(sim.node(1).log.size(), 21); // the replica in the minority has them...
+    QCOMPARE(sim.core(0).commitSeq(), qint64(11)); // ...but two of five is no quorum
+    sim.runFor(3500);
+    const Status refused = sim.propose(0, 1);
+    QCOMPARE(refused.code(), Status::Code::Unavailable);
+    QVERIFY(!sim.core(0).hasLease(sim.now()));
+
+    QVERIFY(sim.campaign(3, 2).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(3).role(), Role::Primary);
+    for (int round = 0; round < 5; ++round) {
+        QVERIFY(sim.propose(3, 7).isOk());
+        sim.runFor(200);
+    }
+    QCOMPARE(sim.acknowledgedCount(), 10 + 35);
+    QCOMPARE(sim.core(0).role(), Role::Primary); // still, in its old term
+
+    sim.heal();
+    sim.runFor(1500);
+    VERIFY_CONVERGED(sim);
+    for (const ReplicaSetSimulator::Proposal &proposal : sim.proposals())
+        QCOMPARE(proposal.acknowledged, proposal.node == 3 || proposal.seq <= 11);
+    QCOMPARE(sim.node(0).rollback.size(), 10);
+    QCOMPARE(sim.node(1).rollback.size(), 10);
+    QCOMPARE(sim.core(0).term(), qint64(2));
+}
+
+// 4b. The Raft paper's figure 8 (doc rule 4): a primary of term 4 gets its
+// term-2 entry onto a majority, but that must not commit it, since a node
+// holding a term-3 entry at the same seq can still win term 5 and replace it.
+void TestReplicaSet::earlierTermEntriesDoNotCommitByCounting()
+{
+    ReplicaSetSimulator::Options setup = options(5);
+    setup.core.maxBatchEntries = 1; // one entry per append, so acks can be stopped between entries
+    ReplicaSetSimulator sim(setup);
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.runFor(300);
+    QCOMPARE(sim.core(4).commitSeq(), qint64(1));
+
+    // Term 2: node 0's no-op (seq 2) reaches node 1 only.
+    QVERIFY(sim.campaign(0, 2).isOk());
+    deliverVotesOnly(sim);
+    QCOMPARE(sim.core(0).role(), Role::Primary);
+    sim.partition({{0, 1}, {2, 3, 4}});
+    sim.deliverAll();
+    QCOMPARE(sim.core(1).lastTerm(), qint64(2));
+    sim.crash(0);
+
+    // Term 3: node 4 wins with 2 and 3; its no-op (seq 2) reaches nobody.
+    sim.partition({{2, 3, 4}, {1}});
+    QVERIFY(sim.campaign(4, 3).isOk());
+    deliverVotesOnly(sim);
+    QCOMPARE(sim.core(4).role(), Role::Primary);
+    sim.dropAll();
+    sim.crash(4);
+
+    // Term 4: node 0 wins with 1 and 2, and puts its term-2 seq 2 on node 2.
+    sim.restart(0);
+    sim.partition({{0, 1, 2}, {3}});
+    QVERIFY(sim.campaign(0, 4).isOk());
+    deliverVotesOnly(sim);
+    QCOMPARE(sim.core(0).role(), Role::Primary);
+    while (!sim.inFlight().isEmpty() && sim.core(0).progress(2).matchSeq < 2)
+        sim.deliver(0);
+    QCOMPARE(sim.core(2).lastSeq(), qint64(2));
+    QCOMPARE(sim.core(2).lastTerm(), qint64(2));
+    QCOMPARE(sim.core(0).progress(2).matchSeq, qint64(2));
+    // Nodes 0, 1 and 2 hold seq 2 of term 2: a majority, yet not committed.
+    QCOMPARE(sim.core(0).commitSeq(), qint64(1));
+    sim.crash(0);
+    sim.dropAll();
+
+    // Term 5: node 4 (last term 3) wins with 2 and 3 and replaces seq 2.
+    sim.restart(4);
+    sim.heal();
+    QVERIFY(sim.campaign(4, 5).isOk());
+    sim.runFor(1000);
+    QCOMPARE(sim.core(4).role(), Role::Primary);
+    sim.restart(0);
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+    QCOMPARE(sim.node(1).log.at(1).term, qint64(3));
+    QCOMPARE(sim.node(0).rollback.size(), 2); // term 2's seq 2, term 4's seq 3
+}
+
+// 4c. Votes compare last terms before lengths: a deposed primary with a long
+// tail of an old term cannot win against logs holding a newer term.
+void TestReplicaSet::candidateWithAnOlderLastTermCannotWin()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(2, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(2, 3).isOk());
+    sim.runFor(300);
+    sim.isolate(2);
+    QVERIFY(sim.propose(2, 10).isOk()); // never acknowledged
+    sim.runFor(300);
+    QVERIFY(sim.campaign(0, 2).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 2).isOk());
+    sim.runFor(300);
+    QCOMPARE(sim.acknowledgedCount(), 5);
+    QVERIFY(sim.core(2).lastSeq() > sim.core(1).lastSeq());
+
+    // Node 2 (last term 1, longer log) asks node 1 (last term 2): refused.
+    sim.heal();
+    sim.stepDown(2);
+    QVERIFY(sim.campaign(2, 3).isOk());
+    sim.isolate(0);
+    sim.deliverAll();
+    QCOMPARE(sim.core(2).role(), Role::Candidate);
+    QCOMPARE(sim.core(1).votedFor(), -1);
+    VERIFY_SAFE(sim);
+    sim.runFor(2100);
+    QCOMPARE(sim.core(2).role(), Role::Replica);
+    sim.heal();
+    QVERIFY(sim.campaign(1, 4).isOk());
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+}
+
+// 4d. A replica answers an append only once the entries are durable: with
+// slow disks on both replicas nothing commits until one of them persists.
+void TestReplicaSet::replicasAcknowledgeOnlyDurableEntries()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.runFor(300);
+    sim.setAutoPersist(1, false);
+    sim.setAutoPersist(2, false);
+    QVERIFY(sim.propose(0, 5).isOk());
+    sim.runFor(300);
+    QCOMPARE(sim.core(1).lastSeq(), qint64(6));
+    QCOMPARE(sim.core(0).commitSeq(), qint64(1));
+    QCOMPARE(sim.acknowledgedCount(), 0);
+    // Crashing both replicas now loses the entries on them: they were never acknowledged.
+    sim.crash(2);
+    QCOMPARE(sim.node(2).durableLastSeq(), qint64(1));
+    sim.persist(1);
+    sim.deliverAll();
+    QCOMPARE(sim.core(0).commitSeq(), qint64(6));
+    QCOMPARE(sim.acknowledgedCount(), 5);
+    sim.restart(2);
+    sim.setAutoPersist(1, true);
+    sim.setAutoPersist(2, true);
+    sim.runFor(500);
+    VERIFY_CONVERGED(sim);
+}
+
+// 5. The primary compacts its log while a replica is down: the replica can
+// only come back through a snapshot, then catches up from the log.
+void TestReplicaSet::replicaBehindCompactionGetsASnapshot_data()
+{
+    QTest::addColumn<int>("writesBeforeCrash");
+    QTest::addColumn<bool>("newPrimaryWhileDown");
+    QTest::newRow("replica with a short log") << 50 << false;
+    QTest::newRow("replica with an empty log") << 0 << false;
+    QTest::newRow("primary elected while the replica was down") << 50 << true;
+}
+
+void TestReplicaSet::replicaBehindCompactionGetsASnapshot()
+{
+    QFETCH(int, writesBeforeCrash);
+    QFETCH(bool, newPrimaryWhileDown);
+    ReplicaSetSimulator sim(options(3));
+    if (writesBeforeCrash == 0)
+        sim.crash(2);
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    if (writesBeforeCrash > 0) {
+        QVERIFY(sim.propose(0, writesBeforeCrash).isOk());
+        sim.runFor(500);
+        sim.crash(2);
+    }
+    int primary = 0;
+    QVERIFY(sim.propose(primary, 200).isOk());
+    sim.runFor(500);
+    if (newPrimaryWhileDown) {
+        primary = 1;
+        QVERIFY(sim.campaign(primary, 2).isOk());
+        sim.runFor(500);
+        QVERIFY(sim.propose(primary, 30).isOk());
+        sim.runFor(500);
+    }
+    VERIFY_SAFE(sim);
+    const qint64 applied = sim.node(primary).appliedSeq;
+    QCOMPARE(applied, sim.core(primary).lastSeq());
+    sim.compact(primary, applied - 10);
+    QCOMPARE(sim.core(primary).log().compactedSeq(), applied - 10);
+
+    sim.restart(2);
+    sim.advance(300);
+    // While the replica fetches the snapshot, the primary waits (no storm of appends).
+    QVERIFY2(sim.deliverUntilQuiet(5000), qPrintable(failure(sim)));
+    QVERIFY2(sim.node(2).fetchSnapshotCount > 0, qPrintable(failure(sim)));
+    QCOMPARE(*sim.node(2).fetchSnapshotFrom, primary);
+    QVERIFY2(sim.core(primary).progress(2).snapshotNeeded, "the primary does not flag snapshotNeeded");
+    // The replica answers snapshotNeeded without changing its log.
+    QCOMPARE(sim.core(2).lastSeq(), sim.node(2).durableLastSeq());
+    sim.runFor(600);
+    VERIFY_SAFE(sim);
+
+    const qint64 snapshot = sim.installSnapshot(2, primary);
+    QCOMPARE(snapshot, applied);
+    QCOMPARE(sim.core(2).log().compactedSeq(), applied);
+    QCOMPARE(sim.core(2).lastSeq(), applied);
+    QCOMPARE(sim.core(2).commitSeq(), applied);
+    const int fetchesBefore = sim.node(2).fetchSnapshotCount;
+
+    QVERIFY(sim.propose(primary, 20).isOk());
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+    QCOMPARE(sim.node(2).fetchSnapshotCount, fetchesBefore); // installed once, then the log
+    QVERIFY(!sim.core(primary).progress(2).snapshotNeeded);
+    QCOMPARE(sim.core(2).commitSeq(), sim.core(primary).lastSeq());
+}
+
+// 5b. A deposed primary whose uncommitted tail reaches past the new
+// primary's compaction point: its log is long enough, but it does not match
+// the primary's, and the entries it needs are compacted away.
+void TestReplicaSet::divergentReplicaPastTheCompactionPointConverges()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 10).isOk());
+    sim.runFor(300);
+    sim.isolate(0);
+    QVERIFY(sim.propose(0, 300).isOk()); // never acknowledged: seqs 12..311 of term 1
+    sim.runFor(300);
+    QVERIFY(sim.campaign(1, 2).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(1, 200).isOk()); // seqs 12..212 of term 2
+    sim.runFor(500);
+    QCOMPARE(sim.node(1).appliedSeq, qint64(212));
+    sim.compact(1, 200);
+
+    sim.heal();
+    sim.runFor(1000);
+    sim.installRequestedSnapshots();
+    sim.runFor(1000);
+    VERIFY_SAFE(sim);
+    const QStringList problems = sim.checkConverged() + sim.checkAcknowledged();
+    QVERIFY2(problems.isEmpty(), qPrintable(failure(sim, problems.mid(0, 5))));
+    if (!problems.isEmpty())
+        return;
+    QCOMPARE(sim.core(0).role(), Role::Replica);
+    QCOMPARE(sim.node(0).rollback.size(), 300);
+}
+
+// 6. A replica is down for 5,000 writes; it catches up to the exact same log.
+void TestReplicaSet::replicaDownDuringManyWritesConverges()
+{
+    ReplicaSetSimulator::Options setup = options(3);
+    setup.core.maxBatchEntries = 250;
+    ReplicaSetSimulator sim(setup);
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 100).isOk());
+    sim.runFor(300);
+    sim.crash(2);
+    for (int batch = 0; batch < 50; ++batch) {
+        QVERIFY(sim.propose(0, 100).isOk());
+        sim.deliverAll();
+        sim.advance(20);
+    }
+    sim.runFor(300);
+    QCOMPARE(sim.acknowledgedCount(), 5100);
+    QCOMPARE(sim.node(2).log.size(), 101);
+    sim.restart(2);
+    sim.runFor(2000);
+    VERIFY_CONVERGED(sim);
+    QCOMPARE(sim.node(2).log.size(), 5101);
+    for (qsizetype i = 0; i < sim.node(0).log.size(); ++i) {
+        QCOMPARE(sim.node(2).log.at(i).toJson(), sim.node(0).log.at(i).toJson());
+        QCOMPARE(sim.node(2).log.at(i).body, sim.node(0).log.at(i).body);
+    }
+}
+
+// 6b. A replica that was down when a new primary took over (its first
+// append failed) is probed from where its log ends, not sent the whole log.
+void TestReplicaSet::newPrimaryProbesInsteadOfResendingTheLog()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    for (int batch = 0; batch < 20; ++batch) {
+        QVERIFY(sim.propose(0, 100).isOk());
+        sim.deliverAll();
+    }
+    sim.runFor(300);
+    QCOMPARE(sim.node(2).log.size(), 2001);
+    sim.crash(2);
+    QVERIFY(sim.campaign(1, 2).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(1).role(), Role::Primary);
+    QVERIFY(sim.propose(1, 30).isOk());
+    sim.runFor(500);
+    const qint64 before = sim.entriesDeliveredTo(2);
+    sim.restart(2);
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+    const qint64 shipped = sim.entriesDeliveredTo(2) - before;
+    const qint64 missing = 31; // the no-op of term 2 and 30 writes
+    QVERIFY2(shipped <= missing + sim.core(1).options().maxBatchEntries,
+             qPrintable(QStringLiteral("%1 entries shipped to a replica missing %2").arg(shipped).arg(missing)));
+}
+
+// 7. Appends pipelined (up to maxInflight per replica), delivered in a random
+// order with 10 % of the messages lost: everything acknowledged survives and
+// the replicas converge.
+void TestReplicaSet::pipelinedAppendsSurviveReorderingAndLoss_data()
+{
+    QTest::addColumn<quint64>("seed");
+    for (quint64 seed = 1; seed <= 5; ++seed)
+        QTest::addRow("seed %llu", seed) << seed;
+}
+
+void TestReplicaSet::pipelinedAppendsSurviveReorderingAndLoss()
+{
+    QFETCH(quint64, seed);
+    ReplicaSetSimulator::Options setup = options(3, seed);
+    setup.core.maxBatchEntries = 8;
+    setup.trackInflight = true;
+    ReplicaSetSimulator sim(setup);
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    int refused = 0;
+    for (int round = 0; round < 400; ++round) {
+        if (sim.randomBelow(3) == 0)
+            refused += sim.propose(0, 1 + sim.randomBelow(40)).isOk() ? 0 : 1;
+        sim.deliverRandom(1 + sim.randomBelow(12), 10);
+        if (sim.randomBelow(4) == 0)
+            sim.advance(10);
+        VERIFY_SAFE(sim);
+    }
+    sim.runFor(3000);
+    VERIFY_CONVERGED(sim);
+    QVERIFY2(sim.proposals().size() > 1000, qPrintable(QString::number(sim.proposals().size())));
+    QCOMPARE(sim.acknowledgedCount(), sim.proposals().size());
+    QCOMPARE(refused, 0);
+    QVERIFY2(sim.maxOutstandingAppends() > 1, "appends are not pipelined");
+    QVERIFY2(sim.maxOutstandingAppends() <= setup.core.maxInflight, "more appends in flight than maxInflight");
+    qInfo("seed %llu: %d writes acknowledged, at most %d appends outstanding per replica, %lld messages delivered", seed,
+          sim.acknowledgedCount(), sim.maxOutstandingAppends(), sim.deliveredCount());
+}
+
+// 8. A deposed primary's appends (term 1) reach a replica of term 2: refused
+// with the newer term, which makes the old primary step down.
+void TestReplicaSet::deposedPrimaryIsFenced()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 5).isOk());
+    sim.runFor(500);
+    sim.partition({{0}, {1, 2}});
+    QVERIFY(sim.campaign(1, 2).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(1).role(), Role::Primary);
+    QVERIFY(sim.propose(0, 3).isOk()); // lost across the partition
+    sim.dropAll();
+    const qint64 replicaLast = sim.core(2).lastSeq();
+    const qint64 replicaLastTerm = sim.core(2).lastTerm();
+
+    // Only 0 -> 2 heals: node 2 hears the old primary, node 1 does not.
+    sim.partition({{0, 2}, {1}});
+    sim.advance(300);
+    const int append = findMessage(sim, Kind::Append, 0, 2);
+    QVERIFY2(append >= 0, qPrintable(failure(sim)));
+    QCOMPARE(sim.inFlight().at(append).payload.append.term, qint64(1));
+    sim.deliver(append);
+    QCOMPARE(sim.core(2).term(), qint64(2));
+    QCOMPARE(sim.core(2).lastSeq(), replicaLast);
+    QCOMPARE(sim.core(2).lastTerm(), replicaLastTerm);
+    QCOMPARE(sim.core(2).leader(), 1);
+    const int answer = findMessage(sim, Kind::AppendResponse, 2, 0);
+    QVERIFY2(answer >= 0, qPrintable(failure(sim)));
+    QVERIFY(!sim.inFlight().at(answer).payload.appendResponse.success);
+    QCOMPARE(sim.inFlight().at(answer).payload.appendResponse.term, qint64(2));
+    QCOMPARE(sim.core(0).role(), Role::Primary);
+    sim.deliver(answer);
+    QCOMPARE(sim.core(0).role(), Role::Replica);
+    QCOMPARE(sim.core(0).term(), qint64(2));
+    QCOMPARE(sim.node(0).hardState.term, qint64(2));
+    QCOMPARE(sim.propose(0, 1).code(), Status::Code::Unavailable);
+    VERIFY_SAFE(sim);
+    sim.heal();
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+    QCOMPARE(sim.node(0).rollback.size(), 3);
+}
+
+// 8b. The same at the core's interface: an older term's append changes
+// nothing and is answered with the newer term, whatever its content.
+void TestReplicaSet::replicaRefusesAppendsOfAnOlderTerm()
+{
+    ReplicationCore::Options setup;
+    setup.self = 1;
+    setup.members = 3;
+    setup.writeQuorum = 2;
+    TermHistory log;
+    for (qint64 seq = 1; seq <= 4; ++seq)
+        log.append(seq, seq <= 2 ? 1 : 3);
+    ReplicationCore core(setup, HardState{3, 2}, log, 2);
+    for (const qint64 prevSeq : {qint64(0), qint64(2), qint64(4)}) {
+        AppendRequest request;
+        request.term = 2;
+        request.leader = 0;
+        request.prevSeq = prevSeq;
+        request.prevTerm = prevSeq == 0 ? 0 : (prevSeq <= 2 ? 1 : 3);
+        request.commitSeq = 6;
+        for (qint64 seq = prevSeq + 1; seq <= 6; ++seq) {
+            LogEntry entry;
+            entry.seq = seq;
+            entry.term = 2;
+            entry.op = LogEntry::Op::Noop;
+            request.entries.append(entry);
+        }
+        request.entryCount = request.entries.size();
+        core.receive(request, 1000);
+        const ReplicationCore::Ready ready = core.takeReady();
+        QVERIFY(ready.append.isEmpty());
+        QVERIFY(!ready.truncateFrom);
+        QVERIFY(!ready.hardState);
+        QVERIFY(!ready.commitSeq);
+        const QVector<OutgoingMessage> answers = ready.messages + ready.afterPersist;
+        QCOMPARE(answers.size(), 1);
+        QCOMPARE(answers.first().kind, Kind::AppendResponse);
+        QCOMPARE(answers.first().to, 0);
+        QVERIFY(!answers.first().appendResponse.success);
+        QCOMPARE(answers.first().appendResponse.term, qint64(3));
+        QCOMPARE(core.term(), qint64(3));
+        QCOMPARE(core.votedFor(), 2);
+        QCOMPARE(core.lastSeq(), qint64(4));
+        QCOMPARE(core.commitSeq(), qint64(2));
+    }
+}
+
+// 9. A node that granted its vote, crashed and restarted in the same term
+// refuses another candidate of that term. A vote that never became durable
+// was never sent either.
+void TestReplicaSet::voteSurvivesACrash_data()
+{
+    QTest::addColumn<bool>("durable");
+    QTest::newRow("vote persisted before the crash") << true;
+    QTest::newRow("crash before the vote was persisted") << false;
+}
+
+void TestReplicaSet::voteSurvivesACrash()
+{
+    QFETCH(bool, durable);
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 3).isOk());
+    sim.runFor(500);
+    sim.crash(0);
+
+    sim.setAutoPersist(2, durable);
+    QVERIFY(sim.campaign(1, 2).isOk());
+    sim.deliver(findMessage(sim, Kind::Vote, 1, 2));
+    QCOMPARE(sim.core(2).votedFor(), 1);
+    const int answer = findMessage(sim, Kind::VoteResponse, 2, 1);
+    QCOMPARE(answer >= 0, durable); // only a durable vote leaves the node
+    if (answer >= 0)
+        sim.drop(answer); // candidate 1 never hears it
+    sim.crash(2);
+    sim.restart(2);
+    sim.setAutoPersist(2, true);
+    QCOMPARE(sim.core(2).term(), durable ? qint64(2) : qint64(1));
+    QCOMPARE(sim.core(2).votedFor(), durable ? 1 : 0);
+
+    sim.restart(0);
+    QVERIFY(sim.campaign(0, 2).isOk());
+    sim.deliver(findMessage(sim, Kind::Vote, 0, 2));
+    const int second = findMessage(sim, Kind::VoteResponse, 2, 0);
+    QVERIFY2(second >= 0, qPrintable(failure(sim)));
+    QCOMPARE(sim.inFlight().at(second).payload.voteResponse.granted, !durable);
+    sim.deliverAll();
+    VERIFY_SAFE(sim);
+    if (durable) {
+        // Candidates 0 and 1 hold one vote each in term 2: nobody wins it.
+        QCOMPARE(primaryCount(sim, 2), 0);
+        QVERIFY(sim.campaign(1, 3).isOk());
+        sim.deliverAll();
+        QCOMPARE(sim.core(1).role(), Role::Primary);
+    } else {
+        QCOMPARE(primaryCount(sim, 2), 1);
+        QCOMPARE(sim.core(0).role(), Role::Primary);
+    }
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+}
+
+// 10. A set of one: the campaign wins at once and entries commit when they
+// are durable.
+void TestReplicaSet::singleMemberCommitsOnPersist()
+{
+    ReplicaSetSimulator sim(options(1));
+    sim.setAutoPersist(0, false);
+    QVERIFY(sim.campaign(0, 1).isOk());
+    QCOMPARE(sim.core(0).role(), Role::Primary);
+    QVERIFY(sim.inFlight().isEmpty());
+    QVERIFY(sim.propose(0, 5).isOk());
+    QCOMPARE(sim.core(0).commitSeq(), qint64(0));
+    QCOMPARE(sim.acknowledgedCount(), 0);
+    QCOMPARE(sim.node(0).log.size(), 0);
+    sim.persist(0);
+    QCOMPARE(sim.core(0).commitSeq(), qint64(6));
+    QCOMPARE(sim.node(0).appliedSeq, qint64(6));
+    QCOMPARE(sim.acknowledgedCount(), 5);
+    QVERIFY(sim.propose(0, 2).isOk());
+    sim.advance(10000); // no peers: the lease never lapses
+    QVERIFY(sim.core(0).hasLease(sim.now()));
+    sim.persist(0);
+    QCOMPARE(sim.core(0).commitSeq(), qint64(8));
+    sim.crash(0);
+    sim.restart(0);
+    QCOMPARE(sim.core(0).commitSeq(), qint64(8));
+    QCOMPARE(sim.core(0).role(), Role::Replica);
+    QVERIFY(sim.campaign(0, 2).isOk());
+    QVERIFY(sim.propose(0, 1).isOk());
+    sim.persist(0);
+    QCOMPARE(sim.core(0).commitSeq(), qint64(10));
+    VERIFY_CONVERGED(sim);
+}
+
+// Random proposals, crashes, restarts, partitions, lost and duplicated
+// messages, campaigns by random nodes, slow disks and log compaction; the
+// safety checks run after every step, convergence at the end.
+void TestReplicaSet::randomSoak_data()
+{
+    QTest::addColumn<quint64>("seed");
+    QTest::addColumn<int>("members");
+    QTest::addColumn<bool>("compaction");
+    for (quint64 seed = 1; seed <= 20; ++seed)
+        QTest::addRow("seed %llu", seed) << seed << (seed % 3 == 0 ? 5 : 3) << false;
+    for (quint64 seed = 21; seed <= 40; ++seed)
+        QTest::addRow("seed %llu with compaction", seed) << seed << (seed % 3 == 0 ? 5 : 3) << true;
+}
+
+void TestReplicaSet::randomSoak()
+{
+    QFETCH(quint64, seed);
+    QFETCH(int, members);
+    QFETCH(bool, compaction);
+    ReplicaSetSimulator::Options setup = options(members, seed);
+    setup.core.maxBatchEntries = 5;
+    setup.core.maxInflight = 3;
+    setup.autoInstallSnapshots = true;
+    ReplicaSetSimulator sim(setup);
+
+    for (int step = 0; step < kSoakSteps; ++step) {
+        const int dice = sim.randomBelow(100);
+        const int node = sim.randomBelow(members);
+        if (dice < 20) {
+            if (const std::optional<int> primary = sim.primary())
+                sim.propose(*primary, 1 + sim.randomBelow(6));
+        } else if (dice < 50) {
+            sim.deliverRandom(1 + sim.randomBelow(30), 5, 3);
+        } else if (dice < 65) {
+            sim.advance(20 + sim.randomBelow(300));
+        } else if (dice < 68) {
+            sim.crash(node);
+        } else if (dice < 74) {
+            sim.restart(node);
+        } else if (dice < 77) {
+            QVector<int> side;
+            for (int member = 0; member < members; ++member) {
+                if (sim.randomBelow(2))
+                    side.append(member);
+            }
+            sim.partition({side});
+        } else if (dice < 81) {
+            sim.heal();
+        } else if (dice < 86) {
+            sim.campaign(node, sim.maxTerm() + 1);
+        } else if (dice < 90) {
+            sim.setAutoPersist(node, !sim.node(node).autoPersist);
+        } else if (dice < 95) {
+            sim.persist(node);
+        } else if (compaction && dice < 98) {
+            const ReplicaSetSimulator::Node &state = sim.node(node);
+            if (sim.isUp(node) && state.appliedSeq > state.compactedSeq)
+                sim.compact(node, state.compactedSeq + 1 + sim.randomBelow(int(state.appliedSeq - state.compactedSeq)));
+        } else {
+            sim.deliverUntilQuiet(2000);
+        }
+        if (!soakStillSafe(sim, QStringLiteral("step %1").arg(step)))
+            return;
+    }
+
+    // Heal everything, elect the most up-to-date node, let it converge.
+    sim.heal();
+    for (int member = 0; member < members; ++member) {
+        sim.restart(member);
+        sim.setAutoPersist(member, true);
+    }
+    sim.runFor(2500);
+    sim.installRequestedSnapshots();
+    if (!sim.primary() || primaryCount(sim, sim.maxTerm()) == 0) {
+        QVector<ReplicationRules::MemberReport> reports;
+        for (int member = 0; member < members; ++member)
+            reports.append({member, true, sim.core(member).lastTerm(), sim.core(member).lastSeq()});
+        const std::optional<int> candidate = ReplicationRules::chooseCandidate(reports, members);
+        QVERIFY(candidate);
+        QVERIFY(sim.campaign(*candidate, sim.maxTerm() + 1).isOk());
+    }
+    for (int round = 0; round < 10 && !sim.checkConverged().isEmpty(); ++round) {
+        sim.runFor(500);
+        sim.installRequestedSnapshots();
+    }
+    if (!soakStillSafe(sim, QStringLiteral("healing")))
+        return;
+    const std::optional<int> primary = sim.primary();
+    QVERIFY2(primary, qPrintable(failure(sim)));
+    QVERIFY(sim.propose(*primary, 3).isOk());
+    sim.runFor(1000);
+    if (!soakStillSafe(sim, QStringLiteral("the end")))
+        return;
+    const QStringList problems = sim.checkConverged() + sim.checkAcknowledged();
+    QVERIFY2(problems.isEmpty(), qPrintable(failure(sim, problems.mid(0, 5))));
+    if (!problems.isEmpty())
+        return;
+    int rolledBack = 0;
+    for (int member = 0; member < members; ++member)
+        rolledBack += int(sim.node(member).rollback.size());
+    qInfo("seed %llu: %d members, %d proposed, %d acknowledged, %d rolled back, %d terms elected, %lld messages delivered, log %lld",
+          seed, members, int(sim.proposals().size()), sim.acknowledgedCount(), rolledBack, sim.electedTerms(), sim.deliveredCount(),
+          sim.core(*primary).lastSeq());
+}
+
+QTEST_APPLESS_MAIN(TestReplicaSet)
+#include "tst_replicaset.moc"
