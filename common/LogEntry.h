@@ -38,6 +38,9 @@ struct LogEntry
     // "deleted","body"} with the body embedded as the stored document's JSON
     // object, so its bytes travel unchanged.
     QByteArray toJson() const;
+    // About how many bytes toJson() takes (ids and names counted as ASCII),
+    // for sizing requests without encoding them.
+    qint64 approximateJsonBytes() const { return body.size() + db.size() + id.size() + rev.size() + 120; }
     // REQUIRES: `minified` is a JSON object produced by JsonText::minify().
     static Result<LogEntry> fromJson(QByteArrayView minified);
 };

@@ -176,7 +176,7 @@ void ReplicationCore::sendAppend(int member, qint64 now, bool heartbeat)
         } else {
             request.prevSeq = from - 1;
             request.prevTerm = *prevTerm;
-            request.entryCount = count;
+            request.entryCount = count > 0 && m_options.fitEntries ? qBound<qint64>(1, m_options.fitEntries(from, count), count) : count;
         }
         OutgoingMessage message;
         message.to = member;

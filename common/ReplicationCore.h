@@ -28,6 +28,7 @@
 #include <QString>
 #include <QVector>
 
+#include <functional>
 #include <optional>
 
 #include "ReplicationMessages.h"
@@ -51,6 +52,10 @@ public:
         qint64 electionTimeoutMs = 2000;   // a candidate gives up after this
         qint64 requestTimeoutMs = 2000;    // an unanswered append counts as lost
         qint64 maxBatchEntries = 1000;     // entries per append request
+        // How many of the `count` entries from `from` fit one append request
+        // (the node's byte budget; the core does not hold entry bodies). At
+        // least one is always sent. Null: all of them.
+        std::function<qint64(qint64 from, qint64 count)> fitEntries;
         int maxInflight = 4;               // append requests in flight per replica
     };
 

@@ -193,6 +193,10 @@ int ServerApp::start()
     ConnectionGuard::Limits limits;
     limits.framing.maxBodyBytes = m_config.maxBodyBytes;
     limits.framing.maxHeaderBytes = m_config.maxHeaderBytes;
+    if (m_replication) {
+        limits.framing.internalPathPrefix = QByteArrayLiteral("/v1/_replication/");
+        limits.framing.maxInternalBodyBytes = ReplicationNode::maxRequestBytes(m_config.maxBodyBytes);
+    }
     limits.idleTimeoutMs = m_config.idleTimeoutMs;
     QString error;
     bool addressInUse = false;

@@ -73,6 +73,12 @@ bool RequestFramer::finishHeaders(Outcome &outcome)
     const QByteArray contentLengthText = headerValue(m_header, "content-length", &count);
     const int contentLengthCount = count;
     const QByteArray expect = headerValue(m_header, "expect", &count).toLower();
+    m_bodyLimit = m_limits.maxBodyBytes;
+    if (!m_limits.internalPathPrefix.isEmpty() && m_limits.maxInternalBodyBytes > 0) {
+        const qsizetype target = m_header.indexOf(' ') + 1;
+        if (target > 0 && QByteArrayView(m_header).sliced(target).startsWith(m_limits.internalPathPrefix))
+            m_bodyLimit = m_limits.maxInternalBodyBytes;
+    }
     m_header.clear();
 
     if (chunked) {
@@ -99,11 +105,11 @@ bool RequestFramer::finishHeaders(Outcome &outcome)
             return false;
         }
     }
-    if (length > m_limits.maxBodyBytes) {
+    if (length > m_bodyLimit) {
         refuse(outcome, 413,
                QStringLiteral("request body of %1 bytes is larger than the limit of %2 bytes")
                    .arg(length)
-                   .arg(m_limits.maxBodyBytes));
+                   .arg(m_bodyLimit));
         return false;
     }
     if (expect == "100-continue" && length > 0)
@@ -213,9 +219,9 @@ RequestFramer::Outcome RequestFramer::feed(const char *data, qint64 size)
                 }
                 if (chunk == 0) {
                     m_state = State::Trailers;
-                } else if (m_bodyBytes + chunk > m_limits.maxBodyBytes) {
+                } else if (m_bodyBytes + chunk > m_bodyLimit) {
                     refuse(outcome, 413,
-                           QStringLiteral("request body is larger than the limit of %1 bytes").arg(m_limits.maxBodyBytes));
+                           QStringLiteral("request body is larger than the limit of %1 bytes").arg(m_bodyLimit));
                     return outcome;
                 } else {
                     m_bodyBytes += chunk;

@@ -4,8 +4,9 @@
 // It is fed every byte a connection receives, in order, and tracks request
 // framing only: header block (up to maxHeaderBytes), then a Content-Length
 // body or a chunked body (chunk sizes are summed as they arrive). A request
-// whose declared or accumulated body exceeds maxBodyBytes is refused with 413
-// as soon as that is known; a header block that is too long with 431; broken
+// whose declared or accumulated body exceeds maxBodyBytes (or, for a target
+// under internalPathPrefix, maxInternalBodyBytes) is refused with 413 as soon
+// as that is known; a header block that is too long with 431; broken
 // framing, or a first line that is not "METHOD target HTTP/1.x", with 400.
 // "Expect: 100-continue" is reported so the caller can
 // answer it once the body is known to be acceptable.
@@ -23,6 +24,9 @@ public:
     {
         qint64 maxHeaderBytes = 64 * 1024;
         qint64 maxBodyBytes = 16 * 1024 * 1024;
+        // Members' own traffic (replication appends hold many documents).
+        QByteArray internalPathPrefix;
+        qint64 maxInternalBodyBytes = 0; // 0: maxBodyBytes
     };
 
     struct Outcome
@@ -57,4 +61,5 @@ private:
     bool m_requestLineChecked = false;
     qint64 m_remaining = 0;   // body or chunk bytes still to come
     qint64 m_bodyBytes = 0;   // body bytes of the current request so far (chunked)
+    qint64 m_bodyLimit = 0;   // of the current request
 };

@@ -14,7 +14,13 @@ PeerClient::PeerClient(const QUrl &url, const QByteArray &token, int maxConnecti
 
 void PeerClient::post(const QByteArray &path, const QByteArray &body, Callback done)
 {
-    m_queue.push_back(Request{path, body, std::move(done)});
+    m_queue.push_back(Request{QByteArrayLiteral("POST"), path, body, std::move(done)});
+    dispatch();
+}
+
+void PeerClient::get(const QByteArray &path, Callback done)
+{
+    m_queue.push_back(Request{QByteArrayLiteral("GET"), path, QByteArray(), std::move(done)});
     dispatch();
 }
 
@@ -42,7 +48,7 @@ void PeerClient::dispatch()
         Request request = std::move(m_queue.front());
         m_queue.pop_front();
         m_slots[free].done = std::move(request.done);
-        m_slots[free].connection->sendRequest("POST", request.path, request.body);
+        m_slots[free].connection->sendRequest(request.method, request.path, request.body);
     }
 }
 

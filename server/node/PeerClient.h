@@ -28,10 +28,12 @@ public:
     PeerClient(const QUrl &url, const QByteArray &token, int maxConnections, int timeoutMs, QObject *parent = nullptr);
 
     void post(const QByteArray &path, const QByteArray &body, Callback done);
+    void get(const QByteArray &path, Callback done);
 
 private:
     struct Request
     {
+        QByteArray method;
         QByteArray path;
         QByteArray body;
         Callback done;

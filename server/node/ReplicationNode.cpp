@@ -10,6 +10,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -70,7 +71,8 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
     , m_settings(settings)
     , m_committer(committer)
     , m_reader(reader)
-    , m_core(settings.core, committer->initialHardState(), committer->initialTermHistory(), committer->appliedSeq())
+    , m_core(coreOptions(settings.core, this), committer->initialHardState(), committer->initialTermHistory(),
+             committer->appliedSeq())
 {
     m_clock.start();
     const Result<qint64> rolledBack = reader->rolledBackCount();
@@ -132,7 +134,14 @@ Status ReplicationNode::append(QVector<LogEntry> &entries)
     const Status status = writable();
     if (!status.isOk())
         return status;
+    // Cached before the core sees them: it sizes its appends to the
+    // replicas (fitEntries) while proposing.
+    for (LogEntry &entry : entries)
+        entry.term = m_core.term();
+    cacheAppend(entries);
     const Status proposed = m_core.propose(entries, now());
+    if (!proposed.isOk() && !entries.isEmpty())
+        cacheTruncate(entries.first().seq);
     processReady();
     return proposed;
 }
@@ -140,13 +149,69 @@ Status ReplicationNode::append(QVector<LogEntry> &entries)
 void ReplicationNode::tick()
 {
     m_core.tick(now());
-    // The configured primary of a brand-new replica set elects itself for
-    // the first term; afterwards elections are the coordinator's call.
-    if (m_settings.bootstrap && m_core.lastSeq() == 0 && m_core.role() == ReplicationCore::Role::Replica
-        && m_core.lastLeaderContactMs() < 0 && m_core.term() < 8) {
-        m_core.campaign(m_core.term() + 1, now());
-    }
+    maybeBootstrap();
     processReady();
+}
+
+bool ReplicationNode::isBrandNew() const
+{
+    return m_core.lastSeq() == 0 && m_core.role() == ReplicationCore::Role::Replica && m_core.lastLeaderContactMs() < 0;
+}
+
+void ReplicationNode::maybeBootstrap()
+{
+    if (!m_settings.bootstrap || m_bootstrapProbing || !isBrandNew()
+        || (m_lastBootstrapMs >= 0 && now() - m_lastBootstrapMs < m_settings.core.electionTimeoutMs)) {
+        return;
+    }
+    m_lastBootstrapMs = now();
+    struct Probe
+    {
+        int pending = 0;
+        int empty = 1; // this member
+        qint64 maxTerm = 0;
+        QString withData;
+    };
+    auto probe = std::make_shared<Probe>();
+    probe->pending = int(m_settings.members.size()) - 1;
+    probe->maxTerm = m_core.term();
+    const auto decide = [this, probe] {
+        m_bootstrapProbing = false;
+        if (!probe->withData.isEmpty()) {
+            m_settings.bootstrap = false;
+            qCInfo(lcReplication, "shard %d: %s already holds data, so this is not a new replica set: not electing "
+                                  "this member; a promotion (coordinator or operator) elects the primary",
+                   m_settings.shardId, qPrintable(probe->withData));
+            return;
+        }
+        if (!isBrandNew() || probe->empty < ReplicationRules::majority(int(m_settings.members.size())))
+            return; // tried again after the election timeout
+        qCInfo(lcReplication, "shard %d: %d of %d members are up and empty: electing this member for term %lld",
+               m_settings.shardId, probe->empty, int(m_settings.members.size()), probe->maxTerm + 1);
+        m_core.campaign(probe->maxTerm + 1, now());
+        processReady();
+    };
+    if (probe->pending == 0)
+        return decide();
+    m_bootstrapProbing = true;
+    for (int member = 0; member < m_settings.members.size(); ++member) {
+        if (member == m_settings.self)
+            continue;
+        m_peers.at(member)->get(QByteArrayLiteral("/v1/_replication/state"), [this, probe, member, decide](int status, const QByteArray &body) {
+            if (status == 200) {
+                const QJsonObject state = QJsonDocument::fromJson(body).object();
+                if (state.value(QStringLiteral("lastSeq")).toInteger() > 0
+                    || state.value(QStringLiteral("role")).toString() == QLatin1String("primary")) {
+                    probe->withData = m_settings.members.at(member);
+                } else {
+                    ++probe->empty;
+                }
+                probe->maxTerm = qMax(probe->maxTerm, state.value(QStringLiteral("term")).toInteger());
+            }
+            if (--probe->pending == 0)
+                decide();
+        });
+    }
 }
 
 void ReplicationNode::processReady()
@@ -192,6 +257,7 @@ void ReplicationNode::processReady()
         if (ready.fetchSnapshot)
             fetchSnapshot(int(*ready.fetchSnapshot));
     }
+    m_prefetched.clear();
 }
 
 void ReplicationNode::send(const OutgoingMessage &message, std::vector<std::function<void()>> *held)
@@ -233,7 +299,12 @@ void ReplicationNode::sendAppend(const OutgoingMessage &message)
     AppendRequest request = message.append;
     const int member = message.to;
     if (request.entryCount > 0) {
-        Result<QVector<LogEntry>> loaded = entries(request.prevSeq + 1, request.entryCount);
+        QVector<LogEntry> prefetched = m_prefetched.take(request.prevSeq + 1);
+        Result<QVector<LogEntry>> loaded = prefetched.size() == request.entryCount
+            ? Result<QVector<LogEntry>>(std::move(prefetched))
+            : entries(request.prevSeq + 1, request.entryCount);
+        if (loaded.isOk() && loaded->size() != request.entryCount)
+            loaded = Status::unavailable(QStringLiteral("log entries changed while an append was prepared"));
         if (!loaded.isOk()) {
             qCWarning(lcReplication, "cannot send entries %lld.. to member %d: %s", request.prevSeq + 1, member,
                       qPrintable(loaded.status().message()));
@@ -267,33 +338,66 @@ void ReplicationNode::sendVote(const OutgoingMessage &message)
     });
 }
 
+ReplicationCore::Options ReplicationNode::coreOptions(ReplicationCore::Options options, ReplicationNode *node)
+{
+    options.fitEntries = [node](qint64 from, qint64 count) { return node->fitEntries(from, count); };
+    return options;
+}
+
 Result<QVector<LogEntry>> ReplicationNode::entries(qint64 from, qint64 count)
 {
     QVector<LogEntry> out;
-    out.reserve(int(count));
     const qint64 to = from + count - 1;
     const qint64 cacheFirst = m_cache.empty() ? m_core.lastSeq() + 1 : m_cache.front().seq;
+    qint64 bytes = 0;
+    bool shortened = false; // a prefix is as good as the whole range: the core sends what fits
     if (from < cacheFirst) {
-        const Result<QVector<LogEntry>> stored = m_reader->logEntries(from, qMin(to, cacheFirst - 1), count);
+        const qint64 storedTo = qMin(to, cacheFirst - 1);
+        Result<QVector<LogEntry>> stored = m_reader->logEntries(from, storedTo, count, kMaxAppendBytes);
         if (!stored.isOk())
             return stored.status();
-        out = stored.value();
+        out = std::move(stored).value();
+        for (const LogEntry &entry : std::as_const(out))
+            bytes += entry.approximateJsonBytes();
+        shortened = out.size() < storedTo - from + 1;
     }
-    for (qint64 seq = from + out.size(); seq <= to; ++seq) {
+    for (qint64 seq = from + out.size(); !shortened && seq <= to; ++seq) {
         if (m_cache.empty() || seq < m_cache.front().seq || seq > m_cache.back().seq)
             break;
-        out.append(m_cache.at(size_t(seq - m_cache.front().seq)));
+        const LogEntry &entry = m_cache.at(size_t(seq - m_cache.front().seq));
+        bytes += entry.approximateJsonBytes();
+        if (bytes > kMaxAppendBytes && !out.isEmpty())
+            break;
+        out.append(entry);
     }
-    if (out.size() != count || (count > 0 && out.first().seq != from))
+    if (out.isEmpty() || out.first().seq != from || out.last().seq != from + out.size() - 1) {
         return Status::unavailable(QStringLiteral("log entries %1..%2 are not available").arg(from).arg(to));
+    }
     return out;
+}
+
+qint64 ReplicationNode::fitEntries(qint64 from, qint64 count)
+{
+    Result<QVector<LogEntry>> loaded = entries(from, count);
+    if (!loaded.isOk())
+        return count; // sending them fails, and the core hears of it
+    const qint64 fit = loaded->size();
+    m_prefetched.insert(from, std::move(loaded).value());
+    return fit;
 }
 
 void ReplicationNode::cacheAppend(const QVector<LogEntry> &entries)
 {
     for (const LogEntry &entry : entries) {
-        if (!m_cache.empty() && entry.seq != m_cache.back().seq + 1)
+        if (!m_cache.empty() && entry.seq >= m_cache.front().seq && entry.seq <= m_cache.back().seq) {
+            if (m_cache.at(size_t(entry.seq - m_cache.front().seq)).term == entry.term)
+                continue; // a primary caches its proposals before the core hands them out
+            cacheTruncate(entry.seq);
+        }
+        if (!m_cache.empty() && entry.seq != m_cache.back().seq + 1) {
             m_cache.clear();
+            m_cacheBytes = 0;
+        }
         m_cache.push_back(entry);
         m_cacheBytes += entry.body.size();
     }
@@ -564,6 +668,22 @@ void ReplicationNode::installSnapshot(const QString &path)
             m_committer->stop();
             m_reader->close();
             const QString database = m_settings.databasePath;
+            const Status kept = SnapshotFile::keepRollback(path, database);
+            if (!kept.isOk()) {
+                qCWarning(lcReplication, "cannot install the snapshot: keeping this node's rolled-back entries failed: %s",
+                          qPrintable(kept.message()));
+                Status status = m_committer->start();
+                if (status.isOk())
+                    status = m_reader->open(database, m_settings.storageOptions);
+                m_snapshotBusy = false;
+                if (!status.isOk()) {
+                    m_storageFailure = QStringLiteral("reopening the database failed (%1); restart the node").arg(status.message());
+                    qCCritical(lcReplication, "%s", qPrintable(m_storageFailure));
+                    return;
+                }
+                m_ticker.start();
+                return;
+            }
             QFile::remove(database + QStringLiteral("-wal"));
             QFile::remove(database + QStringLiteral("-shm"));
             QFile::remove(database);

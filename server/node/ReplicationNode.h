@@ -56,6 +56,11 @@ public:
         QString nodeId;
         bool bootstrap = false; // the configured primary starts term 1 on an empty set
     };
+    // Entries of one append request or /wal answer stop at about this many
+    // bytes (a single larger entry still goes alone). A member accepts
+    // replication requests up to maxRequestBytes(Server.MaxBodyBytes).
+    static constexpr qint64 kMaxAppendBytes = 4 * 1024 * 1024;
+    static qint64 maxRequestBytes(qint64 maxBodyBytes) { return maxBodyBytes + kMaxAppendBytes + 1024 * 1024; }
     using Respond = std::function<void(int httpStatus, const QByteArray &json)>;
 
     ReplicationNode(const Settings &settings, GroupCommitter *committer, DocumentReader *reader, QObject *parent = nullptr);
@@ -107,7 +112,10 @@ private:
     void sendAppend(const OutgoingMessage &message);
     void sendVote(const OutgoingMessage &message);
     void post(int member, const QByteArray &path, const QByteArray &body, std::function<void(int, const QByteArray &)> done);
+    // Entries from..from+count-1, fewer if they pass kMaxAppendBytes.
     Result<QVector<LogEntry>> entries(qint64 from, qint64 count);
+    qint64 fitEntries(qint64 from, qint64 count);
+    static ReplicationCore::Options coreOptions(ReplicationCore::Options options, ReplicationNode *node);
     void cacheAppend(const QVector<LogEntry> &entries);
     void cacheTruncate(qint64 fromSeq);
     void onDurable(qint64 lastSeq, qint64 appliedSeq, quint64 ticket);
@@ -118,6 +126,11 @@ private:
     void fetchSnapshot(int leader);
     void installSnapshot(const QString &path);
     void tick();
+    bool isBrandNew() const;
+    // The configured primary of a brand-new replica set elects itself once a
+    // majority of the members are up and just as empty. Afterwards, and on a
+    // set with data, elections are the coordinator's (or operator's) call.
+    void maybeBootstrap();
 
     Settings m_settings;
     GroupCommitter *m_committer;
@@ -136,6 +149,9 @@ private:
     // Recent entries, for sending without reading them back from disk.
     std::deque<LogEntry> m_cache;
     qint64 m_cacheBytes = 0;
+    // Entries loaded to size an append, by first seq; sent (or dropped) by
+    // the end of processReady().
+    QHash<qint64, QVector<LogEntry>> m_prefetched;
 
     qint64 m_termStartSeq = 0;   // this primary's first entry of its term
     bool m_wasPrimary = false;
@@ -143,6 +159,8 @@ private:
     std::vector<std::pair<qint64, Respond>> m_promotions; // (term, answer)
     QTimer m_promotionTimeout;
     bool m_snapshotBusy = false;
+    bool m_bootstrapProbing = false;
+    qint64 m_lastBootstrapMs = -1;
     QJsonArray m_events;         // the most recent events, newest last
     qint64 m_rolledBack = 0;
 };

@@ -373,7 +373,7 @@ Result<StorageState> DocumentReader::state()
     return state;
 }
 
-Result<QVector<LogEntry>> DocumentReader::logEntries(qint64 from, qint64 to, qint64 maxCount)
+Result<QVector<LogEntry>> DocumentReader::logEntries(qint64 from, qint64 to, qint64 maxCount, qint64 maxBytes)
 {
     Status status;
     SqliteStatement select = m_connection.statement(
@@ -385,6 +385,7 @@ Result<QVector<LogEntry>> DocumentReader::logEntries(qint64 from, qint64 to, qin
     if (!status.isOk())
         return status;
     QVector<LogEntry> entries;
+    qint64 bytes = 0;
     while (select->next()) {
         LogEntry entry;
         entry.seq = select->value(0).toLongLong();
@@ -396,6 +397,9 @@ Result<QVector<LogEntry>> DocumentReader::logEntries(qint64 from, qint64 to, qin
         entry.deleted = select->value(6).toInt() != 0;
         entry.body = select->value(7).toByteArray();
         entry.timestampMs = select->value(8).toLongLong();
+        bytes += entry.approximateJsonBytes();
+        if (maxBytes > 0 && bytes > maxBytes && !entries.isEmpty())
+            break;
         entries.append(std::move(entry));
     }
     return entries;

@@ -97,7 +97,9 @@ public:
 
     // Log entries with seq in [from, to] still in the log (not compacted),
     // in order; at most maxCount.
-    Result<QVector<LogEntry>> logEntries(qint64 from, qint64 to, qint64 maxCount);
+    // Stops early once the entries' approximateJsonBytes() would pass
+    // maxBytes (> 0); the first entry is always returned.
+    Result<QVector<LogEntry>> logEntries(qint64 from, qint64 to, qint64 maxCount, qint64 maxBytes = 0);
     // Entries ever cut from this node's log because a primary lacked them.
     Result<qint64> rolledBackCount();
 

@@ -88,6 +88,9 @@ Result<Info> create(const QString &databasePath, const QString &targetPath)
     // Entries past the commit point are not part of the snapshot: the
     // replica gets them, if they commit, through the log.
     status = exec(query, QStringLiteral("DELETE FROM wal WHERE seq > ?"), {info.seq});
+    // What this node rolled back is its own history, not the replica's.
+    if (status.isOk())
+        status = exec(query, QStringLiteral("DELETE FROM rollback"));
     if (!status.isOk())
         return status;
     copy.close();
@@ -140,6 +143,33 @@ Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId, 
     file.close();
     info.bytes = QFileInfo(snapshotPath).size();
     return info;
+}
+
+Status keepRollback(const QString &snapshotPath, const QString &databasePath)
+{
+    SqliteConnection file;
+    Status status = file.open(snapshotPath, SqliteConnection::Mode::Writer, StorageOptions());
+    if (!status.isOk())
+        return status;
+    QSqlQuery query(file.database());
+    status = exec(query, QStringLiteral("ATTACH DATABASE ? AS local"), {databasePath});
+    if (!status.isOk())
+        return status;
+    if (!file.database().transaction())
+        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
+    status = exec(query, QStringLiteral("DELETE FROM main.rollback"));
+    if (status.isOk())
+        status = exec(query, QStringLiteral("INSERT INTO main.rollback SELECT * FROM local.rollback"));
+    if (!status.isOk()) {
+        file.database().rollback();
+        return status;
+    }
+    if (!file.database().commit())
+        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot commit"));
+    query.finish();
+    exec(query, QStringLiteral("DETACH DATABASE local"));
+    file.close();
+    return Status::ok();
 }
 
 } // namespace SnapshotFile

@@ -23,7 +23,7 @@ struct Info
 
 // Writes a consistent copy of `databasePath` to `targetPath` (SQLite
 // VACUUM INTO, from one read transaction), without the log entries past its
-// commit point.
+// commit point, nor its rollback table.
 Result<Info> create(const QString &databasePath, const QString &targetPath);
 
 // Turns a downloaded snapshot into this node's database file-to-be: checks
@@ -31,5 +31,11 @@ Result<Info> create(const QString &databasePath, const QString &targetPath);
 // its log as compacted through the snapshot's seq. The caller then swaps it
 // in while the node's storage is closed.
 Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId, const HardState &state);
+
+// Copies the rollback table of `databasePath` (the node's database, not
+// being written) into the prepared snapshot: entries this node rolled back
+// stay on it for the operator. Small; runs while the node's storage is
+// stopped, just before the swap.
+Status keepRollback(const QString &snapshotPath, const QString &databasePath);
 
 } // namespace SnapshotFile

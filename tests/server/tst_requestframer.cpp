@@ -75,6 +75,30 @@ private slots:
         QCOMPARE(outcome.requestsCompleted, 1);
     }
 
+    void internalPathsHaveTheirOwnLimit()
+    {
+        RequestFramer::Limits internal = limits(100);
+        internal.internalPathPrefix = "/v1/_replication/";
+        internal.maxInternalBodyBytes = 300;
+        RequestFramer framer(internal);
+        RequestFramer::Outcome outcome =
+            framer.feed("POST /v1/_replication/replicate HTTP/1.1\r\nContent-Length: 300\r\n\r\n" + QByteArray(300, 'x'));
+        QCOMPARE(outcome.refuseStatus, 0);
+        QCOMPARE(outcome.requestsCompleted, 1);
+        // The next request on the same connection gets the client limit again.
+        outcome = framer.feed("PUT /v1/_replication HTTP/1.1\r\nContent-Length: 101\r\n\r\n");
+        QCOMPARE(outcome.refuseStatus, 413);
+        QVERIFY(outcome.reason.contains(QLatin1String("limit of 100 bytes")));
+
+        RequestFramer chunked(internal);
+        outcome = feedInPieces(chunked,
+                               "POST /v1/_replication/replicate HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               "12c\r\n" + QByteArray(300, 'x') + "\r\n1\r\nx\r\n0\r\n\r\n",
+                               13);
+        QCOMPARE(outcome.refuseStatus, 413);
+        QVERIFY(outcome.reason.contains(QLatin1String("limit of 300 bytes")));
+    }
+
     void chunkedBodyIsRefusedWhenTheSumPassesTheLimit()
     {
         RequestFramer framer(limits(100));

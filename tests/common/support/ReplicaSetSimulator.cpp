@@ -464,6 +464,14 @@ bool ReplicaSetSimulator::fillEntries(const Node &node, AppendRequest &request)
                       .arg(request.entryCount)
                       .arg(node.core->options().maxBatchEntries));
     }
+    const auto &fitEntries = node.core->options().fitEntries;
+    if (request.entryCount > 1 && fitEntries && fitEntries(request.prevSeq + 1, request.entryCount) < request.entryCount) {
+        violation(QStringLiteral("node %1 sends %2 entries from %3 in one append, more than fit one request (%4)")
+                      .arg(node.index)
+                      .arg(request.entryCount)
+                      .arg(request.prevSeq + 1)
+                      .arg(fitEntries(request.prevSeq + 1, request.entryCount)));
+    }
     request.entries.clear();
     request.entries.reserve(request.entryCount);
     for (qint64 seq = request.prevSeq + 1; seq <= request.lastSeq(); ++seq) {
