@@ -32,8 +32,10 @@ bool ServerProcess::start(int timeoutMs)
 {
     m_output.clear();
     m_port = 0;
-    QStringList arguments{QStringLiteral("--data"), m_dataDir, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")};
+    QStringList arguments{QStringLiteral("--data"), m_dataDir, QStringLiteral("--listen"), m_listen};
     arguments += m_arguments;
+    if (!m_environment.isEmpty())
+        m_process.setEnvironment(QProcess::systemEnvironment() + m_environment);
     m_process.start(binary(), arguments);
     if (!m_process.waitForStarted(timeoutMs))
         return false;
@@ -95,6 +97,15 @@ QByteArray ServerProcess::token() const
     if (!file.open(QIODevice::ReadOnly))
         return QByteArray();
     return file.readAll().trimmed();
+}
+
+void ServerProcess::drainOutput()
+{
+    if (!m_process.isOpen())
+        return;
+    for (int round = 0; round < 64 && m_process.state() == QProcess::Running && m_process.waitForReadyRead(0); ++round)
+        m_output += m_process.readAll();
+    m_output += m_process.readAll();
 }
 
 QString ServerProcess::output()

@@ -21,6 +21,17 @@ public:
     // Starts and waits (up to timeoutMs) until the server listens. On
     // failure returns false and keeps the output in output().
     bool start(int timeoutMs = 15000);
+    // Listens on `hostPort` ("127.0.0.1:18080") instead of 127.0.0.1:0 from
+    // the next start() on: for processes whose address others must know
+    // before they start (replica set members).
+    void setListenAddress(const QString &hostPort) { m_listen = hostPort; }
+    // Variables ("NAME=value") added to the test's environment for the
+    // process, from the next start() on.
+    void setEnvironment(const QStringList &variables) { m_environment = variables; }
+    // Moves what the process printed so far from its pipe into output()
+    // without an event loop, so a long test that never waits for output
+    // cannot fill the pipe and block the server.
+    void drainOutput();
     // SIGTERM and wait; returns the exit code (-1 if it had to be killed).
     int terminate(int timeoutMs = 15000);
     // SIGKILL and wait.
@@ -72,4 +83,6 @@ private:
     QProcess m_process;
     QByteArray m_output;
     quint16 m_port = 0;
+    QString m_listen = QStringLiteral("127.0.0.1:0");
+    QStringList m_environment;
 };
