@@ -74,9 +74,9 @@ kill -9 "${pids[2]}"
 target=$(field "$base" lastSeq)
 started=$(date +%s.%N)
 start 2
-caughtUp() { [ "$(field $((base + 2)) lastSeq)" = "$target" ]; }
+caughtUp() { [ "$(field $((base + 2)) appliedSeq)" = "$target" ]; }
 waitFor "the replica to catch up" caughtUp
 finished=$(date +%s.%N)
 seconds=$(echo "$finished - $started" | bc -l 2>/dev/null || awk "BEGIN{print $finished - $started}")
 awk -v entries="$catchupDocs" -v s="$seconds" \
-    'BEGIN { printf "caught up %d entries in %.2f s (process start included): %.0f entries/s\n", entries, s, entries / s }'
+    'BEGIN { printf "caught up %d entries (applied) in %.2f s, process start included: %.0f entries/s\n", entries, s, entries / s }'
