@@ -32,7 +32,7 @@ Result<FieldQuery> FieldQuery::fromJson(const QJsonObject &object, qint64 defaul
 {
     static const QStringList known = {QStringLiteral("equalsMap"), QStringLiteral("numericField"),
                                       QStringLiteral("min"), QStringLiteral("max"), QStringLiteral("skip"),
-                                      QStringLiteral("limit")};
+                                      QStringLiteral("limit"), QStringLiteral("after")};
     for (auto it = object.begin(); it != object.end(); ++it) {
         if (!known.contains(it.key())) {
             return Status::badRequest(QStringLiteral("unknown field '%1'; expected %2")

@@ -1,13 +1,15 @@
 // FieldQuery: the body of POST /v1/db/{db}/_find/fields, validated.
 //
 //   {"equalsMap": {"city": "Paris", "address.zip": "75001", "active": true},
-//    "numericField": "age", "min": 18, "max": 65, "skip": 0, "limit": 100}
+//    "numericField": "age", "min": 18, "max": 65, "skip": 0, "limit": 100,
+//    "after": "id"}
 //
 // Field names address the document's "data" object ("city" and "data.city"
 // are the same field); dots go into nested objects and "[n]" into arrays.
 // An equalsMap value matches a string field with the same text, a number
 // field with the same value and a boolean field with "true"/"false" (as in the
-// original PeaceDatabase, values may be given as strings). Pure; any thread.
+// original PeaceDatabase, values may be given as strings). skip, limit and
+// after page the matches (PageRequest). Pure; any thread.
 #pragma once
 
 #include <QJsonObject>

@@ -94,7 +94,7 @@ const QList<Setting> &settings()
         integerSetting(QStringLiteral("Sharding.Replication.WriteTimeoutMs"), &ServerConfig::writeTimeoutMs, 100, 600000),
         integerSetting(QStringLiteral("Sharding.Replication.MaxBatchEntries"), &ServerConfig::replicationBatchEntries, 1, 100000),
         integerSetting(QStringLiteral("Sharding.Replication.MaxInflight"), &ServerConfig::maxInflight, 1, 64),
-        integerSetting(QStringLiteral("Node.ShardId"), &ServerConfig::nodeShardId, 0, 1023),
+        integerSetting(QStringLiteral("Node.ShardId"), &ServerConfig::nodeShardId, -1, 1023),
         textSetting(QStringLiteral("Node.Self"), &ServerConfig::nodeSelf),
     };
     return all;
@@ -413,10 +413,18 @@ Result<std::pair<ShardLayout, int>> ServerConfig::nodeMembership() const
         return layout.status();
     if (nodeShardId >= layout->size())
         return Status::badRequest(QStringLiteral("Node.ShardId %1 is not a configured shard").arg(nodeShardId));
-    const ShardLayout &shard = layout->at(int(nodeShardId));
     const Result<QString> self = memberUrl(QJsonValue(nodeSelf), QStringLiteral("Node.Self"));
     if (!self.isOk())
         return self.status();
+    if (nodeShardId < 0) {
+        for (const ShardLayout &shard : layout.value()) {
+            const int index = int(shard.members.indexOf(self.value()));
+            if (index >= 0)
+                return std::make_pair(shard, index);
+        }
+        return Status::badRequest(QStringLiteral("Node.Self %1 is not a member of any shard in Sharding.Shards").arg(self.value()));
+    }
+    const ShardLayout &shard = layout->at(int(nodeShardId));
     const int index = int(shard.members.indexOf(self.value()));
     if (index < 0) {
         return Status::badRequest(QStringLiteral("Node.Self %1 is not a member of shard %2 (%3)")

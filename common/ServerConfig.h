@@ -65,7 +65,7 @@ struct ServerConfig
     qint64 replicationBatchEntries = 1000;
     qint64 maxInflight = 4;
     // Node (which replica set member this process is)
-    qint64 nodeShardId = 0;
+    qint64 nodeShardId = -1; // -1: the shard that lists nodeSelf
     QString nodeSelf; // this member's URL, exactly as in Sharding.Shards
 
     // Every key, in documentation order.

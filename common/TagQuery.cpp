@@ -35,7 +35,7 @@ Result<QStringList> tagList(const QJsonObject &object, const QString &key, bool 
 Result<TagQuery> TagQuery::fromJson(const QJsonObject &object, qint64 defaultLimit, qint64 maxLimit)
 {
     static const QStringList known = {QStringLiteral("allOf"), QStringLiteral("anyOf"), QStringLiteral("noneOf"),
-                                      QStringLiteral("skip"), QStringLiteral("limit")};
+                                      QStringLiteral("skip"), QStringLiteral("limit"), QStringLiteral("after")};
     for (auto it = object.begin(); it != object.end(); ++it) {
         if (!known.contains(it.key())) {
             return Status::badRequest(QStringLiteral("unknown field '%1'; expected %2")

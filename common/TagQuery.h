@@ -1,10 +1,11 @@
 // TagQuery: the body of POST /v1/db/{db}/_find/tags, validated.
 //
-//   {"allOf": ["a", "b"], "anyOf": ["c", "d"], "noneOf": ["e"], "skip": 0, "limit": 100}
+//   {"allOf": ["a", "b"], "anyOf": ["c", "d"], "noneOf": ["e"], "skip": 0, "limit": 100, "after": "id"}
 //
 // Matches live documents that have every allOf tag, at least one anyOf tag
 // (when anyOf is given) and no noneOf tag. Tags are compared trimmed and
-// case-sensitively; empty tags are ignored. Pure; any thread.
+// case-sensitively; empty tags are ignored. skip, limit and after page the
+// matches (PageRequest). Pure; any thread.
 #pragma once
 
 #include <QJsonObject>

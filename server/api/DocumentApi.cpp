@@ -341,7 +341,8 @@ void DocumentApi::allDocuments(const HttpRequest &request, const HttpReplyPtr &r
 {
     const Result<PageRequest> page = PageRequest::fromText(request.queryValue(QStringLiteral("skip")),
                                                            request.queryValue(QStringLiteral("limit")),
-                                                           defaultPageSize(), m_maxPageSize);
+                                                           defaultPageSize(), m_maxPageSize,
+                                                           request.queryValue(QStringLiteral("after")));
     if (!page.isOk())
         return reply->send(HttpResponse::error(page.status(), context(request)));
     const Result<bool> includeDeleted = parseBoolean(request, QStringLiteral("includeDeleted"), true);
@@ -432,7 +433,8 @@ void DocumentApi::search(const HttpRequest &request, const HttpReplyPtr &reply)
         return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("q is required")), context(request)));
     const Result<PageRequest> page = PageRequest::fromText(request.queryValue(QStringLiteral("skip")),
                                                            request.queryValue(QStringLiteral("limit")),
-                                                           defaultPageSize(), m_maxPageSize);
+                                                           defaultPageSize(), m_maxPageSize,
+                                                           request.queryValue(QStringLiteral("after")));
     if (!page.isOk())
         return reply->send(HttpResponse::error(page.status(), context(request)));
     if (!requireDatabase(request, reply))

@@ -170,13 +170,20 @@ Result<DocumentPage> DocumentReader::page(const QString &from, const QString &wh
     if (pageRequest.limit == 0 || pageRequest.skip >= result.total)
         return result;
 
+    // `after` narrows the page, not the total. Where the plan walks the
+    // (db, id) index in order (_find/fields), d.id > ? is a range on it, so
+    // rows before `after` are not read; elsewhere it filters the matches.
+    const bool hasAfter = !pageRequest.after.isEmpty();
     SqliteStatement select = m_connection.statement(QStringLiteral("SELECT CAST(d.body AS BLOB) FROM ") + from
                                                         + QStringLiteral(" WHERE ") + where
+                                                        + (hasAfter ? QStringLiteral(" AND d.id > ?") : QString())
                                                         + QStringLiteral(" ORDER BY d.id LIMIT ? OFFSET ?"),
                                                     &status);
     if (!select)
         return status;
     QVariantList pageArguments = arguments;
+    if (hasAfter)
+        pageArguments << pageRequest.after;
     pageArguments << pageRequest.limit << pageRequest.skip;
     status = runSelect(select, pageArguments, QStringLiteral("cannot read matches"));
     if (!status.isOk())
@@ -201,14 +208,23 @@ Result<DocumentPage> DocumentReader::allDocuments(const QString &db, const PageR
     result.total = includeDeleted ? (*info)->docsTotal : (*info)->docsTotal - (*info)->docsDeleted;
     if (pageRequest.limit == 0 || pageRequest.skip >= result.total)
         return result;
+    // `after` is a range on the (db, id) index: SQLite seeks to it, so a
+    // keyset page costs the same wherever it starts.
+    const bool hasAfter = !pageRequest.after.isEmpty();
     Status status;
     SqliteStatement select = m_connection.statement(
-        includeDeleted ? sql("SELECT CAST(body AS BLOB) FROM docs WHERE db = ? ORDER BY id LIMIT ? OFFSET ?")
-                       : sql("SELECT CAST(body AS BLOB) FROM docs WHERE db = ? AND deleted = 0 ORDER BY id LIMIT ? OFFSET ?"),
+        QStringLiteral("SELECT CAST(body AS BLOB) FROM docs WHERE db = ?")
+            + (hasAfter ? QStringLiteral(" AND id > ?") : QString())
+            + (includeDeleted ? QString() : QStringLiteral(" AND deleted = 0"))
+            + QStringLiteral(" ORDER BY id LIMIT ? OFFSET ?"),
         &status);
     if (!select)
         return status;
-    status = runSelect(select, {db, pageRequest.limit, pageRequest.skip}, QStringLiteral("cannot list documents"));
+    QVariantList arguments{db};
+    if (hasAfter)
+        arguments << pageRequest.after;
+    arguments << pageRequest.limit << pageRequest.skip;
+    status = runSelect(select, arguments, QStringLiteral("cannot list documents"));
     if (!status.isOk())
         return status;
     result.bodies.reserve(int(qMin<qint64>(pageRequest.limit, result.total)));

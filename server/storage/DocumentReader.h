@@ -84,6 +84,10 @@ public:
     // database, the document or that revision does not exist.
     Result<std::optional<StoredDocument>> document(const QString &db, const QString &id, const QString &rev);
 
+    // The list reads below sort by id in SQLite's BINARY order of the UTF-8
+    // text (byte order of UTF-8). A page's `after` (keyset paging) limits
+    // the rows skipped and returned to ids > after; `total` still counts
+    // every match.
     Result<DocumentPage> allDocuments(const QString &db, const PageRequest &page, bool includeDeleted);
     // Changed documents with seq > since, oldest first (one row per document:
     // its latest change).
@@ -104,7 +108,8 @@ public:
     Result<qint64> rolledBackCount();
 
 private:
-    // Runs a count query and a page query built from the same WHERE clause.
+    // Runs a count query and a page query built from the same WHERE clause
+    // (the page query adds `d.id > after` when the page has one).
     Result<DocumentPage> page(const QString &from, const QString &where, const QVariantList &arguments,
                               const PageRequest &page);
     Status runSelect(SqliteStatement &statement, const QVariantList &arguments, const QString &what);

@@ -57,6 +57,82 @@ private slots:
         QCOMPARE(PageRequest::fromJson(parse(R"({"skip":3,"limit":null})"), 100, 1000)->limit, qint64(100));
     }
 
+    // `after` (keyset paging): absent means from the start; present, it must
+    // be a valid document id, from a query string or a JSON body alike.
+    void pageAfter_data()
+    {
+        QTest::addColumn<QJsonValue>("after"); // undefined: absent
+        QTest::addColumn<bool>("valid");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("absent") << QJsonValue(QJsonValue::Undefined) << true << QString();
+        QTest::newRow("ascii") << QJsonValue(QStringLiteral("p100")) << true << QStringLiteral("p100");
+        QTest::newRow("unicode") << QJsonValue(QStringLiteral("ключ 😀")) << true << QStringLiteral("ключ 😀");
+        QTest::newRow("512 bytes") << QJsonValue(QString(256, QChar(0x0434))) << true << QString(256, QChar(0x0434));
+        QTest::newRow("empty") << QJsonValue(QStringLiteral("")) << false << QString();
+        QTest::newRow("only spaces") << QJsonValue(QStringLiteral("  ")) << false << QString();
+        QTest::newRow("control character") << QJsonValue(QStringLiteral("a\nb")) << false << QString();
+        QTest::newRow("lone surrogate") << QJsonValue(QString(QChar(0xD800))) << false << QString();
+        QTest::newRow("513 bytes") << QJsonValue(QString(513, QLatin1Char('x'))) << false << QString();
+    }
+    void pageAfter()
+    {
+        QFETCH(QJsonValue, after);
+        QFETCH(bool, valid);
+        QFETCH(QString, expected);
+        QJsonObject body{{QStringLiteral("limit"), 5}};
+        std::optional<QString> text;
+        if (!after.isUndefined()) {
+            body.insert(QStringLiteral("after"), after);
+            text = after.toString();
+        }
+        for (const Result<PageRequest> &page : {PageRequest::fromJson(body, 100, 1000),
+                                                PageRequest::fromText(std::nullopt, QStringLiteral("5"), 100, 1000, text)}) {
+            QCOMPARE(page.isOk(), valid);
+            if (valid) {
+                QCOMPARE(page->after, expected);
+                QCOMPARE(page->limit, qint64(5));
+            } else {
+                QVERIFY2(page.status().message().startsWith(QLatin1String("after must be")),
+                         qPrintable(page.status().message()));
+            }
+        }
+    }
+
+    void pageAfterMustBeAStringInJson_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<bool>("valid");
+        QTest::newRow("number") << QByteArray(R"({"after":5})") << false;
+        QTest::newRow("boolean") << QByteArray(R"({"after":true})") << false;
+        QTest::newRow("array") << QByteArray(R"({"after":["a"]})") << false;
+        QTest::newRow("object") << QByteArray(R"({"after":{}})") << false;
+        QTest::newRow("null is absent") << QByteArray(R"({"after":null})") << true;
+    }
+    void pageAfterMustBeAStringInJson()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(bool, valid);
+        const QJsonObject object = QJsonDocument::fromJson(body).object();
+        const Result<PageRequest> page = PageRequest::fromJson(object, 100, 1000);
+        QCOMPARE(page.isOk(), valid);
+        if (valid) {
+            QVERIFY(page->after.isEmpty());
+        } else {
+            QVERIFY2(page.status().message().startsWith(QLatin1String("after must be a string")),
+                     qPrintable(page.status().message()));
+        }
+        // The queries take `after` as one of their fields.
+        QCOMPARE(FieldQuery::fromJson(object, 100, 1000).isOk(), valid);
+        QCOMPARE(TagQuery::fromJson(object, 100, 1000).isOk(), valid);
+    }
+
+    void queriesCarryAfter()
+    {
+        QCOMPARE(FieldQuery::fromJson(parse(R"({"after":"b","skip":1})"), 100, 1000)->page.after, QStringLiteral("b"));
+        QCOMPARE(TagQuery::fromJson(parse(R"({"after":"b","limit":2})"), 100, 1000)->page.after, QStringLiteral("b"));
+        QVERIFY(!TagQuery::fromJson(parse(R"({"after":""})"), 100, 1000).isOk());
+    }
+
     void jsonPaths_data()
     {
         QTest::addColumn<QString>("field");

@@ -111,6 +111,14 @@ private slots:
         QCOMPARE(config.nodeMembership()->second, 1);
         config.nodeSelf = QStringLiteral("http://shard-1-replica-1:8080");
         QVERIFY(config.validate().message().startsWith(QLatin1String("Node.Self http://shard-1-replica-1:8080 is not a member of shard 2")));
+        // Without Node.ShardId the shard is the one that lists Node.Self.
+        config.nodeShardId = -1;
+        QVERIFY(config.validate().isOk());
+        QCOMPARE(config.nodeMembership()->first.id, 1);
+        QCOMPARE(config.nodeMembership()->second, 1);
+        config.nodeSelf = QStringLiteral("http://elsewhere:8080");
+        QCOMPARE(config.validate().message(),
+                 QStringLiteral("Node.Self http://elsewhere:8080 is not a member of any shard in Sharding.Shards"));
     }
 
     void layoutErrorsNameTheKey_data()

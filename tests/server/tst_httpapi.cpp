@@ -22,7 +22,9 @@
 #include "TestHttpClient.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace {
@@ -117,6 +119,44 @@ QStringList sortedByUtf8(QStringList ids)
 {
     std::sort(ids.begin(), ids.end(), [](const QString &a, const QString &b) { return a.toUtf8() < b.toUtf8(); });
     return ids;
+}
+
+// The ids of `sorted` (in byte order of UTF-8) that sort strictly after `after`.
+QStringList idsAfter(const QStringList &sorted, const QString &after)
+{
+    QStringList ids;
+    const QByteArray key = after.toUtf8();
+    for (const QString &id : sorted) {
+        if (id.toUtf8() > key)
+            ids.append(id);
+    }
+    return ids;
+}
+
+// One page request of a list endpoint: after (nullopt: none), skip, limit.
+using ListRequest = std::function<TestHttpResponse(const std::optional<QString> &, qint64, qint64)>;
+
+// Pages through a list by keyset (each page's last id is the next `after`,
+// skip 0) in pages of `pageSize`, until an empty page. Every answer must be
+// a 200 with `total`. Returns what went wrong, or an empty string.
+QString pageThroughWithAfter(const ListRequest &request, qint64 total, int pageSize, QStringList *ids)
+{
+    std::optional<QString> after;
+    for (int round = 0; round < 1000; ++round) {
+        const TestHttpResponse response = request(after, 0, pageSize);
+        if (response.status != 200 || !response.json().value(QStringLiteral("items")).isArray())
+            return QStringLiteral("page after '%1': %2").arg(after.value_or(QString()), QString::fromUtf8(describe(response)));
+        if (response.json().value(QStringLiteral("total")).toInteger() != total)
+            return QStringLiteral("page after '%1': total should stay %2: %3").arg(after.value_or(QString())).arg(total).arg(QString::fromUtf8(describe(response)));
+        const QStringList page = idsOf(response.json().value(QStringLiteral("items")).toArray());
+        if (page.size() > pageSize)
+            return QStringLiteral("page after '%1' has %2 items").arg(after.value_or(QString())).arg(page.size());
+        if (page.isEmpty())
+            return QString();
+        *ids += page;
+        after = page.last();
+    }
+    return QStringLiteral("paging did not end");
 }
 
 // Reads from a raw socket until `done(buffer)` or timeoutMs; returns what came.
@@ -290,6 +330,13 @@ private slots:
     void deepPaging();
     void pagingParameterErrors_data();
     void pagingParameterErrors();
+
+    // `after` (keyset paging) on _all_docs, _find/fields, _find/tags and
+    // _search: pages of 7 through Unicode ids give every id once in order,
+    // totals ignore after, skip applies after it; bad values are 400s.
+    void keysetPaging();
+    void keysetPagingErrors_data();
+    void keysetPagingErrors();
     void changesFeed();
 
     // ---- 7. _find/fields --------------------------------------------------
@@ -1196,6 +1243,147 @@ void TestHttpApi::pagingParameterErrors()
     if (!query.startsWith("includeDeleted"))
         VERIFY_ERROR(get("/v1/db/pageerr/_search?q=word&" + query), 400, fragment, (QJsonObject{{"db", "pageerr"}}));
     VERIFY_STATUS(get("/v1/db/pageerr/_all_docs?limit=1000"), 200);
+}
+
+void TestHttpApi::keysetPaging()
+{
+    // Ids from fragments whose UTF-8 byte order differs from UTF-16 order
+    // (U+FFFD < U+1F600 in UTF-8, the other way round in UTF-16) and from
+    // case-insensitive order, with characters that need URL encoding.
+    const QStringList fragments = {QStringLiteral("a"), QStringLiteral("Z"), QStringLiteral("é"), QStringLiteral("я"),
+                                   QStringLiteral("€"), QStringLiteral("Ａ"), QStringLiteral("\uFFFD"), QStringLiteral("😀"),
+                                   QStringLiteral("𝄞"), QStringLiteral("中"), QStringLiteral(" "), QStringLiteral("/"),
+                                   QStringLiteral("+"), QStringLiteral("&"), QStringLiteral("="), QStringLiteral("%"),
+                                   QStringLiteral("?"), QStringLiteral("#")};
+    constexpr int kDocuments = 250;
+    QStringList ids;
+    QJsonArray documents;
+    for (int i = 0; i < kDocuments; ++i) {
+        ids.append(fragments.at(i % fragments.size()) + fragments.at((i * 7 + 3) % fragments.size()) + QString::number(i));
+        documents.append(QJsonObject{{"id", ids.last()}, {"data", QJsonObject{{"group", "g"}, {"n", i}}},
+                                     {"tags", QJsonArray{"k"}}, {"content", "keyset words"}});
+    }
+    QString problem = seed("keyset", documents);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    QStringList live = ids;
+    for (int i = 5; i < kDocuments; i += 11) {
+        problem = remove("keyset", ids.at(i));
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        live.removeOne(ids.at(i));
+    }
+    const QStringList all = sortedByUtf8(ids);
+    live = sortedByUtf8(live);
+    const qint64 seq = seqOf("keyset");
+
+    const TestHttpResponse everything = get("/v1/db/keyset/_all_docs?limit=1000");
+    VERIFY_LIST(everything, all, kDocuments);
+    const auto query = [](const std::optional<QString> &after, qint64 skip, qint64 limit) {
+        QByteArray text = "&skip=" + QByteArray::number(skip) + "&limit=" + QByteArray::number(limit);
+        if (after)
+            text += "&after=" + TestHttpClient::encode(*after);
+        return text;
+    };
+    const auto body = [](QJsonObject object, const std::optional<QString> &after, qint64 skip, qint64 limit) {
+        object.insert("skip", skip);
+        object.insert("limit", limit);
+        if (after)
+            object.insert("after", *after);
+        return compact(object);
+    };
+    struct Endpoint
+    {
+        const char *name;
+        QStringList ids; // every match, sorted
+        ListRequest request;
+    };
+    const QList<Endpoint> endpoints = {
+        {"_all_docs", all,
+         [&](const std::optional<QString> &after, qint64 skip, qint64 limit) {
+             return get("/v1/db/keyset/_all_docs?includeDeleted=true" + query(after, skip, limit));
+         }},
+        {"_all_docs live", live,
+         [&](const std::optional<QString> &after, qint64 skip, qint64 limit) {
+             return get("/v1/db/keyset/_all_docs?includeDeleted=false" + query(after, skip, limit));
+         }},
+        {"_find/fields", live,
+         [&](const std::optional<QString> &after, qint64 skip, qint64 limit) {
+             return post("/v1/db/keyset/_find/fields", body({{"equalsMap", QJsonObject{{"group", "g"}}}}, after, skip, limit));
+         }},
+        {"_find/fields range", live,
+         [&](const std::optional<QString> &after, qint64 skip, qint64 limit) {
+             return post("/v1/db/keyset/_find/fields", body({{"numericField", "n"}, {"min", 0}}, after, skip, limit));
+         }},
+        {"_find/tags", live,
+         [&](const std::optional<QString> &after, qint64 skip, qint64 limit) {
+             return post("/v1/db/keyset/_find/tags", body({{"allOf", QJsonArray{"k"}}}, after, skip, limit));
+         }},
+        {"_search", live,
+         [&](const std::optional<QString> &after, qint64 skip, qint64 limit) {
+             return get("/v1/db/keyset/_search?q=keyset" + query(after, skip, limit));
+         }},
+    };
+    // Positions to start after: existing ids, and ids no document has.
+    const QStringList starts = {all.first(), all.at(1), all.at(100), all.at(all.size() - 2), all.last(),
+                                QStringLiteral("0"), QStringLiteral("m"), QStringLiteral("\uFFFD"), QStringLiteral("😀"),
+                                QStringLiteral("Ａ"), QStringLiteral("a 1"), QStringLiteral("𝄞𝄞"), QStringLiteral("\U0010FFFF")};
+    for (const Endpoint &endpoint : endpoints) {
+        const qint64 total = endpoint.ids.size();
+        QStringList seen;
+        problem = pageThroughWithAfter(endpoint.request, total, 7, &seen);
+        QVERIFY2(problem.isEmpty(), qPrintable(QStringLiteral("%1: %2").arg(QLatin1String(endpoint.name), problem)));
+        QVERIFY2(seen == endpoint.ids, qPrintable(QStringLiteral("%1: pages through after are not every id once in order")
+                                                      .arg(QLatin1String(endpoint.name))));
+        for (const QString &start : starts) {
+            const QStringList rest = idsAfter(endpoint.ids, start);
+            for (const qint64 skip : {0, 1, 3, 7, 300}) {
+                const TestHttpResponse response = endpoint.request(start, skip, 7);
+                const QString mismatch = listMismatch(response, rest.mid(qMin<qint64>(skip, rest.size()), 7), total);
+                QVERIFY2(mismatch.isEmpty(), qPrintable(QStringLiteral("%1 after '%2' skip %3: %4")
+                                                            .arg(QLatin1String(endpoint.name), start).arg(skip).arg(mismatch)));
+            }
+            VERIFY_LIST(endpoint.request(start, 0, 0), QStringList(), total);
+        }
+    }
+    QCOMPARE(idsOf(everything.json().value("items").toArray()), all);
+    QCOMPARE(seqOf("keyset"), seq);
+}
+
+void TestHttpApi::keysetPagingErrors_data()
+{
+    QTest::addColumn<QByteArray>("text"); // as sent in a query string; empty: JSON only
+    QTest::addColumn<QByteArray>("json"); // the JSON value of "after" in a body
+    QTest::addColumn<QString>("fragment");
+    QTest::newRow("empty") << QByteArray("after=") << QByteArray(R"("")") << QStringLiteral("after must be a document id");
+    QTest::newRow("only spaces ('+' is a space)") << QByteArray("after=+++") << QByteArray(R"("   ")") << QStringLiteral("only spaces");
+    QTest::newRow("newline") << QByteArray("after=a%0Ab") << QByteArray(R"("a\nb")") << QStringLiteral("control character");
+    QTest::newRow("DEL") << QByteArray("after=a%7Fb") << QByteArray(R"("a\u007fb")") << QStringLiteral("control character");
+    QTest::newRow("513 bytes") << QByteArray("after=" + QByteArray(513, 'x')) << QByteArray('"' + QByteArray(513, 'x') + '"')
+                               << QStringLiteral("512 bytes");
+    QTest::newRow("lone surrogate") << QByteArray() << QByteArray(R"("a\ud800")") << QStringLiteral("not valid Unicode");
+    QTest::newRow("number") << QByteArray() << QByteArray("5") << QStringLiteral("after must be a string");
+    QTest::newRow("boolean") << QByteArray() << QByteArray("true") << QStringLiteral("after must be a string");
+    QTest::newRow("array") << QByteArray() << QByteArray(R"(["a"])") << QStringLiteral("after must be a string");
+    QTest::newRow("object") << QByteArray() << QByteArray(R"({"id":"a"})") << QStringLiteral("after must be a string");
+}
+
+void TestHttpApi::keysetPagingErrors()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QByteArray, json);
+    QFETCH(QString, fragment);
+    const TestHttpResponse created = put("/v1/db/keyseterr");
+    QVERIFY2(created.status == 201 || created.status == 200, describe(created).constData());
+    const QJsonObject where{{"db", "keyseterr"}};
+    const qint64 seq = seqOf("keyseterr");
+    if (!text.isEmpty()) {
+        VERIFY_ERROR(get("/v1/db/keyseterr/_all_docs?" + text), 400, fragment, where);
+        VERIFY_ERROR(get("/v1/db/keyseterr/_all_docs?includeDeleted=false&skip=1&" + text), 400, fragment, where);
+        VERIFY_ERROR(get("/v1/db/keyseterr/_search?q=word&" + text), 400, fragment, where);
+    }
+    VERIFY_ERROR(post("/v1/db/keyseterr/_find/fields", R"({"equalsMap":{"a":"b"},"after":)" + json + "}"), 400, fragment, where);
+    VERIFY_ERROR(post("/v1/db/keyseterr/_find/tags", R"({"allOf":["a"],"after":)" + json + "}"), 400, fragment, where);
+    QCOMPARE(seqOf("keyseterr"), seq);
+    VERIFY_STATUS(get("/v1/db/keyseterr/_all_docs?after=a"), 200);
 }
 
 void TestHttpApi::changesFeed()

@@ -1,0 +1,149 @@
+// ShardHealth: what a router knows about one shard's replica set, and what
+// it should do about it — the pure half of the router's HealthMonitor and
+// ReplicationCoordinator.
+//
+// The router polls every member's GET /v1/_replication/state; each answer
+// (or failed poll) comes in here with the time as a number. From them:
+//
+//  - primary(): the member writes go to — the reachable member reporting
+//    itself primary in the highest term (or, before any such answer, the
+//    last one a node named as primary, then the configured one);
+//  - decide(): PrimaryDown when no reachable primary holding its lease has
+//    been seen for failoverTimeoutMs; then, with a majority of members
+//    reachable, promote the reachable member with the highest
+//    (lastTerm, lastSeq) — ties to the lowest index — in term maxTerm + 1.
+//    A member whose promotion failed is passed over for retryBackoffMs, and
+//    nothing is tried more often than that;
+//  - events: detected, candidate, promoted, promotion-failed, fenced (an old
+//    primary seen stepping down to a newer term), rolled-back (a member's
+//    rolled-back count grew), first-write (the first write acknowledged after
+//    a failover, with the time since detection), primary-changed (a primary
+//    the router did not promote), member-down, member-up.
+//
+// Safety never rests on this class: two routers may both decide to promote;
+// the members' one-vote-per-term rule lets at most one win a term. Pure: no
+// sockets, timers or clock. Not thread-safe; owned by its HealthMonitor.
+#pragma once
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QString>
+#include <QVector>
+
+#include <optional>
+
+#include "Result.h"
+
+// One member's answer to GET /v1/_replication/state (the fields the router
+// uses; `raw` keeps all of it for the cluster status).
+struct MemberStatus
+{
+    QString role;          // "primary", "replica" or "candidate"
+    qint64 term = 0;
+    qint64 lastTerm = 0;
+    qint64 lastSeq = 0;
+    qint64 commitSeq = 0;
+    qint64 appliedSeq = 0;
+    bool lease = false;
+    bool writable = false;
+    int leader = -1;       // the member it follows (or itself), -1 if none
+    qint64 rolledBack = 0;
+    QJsonObject raw;
+
+    bool isPrimary() const { return role == QLatin1String("primary"); }
+    static Result<MemberStatus> fromJson(const QJsonObject &state);
+};
+
+struct ShardEvent
+{
+    qint64 atMs = 0;   // on the caller's monotonic clock
+    QString kind;
+    int shard = 0;
+    int member = -1;   // -1: the shard as a whole
+    qint64 term = 0;
+    qint64 count = 0;  // rolled-back entries, milliseconds, ... (kind-specific)
+    QString message;
+};
+
+class ShardHealth
+{
+public:
+    struct Options
+    {
+        qint64 failoverTimeoutMs = 5000;
+        qint64 retryBackoffMs = 1000;
+    };
+
+    struct Promotion
+    {
+        int member = -1;
+        qint64 term = 0;
+    };
+
+    struct Member
+    {
+        qint64 lastAnswerMs = -1;        // -1: never answered
+        qint64 lastFailureMs = -1;
+        QString lastError;
+        std::optional<MemberStatus> status; // the latest answer
+        bool down = false;               // reported member-down and not up since
+    };
+
+    // The clock starts at `now`: a shard with no answer at all is declared
+    // down failoverTimeoutMs after that, never before.
+    ShardHealth(int shard, int members, const Options &options, qint64 now);
+
+    int shard() const { return m_shard; }
+    int size() const { return int(m_members.size()); }
+    const Member &member(int index) const { return m_members.at(index); }
+
+    void answered(int member, const MemberStatus &status, qint64 now);
+    void unanswered(int member, const QString &error, qint64 now);
+    // A node answered a client request with "not primary" naming `member`.
+    void primaryHinted(int member, qint64 now);
+    // A client write to this shard was acknowledged.
+    void writeAcknowledged(qint64 now);
+
+    bool isReachable(int member, qint64 now) const;
+    int reachableCount(qint64 now) const;
+    // Where writes go now (the configured primary, 0, until anything is known).
+    int primary() const { return m_primary; }
+    qint64 primaryTerm() const { return m_primaryTerm; }
+    // Whether a reachable primary with its lease was seen within failoverTimeoutMs.
+    bool isHealthy(qint64 now) const;
+    qint64 maxTerm() const { return m_maxTerm; }
+
+    // What to do now: a promotion to start (the caller sends promote and
+    // reports back with promotionFinished), or nothing. Never a second one
+    // while one is running.
+    std::optional<Promotion> decide(qint64 now);
+    // The reachable member decide() would promote now, leaving out
+    // `exclude`; -1 if none.
+    int bestCandidate(qint64 now, int exclude = -1) const;
+    // An operator's promotion of `member` (term: above every term seen);
+    // nullopt while another one runs.
+    std::optional<Promotion> beginPromotion(int member, const QString &why, qint64 now);
+    void promotionFinished(const Promotion &promotion, bool won, const QString &detail, qint64 now);
+    bool isPromoting() const { return m_promoting.has_value(); }
+
+    QVector<ShardEvent> takeEvents();
+
+private:
+    void event(qint64 now, const QString &kind, int member, qint64 term, qint64 count, const QString &message);
+    void updatePrimary(qint64 now);
+    qint64 nextTerm() const;
+
+    int m_shard;
+    Options m_options;
+    QVector<Member> m_members;
+    int m_primary = 0;
+    qint64 m_primaryTerm = 0;
+    qint64 m_maxTerm = 0;
+    qint64 m_lastHealthyMs;          // last answer of a primary holding its lease
+    qint64 m_detectedMs = -1;        // PrimaryDown reported, not yet over
+    qint64 m_failoverStartMs = -1;   // detection time of the last failover, until its first write
+    qint64 m_lastAttemptMs = -1;
+    QVector<qint64> m_failedAtMs;    // per member: when its promotion last failed
+    std::optional<Promotion> m_promoting;
+    QVector<ShardEvent> m_events;
+};

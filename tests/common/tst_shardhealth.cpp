@@ -1,0 +1,371 @@
+// The router's failure detection and candidate choice (ShardHealth), driven
+// with made-up member answers and times.
+#include <QTest>
+
+#include "ShardHealth.h"
+
+namespace {
+
+constexpr qint64 kTimeout = 500;
+constexpr qint64 kBackoff = 200;
+
+ShardHealth::Options options()
+{
+    ShardHealth::Options out;
+    out.failoverTimeoutMs = kTimeout;
+    out.retryBackoffMs = kBackoff;
+    return out;
+}
+
+MemberStatus status(const QString &role, qint64 term, qint64 lastTerm, qint64 lastSeq, bool lease = true, qint64 rolledBack = 0)
+{
+    MemberStatus out;
+    out.role = role;
+    out.term = term;
+    out.lastTerm = lastTerm;
+    out.lastSeq = lastSeq;
+    out.commitSeq = lastSeq;
+    out.appliedSeq = lastSeq;
+    out.lease = role == QLatin1String("primary") && lease;
+    out.writable = out.lease;
+    out.rolledBack = rolledBack;
+    return out;
+}
+
+MemberStatus primary(qint64 term, qint64 seq, bool lease = true)
+{
+    return status(QStringLiteral("primary"), term, term, seq, lease);
+}
+
+MemberStatus replica(qint64 term, qint64 lastTerm, qint64 seq, qint64 rolledBack = 0)
+{
+    return status(QStringLiteral("replica"), term, lastTerm, seq, false, rolledBack);
+}
+
+QStringList kinds(const QVector<ShardEvent> &events)
+{
+    QStringList out;
+    for (const ShardEvent &event : events)
+        out.append(event.kind);
+    return out;
+}
+
+const ShardEvent *findEvent(const QVector<ShardEvent> &events, const QString &kind)
+{
+    for (const ShardEvent &event : events) {
+        if (event.kind == kind)
+            return &event;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+class TestShardHealth : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void parsesMemberState()
+    {
+        const QJsonObject state{{QStringLiteral("role"), QStringLiteral("primary")}, {QStringLiteral("term"), 3},
+                                {QStringLiteral("lastTerm"), 3},                     {QStringLiteral("lastSeq"), 120},
+                                {QStringLiteral("commitSeq"), 118},                  {QStringLiteral("appliedSeq"), 117},
+                                {QStringLiteral("rolledBack"), 2},                   {QStringLiteral("lease"), true},
+                                {QStringLiteral("writable"), true},                  {QStringLiteral("leader"), 1}};
+        const Result<MemberStatus> parsed = MemberStatus::fromJson(state);
+        QVERIFY(parsed.isOk());
+        QVERIFY(parsed->isPrimary());
+        QCOMPARE(parsed->term, qint64(3));
+        QCOMPARE(parsed->lastSeq, qint64(120));
+        QCOMPARE(parsed->commitSeq, qint64(118));
+        QCOMPARE(parsed->appliedSeq, qint64(117));
+        QCOMPARE(parsed->rolledBack, qint64(2));
+        QCOMPARE(parsed->leader, 1);
+        QVERIFY(parsed->lease);
+        QCOMPARE(parsed->raw, state);
+
+        QJsonObject noLeader = state;
+        noLeader.insert(QStringLiteral("leader"), QJsonValue());
+        QCOMPARE(MemberStatus::fromJson(noLeader)->leader, -1);
+    }
+
+    void refusesBrokenMemberState_data()
+    {
+        QTest::addColumn<QString>("field");
+        QTest::addColumn<QJsonValue>("value");
+        QTest::newRow("role missing") << "role" << QJsonValue();
+        QTest::newRow("role unknown") << "role" << QJsonValue(QStringLiteral("leader"));
+        QTest::newRow("term missing") << "term" << QJsonValue();
+        QTest::newRow("lastSeq text") << "lastSeq" << QJsonValue(QStringLiteral("12"));
+        QTest::newRow("rolledBack missing") << "rolledBack" << QJsonValue();
+    }
+    void refusesBrokenMemberState()
+    {
+        QFETCH(QString, field);
+        QFETCH(QJsonValue, value);
+        QJsonObject state{{QStringLiteral("role"), QStringLiteral("replica")}, {QStringLiteral("term"), 1},
+                          {QStringLiteral("lastTerm"), 1}, {QStringLiteral("lastSeq"), 1},
+                          {QStringLiteral("commitSeq"), 1}, {QStringLiteral("appliedSeq"), 1},
+                          {QStringLiteral("rolledBack"), 0}};
+        QVERIFY(MemberStatus::fromJson(state).isOk());
+        if (value.isUndefined() || value.isNull())
+            state.remove(field);
+        else
+            state.insert(field, value);
+        const Result<MemberStatus> parsed = MemberStatus::fromJson(state);
+        QVERIFY(!parsed.isOk());
+        QVERIFY2(parsed.status().message().contains(field), qPrintable(parsed.status().message()));
+    }
+
+    void healthyPrimaryIsRoutedToAndLeftAlone()
+    {
+        ShardHealth shard(0, 3, options(), 0);
+        QCOMPARE(shard.primary(), 0); // the configured one, before anything is known
+        for (qint64 t = 0; t <= 3000; t += 100) {
+            shard.answered(1, primary(2, 10), t);
+            shard.answered(0, replica(2, 2, 10), t);
+            shard.answered(2, replica(2, 2, 10), t);
+            QVERIFY(!shard.decide(t));
+        }
+        QCOMPARE(shard.primary(), 1);
+        QCOMPARE(shard.primaryTerm(), qint64(2));
+        QVERIFY(kinds(shard.takeEvents()).isEmpty());
+    }
+
+    void deadPrimaryIsReplacedByTheMostUpToDateReplica_data()
+    {
+        QTest::addColumn<qint64>("seq1");
+        QTest::addColumn<qint64>("lastTerm1");
+        QTest::addColumn<qint64>("seq2");
+        QTest::addColumn<qint64>("lastTerm2");
+        QTest::addColumn<int>("expected");
+        QTest::newRow("higher seq wins") << qint64(40) << qint64(1) << qint64(41) << qint64(1) << 2;
+        QTest::newRow("higher last term beats a longer log") << qint64(38) << qint64(2) << qint64(90) << qint64(1) << 1;
+        QTest::newRow("tie goes to the lower index") << qint64(40) << qint64(1) << qint64(40) << qint64(1) << 1;
+    }
+    void deadPrimaryIsReplacedByTheMostUpToDateReplica()
+    {
+        QFETCH(qint64, seq1);
+        QFETCH(qint64, lastTerm1);
+        QFETCH(qint64, seq2);
+        QFETCH(qint64, lastTerm2);
+        QFETCH(int, expected);
+        ShardHealth shard(0, 3, options(), 0);
+        shard.answered(0, primary(2, 40), 0);
+        shard.answered(1, replica(2, lastTerm1, seq1), 0);
+        shard.answered(2, replica(2, lastTerm2, seq2), 0);
+        // Member 0 dies right after t=0; the replicas keep answering.
+        qint64 t = 100;
+        for (; t < kTimeout; t += 100) {
+            shard.unanswered(0, QStringLiteral("connection refused"), t);
+            shard.answered(1, replica(2, lastTerm1, seq1), t);
+            shard.answered(2, replica(2, lastTerm2, seq2), t);
+            QVERIFY2(!shard.decide(t), qPrintable(QString::number(t)));
+        }
+        shard.unanswered(0, QStringLiteral("connection refused"), t);
+        shard.answered(1, replica(2, lastTerm1, seq1), t);
+        shard.answered(2, replica(2, lastTerm2, seq2), t);
+        const std::optional<ShardHealth::Promotion> promotion = shard.decide(t);
+        QVERIFY(promotion);
+        QCOMPARE(promotion->member, expected);
+        QCOMPARE(promotion->term, qint64(3));
+        QVERIFY(shard.isPromoting());
+        QVERIFY(!shard.decide(t + 10)); // never two at once
+        shard.promotionFinished(*promotion, true, QString(), t + 30);
+        QCOMPARE(shard.primary(), expected);
+        QCOMPARE(shard.primaryTerm(), qint64(3));
+        QVERIFY(!shard.decide(t + 40));
+        shard.writeAcknowledged(t + 45);
+        shard.writeAcknowledged(t + 50); // only the first one counts
+        const QVector<ShardEvent> events = shard.takeEvents();
+        QCOMPARE(kinds(events), (QStringList{QStringLiteral("member-down"), QStringLiteral("detected"), QStringLiteral("candidate"),
+                                             QStringLiteral("promoted"), QStringLiteral("first-write")}));
+        QCOMPARE(findEvent(events, QStringLiteral("promoted"))->count, qint64(30));
+        QCOMPARE(findEvent(events, QStringLiteral("first-write"))->count, qint64(45));
+        QCOMPARE(findEvent(events, QStringLiteral("detected"))->member, 0);
+    }
+
+    void minorityCannotPromote()
+    {
+        ShardHealth shard(0, 3, options(), 0);
+        shard.answered(0, primary(1, 5), 0);
+        shard.answered(1, replica(1, 1, 5), 0);
+        shard.answered(2, replica(1, 1, 5), 0);
+        for (qint64 t = 100; t <= 3000; t += 100) {
+            shard.unanswered(0, QStringLiteral("timeout"), t);
+            shard.unanswered(1, QStringLiteral("timeout"), t);
+            shard.answered(2, replica(1, 1, 5), t);
+            QVERIFY2(!shard.decide(t), qPrintable(QString::number(t)));
+        }
+        QVERIFY(kinds(shard.takeEvents()).contains(QStringLiteral("detected")));
+        // Member 1 answers again: now a majority is reachable.
+        shard.answered(1, replica(1, 1, 5), 3100);
+        shard.answered(2, replica(1, 1, 5), 3100);
+        const std::optional<ShardHealth::Promotion> promotion = shard.decide(3100);
+        QVERIFY(promotion);
+        QCOMPARE(promotion->member, 1);
+    }
+
+    void failedPromotionBacksOffAndTriesAnotherMember()
+    {
+        ShardHealth shard(0, 3, options(), 0);
+        const auto poll = [&](qint64 t) {
+            shard.unanswered(0, QStringLiteral("refused"), t);
+            shard.answered(1, replica(1, 1, 9), t);
+            shard.answered(2, replica(1, 1, 8), t);
+        };
+        poll(0);
+        std::optional<ShardHealth::Promotion> first;
+        qint64 t = 0;
+        for (; t < 5000; t += 50) {
+            poll(t);
+            first = shard.decide(t);
+            if (first)
+                break;
+        }
+        QVERIFY(first);
+        QCOMPARE(t, kTimeout);
+        QCOMPARE(first->member, 1);
+        shard.promotionFinished(*first, false, QStringLiteral("lost the vote"), t);
+        poll(t + kBackoff - 10);
+        QVERIFY(!shard.decide(t + kBackoff - 10)); // backing off
+        poll(t + kBackoff);
+        const std::optional<ShardHealth::Promotion> second = shard.decide(t + kBackoff);
+        QVERIFY(second);
+        QCOMPARE(second->member, 2); // member 1 failed: the others first
+        QVERIFY(second->term > first->term);
+        shard.promotionFinished(*second, false, QStringLiteral("lost the vote"), t + kBackoff);
+        poll(t + 2 * kBackoff);
+        const std::optional<ShardHealth::Promotion> third = shard.decide(t + 2 * kBackoff);
+        QVERIFY(third);
+        QCOMPARE(third->member, 1); // everyone failed once: the best again
+        const QVector<ShardEvent> events = shard.takeEvents();
+        QCOMPARE(kinds(events).count(QStringLiteral("promotion-failed")), 2);
+        QVERIFY(findEvent(events, QStringLiteral("promotion-failed"))->message.contains(QLatin1String("lost the vote")));
+    }
+
+    void primaryWithoutLeaseIsReplaced()
+    {
+        // Member 0 answers the router but has lost its replicas (partition):
+        // it keeps saying primary without its lease.
+        ShardHealth shard(0, 3, options(), 0);
+        shard.answered(0, primary(1, 20), 0);
+        qint64 t = 100;
+        std::optional<ShardHealth::Promotion> promotion;
+        for (; t <= 2000; t += 100) {
+            shard.answered(0, primary(1, 25, false), t);
+            shard.answered(1, replica(1, 1, 20), t);
+            shard.answered(2, replica(1, 1, 20), t);
+            promotion = shard.decide(t);
+            if (promotion)
+                break;
+        }
+        QVERIFY(promotion);
+        QCOMPARE(t, kTimeout); // detected exactly FailoverTimeoutMs after the last healthy answer
+        QCOMPARE(promotion->member, 0); // its log is the longest; the votes decide whether it can win
+        shard.promotionFinished(*promotion, false, QStringLiteral("no majority"), t);
+        shard.answered(0, primary(1, 25, false), t + kBackoff);
+        shard.answered(1, replica(1, 1, 20), t + kBackoff);
+        shard.answered(2, replica(1, 1, 20), t + kBackoff);
+        const std::optional<ShardHealth::Promotion> next = shard.decide(t + kBackoff);
+        QVERIFY(next);
+        QCOMPARE(next->member, 1);
+        shard.promotionFinished(*next, true, QString(), t + kBackoff + 20);
+        QCOMPARE(shard.primary(), 1);
+        // The old primary, still claiming term 1, does not take the writes back.
+        shard.answered(0, primary(1, 25, false), t + kBackoff + 30);
+        QCOMPARE(shard.primary(), 1);
+        // It steps down to term 3 and rolls back its 5-entry tail.
+        shard.answered(0, replica(3, 3, 21, 5), t + kBackoff + 200);
+        const QVector<ShardEvent> events = shard.takeEvents();
+        QVERIFY(findEvent(events, QStringLiteral("fenced")));
+        QCOMPARE(findEvent(events, QStringLiteral("fenced"))->member, 0);
+        QVERIFY(findEvent(events, QStringLiteral("rolled-back")));
+        QCOMPARE(findEvent(events, QStringLiteral("rolled-back"))->count, qint64(5));
+    }
+
+    void nothingHappensBeforeTheFirstTimeoutAfterStart()
+    {
+        ShardHealth shard(0, 3, options(), 1000);
+        for (qint64 t = 1000; t < 1000 + kTimeout; t += 50) {
+            for (int member = 0; member < 3; ++member)
+                shard.unanswered(member, QStringLiteral("refused"), t);
+            QVERIFY(!shard.decide(t));
+        }
+        QVERIFY(!kinds(shard.takeEvents()).contains(QStringLiteral("detected")));
+        QVERIFY(!shard.decide(1000 + kTimeout)); // nobody reachable: detected, no promotion
+        QVERIFY(kinds(shard.takeEvents()).contains(QStringLiteral("detected")));
+    }
+
+    void setWithNoPrimaryAfterARestartGetsOne()
+    {
+        // Every member restarted: all replicas, nobody elects itself.
+        ShardHealth shard(0, 3, options(), 0);
+        std::optional<ShardHealth::Promotion> promotion;
+        qint64 t = 0;
+        for (; !promotion && t <= 2000; t += 100) {
+            shard.answered(0, replica(4, 4, 70), t);
+            shard.answered(1, replica(4, 4, 71), t);
+            shard.answered(2, replica(5, 4, 71), t);
+            promotion = shard.decide(t);
+        }
+        QVERIFY(promotion);
+        QCOMPARE(promotion->member, 1);
+        QCOMPARE(promotion->term, qint64(6)); // above every term seen
+    }
+
+    void primaryFoundElsewhereIsFollowed()
+    {
+        ShardHealth shard(0, 3, options(), 0);
+        shard.answered(0, primary(1, 3), 0);
+        QCOMPARE(shard.primary(), 0);
+        shard.primaryHinted(2, 10);
+        QCOMPARE(shard.primary(), 2);
+        // An operator (or another router) promoted member 1.
+        shard.answered(1, primary(2, 4), 20);
+        QCOMPARE(shard.primary(), 1);
+        QCOMPARE(shard.primaryTerm(), qint64(2));
+        const QVector<ShardEvent> events = shard.takeEvents();
+        QCOMPARE(kinds(events), QStringList{QStringLiteral("primary-changed")});
+        QCOMPARE(events.first().term, qint64(2));
+    }
+
+    void operatorPromotionAndCandidateWithoutAMember()
+    {
+        ShardHealth shard(0, 3, options(), 0);
+        shard.answered(0, primary(1, 30), 0);
+        shard.answered(1, replica(1, 1, 30), 0);
+        shard.answered(2, replica(1, 1, 29), 0);
+        QCOMPARE(shard.bestCandidate(10), 0);
+        QCOMPARE(shard.bestCandidate(10, 0), 1); // a step-down: anyone but the primary
+        const std::optional<ShardHealth::Promotion> promotion = shard.beginPromotion(2, QStringLiteral("operator"), 10);
+        QVERIFY(promotion);
+        QCOMPARE(promotion->member, 2);
+        QCOMPARE(promotion->term, qint64(2));
+        QVERIFY(!shard.beginPromotion(1, QStringLiteral("operator"), 11)); // one at a time
+        QVERIFY(!shard.decide(12));
+        shard.promotionFinished(*promotion, true, QString(), 40);
+        QCOMPARE(shard.primary(), 2);
+        QCOMPARE(shard.primaryTerm(), qint64(2));
+        const QVector<ShardEvent> events = shard.takeEvents();
+        QCOMPARE(kinds(events), (QStringList{QStringLiteral("candidate"), QStringLiteral("promoted")}));
+        QVERIFY(events.first().message.contains(QLatin1String("operator")));
+    }
+
+    void memberDownAndUpAreReportedOnce()
+    {
+        ShardHealth shard(0, 3, options(), 0);
+        shard.answered(2, replica(1, 1, 1), 0);
+        for (qint64 t = 100; t <= 2000; t += 100)
+            shard.unanswered(2, QStringLiteral("refused"), t);
+        shard.answered(2, replica(1, 1, 1), 2100);
+        const QVector<ShardEvent> events = shard.takeEvents();
+        QCOMPARE(kinds(events), (QStringList{QStringLiteral("member-down"), QStringLiteral("member-up")}));
+        QCOMPARE(events.first().atMs, kTimeout);
+        QVERIFY(events.first().message.contains(QLatin1String("refused")));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestShardHealth)
+#include "tst_shardhealth.moc"
