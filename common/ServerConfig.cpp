@@ -56,7 +56,8 @@ Setting choiceSetting(const QString &key, QString ServerConfig::*member, const Q
 const QList<Setting> &settings()
 {
     static const QList<Setting> all = {
-        choiceSetting(QStringLiteral("Server.Role"), &ServerConfig::role, {QStringLiteral("standalone"), QStringLiteral("node")}),
+        choiceSetting(QStringLiteral("Server.Role"), &ServerConfig::role,
+                      {QStringLiteral("standalone"), QStringLiteral("node"), QStringLiteral("router")}),
         Setting{QStringLiteral("Server.Listen"), Kind::Listen, 0, 0, {},
                 [](ServerConfig &c, const QString &text, qint64 port) {
                     c.listenHost = text;
@@ -437,11 +438,21 @@ Result<std::pair<ShardLayout, int>> ServerConfig::nodeMembership() const
 
 Status ServerConfig::validate() const
 {
-    if (role != QLatin1String("node"))
+    if (role == QLatin1String("standalone"))
         return Status::ok();
     if (!shardingEnabled || !replicationEnabled) {
-        return Status::badRequest(
-            QStringLiteral("Server.Role node needs Sharding.Enabled and Sharding.Replication.Enabled set to true"));
+        return Status::badRequest(QStringLiteral("Server.Role %1 needs Sharding.Enabled and Sharding.Replication.Enabled set to true")
+                                      .arg(role));
+    }
+    if (role == QLatin1String("router")) {
+        if (healthCheckIntervalMs >= failoverTimeoutMs) {
+            return Status::badRequest(QStringLiteral("Sharding.Replication.HealthCheckIntervalMs (%1) must be less than "
+                                                     "Sharding.Replication.FailoverTimeoutMs (%2)")
+                                          .arg(healthCheckIntervalMs)
+                                          .arg(failoverTimeoutMs));
+        }
+        const Result<QVector<ShardLayout>> layout = shardLayout();
+        return layout.isOk() ? Status::ok() : layout.status();
     }
     if (heartbeatIntervalMs * 2 > failoverTimeoutMs) {
         return Status::badRequest(QStringLiteral("Sharding.Replication.HeartbeatIntervalMs (%1) must be at most half of "

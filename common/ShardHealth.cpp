@@ -50,6 +50,7 @@ ShardHealth::ShardHealth(int shard, int members, const Options &options, qint64 
     : m_shard(shard)
     , m_options(options)
     , m_members(members)
+    , m_startMs(now)
     , m_lastHealthyMs(now)
     , m_failedAtMs(members, -1)
 {
@@ -105,8 +106,9 @@ void ShardHealth::unanswered(int index, const QString &error, qint64 now)
     Member &member = m_members[index];
     member.lastFailureMs = now;
     member.lastError = error;
-    const qint64 silentSince = member.lastAnswerMs >= 0 ? member.lastAnswerMs : -1;
-    if (!member.down && (silentSince < 0 || now - silentSince >= m_options.failoverTimeoutMs)) {
+    // A member never heard from counts from the start of monitoring.
+    const qint64 silentSince = member.lastAnswerMs >= 0 ? member.lastAnswerMs : m_startMs;
+    if (!member.down && now - silentSince >= m_options.failoverTimeoutMs) {
         member.down = true;
         event(now, QStringLiteral("member-down"), index, 0, 0,
               QStringLiteral("member %1 does not answer: %2").arg(index).arg(error));

@@ -139,6 +139,7 @@ private:
     int m_primary = 0;
     qint64 m_primaryTerm = 0;
     qint64 m_maxTerm = 0;
+    qint64 m_startMs;
     qint64 m_lastHealthyMs;          // last answer of a primary holding its lease
     qint64 m_detectedMs = -1;        // PrimaryDown reported, not yet over
     qint64 m_failoverStartMs = -1;   // detection time of the last failover, until its first write

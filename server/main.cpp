@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "JsonText.h"
+#include "RouterApp.h"
 #include "ServerApp.h"
 #include "ServerConfig.h"
 
@@ -40,7 +41,7 @@ int main(int argc, char *argv[])
         "options."));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
-    const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("What this process is: standalone (default)."),
+    const QCommandLineOption role(QStringLiteral("role"), QStringLiteral("What this process is: standalone (default), node (a replica set member) or router."),
                                   QStringLiteral("ROLE"));
     const QCommandLineOption listen(QStringLiteral("listen"),
                                     QStringLiteral("Address to serve HTTP on (default 127.0.0.1:8080; port 0 picks a free port)."),
@@ -100,6 +101,11 @@ int main(int argc, char *argv[])
     if (!status.isOk())
         return configError(status.message());
 
+    if (settings.role == QLatin1String("router")) {
+        RouterApp router(settings);
+        const int code = router.start();
+        return code != ServerApp::ExitOk ? code : app.exec();
+    }
     ServerApp server(settings);
     const int code = server.start();
     if (code != ServerApp::ExitOk)

@@ -183,6 +183,10 @@ void DocumentApi::getDocument(const HttpRequest &request, const HttpReplyPtr &re
     if (!requireDatabase(request, reply))
         return;
     const QString rev = request.queryValue(QStringLiteral("rev")).value_or(QString());
+    // Taken before the read, so the document is at least this new: a router
+    // reading from several members keeps the most up-to-date answer.
+    const auto [appliedTerm, appliedSeq] = m_service->appliedPosition();
+    const QByteArray applied = QByteArray::number(appliedTerm) + '-' + QByteArray::number(appliedSeq);
     const Result<std::optional<StoredDocument>> stored =
         m_reader->document(request.param(QStringLiteral("db")), request.param(QStringLiteral("id")), rev);
     if (!stored.isOk())
@@ -191,9 +195,11 @@ void DocumentApi::getDocument(const HttpRequest &request, const HttpReplyPtr &re
         QJsonObject where = context(request);
         if (stored->has_value())
             where.insert(QStringLiteral("reason"), QStringLiteral("deleted"));
-        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("not found")), where));
+        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("not found")), where).withHeader("X-PeaceDB-Applied", applied));
     }
-    reply->send(HttpResponse::json(200, (*stored)->body).withHeader("ETag", '"' + (*stored)->rev.toLatin1() + '"'));
+    reply->send(HttpResponse::json(200, (*stored)->body)
+                    .withHeader("ETag", '"' + (*stored)->rev.toLatin1() + '"')
+                    .withHeader("X-PeaceDB-Applied", applied));
 }
 
 void DocumentApi::putDocument(const HttpRequest &request, const HttpReplyPtr &reply)
@@ -376,10 +382,12 @@ void DocumentApi::changes(const HttpRequest &request, const HttpReplyPtr &reply)
     if (!requireDatabase(request, reply))
         return;
     const QString db = request.param(QStringLiteral("db"));
-    const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
-    const Result<QVector<ChangeRow>> rows = m_reader->changes(db, since, page->limit);
-    if (!rows.isOk() || !info.isOk() || !info->has_value())
-        return reply->send(HttpResponse::error(rows.isOk() ? info.status() : rows.status(), context(request)));
+    qint64 databaseSeq = -1;
+    const Result<QVector<ChangeRow>> rows = m_reader->changes(db, since, page->limit, &databaseSeq);
+    if (!rows.isOk())
+        return reply->send(HttpResponse::error(rows.status(), context(request)));
+    if (databaseSeq < 0)
+        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("Database not found")), context(request)));
     QJsonArray results;
     for (const ChangeRow &row : rows.value()) {
         results.append(QJsonObject{{QStringLiteral("seq"), row.seq},
@@ -387,10 +395,11 @@ void DocumentApi::changes(const HttpRequest &request, const HttpReplyPtr &reply)
                                    {QStringLiteral("rev"), row.rev},
                                    {QStringLiteral("deleted"), row.deleted}});
     }
-    // A full page may have more after it: resume from its last row. A short
-    // page reached the end: resume from the database's current seq (also
-    // when `since` is past it, e.g. after the database was recreated).
-    const qint64 lastSeq = (!rows->isEmpty() && rows->size() == page->limit) ? rows->last().seq : (*info)->seq;
+    // A full page may have more after it: resume from its last row (from
+    // `since` for limit 0). A short page reached the end: resume from the
+    // database's seq, read in the same snapshot as the rows (also when
+    // `since` is past it, e.g. after the database was recreated).
+    const qint64 lastSeq = rows->size() == page->limit ? (rows->isEmpty() ? since : rows->last().seq) : databaseSeq;
     reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("results"), results}, {QStringLiteral("lastSeq"), lastSeq}}));
 }
 

@@ -30,7 +30,9 @@ void fail(const QString &message)
     std::fprintf(stderr, "peacedb-server: %s\n", qPrintable(message));
 }
 
-QHostAddress resolve(const QString &host)
+} // namespace
+
+QHostAddress ServerApp::resolveHost(const QString &host)
 {
     if (host == QLatin1String("localhost"))
         return QHostAddress(QHostAddress::LocalHost);
@@ -40,8 +42,6 @@ QHostAddress resolve(const QString &host)
     const QHostInfo info = QHostInfo::fromName(host);
     return info.addresses().isEmpty() ? QHostAddress() : info.addresses().first();
 }
-
-} // namespace
 
 ServerApp::ServerApp(const ServerConfig &config, QObject *parent)
     : QObject(parent)
@@ -58,12 +58,12 @@ ServerApp::~ServerApp()
         m_reader->close();
 }
 
-Status ServerApp::loadToken(QByteArray *token)
+Status ServerApp::loadToken(const QString &tokenFile, const DataDirectory &dataDirectory, QByteArray *token)
 {
-    QString path = m_config.tokenFile;
+    QString path = tokenFile;
     const bool generated = path.isEmpty();
     if (generated)
-        path = m_dataDirectory.filePath(QStringLiteral("token"));
+        path = dataDirectory.filePath(QStringLiteral("token"));
     QFile file(path);
     if (generated && !file.exists()) {
         QByteArray random(24, Qt::Uninitialized);
@@ -128,7 +128,7 @@ int ServerApp::start()
         return ExitDataDirectory;
     }
     QByteArray token;
-    status = loadToken(&token);
+    status = loadToken(m_config.tokenFile, m_dataDirectory, &token);
     if (!status.isOk()) {
         fail(status.message());
         return ExitBadConfig;
@@ -185,7 +185,7 @@ int ServerApp::start()
         m_replicationApi->registerRoutes(*m_http);
     }
 
-    const QHostAddress address = resolve(m_config.listenHost);
+    const QHostAddress address = resolveHost(m_config.listenHost);
     if (address.isNull()) {
         fail(QStringLiteral("cannot resolve listen host %1").arg(m_config.listenHost));
         return ExitListen;

@@ -11,6 +11,7 @@
 // main() and alive until the event loop ends.
 #pragma once
 
+#include <QHostAddress>
 #include <QObject>
 #include <QTimer>
 
@@ -54,8 +55,14 @@ public:
     // on success returns ExitOk and the node serves until shut down.
     int start();
 
+    // The token from `tokenFile`, or from <data dir>/token (created with a
+    // random one on first start) when it is empty.
+    static Status loadToken(const QString &tokenFile, const DataDirectory &dataDirectory, QByteArray *token);
+    // "localhost", an address, or a name to look up; null if none.
+    static QHostAddress resolveHost(const QString &host);
+
 private:
-    Status loadToken(QByteArray *token);
+
     // The commit log for the configured role.
     Result<std::unique_ptr<CommitLog>> makeCommitLog(const QByteArray &token, const QString &databasePath,
                                                      const StorageOptions &storage, const QString &nodeId);

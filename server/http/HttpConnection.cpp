@@ -241,6 +241,7 @@ void HttpConnection::parseHeader(QByteArrayView line)
         return;
     const QByteArrayView name = line.first(colon);
     const QByteArrayView value = line.sliced(colon + 1).trimmed();
+    m_headers.append({name.toByteArray(), value.toByteArray()});
     if (name.compare("Content-Length", Qt::CaseInsensitive) == 0) {
         bool ok = false;
         const qint64 length = value.toLongLong(&ok);
@@ -284,6 +285,7 @@ void HttpConnection::completeResponse()
 {
     const int statusCode = m_statusCode;
     const QByteArray body = std::move(m_body);
+    m_lastHeaders = std::move(m_headers);
     m_timeoutTimer.stop();
     m_busy = false;
     m_buffer.clear();
@@ -313,4 +315,5 @@ void HttpConnection::resetParser()
     m_chunked = false;
     m_closeAfterResponse = false;
     m_body.clear();
+    m_headers.clear();
 }

@@ -32,6 +32,10 @@ public:
     // sent as application/json.
     void sendRequest(const QByteArray &method, const QByteArray &target, const QByteArray &body);
 
+    // The header lines of the answer being reported by responseReceived
+    // (name as sent, value trimmed).
+    const QList<QPair<QByteArray, QByteArray>> &responseHeaders() const { return m_lastHeaders; }
+
 signals:
     void responseReceived(int statusCode, const QByteArray &body, qint64 latencyNs);
     void requestFailed(const QString &reason);
@@ -77,4 +81,6 @@ private:
     bool m_chunked = false;
     bool m_closeAfterResponse = false;
     QByteArray m_body;
+    QList<QPair<QByteArray, QByteArray>> m_headers;
+    QList<QPair<QByteArray, QByteArray>> m_lastHeaders;
 };

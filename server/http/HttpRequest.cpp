@@ -40,18 +40,27 @@ QStringList HttpRequest::decodeSegments(const QString &encodedPath, bool *validU
     return segments;
 }
 
-QHash<QString, QString> HttpRequest::decodeQuery(const QByteArray &encodedQuery)
+QHash<QString, QString> HttpRequest::decodeQuery(const QByteArray &encodedQuery, bool *validUtf8)
 {
+    if (validUtf8)
+        *validUtf8 = true;
     QHash<QString, QString> query;
     if (encodedQuery.isEmpty())
         return query;
+    const auto decode = [validUtf8](const QByteArray &encoded) {
+        QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+        const QString text = decoder(QByteArray::fromPercentEncoding(encoded));
+        if (decoder.hasError() && validUtf8)
+            *validUtf8 = false;
+        return text;
+    };
     for (QByteArray pair : encodedQuery.split('&')) {
         if (pair.isEmpty())
             continue;
         pair.replace('+', ' ');
         const qsizetype equals = pair.indexOf('=');
-        const QString key = QUrl::fromPercentEncoding(equals < 0 ? pair : pair.left(equals));
-        const QString value = equals < 0 ? QString() : QUrl::fromPercentEncoding(pair.mid(equals + 1));
+        const QString key = decode(equals < 0 ? pair : pair.left(equals));
+        const QString value = equals < 0 ? QString() : decode(pair.mid(equals + 1));
         if (!query.contains(key))
             query.insert(key, value);
     }

@@ -23,6 +23,7 @@ struct HttpRequest
     QStringList segments;        // decoded path segments
     QHash<QString, QString> params; // route captures, e.g. {"db": "orders"}
     QHash<QString, QString> query;  // first value of each query key
+    QByteArray rawQuery;         // the query string as received (no '?')
     QByteArray body;
     QByteArray authorization;    // the Authorization header
     bool closeConnection = false; // the client sent "Connection: close"
@@ -41,6 +42,7 @@ struct HttpRequest
     // as "" so that "/v1/db//docs" never matches a route. Sets *validUtf8 to
     // false when a segment does not decode to valid UTF-8.
     static QStringList decodeSegments(const QString &encodedPath, bool *validUtf8 = nullptr);
-    // "a=1&b=x+y&c=%D0%BF" -> {a: "1", b: "x y", c: "п"}.
-    static QHash<QString, QString> decodeQuery(const QByteArray &encodedQuery);
+    // "a=1&b=x+y&c=%D0%BF" -> {a: "1", b: "x y", c: "п"}. Sets *validUtf8
+    // to false when a key or value does not decode to valid UTF-8.
+    static QHash<QString, QString> decodeQuery(const QByteArray &encodedQuery, bool *validUtf8 = nullptr);
 };

@@ -90,7 +90,9 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     copy.path = url.path(QUrl::FullyEncoded);
     bool validPath = true;
     copy.segments = HttpRequest::decodeSegments(copy.path, &validPath);
-    copy.query = HttpRequest::decodeQuery(url.query(QUrl::FullyEncoded).toLatin1());
+    copy.rawQuery = url.query(QUrl::FullyEncoded).toLatin1();
+    bool validQuery = true;
+    copy.query = HttpRequest::decodeQuery(copy.rawQuery, &validQuery);
     copy.body = request.body();
     copy.authorization = request.value(QByteArrayLiteral("authorization"));
     copy.closeConnection = request.value(QByteArrayLiteral("connection")).toLower() == "close";
@@ -108,8 +110,9 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
         return true;
     }
 
-    if (!validPath) {
-        reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("the request path is not valid UTF-8"))));
+    if (!validPath || !validQuery) {
+        reply->send(HttpResponse::error(
+            Status::badRequest(validPath ? QStringLiteral("the query string is not valid UTF-8") : QStringLiteral("the request path is not valid UTF-8"))));
         return true;
     }
 

@@ -28,6 +28,8 @@ public:
     // is healthy though it does not take writes.
     virtual Status health() const = 0;
     virtual qint64 term() const = 0;
+    // (term, seq) of the last entry applied: how up to date reads are.
+    virtual std::pair<qint64, qint64> appliedPosition() const = 0;
     virtual qint64 nextSeq() const = 0;
     // REQUIRES: writable(); entries[0].seq == nextSeq(), contiguous. Sets
     // their term. Refusal (e.g. a lease just lost) leaves the log unchanged.

@@ -28,6 +28,11 @@ DocumentService::DocumentService(CommitLog *log, DocumentReader *reader, qint64 
     connect(&m_timeout, &QTimer::timeout, this, &DocumentService::onTimeout);
 }
 
+std::pair<qint64, qint64> DocumentService::appliedPosition() const
+{
+    return m_log->appliedPosition();
+}
+
 QString DocumentService::newDocumentId()
 {
     return QUuid::createUuid().toString(QUuid::Id128);

@@ -69,6 +69,8 @@ public:
     bool hasPendingWrites() const { return !m_pending.empty(); }
 
     static QString newDocumentId();
+    // (term, seq) of the last entry reads see.
+    std::pair<qint64, qint64> appliedPosition() const;
 
 signals:
     // Every accepted write has been answered.

@@ -3,7 +3,7 @@
 #include "DocumentReader.h"
 #include "GroupCommitter.h"
 #include "JsonText.h"
-#include "PeerClient.h"
+#include "HttpClientPool.h"
 #include "SnapshotFile.h"
 
 #include <QCoreApplication>
@@ -82,7 +82,7 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
     connect(m_committer, &GroupCommitter::failed, this, &ReplicationNode::onStorageFailed);
     for (int member = 0; member < settings.members.size(); ++member) {
         m_peers.append(member == settings.self ? nullptr
-                                               : new PeerClient(QUrl(settings.members.at(member)), settings.token,
+                                               : new HttpClientPool(QUrl(settings.members.at(member)), settings.token,
                                                                 settings.core.maxInflight + 1,
                                                                 int(qMax(settings.core.requestTimeoutMs, settings.core.electionTimeoutMs)),
                                                                 this));
@@ -102,6 +102,12 @@ ReplicationNode::~ReplicationNode()
 void ReplicationNode::start()
 {
     m_ticker.start();
+}
+
+std::pair<qint64, qint64> ReplicationNode::appliedPosition() const
+{
+    const qint64 seq = m_committer->appliedSeq();
+    return {m_core.log().termAt(seq).value_or(0), seq};
 }
 
 QString ReplicationNode::primaryUrl() const
@@ -197,7 +203,9 @@ void ReplicationNode::maybeBootstrap()
     for (int member = 0; member < m_settings.members.size(); ++member) {
         if (member == m_settings.self)
             continue;
-        m_peers.at(member)->get(QByteArrayLiteral("/v1/_replication/state"), [this, probe, member, decide](int status, const QByteArray &body) {
+        m_peers.at(member)->get(QByteArrayLiteral("/v1/_replication/state"), [this, probe, member, decide](const HttpClientReply &reply) {
+            const int status = reply.status;
+            const QByteArray &body = reply.body;
             if (status == 200) {
                 const QJsonObject state = QJsonDocument::fromJson(body).object();
                 if (state.value(QStringLiteral("lastSeq")).toInteger() > 0
@@ -291,7 +299,9 @@ void ReplicationNode::send(const OutgoingMessage &message, std::vector<std::func
 void ReplicationNode::post(int member, const QByteArray &path, const QByteArray &body,
                            std::function<void(int, const QByteArray &)> done)
 {
-    m_peers.at(member)->post(path, body, std::move(done));
+    m_peers.at(member)->post(path, body, [done = std::move(done)](const HttpClientReply &reply) {
+        done(reply.status, reply.status ? reply.body : reply.error.toUtf8());
+    });
 }
 
 void ReplicationNode::sendAppend(const OutgoingMessage &message)

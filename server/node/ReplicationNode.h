@@ -34,7 +34,7 @@
 
 class DocumentReader;
 class GroupCommitter;
-class PeerClient;
+class HttpClientPool;
 
 class ReplicationNode : public CommitLog
 {
@@ -93,6 +93,7 @@ public:
 
     QJsonObject state() const;
     QString primaryUrl() const;
+    std::pair<qint64, qint64> appliedPosition() const override;
 
 signals:
     // A replication event (became primary, rolled back N, lease lost, ...)
@@ -139,7 +140,7 @@ private:
     QElapsedTimer m_clock;
     QTimer m_ticker;
     QNetworkAccessManager m_network;        // snapshot downloads
-    QVector<PeerClient *> m_peers;          // by member index; null for self
+    QVector<HttpClientPool *> m_peers;          // by member index; null for self
 
     // The answer to the member request being processed.
     Respond m_currentResponder;

@@ -37,3 +37,8 @@ Status StandaloneLog::append(QVector<LogEntry> &entries)
     m_committer->append(entries, entries.last().seq);
     return Status::ok();
 }
+
+std::pair<qint64, qint64> StandaloneLog::appliedPosition() const
+{
+    return {m_term, m_committer->appliedSeq()};
+}

@@ -18,6 +18,7 @@ public:
     Status writable() const override;
     Status health() const override { return m_failure; }
     qint64 term() const override { return m_term; }
+    std::pair<qint64, qint64> appliedPosition() const override;
     qint64 nextSeq() const override;
     Status append(QVector<LogEntry> &entries) override;
 

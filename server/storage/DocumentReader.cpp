@@ -233,8 +233,15 @@ Result<DocumentPage> DocumentReader::allDocuments(const QString &db, const PageR
     return result;
 }
 
-Result<QVector<ChangeRow>> DocumentReader::changes(const QString &db, qint64 since, qint64 limit)
+Result<QVector<ChangeRow>> DocumentReader::changes(const QString &db, qint64 since, qint64 limit, qint64 *databaseSeq)
 {
+    ReadTransaction transaction(m_connection);
+    if (databaseSeq) {
+        const Result<std::optional<DatabaseInfo>> info = database(db);
+        if (!info.isOk())
+            return info.status();
+        *databaseSeq = info->has_value() ? (*info)->seq : -1;
+    }
     Status status;
     SqliteStatement select = m_connection.statement(
         sql("SELECT seq, id, rev, deleted FROM docs WHERE db = ? AND seq > ? ORDER BY seq LIMIT ?"), &status);

@@ -91,7 +91,9 @@ public:
     Result<DocumentPage> allDocuments(const QString &db, const PageRequest &page, bool includeDeleted);
     // Changed documents with seq > since, oldest first (one row per document:
     // its latest change).
-    Result<QVector<ChangeRow>> changes(const QString &db, qint64 since, qint64 limit);
+    // With `databaseSeq`, also the database's seq (-1 if it does not exist)
+    // read in the same snapshot as the rows.
+    Result<QVector<ChangeRow>> changes(const QString &db, qint64 since, qint64 limit, qint64 *databaseSeq = nullptr);
     Result<DocumentPage> findFields(const QString &db, const FieldQuery &query);
     Result<DocumentPage> findTags(const QString &db, const TagQuery &query);
     Result<DocumentPage> search(const QString &db, const SearchQuery &query, const PageRequest &page);

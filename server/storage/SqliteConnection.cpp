@@ -77,15 +77,19 @@ SqliteStatement SqliteConnection::statement(const QString &sql, Status *status)
 {
     auto it = m_statements.find(sql);
     if (it != m_statements.end())
-        return SqliteStatement(it->get());
+        return SqliteStatement(*it);
     auto query = std::make_shared<QSqlQuery>(m_database);
     query->setForwardOnly(true);
     if (!query->prepare(sql)) {
         *status = error(query->lastError(), QStringLiteral("cannot prepare \"%1\"").arg(sql.left(120)));
         return SqliteStatement();
     }
+    // Queries built from client input (tag lists, field conditions) differ
+    // in their text: the cache must not grow with them.
+    if (m_statements.size() >= kMaxCachedStatements)
+        m_statements.clear();
     m_statements.insert(sql, query);
-    return SqliteStatement(query.get());
+    return SqliteStatement(query);
 }
 
 Status SqliteConnection::exec(const QString &sql)

@@ -42,6 +42,9 @@ public:
     // *status set) when preparing fails.
     SqliteStatement statement(const QString &sql, Status *status);
 
+    // Prepared statements kept (at most kMaxCachedStatements).
+    qsizetype cachedStatementCount() const { return m_statements.size(); }
+
     // Runs one statement without parameters.
     Status exec(const QString &sql);
 
@@ -57,5 +60,6 @@ public:
 private:
     QString m_name;
     QSqlDatabase m_database;
+    static constexpr qsizetype kMaxCachedStatements = 256;
     QHash<QString, std::shared_ptr<QSqlQuery>> m_statements;
 };

@@ -624,6 +624,10 @@ void TestHttpApi::documentReadWrite()
     VERIFY_STATUS(response, 200);
     QCOMPARE(response.json(), stored);
     QCOMPARE(response.header("ETag"), QByteArray('"' + rev1.toLatin1() + '"'));
+    // How far the node has applied its log ("term-seq"), so a router reading
+    // from several members can keep the newest answer.
+    const QByteArray applied = response.header("X-PeaceDB-Applied");
+    QVERIFY2(applied.startsWith("1-") && applied.mid(2).toLongLong() >= 2, applied.constData());
 
     // The digest covers the body but not the id: equal bodies, equal revs.
     response = put(docPath("docs", "apple twin"), R"({"data":{"kind":"fruit","price":3},"tags":["red"],"content":"A crisp red apple"})");
@@ -1010,6 +1014,9 @@ void TestHttpApi::invalidUtf8InPath()
     for (const QByteArray &segment : {QByteArray("a%ED%A0%80"), QByteArray("%FF")}) {
         VERIFY_ERROR(put("/v1/db/badids/docs/" + segment, R"({"data":{}})"), 400, "not valid UTF-8", QJsonObject());
         VERIFY_ERROR(get("/v1/db/badids/docs/" + segment), 400, "not valid UTF-8", QJsonObject());
+        // The same in a query string: refused, not read as "\uFFFD".
+        VERIFY_ERROR(get("/v1/db/badids/_all_docs?after=" + segment), 400, "query string is not valid UTF-8", QJsonObject());
+        VERIFY_ERROR(get("/v1/db/badids/_search?q" + segment + "=x"), 400, "query string is not valid UTF-8", QJsonObject());
     }
 }
 
@@ -1440,6 +1447,10 @@ void TestHttpApi::changesFeed()
     VERIFY_STATUS(response, 200);
     // Past the end: the database's current seq, so the client resumes there.
     QCOMPARE(response.json(), (QJsonObject{{"results", QJsonArray()}, {"lastSeq", 5}}));
+    // limit=0 returns nothing and does not move the client past anything.
+    response = get("/v1/db/changes/_changes?since=2&limit=0");
+    VERIFY_STATUS(response, 200);
+    QCOMPARE(response.json(), (QJsonObject{{"results", QJsonArray()}, {"lastSeq", 2}}));
 
     // An update moves the document to the end; the feed resumes from lastSeq.
     response = put(docPath("changes", "c"), R"({"rev":")" + revs["c"].toLatin1() + R"(","data":{"v":3}})");

@@ -12,6 +12,7 @@
 #include "GroupCommitter.h"
 #include "LogEntry.h"
 #include "SearchQuery.h"
+#include "SqliteConnection.h"
 #include "StorageWriter.h"
 
 namespace {
@@ -81,6 +82,29 @@ private slots:
         m_dir = std::make_unique<QTemporaryDir>();
         QVERIFY(m_dir->isValid());
         m_path = m_dir->filePath(QStringLiteral("peacedb.sqlite"));
+    }
+
+    void statementCacheStaysBounded()
+    {
+        // Queries whose text comes from client input (tag lists of any
+        // length) must not grow the cache without end; a statement still
+        // borrowed when the cache is cleared keeps working.
+        SqliteConnection connection;
+        QVERIFY(connection.open(m_path, SqliteConnection::Mode::Writer, StorageOptions()).isOk());
+        Status status;
+        SqliteStatement held = connection.statement(QStringLiteral("SELECT 1 UNION ALL SELECT 2"), &status);
+        QVERIFY(held);
+        QVERIFY(held->exec());
+        QVERIFY(held->next());
+        for (int i = 0; i < 1000; ++i) {
+            SqliteStatement statement = connection.statement(QStringLiteral("SELECT %1").arg(i), &status);
+            QVERIFY(statement);
+            QVERIFY(statement->exec() && statement->next());
+            QCOMPARE(statement->value(0).toInt(), i);
+            QVERIFY(connection.cachedStatementCount() <= 256);
+        }
+        QVERIFY(held->next());
+        QCOMPARE(held->value(0).toInt(), 2);
     }
 
     void appliesPutsUpdatesAndTombstones()

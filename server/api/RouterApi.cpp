@@ -1,0 +1,85 @@
+#include "RouterApi.h"
+
+#include "HealthMonitor.h"
+#include "NodeApi.h"
+#include "ReplicatedDocumentService.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+
+namespace {
+
+using Method = QHttpServerRequest::Method;
+
+} // namespace
+
+RouterApi::RouterApi(ReplicatedDocumentService *service, HealthMonitor *monitor, HttpServer *http)
+    : m_service(service)
+    , m_monitor(monitor)
+    , m_http(http)
+{
+    m_uptime.start();
+}
+
+void RouterApi::registerRoutes(HttpServer &server)
+{
+    using Access = HttpServer::Access;
+    using Call = void (ReplicatedDocumentService::*)(const HttpRequest &, ReplicatedDocumentService::Respond);
+    const auto route = [this, &server](Method method, const char *pattern, Call call) {
+        server.addRoute(method, QString::fromLatin1(pattern), Access::Public,
+                        [this, call](const HttpRequest &request, const HttpReplyPtr &reply) {
+                            (m_service->*call)(request, [reply](const HttpResponse &response) { reply->send(response); });
+                        });
+    };
+    server.addRoute(Method::Get, QStringLiteral("/healthz"), Access::Public,
+                    [this](const HttpRequest &request, const HttpReplyPtr &reply) { health(request, reply); });
+    server.addRoute(Method::Get, QStringLiteral("/v1/_stats"), Access::Public,
+                    [this](const HttpRequest &request, const HttpReplyPtr &reply) { stats(request, reply); });
+    route(Method::Get, "/v1/db", &ReplicatedDocumentService::listDatabases);
+    route(Method::Put, "/v1/db/{db}", &ReplicatedDocumentService::createDatabase);
+    route(Method::Delete, "/v1/db/{db}", &ReplicatedDocumentService::deleteDatabase);
+    route(Method::Head, "/v1/db/{db}", &ReplicatedDocumentService::headDatabase);
+    route(Method::Get, "/v1/db/{db}", &ReplicatedDocumentService::databaseStats);
+    route(Method::Post, "/v1/db/{db}/docs", &ReplicatedDocumentService::postDocument);
+    route(Method::Get, "/v1/db/{db}/docs/{id}", &ReplicatedDocumentService::getDocument);
+    route(Method::Put, "/v1/db/{db}/docs/{id}", &ReplicatedDocumentService::putDocument);
+    route(Method::Delete, "/v1/db/{db}/docs/{id}", &ReplicatedDocumentService::deleteDocument);
+    route(Method::Post, "/v1/db/{db}/_bulk_docs", &ReplicatedDocumentService::bulkDocuments);
+    route(Method::Get, "/v1/db/{db}/_all_docs", &ReplicatedDocumentService::allDocuments);
+    route(Method::Get, "/v1/db/{db}/_changes", &ReplicatedDocumentService::changes);
+    route(Method::Post, "/v1/db/{db}/_find/fields", &ReplicatedDocumentService::findFields);
+    route(Method::Post, "/v1/db/{db}/_find/tags", &ReplicatedDocumentService::findTags);
+    route(Method::Get, "/v1/db/{db}/_search", &ReplicatedDocumentService::search);
+    route(Method::Get, "/v1/db/{db}/_seq", &ReplicatedDocumentService::sequence);
+    route(Method::Get, "/v1/db/{db}/_stats", &ReplicatedDocumentService::databaseStats);
+}
+
+void RouterApi::health(const HttpRequest &, const HttpReplyPtr &reply)
+{
+    // The router itself is fine; shards without a primary are listed.
+    const qint64 now = m_monitor->now();
+    QJsonArray withoutPrimary;
+    for (int shard = 0; shard < m_monitor->shardCount(); ++shard) {
+        if (!m_monitor->shard(shard).isHealthy(now))
+            withoutPrimary.append(shard);
+    }
+    reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true},
+                                                    {QStringLiteral("status"), QStringLiteral("ok")},
+                                                    {QStringLiteral("role"), QStringLiteral("router")},
+                                                    {QStringLiteral("shards"), m_monitor->shardCount()},
+                                                    {QStringLiteral("shardsWithoutPrimary"), withoutPrimary},
+                                                    {QStringLiteral("version"), QStringLiteral(PEACEDB_VERSION)}}));
+}
+
+void RouterApi::stats(const HttpRequest &, const HttpReplyPtr &reply)
+{
+    reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("role"), QStringLiteral("router")},
+                                                    {QStringLiteral("version"), QStringLiteral(PEACEDB_VERSION)},
+                                                    {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
+                                                    {QStringLiteral("uptimeMs"), m_uptime.elapsed()},
+                                                    {QStringLiteral("requestsTotal"), m_http->requestsTotal()},
+                                                    {QStringLiteral("forwardedTotal"), m_service->forwardedTotal()},
+                                                    {QStringLiteral("openConnections"), m_http->openConnections()},
+                                                    {QStringLiteral("shards"), m_monitor->shardCount()},
+                                                    {QStringLiteral("rssBytes"), NodeApi::residentBytes()}}));
+}

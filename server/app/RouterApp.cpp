@@ -1,0 +1,141 @@
+#include "RouterApp.h"
+
+#include "ClusterApi.h"
+#include "ClusterEvents.h"
+#include "HealthMonitor.h"
+#include "HttpServer.h"
+#include "ReplicatedDocumentService.h"
+#include "ReplicationCoordinator.h"
+#include "RouterApi.h"
+#include "ServerApp.h"
+#include "SignalWatcher.h"
+
+#include <QCoreApplication>
+#include <QLoggingCategory>
+#include <QTcpSocket>
+
+#include <cstdio>
+
+Q_LOGGING_CATEGORY(lcRouter, "peacedb.router")
+
+namespace {
+
+void fail(const QString &message)
+{
+    std::fprintf(stderr, "peacedb-server: %s\n", qPrintable(message));
+}
+
+} // namespace
+
+RouterApp::RouterApp(const ServerConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+{
+}
+
+RouterApp::~RouterApp()
+{
+    m_http.reset();
+}
+
+int RouterApp::start()
+{
+    Status status = m_dataDirectory.prepare(m_config.dataDir);
+    if (!status.isOk()) {
+        fail(status.message());
+        return ServerApp::ExitDataDirectory;
+    }
+    QByteArray token;
+    status = ServerApp::loadToken(m_config.tokenFile, m_dataDirectory, &token);
+    if (!status.isOk()) {
+        fail(status.message());
+        return ServerApp::ExitBadConfig;
+    }
+    const Result<QVector<ShardLayout>> shards = m_config.shardLayout();
+    if (!shards.isOk()) {
+        fail(shards.status().message());
+        return ServerApp::ExitBadConfig;
+    }
+
+    m_events = std::make_unique<ClusterEvents>();
+    HealthMonitor::Settings monitor;
+    monitor.shards = shards.value();
+    monitor.token = token;
+    monitor.intervalMs = m_config.healthCheckIntervalMs;
+    monitor.failoverTimeoutMs = m_config.failoverTimeoutMs;
+    monitor.maxReplicationLagMs = m_config.maxReplicationLagMs;
+    m_monitor = std::make_unique<HealthMonitor>(monitor, m_events.get());
+    m_coordinator = std::make_unique<ReplicationCoordinator>(m_monitor.get(), m_events.get());
+    ReplicatedDocumentService::Settings service;
+    service.readQuorum = int(m_config.readQuorum);
+    // A node answers a write within WriteTimeoutMs (503 "quorum not
+    // reached" at the latest); a node that says nothing for longer is gone.
+    service.requestTimeoutMs = m_config.writeTimeoutMs + 5000;
+    service.maxPageSize = m_config.maxPageSize;
+    m_service = std::make_unique<ReplicatedDocumentService>(service, m_monitor.get());
+
+    m_http = std::make_unique<HttpServer>();
+    m_http->setToken(token);
+    m_routerApi = std::make_unique<RouterApi>(m_service.get(), m_monitor.get(), m_http.get());
+    m_routerApi->registerRoutes(*m_http);
+    m_clusterApi = std::make_unique<ClusterApi>(m_monitor.get(), m_coordinator.get(), m_events.get());
+    m_clusterApi->registerRoutes(*m_http);
+
+    const QHostAddress address = ServerApp::resolveHost(m_config.listenHost);
+    if (address.isNull()) {
+        fail(QStringLiteral("cannot resolve listen host %1").arg(m_config.listenHost));
+        return ServerApp::ExitListen;
+    }
+    ConnectionGuard::Limits limits;
+    limits.framing.maxBodyBytes = m_config.maxBodyBytes;
+    limits.framing.maxHeaderBytes = m_config.maxHeaderBytes;
+    limits.idleTimeoutMs = m_config.idleTimeoutMs;
+    QString error;
+    bool addressInUse = false;
+    if (!m_http->listenOn(address, m_config.listenPort, limits, &error, &addressInUse)) {
+        fail(error);
+        return ServerApp::ExitListen;
+    }
+    m_monitor->start();
+    m_signals = std::make_unique<SignalWatcher>();
+    connect(m_signals.get(), &SignalWatcher::terminationRequested, this, &RouterApp::beginShutdown);
+    qCInfo(lcRouter, "PeaceDB %s router listening on http://%s:%u over %d shards (health checks every %lld ms, failover "
+                     "after %lld ms)",
+           PEACEDB_VERSION, qPrintable(address.toString()), unsigned(m_http->port()), int(shards->size()),
+           m_config.healthCheckIntervalMs, m_config.failoverTimeoutMs);
+    return ServerApp::ExitOk;
+}
+
+void RouterApp::beginShutdown(int signalNumber)
+{
+    if (m_draining) {
+        qCWarning(lcRouter, "second signal %d: exiting without waiting for requests in flight", signalNumber);
+        QCoreApplication::exit(ServerApp::ExitFailure);
+        return;
+    }
+    m_draining = true;
+    qCInfo(lcRouter, "signal %d: shutting down (no new requests; answering the ones in flight)", signalNumber);
+    m_http->stopListening();
+    m_http->setDraining(true);
+    m_shutdownDeadline.setSingleShot(true);
+    connect(&m_shutdownDeadline, &QTimer::timeout, this, [this] {
+        qCWarning(lcRouter, "shutdown timeout: %d replies still in flight", m_http->repliesInFlight());
+        finishShutdown(ServerApp::ExitFailure);
+    });
+    m_shutdownDeadline.start(int(m_config.shutdownTimeoutMs));
+    connect(m_http.get(), &HttpServer::repliesDrained, this, [this] { finishShutdown(ServerApp::ExitOk); });
+    if (m_http->repliesInFlight() == 0)
+        finishShutdown(ServerApp::ExitOk);
+}
+
+void RouterApp::finishShutdown(int exitCode)
+{
+    m_shutdownDeadline.stop();
+    for (QTcpSocket *socket : m_http->findChildren<QTcpSocket *>()) {
+        socket->flush();
+        socket->disconnectFromHost();
+    }
+    m_dataDirectory.release();
+    qCInfo(lcRouter, "stopped");
+    QCoreApplication::exit(exitCode);
+}

@@ -1,0 +1,55 @@
+// RouterApp: one peacedb-server --role router process — the client API over
+// the shards (ReplicatedDocumentService), the HealthMonitor and
+// ReplicationCoordinator that fail over dead primaries, the operator API
+// (/v1/_cluster/*) and the event record. It keeps no data: its data
+// directory only holds the generated token when --token-file is not given.
+//
+// SIGTERM/SIGINT: stop accepting, let the requests in flight be answered (up
+// to Server.ShutdownTimeoutMs), exit 0. Main thread; created by main().
+#pragma once
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+#include "DataDirectory.h"
+#include "ServerConfig.h"
+
+class ClusterApi;
+class ClusterEvents;
+class HealthMonitor;
+class HttpServer;
+class ReplicatedDocumentService;
+class ReplicationCoordinator;
+class RouterApi;
+class SignalWatcher;
+
+class RouterApp : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit RouterApp(const ServerConfig &config, QObject *parent = nullptr);
+    ~RouterApp() override;
+
+    // Brings the router up; returns ServerApp's exit codes.
+    int start();
+
+private:
+    void beginShutdown(int signalNumber);
+    void finishShutdown(int exitCode);
+
+    ServerConfig m_config;
+    DataDirectory m_dataDirectory;
+    std::unique_ptr<SignalWatcher> m_signals;
+    std::unique_ptr<ClusterEvents> m_events;
+    std::unique_ptr<HealthMonitor> m_monitor;
+    std::unique_ptr<ReplicationCoordinator> m_coordinator;
+    std::unique_ptr<ReplicatedDocumentService> m_service;
+    std::unique_ptr<HttpServer> m_http;
+    std::unique_ptr<RouterApi> m_routerApi;
+    std::unique_ptr<ClusterApi> m_clusterApi;
+    QTimer m_shutdownDeadline;
+    bool m_draining = false;
+};

@@ -1,0 +1,66 @@
+#include "HttpClientPool.h"
+
+#include "HttpConnection.h"
+
+QByteArray HttpClientReply::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (QByteArrayView(key).compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return QByteArray();
+}
+
+HttpClientPool::HttpClientPool(const QUrl &url, const QByteArray &token, int maxConnections, int timeoutMs, QObject *parent)
+    : QObject(parent)
+    , m_url(url)
+    , m_headers("Host: " + url.host().toUtf8() + ':' + QByteArray::number(url.port(80)) + "\r\n"
+                + (token.isEmpty() ? QByteArray() : "Authorization: Bearer " + token + "\r\n"))
+    , m_maxConnections(qMax(1, maxConnections))
+    , m_timeoutMs(timeoutMs)
+{
+}
+
+void HttpClientPool::request(const QByteArray &method, const QByteArray &target, const QByteArray &body, Callback done)
+{
+    m_queue.push_back(Request{method, target, body, std::move(done)});
+    dispatch();
+}
+
+void HttpClientPool::dispatch()
+{
+    while (!m_queue.empty()) {
+        int free = -1;
+        for (int i = 0; i < m_slots.size(); ++i) {
+            if (!m_slots.at(i).done) {
+                free = i;
+                break;
+            }
+        }
+        if (free < 0) {
+            if (m_slots.size() >= m_maxConnections)
+                return;
+            auto *connection = new HttpConnection(m_url.host(), quint16(m_url.port(80)), m_headers, m_timeoutMs, this);
+            free = int(m_slots.size());
+            m_slots.append(Slot{connection, {}});
+            connect(connection, &HttpConnection::responseReceived, this, [this, free, connection](int status, const QByteArray &body, qint64) {
+                finish(free, HttpClientReply{status, body, connection->responseHeaders(), QString()});
+            });
+            connect(connection, &HttpConnection::requestFailed, this,
+                    [this, free](const QString &reason) { finish(free, HttpClientReply{0, QByteArray(), {}, reason}); });
+        }
+        Request request = std::move(m_queue.front());
+        m_queue.pop_front();
+        m_slots[free].done = std::move(request.done);
+        m_slots[free].connection->sendRequest(request.method, request.target, request.body);
+    }
+}
+
+void HttpClientPool::finish(int slot, HttpClientReply reply)
+{
+    const Callback done = std::move(m_slots[slot].done);
+    m_slots[slot].done = nullptr;
+    if (done)
+        done(reply);
+    dispatch();
+}

@@ -1,0 +1,45 @@
+#include "ClusterEvents.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcCluster, "peacedb.cluster")
+
+ClusterEvents::ClusterEvents(int capacity, QObject *parent)
+    : QObject(parent)
+    , m_capacity(qMax(1, capacity))
+{
+}
+
+void ClusterEvents::append(const ShardEvent &event, const QString &nodeUrl)
+{
+    QJsonObject object{{QStringLiteral("id"), m_nextId++},
+                       {QStringLiteral("timeMs"), QDateTime::currentMSecsSinceEpoch()},
+                       {QStringLiteral("kind"), event.kind},
+                       {QStringLiteral("shard"), event.shard},
+                       {QStringLiteral("term"), event.term},
+                       {QStringLiteral("count"), event.count},
+                       {QStringLiteral("message"), event.message}};
+    if (event.member >= 0) {
+        object.insert(QStringLiteral("member"), event.member);
+        object.insert(QStringLiteral("node"), nodeUrl);
+    }
+    qCInfo(lcCluster, "shard %d: %s: %s", event.shard, qPrintable(event.kind), qPrintable(event.message));
+    m_events.push_back(object);
+    while (int(m_events.size()) > m_capacity)
+        m_events.pop_front();
+    emit appended(object);
+}
+
+QJsonArray ClusterEvents::since(qint64 since, int limit) const
+{
+    QJsonArray out;
+    for (const QJsonObject &event : m_events) {
+        if (event.value(QStringLiteral("id")).toInteger() <= since)
+            continue;
+        if (out.size() >= limit)
+            break;
+        out.append(event);
+    }
+    return out;
+}

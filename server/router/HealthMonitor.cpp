@@ -1,0 +1,220 @@
+#include "HealthMonitor.h"
+
+#include "ClusterEvents.h"
+#include "HttpClientPool.h"
+#include "JsonText.h"
+#include "ReplicationRules.h"
+
+#include <QJsonArray>
+#include <QRegularExpression>
+
+HealthMonitor::HealthMonitor(const Settings &settings, ClusterEvents *events, QObject *parent)
+    : QObject(parent)
+    , m_settings(settings)
+    , m_events(events)
+{
+    m_clock.start();
+    ShardHealth::Options options;
+    options.failoverTimeoutMs = settings.failoverTimeoutMs;
+    // Long enough for a lost election to be over everywhere.
+    options.retryBackoffMs = qMax(settings.intervalMs, settings.failoverTimeoutMs / 2);
+    // A poll that takes longer than this counts as unanswered.
+    const int pollTimeoutMs = int(qBound(qint64(200), settings.failoverTimeoutMs / 2, qint64(5000)));
+    // Promotion waits for an election; stepdown and kill answer at once.
+    const int commandTimeoutMs = int(qMax(qint64(10000), settings.failoverTimeoutMs * 2));
+    for (const ShardLayout &layout : settings.shards) {
+        Shard shard;
+        shard.health = std::make_unique<ShardHealth>(layout.id, int(layout.members.size()), options, now());
+        for (const QString &url : layout.members) {
+            MemberLink link;
+            link.polls = new HttpClientPool(QUrl(url), settings.token, 1, pollTimeoutMs, this);
+            link.commands = new HttpClientPool(QUrl(url), settings.token, 2, commandTimeoutMs, this);
+            shard.members.append(link);
+        }
+        m_shards.push_back(std::move(shard));
+    }
+    m_timer.setInterval(int(settings.intervalMs));
+    connect(&m_timer, &QTimer::timeout, this, &HealthMonitor::poll);
+}
+
+HealthMonitor::~HealthMonitor() = default;
+
+void HealthMonitor::start()
+{
+    m_timer.start();
+    poll();
+}
+
+int HealthMonitor::memberOf(int shard, const QString &url) const
+{
+    if (shard < 0 || shard >= shardCount())
+        return -1;
+    return int(layout(shard).members.indexOf(url));
+}
+
+QString HealthMonitor::nodeName(int shard, int member)
+{
+    return QStringLiteral("shard%1-node%2").arg(shard).arg(member);
+}
+
+std::optional<std::pair<int, int>> HealthMonitor::findNode(const QString &nameOrUrl) const
+{
+    static const QRegularExpression name(QStringLiteral("^shard(\\d+)-node(\\d+)$"));
+    const QRegularExpressionMatch match = name.match(nameOrUrl);
+    if (match.hasMatch()) {
+        const int shard = match.captured(1).toInt();
+        const int member = match.captured(2).toInt();
+        if (shard < shardCount() && member < layout(shard).members.size())
+            return std::make_pair(shard, member);
+        return std::nullopt;
+    }
+    for (int shard = 0; shard < shardCount(); ++shard) {
+        const int member = memberOf(shard, nameOrUrl);
+        if (member >= 0)
+            return std::make_pair(shard, member);
+    }
+    return std::nullopt;
+}
+
+QString HealthMonitor::primaryUrl(int shard) const
+{
+    return layout(shard).members.at(this->shard(shard).primary());
+}
+
+void HealthMonitor::primaryHinted(int shard, const QString &url)
+{
+    const int member = memberOf(shard, url);
+    if (member >= 0)
+        this->shard(shard).primaryHinted(member, now());
+}
+
+void HealthMonitor::writeAcknowledged(int shard)
+{
+    this->shard(shard).writeAcknowledged(now());
+    flushEvents(shard);
+}
+
+HttpClientPool *HealthMonitor::commands(int shard, int member) const
+{
+    return m_shards.at(shard).members.at(member).commands;
+}
+
+void HealthMonitor::poll()
+{
+    for (int shard = 0; shard < shardCount(); ++shard) {
+        for (int member = 0; member < m_shards.at(shard).members.size(); ++member)
+            pollMember(shard, member);
+        evaluate(shard);
+    }
+}
+
+void HealthMonitor::pollMember(int shard, int member)
+{
+    MemberLink &link = m_shards[shard].members[member];
+    if (link.polling)
+        return; // the previous poll is still out: it answers or times out
+    link.polling = true;
+    link.polls->get(QByteArrayLiteral("/v1/_replication/state"), [this, shard, member](const HttpClientReply &reply) {
+        m_shards[shard].members[member].polling = false;
+        ShardHealth &health = this->shard(shard);
+        if (reply.status != 200) {
+            health.unanswered(member,
+                              reply.answered() ? QStringLiteral("HTTP %1: %2").arg(reply.status).arg(QString::fromUtf8(reply.body.left(200)))
+                                               : reply.error,
+                              now());
+        } else {
+            const Result<QJsonObject> object = JsonText::parseObject(reply.body);
+            const Result<MemberStatus> status = object.isOk() ? MemberStatus::fromJson(object.value()) : object.status();
+            if (status.isOk())
+                health.answered(member, status.value(), now());
+            else
+                health.unanswered(member, status.status().message(), now());
+        }
+        evaluate(shard);
+    });
+}
+
+void HealthMonitor::evaluate(int shard)
+{
+    ShardHealth &health = this->shard(shard);
+    const std::optional<ShardHealth::Promotion> promotion =
+        m_settings.automaticFailover ? health.decide(now()) : std::optional<ShardHealth::Promotion>();
+    flushEvents(shard);
+    if (promotion)
+        emit primaryDown(shard, promotion->member, promotion->term);
+}
+
+void HealthMonitor::flushEvents(int shard)
+{
+    for (const ShardEvent &event : this->shard(shard).takeEvents())
+        m_events->append(event, event.member >= 0 ? layout(shard).members.value(event.member) : QString());
+}
+
+QJsonObject HealthMonitor::status() const
+{
+    const qint64 nowMs = now();
+    QJsonArray shards;
+    for (int index = 0; index < shardCount(); ++index) {
+        const ShardHealth &health = shard(index);
+        // The primary's own view of its replicas (lag, InSync/Lagging/Offline).
+        QJsonArray primaryView;
+        const ShardHealth::Member &primary = health.member(health.primary());
+        if (primary.status && primary.status->isPrimary())
+            primaryView = primary.status->raw.value(QStringLiteral("members")).toArray();
+        QJsonArray members;
+        for (int member = 0; member < health.size(); ++member) {
+            const ShardHealth::Member &seen = health.member(member);
+            QJsonObject info{{QStringLiteral("member"), member},
+                             {QStringLiteral("name"), nodeName(index, member)},
+                             {QStringLiteral("url"), layout(index).members.at(member)},
+                             {QStringLiteral("reachable"), health.isReachable(member, nowMs)},
+                             {QStringLiteral("lastHeartbeatAgeMs"),
+                              seen.lastAnswerMs < 0 ? QJsonValue() : QJsonValue(nowMs - seen.lastAnswerMs)}};
+            if (!seen.lastError.isEmpty() && seen.lastFailureMs > seen.lastAnswerMs)
+                info.insert(QStringLiteral("error"), seen.lastError);
+            if (seen.status) {
+                const MemberStatus &status = *seen.status;
+                info.insert(QStringLiteral("role"), status.role);
+                info.insert(QStringLiteral("term"), status.term);
+                info.insert(QStringLiteral("lastTerm"), status.lastTerm);
+                info.insert(QStringLiteral("seq"), status.lastSeq);
+                info.insert(QStringLiteral("commitSeq"), status.commitSeq);
+                info.insert(QStringLiteral("appliedSeq"), status.appliedSeq);
+                info.insert(QStringLiteral("writable"), status.writable);
+                info.insert(QStringLiteral("rolledBack"), status.rolledBack);
+                for (const QString &key : {QStringLiteral("pid"), QStringLiteral("uptimeMs")}) {
+                    if (status.raw.contains(key))
+                        info.insert(key, status.raw.value(key));
+                }
+            }
+            QString state = health.isReachable(member, nowMs) ? QStringLiteral("InSync") : QStringLiteral("Offline");
+            for (const QJsonValue &value : primaryView) {
+                const QJsonObject view = value.toObject();
+                if (view.value(QStringLiteral("index")).toInt(-1) != member || view.value(QStringLiteral("self")).toBool())
+                    continue;
+                for (const QString &key : {QStringLiteral("matchSeq"), QStringLiteral("lagEntries"), QStringLiteral("lagMs")})
+                    info.insert(key, view.value(key));
+                if (health.isReachable(member, nowMs))
+                    state = view.value(QStringLiteral("state")).toString(state);
+            }
+            if (member == health.primary() && seen.status && seen.status->isPrimary()) {
+                info.insert(QStringLiteral("lagEntries"), 0);
+                info.insert(QStringLiteral("lagMs"), 0);
+            }
+            info.insert(QStringLiteral("state"), state);
+            members.append(info);
+        }
+        shards.append(QJsonObject{{QStringLiteral("id"), index},
+                                  {QStringLiteral("primary"), layout(index).members.at(health.primary())},
+                                  {QStringLiteral("primaryMember"), health.primary()},
+                                  {QStringLiteral("term"), health.primaryTerm()},
+                                  {QStringLiteral("healthy"), health.isHealthy(nowMs)},
+                                  {QStringLiteral("promoting"), health.isPromoting()},
+                                  {QStringLiteral("reachable"), health.reachableCount(nowMs)},
+                                  {QStringLiteral("members"), members}});
+    }
+    return QJsonObject{{QStringLiteral("shards"), shards},
+                       {QStringLiteral("healthCheckIntervalMs"), m_settings.intervalMs},
+                       {QStringLiteral("failoverTimeoutMs"), m_settings.failoverTimeoutMs},
+                       {QStringLiteral("automaticFailover"), m_settings.automaticFailover}};
+}

@@ -1,0 +1,95 @@
+// HealthMonitor: the router's watch over every shard's replica set. Every
+// HealthCheckIntervalMs (a QTimer) it asks each member for
+// GET /v1/_replication/state (one poll in flight per member, on a
+// connection of its own), feeds the answers — or their absence — to the
+// shard's ShardHealth, and reports PrimaryDown(shard) with the member to
+// promote when ShardHealth decides so (the ReplicationCoordinator acts on
+// it). It also tells where each shard's writes go now (primaryUrl), learning
+// from "not primary" answers too.
+//
+// Main thread; owned by the RouterApp. Owns one ShardHealth and two
+// HttpClientPools (polls; commands such as promote) per member.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QJsonObject>
+#include <QObject>
+#include <QTimer>
+#include <QVector>
+
+#include <memory>
+
+#include "ServerConfig.h"
+#include "ShardHealth.h"
+
+class ClusterEvents;
+class HttpClientPool;
+
+class HealthMonitor : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Settings
+    {
+        QVector<ShardLayout> shards;
+        QByteArray token;
+        qint64 intervalMs = 3000;
+        qint64 failoverTimeoutMs = 5000;
+        qint64 maxReplicationLagMs = 10000;
+        bool automaticFailover = true;
+    };
+
+    HealthMonitor(const Settings &settings, ClusterEvents *events, QObject *parent = nullptr);
+    ~HealthMonitor() override;
+
+    void start();
+    qint64 now() const { return m_clock.elapsed(); }
+
+    int shardCount() const { return int(m_shards.size()); }
+    const ShardLayout &layout(int shard) const { return m_settings.shards.at(shard); }
+    ShardHealth &shard(int shard) { return *m_shards.at(shard).health; }
+    const ShardHealth &shard(int shard) const { return *m_shards.at(shard).health; }
+    // The member index of `url` in `shard`, or -1.
+    int memberOf(int shard, const QString &url) const;
+    // "shard<S>-node<M>" (the launcher's names) or a member URL -> (shard, member).
+    std::optional<std::pair<int, int>> findNode(const QString &nameOrUrl) const;
+    static QString nodeName(int shard, int member);
+
+    QString primaryUrl(int shard) const;
+    void primaryHinted(int shard, const QString &url);
+    void writeAcknowledged(int shard);
+
+    HttpClientPool *commands(int shard, int member) const;
+    // Decides for `shard` now and reports what ShardHealth recorded.
+    void evaluate(int shard);
+    void flushEvents(int shard);
+
+    // Every shard and member as GET /v1/_cluster/status shows them.
+    QJsonObject status() const;
+
+signals:
+    void primaryDown(int shard, int member, qint64 term);
+
+private:
+    struct MemberLink
+    {
+        HttpClientPool *polls = nullptr;
+        HttpClientPool *commands = nullptr;
+        bool polling = false;
+    };
+    struct Shard
+    {
+        std::unique_ptr<ShardHealth> health;
+        QVector<MemberLink> members;
+    };
+
+    void poll();
+    void pollMember(int shard, int member);
+
+    Settings m_settings;
+    ClusterEvents *m_events;
+    QElapsedTimer m_clock;
+    QTimer m_timer;
+    std::vector<Shard> m_shards;
+};
