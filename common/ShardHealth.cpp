@@ -139,6 +139,13 @@ bool ShardHealth::isReachable(int index, qint64 now) const
         && now - member.lastAnswerMs < m_options.failoverTimeoutMs;
 }
 
+bool ShardHealth::isSilent(int index, qint64 now) const
+{
+    const Member &member = m_members.at(index);
+    const qint64 since = member.lastAnswerMs >= 0 ? member.lastAnswerMs : m_startMs;
+    return now - since >= m_options.failoverTimeoutMs;
+}
+
 int ShardHealth::reachableCount(qint64 now) const
 {
     int count = 0;

@@ -105,6 +105,10 @@ public:
     void writeAcknowledged(qint64 now);
 
     bool isReachable(int member, qint64 now) const;
+    // Whether `member` has been silent for failoverTimeoutMs (since its last
+    // answer, or since the clock started if it never answered): requests
+    // to it would most likely hang until their own timeout.
+    bool isSilent(int member, qint64 now) const;
     int reachableCount(qint64 now) const;
     // Where writes go now (the configured primary, 0, until anything is known).
     int primary() const { return m_primary; }

@@ -45,6 +45,7 @@ public:
 
     void start();
     qint64 now() const { return m_clock.elapsed(); }
+    qint64 failoverTimeoutMs() const { return m_settings.failoverTimeoutMs; }
 
     int shardCount() const { return int(m_shards.size()); }
     const ShardLayout &layout(int shard) const { return m_settings.shards.at(shard); }

@@ -135,8 +135,19 @@ std::optional<HttpResponse> ReplicatedDocumentService::firstFailure(const QVecto
 void ReplicatedDocumentService::toPrimary(int shard, const QByteArray &method, const QByteArray &target, const QByteArray &body,
                                           bool write, Reply done, bool redirected)
 {
-    const int member = m_monitor->shard(shard).primary();
+    const ShardHealth &health = m_monitor->shard(shard);
+    const int member = health.primary();
     ++m_forwardedTotal;
+    if (health.isSilent(member, m_monitor->now())) {
+        // Its primary is down or cut off and the health monitor is electing
+        // another: fail at once rather than after the request timeout, so
+        // clients retry soon (nothing was sent, nothing changed).
+        HttpClientReply reply;
+        reply.error = QStringLiteral("no answer from its primary (member %1) for over %2 ms; a failover is under way, retry")
+                          .arg(member)
+                          .arg(m_monitor->failoverTimeoutMs());
+        return done(reply);
+    }
     pool(shard, member)->request(method, target, body, [=](const HttpClientReply &reply) {
         if (reply.status == 503 && !redirected) {
             // A replica refused it ("not primary"; nothing was changed):

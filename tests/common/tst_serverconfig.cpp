@@ -1,3 +1,4 @@
+#include <QFile>
 #include <QJsonDocument>
 #include <QTest>
 
@@ -93,6 +94,10 @@ private slots:
                                 "{\"Id\":0,\"Primary\":\"http://shard-0-primary:8080\",\"Replicas\":[\"http://shard-0-replica-1:8080\",\"http://shard-0-replica-2:8080\"]},"
                                 "{\"Id\":1,\"Primary\":\"http://shard-1-primary:8080\",\"Replicas\":[\"http://shard-1-replica-1:8080\",\"http://shard-1-replica-2:8080\"]},"
                                 "{\"Id\":2,\"Primary\":\"http://shard-2-primary:8080\",\"Replicas\":[\"http://shard-2-replica-1:8080\",\"http://shard-2-replica-2:8080\"]}]}}";
+        // The sample shipped in resources/ is that file.
+        QFile sample(QStringLiteral(PEACEDB_SOURCE_DIR "/resources/appsettings.Replication.json"));
+        QVERIFY(sample.open(QIODevice::ReadOnly));
+        QCOMPARE(QJsonDocument::fromJson(sample.readAll()).object(), QJsonDocument::fromJson(plan).object());
         ServerConfig config;
         QVERIFY(config.applyJson(QJsonDocument::fromJson(plan).object(), QStringLiteral("plan.json")).isOk());
         QVERIFY(config.shardingEnabled && config.replicationEnabled);

@@ -302,6 +302,18 @@ private slots:
         QVERIFY(seen.contains(QStringLiteral("detected")));
     }
 
+    void silentMemberIsOneUnheardForTheTimeout()
+    {
+        ShardHealth shard(0, 3, options(), 1000);
+        QVERIFY(!shard.isSilent(0, 1000 + kTimeout - 1)); // never answered, but the clock just started
+        QVERIFY(shard.isSilent(0, 1000 + kTimeout));
+        shard.answered(0, primary(1, 5), 2000);
+        QVERIFY(!shard.isSilent(0, 2000 + kTimeout - 1));
+        shard.unanswered(0, QStringLiteral("refused"), 2100); // one failed poll is not silence yet
+        QVERIFY(!shard.isSilent(0, 2200));
+        QVERIFY(shard.isSilent(0, 2000 + kTimeout));
+    }
+
     void setWithNoPrimaryAfterARestartGetsOne()
     {
         // Every member restarted: all replicas, nobody elects itself.
