@@ -1,0 +1,366 @@
+#include "ClusterLauncher.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QJsonDocument>
+#include <QProcessEnvironment>
+#include <QRandomGenerator>
+#include <QSaveFile>
+#include <QTcpServer>
+
+#include <cstdio>
+#include <utility>
+
+#include "ClusterFileStore.h"
+#include "HttpServer.h"
+#include "JsonText.h"
+#include "SignalWatcher.h"
+#include "Supervisor.h"
+#include "SupervisorApi.h"
+
+namespace {
+
+constexpr qsizetype kMinTokenLength = 16;
+
+void say(const QString &text)
+{
+    std::fprintf(stdout, "%s\n", qPrintable(text));
+    std::fflush(stdout);
+}
+
+void complain(const QString &text)
+{
+    std::fprintf(stderr, "peacedb-cluster: %s\n", qPrintable(text));
+    std::fflush(stderr);
+}
+
+} // namespace
+
+ClusterLauncher::ClusterLauncher(const ClusterOptions &options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+{
+}
+
+ClusterLauncher::~ClusterLauncher()
+{
+    // The API refers to the supervisor; the supervisor's processes kill
+    // whatever still runs when they are destroyed.
+    m_api.reset();
+    m_http.reset();
+    m_supervisor.reset();
+}
+
+QString ClusterLauncher::defaultServerBinary()
+{
+    return QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("peacedb-server"));
+}
+
+int ClusterLauncher::start()
+{
+    m_serverBinary = m_options.serverBinary.isEmpty() ? defaultServerBinary() : m_options.serverBinary;
+    const QFileInfo binary(m_serverBinary);
+    if (!binary.isFile() || !binary.isExecutable()) {
+        complain(QStringLiteral("the server binary %1 %2; build peacedb-server or pass --server PATH")
+                     .arg(m_serverBinary, binary.exists() ? QStringLiteral("is not an executable file") : QStringLiteral("does not exist")));
+        return ExitBadCommandLine;
+    }
+    m_serverBinary = binary.absoluteFilePath();
+
+    ClusterLayout::Request request;
+    request.shards = m_options.shards;
+    request.replicas = m_options.replicas;
+    request.port = m_options.port;
+    request.bindAddresses = m_options.bindAddresses;
+    request.router = m_options.router;
+    request.dataDir = QDir::cleanPath(QFileInfo(m_options.dataDir).absoluteFilePath());
+    Result<ClusterLayout> layout = ClusterLayout::plan(request);
+    if (!layout.isOk()) {
+        complain(layout.status().message());
+        return ExitBadCommandLine;
+    }
+    m_layout = std::move(layout).value();
+
+    Status status = takeDirectory();
+    if (!status.isOk()) {
+        complain(status.message());
+        return ExitClusterDirectory;
+    }
+    status = checkPorts();
+    if (!status.isOk()) {
+        complain(status.message());
+        return ExitStartupFailed;
+    }
+    m_http = std::make_unique<HttpServer>();
+    QString listenError;
+    bool addressInUse = false;
+    if (!m_http->listenOn(QHostAddress(m_layout->supervisorHost()), m_layout->supervisorPort(), ConnectionGuard::Limits(),
+                          &listenError, &addressInUse)) {
+        complain(QStringLiteral("the supervisor endpoint cannot listen: %1").arg(listenError));
+        return ExitStartupFailed;
+    }
+    // Only now that the ports are free (see step 4 in the header).
+    status = prepareFiles();
+    if (!status.isOk()) {
+        complain(status.message());
+        return ExitClusterDirectory;
+    }
+    m_http->setToken(m_token);
+
+    const Supervisor::Timeouts timeouts{m_options.startupTimeoutMs, m_options.stopTimeoutMs};
+    m_supervisor = std::make_unique<Supervisor>(*m_layout, m_serverBinary, QProcessEnvironment::systemEnvironment(), timeouts);
+    connect(m_supervisor.get(), &Supervisor::changed, this, &ClusterLauncher::onChanged);
+    connect(m_supervisor.get(), &Supervisor::processExited, this, &ClusterLauncher::onProcessExited);
+    m_api = std::make_unique<SupervisorApi>(*m_supervisor);
+    m_api->registerRoutes(*m_http);
+    m_signals = std::make_unique<SignalWatcher>();
+    connect(m_signals.get(), &SignalWatcher::terminationRequested, this, &ClusterLauncher::onTerminationRequested);
+
+    say(QStringLiteral("peacedb-cluster: starting %1 process(es) of %2 in %3")
+            .arg(m_layout->processes().size())
+            .arg(m_layout->router() ? QStringLiteral("a router and %1 shard(s) x %2 member(s)")
+                                          .arg(m_layout->shards())
+                                          .arg(m_layout->replicas() + 1)
+                                    : QStringLiteral("%1 shard(s) x %2 member(s)").arg(m_layout->shards()).arg(m_layout->replicas() + 1))
+            .arg(m_layout->dataDir()));
+    writeClusterFile();
+    // From the event loop, so that every outcome (even an immediate one)
+    // reaches a running loop.
+    QMetaObject::invokeMethod(
+        this, [this] { m_supervisor->startAll([this](const Status &result) { onStartedAll(result); }); },
+        Qt::QueuedConnection);
+    return ExitOk;
+}
+
+Status ClusterLauncher::takeDirectory()
+{
+    const QString dir = m_layout->dataDir();
+    const Status locked = m_directory.prepare(dir);
+    if (locked.code() == Status::Code::Unavailable) {
+        return Status::unavailable(QStringLiteral("%1 is in use by another peacedb-cluster (see peacedb-cluster status "
+                                                  "--data %1)")
+                                       .arg(dir));
+    }
+    if (!locked.isOk())
+        return locked;
+
+    QFile existing(m_layout->configPath());
+    if (!existing.exists())
+        return Status::ok();
+    if (!existing.open(QIODevice::ReadOnly))
+        return Status::badRequest(QStringLiteral("cannot read %1: %2").arg(existing.fileName(), existing.errorString()));
+    const Result<QJsonObject> config = JsonText::parseObject(existing.readAll());
+    if (!config.isOk())
+        return Status::badRequest(QStringLiteral("%1: %2").arg(existing.fileName(), config.status().message()));
+    return m_layout->compatibleWith(config.value());
+}
+
+Status ClusterLauncher::prepareFiles()
+{
+    QStringList directories{m_layout->logDir()};
+    for (const ProcessSpec &process : m_layout->processes())
+        directories.append(process.dataDir);
+    for (const QString &path : directories) {
+        if (!QDir().mkpath(path))
+            return Status::badRequest(QStringLiteral("cannot create %1").arg(path));
+    }
+    const Status token = prepareToken();
+    return token.isOk() ? writeConfig() : token;
+}
+
+Status ClusterLauncher::prepareToken()
+{
+    const QString path = m_layout->tokenPath();
+    QFile file(path);
+    if (file.exists()) {
+        if (!file.open(QIODevice::ReadOnly))
+            return Status::badRequest(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
+        m_token = file.readAll().trimmed();
+        if (m_token.size() < kMinTokenLength)
+            return Status::badRequest(QStringLiteral("%1 holds a token shorter than %2 characters").arg(path).arg(kMinTokenLength));
+        file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+        return Status::ok();
+    }
+    QByteArray random(16, Qt::Uninitialized);
+    QRandomGenerator::system()->generate(random.begin(), random.end());
+    m_token = random.toHex();
+    // Created with mode 0600 (not chmod-ed afterwards), so no other user can
+    // ever open it.
+    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFile::ReadOwner | QFile::WriteOwner)
+        || file.write(m_token + '\n') != m_token.size() + 1 || !file.flush()) {
+        return Status::badRequest(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    }
+    return Status::ok();
+}
+
+Status ClusterLauncher::writeConfig()
+{
+    QSaveFile file(m_layout->configPath());
+    if (!file.open(QIODevice::WriteOnly))
+        return Status::badRequest(QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+    file.write(QJsonDocument(m_layout->config()).toJson(QJsonDocument::Indented));
+    if (!file.commit())
+        return Status::badRequest(QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
+    return Status::ok();
+}
+
+Status ClusterLauncher::checkPorts() const
+{
+    for (const ProcessSpec &process : m_layout->processes()) {
+        QTcpServer probe;
+        if (probe.listen(QHostAddress(process.host), process.port))
+            continue;
+        if (probe.serverError() == QAbstractSocket::AddressInUseError) {
+            return Status::unavailable(QStringLiteral("port %1 on %2, where %3 should listen, is already in use")
+                                           .arg(process.port)
+                                           .arg(process.host, process.name));
+        }
+        return Status::unavailable(QStringLiteral("%1 cannot listen on %2:%3: %4")
+                                       .arg(process.name, process.host)
+                                       .arg(process.port)
+                                       .arg(probe.errorString()));
+    }
+    return Status::ok();
+}
+
+void ClusterLauncher::onStartedAll(const Status &status)
+{
+    if (m_stopping)
+        return; // a signal came during start-up; stopEverything() finishes
+    if (!status.isOk()) {
+        complain(QStringLiteral("start-up failed: %1").arg(status.message()));
+        complain(QStringLiteral("every process has been stopped"));
+        m_stopping = true;
+        m_finished = true;
+        writeClusterFile();
+        QCoreApplication::exit(ExitStartupFailed);
+        return;
+    }
+    m_up = true;
+    for (const SupervisedProcess *process : m_supervisor->processes())
+        m_reportedStates.insert(process->spec().name, SupervisedProcess::stateName(process->state()));
+    printSummary();
+}
+
+void ClusterLauncher::printSummary() const
+{
+    say(QStringLiteral("peacedb-cluster: up: %1 process(es), cluster directory %2")
+            .arg(m_layout->processes().size())
+            .arg(m_layout->dataDir()));
+    qsizetype nameWidth = 0;
+    qsizetype urlWidth = 0;
+    for (const ProcessSpec &process : m_layout->processes()) {
+        nameWidth = qMax(nameWidth, process.name.size());
+        urlWidth = qMax(urlWidth, process.url.size());
+    }
+    for (const SupervisedProcess *process : m_supervisor->processes()) {
+        const ProcessSpec &spec = process->spec();
+        say(QStringLiteral("  %1  %2  pid %3  log %4")
+                .arg(spec.name.leftJustified(nameWidth), spec.url.leftJustified(urlWidth))
+                .arg(process->pid())
+                .arg(spec.logPath));
+    }
+    say(QStringLiteral("router:       %1").arg(m_layout->router() ? m_layout->router()->url : QStringLiteral("none (--no-router)")));
+    say(QStringLiteral("supervisor:   %1 (token in %2)").arg(m_layout->supervisorUrl(), m_layout->tokenPath()));
+    say(QStringLiteral("cluster file: %1").arg(m_layout->clusterFilePath()));
+    say(QStringLiteral("Ctrl-C stops everything; a process that exits stays down until "
+                       "`peacedb-cluster start NAME --data %1`.")
+            .arg(m_layout->dataDir()));
+}
+
+void ClusterLauncher::onTerminationRequested()
+{
+    if (m_finished)
+        return;
+    if (m_stopping) {
+        say(QStringLiteral("peacedb-cluster: second signal: killing every process now"));
+        m_killed = true;
+        m_supervisor->killAll();
+        return;
+    }
+    say(QStringLiteral("peacedb-cluster: stopping every process"));
+    stopEverything(ExitOk);
+}
+
+void ClusterLauncher::stopEverything(int exitCode)
+{
+    m_stopping = true;
+    m_http->setDraining(true);
+    m_supervisor->stopAll([this, exitCode](const Status &) {
+        for (const SupervisedProcess *process : m_supervisor->processes()) {
+            if (process->lastExit().contains(QLatin1String("did not stop")))
+                complain(QStringLiteral("%1 %2").arg(process->spec().name, process->lastExit()));
+        }
+        m_finished = true;
+        writeClusterFile();
+        m_http->stopListening();
+        say(QStringLiteral("peacedb-cluster: stopped"));
+        QCoreApplication::exit(m_killed ? int(ExitStartupFailed) : exitCode);
+    });
+}
+
+void ClusterLauncher::onProcessExited(const QString &name, qint64 pid, const QString &description)
+{
+    if (!m_up || m_stopping)
+        return;
+    say(QStringLiteral("peacedb-cluster: %1 (pid %2) %3; it stays down until `peacedb-cluster start %1 --data %4`")
+            .arg(name)
+            .arg(pid)
+            .arg(description, m_layout->dataDir()));
+}
+
+void ClusterLauncher::onChanged()
+{
+    writeClusterFile();
+    if (!m_up || m_stopping)
+        return;
+    for (const SupervisedProcess *process : m_supervisor->processes()) {
+        const QString state = SupervisedProcess::stateName(process->state());
+        QString &reported = m_reportedStates[process->spec().name];
+        if (reported == state)
+            continue;
+        const QString previous = std::exchange(reported, state);
+        const QString &name = process->spec().name;
+        switch (process->state()) {
+        case SupervisedProcess::State::Running:
+            say(QStringLiteral("peacedb-cluster: %1 is running (pid %2)").arg(name).arg(process->pid()));
+            break;
+        case SupervisedProcess::State::Stopping:
+            say(QStringLiteral("peacedb-cluster: stopping %1").arg(name));
+            break;
+        case SupervisedProcess::State::Stopped:
+            // An unexpected exit of a running process has its own line
+            // (onProcessExited).
+            if (previous == QLatin1String("stopping"))
+                say(QStringLiteral("peacedb-cluster: %1 stopped (%2)").arg(name, process->lastExit()));
+            else if (previous == QLatin1String("starting"))
+                say(QStringLiteral("peacedb-cluster: %1 did not come up (%2)").arg(name, process->lastExit()));
+            break;
+        case SupervisedProcess::State::Starting:
+            say(QStringLiteral("peacedb-cluster: starting %1").arg(name));
+            break;
+        }
+    }
+}
+
+void ClusterLauncher::writeClusterFile()
+{
+    ClusterFile file;
+    file.launcherPid = m_finished ? 0 : QCoreApplication::applicationPid();
+    file.dataDir = m_layout->dataDir();
+    file.configFile = m_layout->configPath();
+    file.tokenFile = m_layout->tokenPath();
+    file.supervisorUrl = m_layout->supervisorUrl();
+    file.routerUrl = m_layout->router() ? m_layout->router()->url : QString();
+    file.shards = m_layout->shards();
+    file.replicas = m_layout->replicas();
+    file.processes = m_supervisor->describe();
+    const Status status = ClusterFileStore::write(m_layout->clusterFilePath(), file);
+    if (!status.isOk() && !m_clusterFileWarned) {
+        m_clusterFileWarned = true;
+        complain(status.message());
+    }
+}

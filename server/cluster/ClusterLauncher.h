@@ -1,0 +1,96 @@
+// ClusterLauncher: `peacedb-cluster up` — runs a local cluster until a
+// signal stops it.
+//
+// start() does, in order, and stops at the first problem (printing why):
+//   1. plans the layout (ClusterLayout) and finds the server binary;
+//   2. takes the cluster directory (an flock on DIR/LOCK, so a second
+//      launcher on the same directory is refused) and refuses a directory
+//      that holds a cluster of another layout;
+//   3. checks that every process's address and port is free, and listens
+//      for the supervisor endpoint (SupervisorApi) on 127.0.0.1:P-1;
+//   4. creates the data and log directories, the token (32 random hex
+//      digits, mode 0600, kept across runs) and the configuration file —
+//      after the port checks, so that an `up` refused for a busy port
+//      leaves no configuration that would tie the directory to that port;
+//   5. starts every process (Supervisor::startAll). Once all answer HTTP it
+//      prints the router, member and log locations. If one fails, the rest
+//      are stopped and the launcher exits with ExitStartupFailed.
+// DIR/cluster.json is rewritten whenever a pid or state changes. SIGTERM or
+// SIGINT stops every process (router first; SIGTERM, then SIGKILL after the
+// stop timeout) and exits 0; a second signal SIGKILLs the rest at once
+// (exit 1). A process that exits on its own stays down (a line says so)
+// until `peacedb-cluster start NAME`.
+//
+// Main thread; one per process; owned by main().
+#pragma once
+
+#include <QByteArray>
+#include <QHash>
+#include <QObject>
+
+#include <memory>
+#include <optional>
+
+#include "ClusterLayout.h"
+#include "ClusterOptions.h"
+#include "DataDirectory.h"
+#include "Status.h"
+
+class HttpServer;
+class SignalWatcher;
+class Supervisor;
+class SupervisorApi;
+
+class ClusterLauncher : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum ExitCode {
+        ExitOk = 0,
+        ExitStartupFailed = 1,   // a port is busy, a process exited or stayed silent; or a second signal
+        ExitBadCommandLine = 2,  // also: the server binary is missing
+        ExitClusterDirectory = 3,
+    };
+
+    explicit ClusterLauncher(const ClusterOptions &options, QObject *parent = nullptr);
+    ~ClusterLauncher() override;
+
+    // ExitOk when the processes are being started: run the event loop, which
+    // QCoreApplication::exit() ends with the final exit code. Otherwise the
+    // exit code, after printing why.
+    int start();
+
+    // peacedb-server next to this program.
+    static QString defaultServerBinary();
+
+private:
+    Status takeDirectory();
+    Status prepareFiles();
+    Status prepareToken();
+    Status writeConfig();
+    Status checkPorts() const;
+    void onStartedAll(const Status &status);
+    void onTerminationRequested();
+    void onProcessExited(const QString &name, qint64 pid, const QString &description);
+    void onChanged();
+    void stopEverything(int exitCode);
+    void writeClusterFile();
+    void printSummary() const;
+
+    ClusterOptions m_options;
+    std::optional<ClusterLayout> m_layout;
+    QString m_serverBinary;
+    DataDirectory m_directory;
+    QByteArray m_token;
+    std::unique_ptr<HttpServer> m_http;
+    std::unique_ptr<Supervisor> m_supervisor;
+    std::unique_ptr<SupervisorApi> m_api;
+    std::unique_ptr<SignalWatcher> m_signals;
+    QHash<QString, QString> m_reportedStates; // process name -> last state printed
+    bool m_up = false;
+    bool m_stopping = false;
+    bool m_finished = false;
+    bool m_killed = false; // a second signal SIGKILLed what was left
+    bool m_clusterFileWarned = false;
+};

@@ -1,0 +1,23 @@
+// ClusterOptions: what one peacedb-cluster invocation was asked to do, as
+// parsed by ClusterCommandLine. A value; any thread.
+#pragma once
+
+#include <QString>
+
+struct ClusterOptions
+{
+    enum class Command { Up, Start, Stop, Status, Help, Version };
+
+    Command command = Command::Help;
+    QString process;                 // start/stop: the process name
+    QString dataDir = QStringLiteral("./cluster");
+    // up
+    int shards = 3;
+    int replicas = 2;
+    int port = 8080;                 // the router's; nodes use port+1 ..., the supervisor port-1
+    bool bindAddresses = false;      // each node on its own 127.0.0.N
+    bool router = true;              // --no-router: nodes only
+    QString serverBinary;            // empty: peacedb-server next to peacedb-cluster
+    int startupTimeoutMs = 30000;    // per process, until it answers HTTP
+    int stopTimeoutMs = 15000;       // SIGTERM to SIGKILL
+};

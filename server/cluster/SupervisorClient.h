@@ -1,0 +1,37 @@
+// SupervisorClient: what `peacedb-cluster start|stop NAME` uses to ask the
+// running launcher of a cluster directory to start or stop one process.
+// It finds the supervisor endpoint and the token file in DIR/cluster.json,
+// sends one request on an HttpConnection and waits for the answer in a
+// local event loop.
+//
+// Main thread (needs a QCoreApplication); owned by its caller.
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include "ClusterFile.h"
+#include "Result.h"
+
+class SupervisorClient
+{
+public:
+    // Reads DIR/cluster.json and the token. Unavailable when the launcher
+    // has stopped; NotFound when DIR holds no cluster.
+    static Result<SupervisorClient> open(const QString &dataDir);
+
+    const ClusterFile &cluster() const { return m_cluster; }
+
+    // POST /v1/_supervisor/nodes/{name}/start or /stop. The process as the
+    // launcher describes it afterwards, or the launcher's error (NotFound
+    // for an unknown name, Unavailable when it did not come up) or
+    // Unavailable when the launcher cannot be reached.
+    Result<ClusterFile::Process> start(const QString &name, int timeoutMs) const;
+    Result<ClusterFile::Process> stop(const QString &name, int timeoutMs) const;
+
+private:
+    Result<ClusterFile::Process> post(const QString &name, const QByteArray &action, int timeoutMs) const;
+
+    ClusterFile m_cluster;
+    QByteArray m_token;
+};
