@@ -1,0 +1,122 @@
+// ClusterProcesses: a whole local cluster (router + shards x members) run by
+// the real `peacedb-cluster up` launcher, for router and failover tests.
+//
+// start() picks a free block of 127.0.0.1 ports, runs the launcher in a
+// QTemporaryDir of its own and waits until it prints that everything is up;
+// the processes, their URLs and pids come from the launcher's cluster.json.
+// Variables in Options::environment reach every process (the launcher passes
+// its environment on), so a test can tune e.g.
+// PEACEDB_SHARDING_REPLICATION_FAILOVER_TIMEOUT_MS without a config file.
+//
+// Processes are killed (SIGKILL), paused (SIGSTOP) and resumed by pid; they
+// are started and stopped again through the launcher's supervisor endpoint,
+// which keeps their names, ports and data directories. The destructor
+// resumes every paused process, asks the launcher to stop (SIGTERM) and
+// SIGKILLs whatever is left after a bound, so a failing test never leaves a
+// process behind.
+//
+// Test thread only; owned by the test. The waiting functions drain the
+// launcher's output, so call them (or drainOutput()) during long tests.
+#pragma once
+
+#include <QByteArray>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSet>
+#include <QString>
+#include <QStringList>
+#include <QTemporaryDir>
+
+#include <functional>
+
+#include "TestHttpClient.h"
+
+class ClusterProcesses
+{
+public:
+    struct Options
+    {
+        int shards = 3;
+        int replicas = 2;
+        // "NAME=value" for every process of the cluster.
+        QStringList environment;
+    };
+
+    explicit ClusterProcesses(const Options &options);
+    ~ClusterProcesses();
+    ClusterProcesses(const ClusterProcesses &) = delete;
+    ClusterProcesses &operator=(const ClusterProcesses &) = delete;
+
+    // Runs the launcher and waits until every process answers; false (see
+    // error()) otherwise.
+    bool start(int timeoutMs = 90000);
+    QString error() const { return m_error; }
+
+    int shardCount() const { return m_options.shards; }
+    int memberCount() const { return m_options.replicas + 1; }
+    static QString nodeName(int shard, int member) { return QStringLiteral("shard%1-node%2").arg(shard).arg(member); }
+    QString routerUrl() const { return url(QStringLiteral("router")); }
+    quint16 routerPort() const { return m_port; }
+    QByteArray token() const { return m_token; }
+    QString directory() const { return m_dir.path(); }
+    QString configPath() const { return m_dir.filePath(QStringLiteral("cluster-config.json")); }
+    QString tokenPath() const { return m_dir.filePath(QStringLiteral("token")); }
+
+    // From the last cluster.json read (refreshed by pid()).
+    QString url(const QString &name) const;
+    quint16 port(const QString &name) const;
+    // The process's current pid (re-reads cluster.json); 0 if not running.
+    qint64 pid(const QString &name);
+
+    // SIGKILL by pid and wait until the process is gone.
+    void kill(const QString &name);
+    void pause(const QString &name);
+    void resume(const QString &name);
+    // Through the supervisor: starts a stopped process and waits until it
+    // answers; stops one (SIGTERM) and waits until it exited.
+    bool startProcess(const QString &name, QString *error = nullptr);
+    bool stopProcess(const QString &name, QString *error = nullptr);
+
+    // A request to the router (or to the process `name`) with the token.
+    // status 0 when there was no answer.
+    TestHttpResponse router(const QByteArray &method, const QByteArray &path, const QByteArray &body = {},
+                            int timeoutMs = 15000);
+    TestHttpResponse request(const QString &name, const QByteArray &method, const QByteArray &path,
+                             const QByteArray &body = {}, int timeoutMs = 15000);
+    // GET /v1/_cluster/status of the router; empty when it did not answer.
+    QJsonObject status(int timeoutMs = 5000);
+    // The member index the router reports as `shard`'s primary, -1 if none.
+    int primaryOf(int shard, int timeoutMs = 5000);
+    // Waits until the router reports a writable primary for every shard and
+    // every member of each shard reachable; false on timeout.
+    bool waitForHealthy(int timeoutMs);
+    // Every router event after `since`.
+    QJsonArray events(qint64 since = 0);
+
+    // Polls `predicate` every 50 ms until it holds or timeoutMs passes.
+    bool waitUntil(const std::function<bool()> &predicate, int timeoutMs);
+    void sleep(int milliseconds);
+    void drainOutput();
+    QString output();
+    // The last `maxChars` characters of a process's log file.
+    QString log(const QString &name, int maxChars = 4000) const;
+    // Shards, members, roles and terms in a few lines, for failure messages.
+    QString describe();
+
+private:
+    bool readClusterFile();
+    TestHttpResponse send(quint16 port, const QByteArray &method, const QByteArray &path, const QByteArray &body,
+                          int timeoutMs);
+
+    Options m_options;
+    QTemporaryDir m_dir;
+    QProcess m_launcher;
+    QByteArray m_output;
+    QByteArray m_token;
+    quint16 m_port = 0;
+    QString m_error;
+    QJsonObject m_file;
+    QSet<qint64> m_paused;
+    QSet<qint64> m_seenPids;
+};
