@@ -159,6 +159,12 @@ bool ShardHealth::isHealthy(qint64 now) const
     return now - m_lastHealthyMs < m_options.failoverTimeoutMs;
 }
 
+bool ShardHealth::hasServingPrimary(qint64 now) const
+{
+    const Member &primary = m_members.at(m_primary);
+    return isReachable(m_primary, now) && primary.status && primary.status->isPrimary() && primary.status->lease;
+}
+
 void ShardHealth::updatePrimary(qint64 now)
 {
     int best = -1;

@@ -113,8 +113,14 @@ public:
     // Where writes go now (the configured primary, 0, until anything is known).
     int primary() const { return m_primary; }
     qint64 primaryTerm() const { return m_primaryTerm; }
-    // Whether a reachable primary with its lease was seen within failoverTimeoutMs.
+    // Whether a reachable primary with its lease was seen within
+    // failoverTimeoutMs (true for that long after the clock starts: the
+    // grace period before anything counts as down).
     bool isHealthy(qint64 now) const;
+    // Whether the member writes go to is reachable and, by its last answer,
+    // a primary holding its lease: what operators and clients mean by
+    // "the shard has a primary".
+    bool hasServingPrimary(qint64 now) const;
     qint64 maxTerm() const { return m_maxTerm; }
 
     // What to do now: a promotion to start (the caller sends promote and

@@ -60,7 +60,7 @@ void RouterApi::health(const HttpRequest &, const HttpReplyPtr &reply)
     const qint64 now = m_monitor->now();
     QJsonArray withoutPrimary;
     for (int shard = 0; shard < m_monitor->shardCount(); ++shard) {
-        if (!m_monitor->shard(shard).isHealthy(now))
+        if (!m_monitor->shard(shard).hasServingPrimary(now))
             withoutPrimary.append(shard);
     }
     reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true},

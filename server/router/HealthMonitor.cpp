@@ -208,7 +208,7 @@ QJsonObject HealthMonitor::status() const
                                   {QStringLiteral("primary"), layout(index).members.at(health.primary())},
                                   {QStringLiteral("primaryMember"), health.primary()},
                                   {QStringLiteral("term"), health.primaryTerm()},
-                                  {QStringLiteral("healthy"), health.isHealthy(nowMs)},
+                                  {QStringLiteral("healthy"), health.hasServingPrimary(nowMs)},
                                   {QStringLiteral("promoting"), health.isPromoting()},
                                   {QStringLiteral("reachable"), health.reachableCount(nowMs)},
                                   {QStringLiteral("members"), members}});

@@ -305,13 +305,18 @@ private slots:
     void silentMemberIsOneUnheardForTheTimeout()
     {
         ShardHealth shard(0, 3, options(), 1000);
+        QVERIFY(!shard.hasServingPrimary(1000)); // healthy (grace period), but no primary seen yet
         QVERIFY(!shard.isSilent(0, 1000 + kTimeout - 1)); // never answered, but the clock just started
         QVERIFY(shard.isSilent(0, 1000 + kTimeout));
         shard.answered(0, primary(1, 5), 2000);
+        QVERIFY(shard.hasServingPrimary(2000));
         QVERIFY(!shard.isSilent(0, 2000 + kTimeout - 1));
         shard.unanswered(0, QStringLiteral("refused"), 2100); // one failed poll is not silence yet
         QVERIFY(!shard.isSilent(0, 2200));
         QVERIFY(shard.isSilent(0, 2000 + kTimeout));
+        QVERIFY(!shard.hasServingPrimary(2100));
+        shard.answered(0, primary(1, 5, false), 2300); // answers, but without its lease
+        QVERIFY(!shard.hasServingPrimary(2300));
     }
 
     void setWithNoPrimaryAfterARestartGetsOne()
