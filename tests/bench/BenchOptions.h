@@ -1,6 +1,6 @@
 // BenchOptions: the validated command line of peacedb-bench (what to run,
 // against which server, with how many connections). Parsed once in main() on
-// the main thread; BenchRunner keeps its own copy.
+// the main thread; BenchRunner and FailoverBench keep their own copy.
 #pragma once
 
 #include <QByteArray>
@@ -12,7 +12,7 @@
 
 struct BenchOptions
 {
-    enum class Mode { Write, Read, Mixed, Bulk, Ingest };
+    enum class Mode { Write, Read, Mixed, Bulk, Ingest, Failover };
 
     // Parses and validates `arguments` (argv of the application). --help and
     // --version print and exit; on invalid values returns nullopt and sets
@@ -35,4 +35,12 @@ struct BenchOptions
     QByteArray token;
     bool json = false;
     quint32 seed = 1;
+
+    // Failover mode: the shard whose primary is killed, how many times, and
+    // the launcher's supervisor that starts the killed node again (required
+    // for more than one run).
+    int shard = 0;
+    int runs = 10;
+    QUrl supervisorUrl;
+    double runTimeoutSeconds = 60.0;
 };

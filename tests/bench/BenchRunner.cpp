@@ -130,6 +130,8 @@ void BenchRunner::issue(int connection)
         }
         break;
     }
+    case BenchOptions::Mode::Failover:
+        Q_UNREACHABLE(); // FailoverBench runs it
     }
 }
 

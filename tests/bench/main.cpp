@@ -1,8 +1,10 @@
 // peacedb-bench: drives a PeaceDB server over N keep-alive HTTP/1.1
-// connections and prints throughput and latency percentiles (see --help).
+// connections and prints throughput and latency percentiles, or times
+// failovers through a router (see --help).
 
 #include "BenchOptions.h"
 #include "BenchRunner.h"
+#include "FailoverBench.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -24,6 +26,12 @@ int main(int argc, char *argv[])
         return 1;
     }
 
+    if (options->mode == BenchOptions::Mode::Failover) {
+        FailoverBench bench(*options);
+        QObject::connect(&bench, &FailoverBench::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
+        bench.start();
+        return QCoreApplication::exec();
+    }
     BenchRunner runner(*options);
     QObject::connect(&runner, &BenchRunner::finished, &app, &QCoreApplication::exit, Qt::QueuedConnection);
     runner.start();
