@@ -329,11 +329,16 @@ void ReplicatedDocumentService::deleteDocument(const HttpRequest &request, Respo
 
 void ReplicatedDocumentService::readFromMembers(int shard, const QByteArray &target, Respond respond)
 {
+    // The primary, then members the health monitor reaches, then the rest:
+    // a stopped replica must not stall reads that others can answer.
     const ShardHealth &health = m_monitor->shard(shard);
+    const qint64 now = m_monitor->now();
     QVector<int> members{health.primary()};
-    for (int member = 0; member < health.size() && members.size() < m_settings.readQuorum; ++member) {
-        if (member != health.primary())
-            members.append(member);
+    for (const bool reachable : {true, false}) {
+        for (int member = 0; member < health.size() && members.size() < m_settings.readQuorum; ++member) {
+            if (member != health.primary() && health.isReachable(member, now) == reachable)
+                members.append(member);
+        }
     }
     struct State
     {

@@ -615,9 +615,11 @@ private slots:
     void twoRoutersNeverMakeTwoPrimariesInOneTerm()
     {
         QVERIFY2(healthy(), qPrintable(failureContext()));
+        // The second router reads from two members per read (ReadQuorum 2).
         QTemporaryDir dir;
         ServerProcess second(dir.path(), {QStringLiteral("--role"), QStringLiteral("router"), QStringLiteral("--config"),
                                           cluster().configPath(), QStringLiteral("--token-file"), cluster().tokenPath()});
+        second.setEnvironment({QStringLiteral("PEACEDB_SHARDING_REPLICATION_READ_QUORUM=2")});
         QVERIFY2(second.start(30000), qPrintable(second.output()));
         TestHttpClient secondClient(second.port());
         const TestHttpClient::Headers auth{{QByteArrayLiteral("Authorization"), "Bearer " + cluster().token()}};
@@ -655,6 +657,32 @@ private slots:
                 QVERIFY2(it.value().size() == 1, qPrintable(QStringLiteral("shard %1 term %2 has %3 primaries").arg(shard).arg(it.key()).arg(it.value().size())));
             QVERIFY(!promotions.isEmpty());
         }
+
+        // ReadQuorum 2 with one replica stopped: the reachable members answer,
+        // with the newest revision.
+        const int shard = 2;
+        const int primary = waitForPrimary(shard);
+        const QString stopped = ClusterProcesses::nodeName(shard, (primary + 1) % 3);
+        int counter = 0;
+        const QString id = idOnShard(shard, QStringLiteral("read-quorum"), &counter);
+        const TestHttpResponse created = write(QStringLiteral("t"), id, 1);
+        QCOMPARE(created.status, 200);
+        cluster().pause(stopped);
+        QVERIFY(cluster().waitUntil([&] { return !cluster().status().value(QStringLiteral("shards")).toArray().at(shard).toObject()
+                                                   .value(QStringLiteral("members")).toArray().at((primary + 1) % 3).toObject()
+                                                   .value(QStringLiteral("reachable")).toBool(); }, 10000));
+        QVERIFY(secondClient.get("/v1/_cluster/status").status == 401); // and the token is still needed there
+        const TestHttpResponse updated = cluster().router(
+            "PUT", docPath(QStringLiteral("t"), id),
+            json({{QStringLiteral("rev"), created.json().value(QStringLiteral("rev"))}, {QStringLiteral("data"), QJsonObject{{QStringLiteral("n"), 2}}}}));
+        QCOMPARE(updated.status, 200);
+        QElapsedTimer clock;
+        clock.start();
+        const TestHttpResponse read = secondClient.get(docPath(QStringLiteral("t"), id));
+        QCOMPARE(read.status, 200);
+        QCOMPARE(read.json().value(QStringLiteral("rev")), updated.json().value(QStringLiteral("rev")));
+        QVERIFY2(clock.elapsed() < 3000, qPrintable(QString::number(clock.elapsed())));
+        cluster().resume(stopped);
         QCOMPARE(second.terminate(), 0);
     }
 };
