@@ -200,6 +200,21 @@ QJsonObject HealthMonitor::status() const
             if (member == health.primary() && seen.status && seen.status->isPrimary()) {
                 info.insert(QStringLiteral("lagEntries"), 0);
                 info.insert(QStringLiteral("lagMs"), 0);
+            } else if (!health.isReachable(member, nowMs)) {
+                // The primary cannot know what a member it has not heard
+                // from holds: the router's own last answer from it says
+                // more — entries behind the newest reachable member, and
+                // at least as long as it has been silent.
+                qint64 newest = -1;
+                for (int other = 0; other < health.size(); ++other) {
+                    if (health.isReachable(other, nowMs) && health.member(other).status)
+                        newest = qMax(newest, health.member(other).status->lastSeq);
+                }
+                if (seen.status && newest >= 0)
+                    info.insert(QStringLiteral("lagEntries"), qMax<qint64>(0, newest - seen.status->lastSeq));
+                else
+                    info.remove(QStringLiteral("lagEntries"));
+                info.insert(QStringLiteral("lagMs"), seen.lastAnswerMs < 0 ? QJsonValue() : QJsonValue(nowMs - seen.lastAnswerMs));
             }
             info.insert(QStringLiteral("state"), state);
             members.append(info);

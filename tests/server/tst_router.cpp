@@ -430,6 +430,17 @@ private slots:
         for (const char *kind : {"detected", "candidate", "promoted", "first-write"})
             QVERIFY2(kinds.contains(QLatin1String(kind)), qPrintable(kinds.join(u' ')));
 
+        // The router reports the dead member Offline, behind by at least
+        // the writes since, and for at least as long as it has been silent.
+        QJsonObject dead;
+        QVERIFY2(cluster().waitUntil([&] {
+            dead = cluster().status().value(QStringLiteral("shards")).toArray().at(shard).toObject()
+                       .value(QStringLiteral("members")).toArray().at(primary).toObject();
+            return dead.value(QStringLiteral("lagEntries")).toInteger() >= ackedAfterKill;
+        }, 5000), qPrintable(QString::fromUtf8(json(dead))));
+        QCOMPARE(dead.value(QStringLiteral("state")).toString(), QStringLiteral("Offline"));
+        QVERIFY2(dead.value(QStringLiteral("lagMs")).toInteger() >= 600, qPrintable(QString::fromUtf8(json(dead))));
+
         // The killed node stays down until started again, then catches up.
         QCOMPARE(cluster().pid(victim), 0);
         QString error;
