@@ -1,0 +1,20 @@
+// ConnectionSettings: where the console connects — router URL, token and
+// optional supervisor URL — loaded from and saved to QSettings
+// ("PeaceDB"/"peacedb-console"). GUI thread; a value type.
+#pragma once
+
+#include <QByteArray>
+#include <QUrl>
+
+struct ConnectionSettings
+{
+    QUrl router;
+    QByteArray token;
+    // Empty: the router's host, port - 1 (the local launcher's supervisor).
+    QUrl supervisor;
+
+    bool isComplete() const { return router.isValid() && !router.isEmpty() && !token.isEmpty(); }
+
+    static ConnectionSettings load();
+    void save() const;
+};

@@ -1,0 +1,131 @@
+// MainWindow: the console's window. Topology tree on top (one group per
+// shard, one row per member), lag chart and event timeline below, actions
+// in a toolbar and a context menu, connection state in the status bar.
+//
+// It wires the client's signals into the models (TopologyModel, EventModel,
+// LagHistory) and the views; it never talks to the network itself. While
+// the router does not answer, the topology view is greyed, a banner says
+// since when and why, the rows are marked stale, and the client keeps
+// polling so the window reconnects by itself.
+//
+// Actions go through an ActionController whose confirmation is a modal
+// question by default; tests replace it (actions()->setConfirm) and call
+// the slots directly. Results are shown at the right of the status bar
+// and, when `popups` is on, errors and probe reports in a non-modal
+// message box.
+//
+// GUI thread; owns its widgets and models; uses a client owned by the
+// caller (which must outlive the window).
+#pragma once
+
+#include <QJsonArray>
+#include <QMainWindow>
+#include <QPointer>
+
+#include "FailoverProbe.h"
+#include "LagHistory.h"
+
+class ActionController;
+class ConsoleClient;
+class EventFilterModel;
+class EventModel;
+class LagChartView;
+class QAction;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTableView;
+class QTreeView;
+class TopologyModel;
+
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    explicit MainWindow(ConsoleClient *client, QWidget *parent = nullptr);
+
+    TopologyModel *topologyModel() const { return m_topology; }
+    EventModel *eventModel() const { return m_events; }
+    EventFilterModel *eventFilter() const { return m_eventFilter; }
+    ActionController *actions() const { return m_actions; }
+    QTreeView *topologyView() const { return m_tree; }
+    const LagHistory &lagHistory() const { return m_lagHistory; }
+
+    // Modal confirmations and non-modal result boxes (off for tests).
+    void setPopups(bool popups);
+    bool isRouterReachable() const { return m_routerReachable; }
+    bool isSupervisorReachable() const { return m_supervisorReachable; }
+    QString connectionText() const;
+    QString bannerText() const;
+    QString lastActionText() const;
+
+    void selectMember(int shard, int member);
+    // The selected shard/member, -1 if none.
+    int selectedShard() const;
+    int selectedMember() const;
+    // Starts "Test failover" on the shard; nullptr if one is running or the
+    // shard has no known primary. The probe belongs to the window.
+    FailoverProbe *testFailover(int shard, FailoverProbe::Mode mode);
+    FailoverProbe *probe() const { return m_probe; }
+
+public slots:
+    void showConnectDialog();
+    void killSelected();
+    void promoteSelected();
+    void stepDownSelected();
+    void startSelected();
+    void testFailoverSelected();
+    void copySelectedEvents();
+
+private:
+    void buildActions();
+    void buildLayout();
+    void applyStatus(const QJsonObject &status, qint64 receivedMs);
+    void setRouterReachable(bool reachable, const QString &error);
+    void setSupervisor(bool reachable, const QJsonArray &processes);
+    void updateActions();
+    void updateShardCombos();
+    void updateChart();
+    void actionStarted(const QString &action);
+    void actionFinished(const QString &action, bool ok, const QString &message);
+    void showTopologyMenu(const QPoint &position);
+    QString supervisorState(const QString &name) const;
+
+    ConsoleClient *m_client;
+    TopologyModel *m_topology;
+    EventModel *m_events;
+    EventFilterModel *m_eventFilter;
+    ActionController *m_actions;
+    LagHistory m_lagHistory{3 * 60 * 1000};
+    QPointer<FailoverProbe> m_probe;
+
+    QTreeView *m_tree = nullptr;
+    QTableView *m_eventView = nullptr;
+    LagChartView *m_chart = nullptr;
+    QComboBox *m_chartShard = nullptr;
+    QComboBox *m_chartMetric = nullptr;
+    QComboBox *m_eventShard = nullptr;
+    QLineEdit *m_eventText = nullptr;
+    QLabel *m_banner = nullptr;
+    QLabel *m_connectionLabel = nullptr;
+    QLabel *m_actionLabel = nullptr;
+
+    QAction *m_connectAction = nullptr;
+    QAction *m_killAction = nullptr;
+    QAction *m_promoteAction = nullptr;
+    QAction *m_stepDownAction = nullptr;
+    QAction *m_startAction = nullptr;
+    QAction *m_failoverAction = nullptr;
+    QAction *m_copyEventsAction = nullptr;
+
+    bool m_popups = true;
+    bool m_routerReachable = false;
+    bool m_everConnected = false;
+    bool m_supervisorReachable = false;
+    QJsonArray m_supervisorProcesses;
+    qint64 m_lastStatusMs = 0;
+    qint64 m_unreachableSinceMs = 0;
+    QString m_routerError;
+    QString m_lastAction;
+};

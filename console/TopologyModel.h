@@ -1,0 +1,82 @@
+// TopologyModel: the cluster as the router last reported it — one top-level
+// row per shard (replica set), one child row per member — for the console's
+// topology view.
+//
+// applyStatus() takes a GET /v1/_cluster/status answer. Once the shape
+// (shards, members per shard) is known, an answer only emits dataChanged
+// for the rows whose values changed, so views keep their selection and
+// scroll position; shards or members appearing or vanishing are row
+// inserts and removals, never a reset. setStale(true) greys every row (the
+// router stopped answering; what is shown is the last known state).
+//
+// The state column carries the state as text (InSync / Lagging / Offline)
+// and as a background colour; the primary's role is upper case and bold.
+// No network inside: the client's signals feed it. GUI thread; owned by its
+// QObject parent.
+#pragma once
+
+#include <QAbstractItemModel>
+#include <QJsonObject>
+#include <QList>
+
+class TopologyModel : public QAbstractItemModel
+{
+    Q_OBJECT
+
+public:
+    enum Column {
+        NameColumn,
+        RoleColumn,
+        StateColumn,
+        TermColumn,
+        SeqColumn,
+        CommitSeqColumn,
+        LagEntriesColumn,
+        LagMsColumn,
+        AnswerAgeColumn,
+        RolledBackColumn,
+        UrlColumn,
+        ColumnCount
+    };
+
+    explicit TopologyModel(QObject *parent = nullptr);
+
+    void applyStatus(const QJsonObject &status);
+    void setStale(bool stale);
+    bool isStale() const { return m_stale; }
+
+    int shardCount() const { return int(m_shards.size()); }
+    int memberCount(int shard) const;
+    // The shard's row in /v1/_cluster/status (without members), {} if none.
+    QJsonObject shardInfo(int shard) const;
+    // The member's row in /v1/_cluster/status, {} if none.
+    QJsonObject memberInfo(int shard, int member) const;
+    // The member the router names as the shard's primary, -1 if unknown.
+    int primaryMember(int shard) const;
+    // -1 when the index is not a shard row / member row.
+    int shardOf(const QModelIndex &index) const;
+    int memberOf(const QModelIndex &index) const;
+    QModelIndex shardIndex(int shard, int column = 0) const;
+    QModelIndex memberIndex(int shard, int member, int column = 0) const;
+
+    QModelIndex index(int row, int column, const QModelIndex &parent = {}) const override;
+    QModelIndex parent(const QModelIndex &child) const override;
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    struct Shard
+    {
+        QJsonObject info;
+        QList<QJsonObject> members;
+    };
+
+    QVariant shardData(int shard, int column, int role) const;
+    QVariant memberData(int shard, int member, int column, int role) const;
+    void applyMembers(int shard, const QList<QJsonObject> &members);
+
+    QList<Shard> m_shards;
+    bool m_stale = false;
+};

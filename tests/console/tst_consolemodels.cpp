@@ -1,0 +1,303 @@
+// The console's models fed with /v1/_cluster/status and /v1/_cluster/events
+// answers, under QAbstractItemModelTester: a stable shape gives dataChanged
+// only; a member going Offline; shards and members appearing and vanishing;
+// the event filter; the lag history.
+#include <QAbstractItemModelTester>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "EventFilterModel.h"
+#include "EventModel.h"
+#include "LagHistory.h"
+#include "TopologyModel.h"
+
+namespace {
+
+QJsonObject member(int shard, int index, int primary, qint64 seq, const QString &state = QStringLiteral("InSync"))
+{
+    QJsonObject info{{QStringLiteral("member"), index},
+                     {QStringLiteral("name"), QStringLiteral("shard%1-node%2").arg(shard).arg(index)},
+                     {QStringLiteral("url"), QStringLiteral("http://127.0.0.1:%1").arg(9000 + shard * 10 + index)},
+                     {QStringLiteral("reachable"), state != QLatin1String("Offline")},
+                     {QStringLiteral("lastHeartbeatAgeMs"), 80},
+                     {QStringLiteral("role"), index == primary ? QStringLiteral("primary") : QStringLiteral("replica")},
+                     {QStringLiteral("term"), 1},
+                     {QStringLiteral("lastTerm"), 1},
+                     {QStringLiteral("seq"), seq},
+                     {QStringLiteral("commitSeq"), seq},
+                     {QStringLiteral("rolledBack"), 0},
+                     {QStringLiteral("lagEntries"), 0},
+                     {QStringLiteral("lagMs"), 0},
+                     {QStringLiteral("state"), state}};
+    return info;
+}
+
+// shards x members, every member InSync at `seq`; member 0 the primary.
+QJsonObject status(int shards, int members, qint64 seq = 10)
+{
+    QJsonArray list;
+    for (int shard = 0; shard < shards; ++shard) {
+        QJsonArray rows;
+        for (int index = 0; index < members; ++index)
+            rows.append(member(shard, index, 0, seq));
+        list.append(QJsonObject{{QStringLiteral("id"), shard},
+                                {QStringLiteral("primary"), QStringLiteral("http://127.0.0.1:%1").arg(9000 + shard * 10)},
+                                {QStringLiteral("primaryMember"), 0},
+                                {QStringLiteral("term"), 1},
+                                {QStringLiteral("healthy"), true},
+                                {QStringLiteral("promoting"), false},
+                                {QStringLiteral("reachable"), members},
+                                {QStringLiteral("members"), rows}});
+    }
+    return QJsonObject{{QStringLiteral("shards"), list}, {QStringLiteral("failoverTimeoutMs"), 600}};
+}
+
+QJsonObject withMember(QJsonObject whole, int shard, int index, const QJsonObject &info)
+{
+    QJsonArray shards = whole.value(QStringLiteral("shards")).toArray();
+    QJsonObject row = shards.at(shard).toObject();
+    QJsonArray members = row.value(QStringLiteral("members")).toArray();
+    members.replace(index, info);
+    row.insert(QStringLiteral("members"), members);
+    shards.replace(shard, row);
+    whole.insert(QStringLiteral("shards"), shards);
+    return whole;
+}
+
+QJsonObject clusterEvent(qint64 id, int shard, const QString &kind, const QString &message)
+{
+    return QJsonObject{{QStringLiteral("id"), id},
+                       {QStringLiteral("timeMs"), 1700000000000 + id},
+                       {QStringLiteral("kind"), kind},
+                       {QStringLiteral("shard"), shard},
+                       {QStringLiteral("member"), 1},
+                       {QStringLiteral("node"), QStringLiteral("http://127.0.0.1:9001")},
+                       {QStringLiteral("term"), 2},
+                       {QStringLiteral("count"), 3},
+                       {QStringLiteral("message"), message}};
+}
+
+} // namespace
+
+class TestConsoleModels : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void topologyShape();
+    void stableShapeOnlyChangesData();
+    void memberGoesOffline();
+    void shardAndMemberCountsChange();
+    void staleMarksEveryRow();
+    void eventsAppendAndCap();
+    void eventFilterByShardAndText();
+    void lagHistoryWindow();
+};
+
+void TestConsoleModels::topologyShape()
+{
+    TopologyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.applyStatus(status(3, 3));
+    QCOMPARE(model.rowCount(), 3);
+    for (int shard = 0; shard < 3; ++shard)
+        QCOMPARE(model.rowCount(model.shardIndex(shard)), 3);
+    QCOMPARE(model.shardIndex(1).data().toString(), QStringLiteral("Shard 1"));
+    QCOMPARE(model.memberIndex(1, 0, TopologyModel::NameColumn).data().toString(), QStringLiteral("shard1-node0"));
+    QVERIFY(model.memberIndex(1, 0, TopologyModel::RoleColumn).data().toString().contains(QStringLiteral("PRIMARY")));
+    QVERIFY(model.memberIndex(1, 0, TopologyModel::RoleColumn).data(Qt::FontRole).value<QFont>().bold());
+    QCOMPARE(model.memberIndex(1, 1, TopologyModel::RoleColumn).data().toString(), QStringLiteral("replica"));
+    QCOMPARE(model.memberIndex(1, 1, TopologyModel::StateColumn).data().toString(), QStringLiteral("InSync"));
+    QCOMPARE(model.memberIndex(1, 1, TopologyModel::SeqColumn).data().toString(), QStringLiteral("10"));
+    QCOMPARE(model.memberIndex(1, 1, TopologyModel::AnswerAgeColumn).data().toString(), QStringLiteral("80 ms"));
+    QCOMPARE(model.shardOf(model.memberIndex(2, 1)), 2);
+    QCOMPARE(model.memberOf(model.memberIndex(2, 1)), 1);
+    QCOMPARE(model.memberOf(model.shardIndex(2)), -1);
+    QCOMPARE(model.primaryMember(2), 0);
+}
+
+void TestConsoleModels::stableShapeOnlyChangesData()
+{
+    TopologyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.applyStatus(status(3, 3));
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy layout(&model, &QAbstractItemModel::layoutChanged);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+
+    model.applyStatus(status(3, 3));
+    QCOMPARE(changed.count(), 0);  // nothing changed, nothing emitted
+
+    model.applyStatus(status(3, 3, 11));
+    QCOMPARE(reset.count(), 0);
+    QCOMPARE(inserted.count(), 0);
+    QCOMPARE(removed.count(), 0);
+    QCOMPARE(layout.count(), 0);
+    QCOMPARE(changed.count(), 9);  // one per member row
+    for (const QList<QVariant> &arguments : changed) {
+        const QModelIndex topLeft = arguments.at(0).value<QModelIndex>();
+        const QModelIndex bottomRight = arguments.at(1).value<QModelIndex>();
+        QCOMPARE(topLeft.row(), bottomRight.row());
+        QCOMPARE(topLeft.column(), 0);
+        QCOMPARE(bottomRight.column(), TopologyModel::ColumnCount - 1);
+    }
+    QCOMPARE(model.memberIndex(2, 2, TopologyModel::CommitSeqColumn).data().toString(), QStringLiteral("11"));
+}
+
+void TestConsoleModels::memberGoesOffline()
+{
+    TopologyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const QJsonObject before = status(3, 3);
+    model.applyStatus(before);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+
+    QJsonObject offline = member(1, 2, 0, 10, QStringLiteral("Offline"));
+    offline.insert(QStringLiteral("lastHeartbeatAgeMs"), 12500);
+    offline.insert(QStringLiteral("error"), QStringLiteral("connection refused"));
+    model.applyStatus(withMember(before, 1, 2, offline));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.first().at(0).value<QModelIndex>(), model.memberIndex(1, 2, 0));
+    QCOMPARE(inserted.count(), 0);
+    const QModelIndex state = model.memberIndex(1, 2, TopologyModel::StateColumn);
+    QCOMPARE(state.data().toString(), QStringLiteral("Offline"));
+    const QColor offlineColor = state.data(Qt::BackgroundRole).value<QBrush>().color();
+    const QColor inSyncColor = model.memberIndex(1, 1, TopologyModel::StateColumn).data(Qt::BackgroundRole).value<QBrush>().color();
+    QVERIFY(offlineColor != inSyncColor);
+    QCOMPARE(model.memberIndex(1, 2, TopologyModel::AnswerAgeColumn).data().toString(), QStringLiteral("12.5 s"));
+    QCOMPARE(model.memberIndex(1, 2, TopologyModel::RoleColumn).data().toString(), QStringLiteral("(last seen: replica)"));
+    QVERIFY(model.memberIndex(1, 2).data(Qt::ToolTipRole).toString().contains(QStringLiteral("connection refused")));
+
+    QJsonObject lagging = member(1, 1, 0, 7, QStringLiteral("Lagging"));
+    lagging.insert(QStringLiteral("lagEntries"), 3);
+    lagging.insert(QStringLiteral("lagMs"), 450);
+    model.applyStatus(withMember(withMember(before, 1, 2, offline), 1, 1, lagging));
+    QCOMPARE(model.memberIndex(1, 1, TopologyModel::StateColumn).data().toString(), QStringLiteral("Lagging"));
+    QCOMPARE(model.memberIndex(1, 1, TopologyModel::LagEntriesColumn).data().toString(), QStringLiteral("3"));
+    QCOMPARE(model.memberIndex(1, 1, TopologyModel::LagMsColumn).data().toString(), QStringLiteral("450"));
+}
+
+void TestConsoleModels::shardAndMemberCountsChange()
+{
+    TopologyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    model.applyStatus(status(2, 3));
+    QCOMPARE(model.rowCount(), 2);
+    model.applyStatus(status(4, 3));
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.rowCount(model.shardIndex(3)), 3);
+    model.applyStatus(status(4, 5));
+    QCOMPARE(model.rowCount(model.shardIndex(0)), 5);
+    model.applyStatus(status(1, 2));
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.rowCount(model.shardIndex(0)), 2);
+    model.applyStatus(QJsonObject{{QStringLiteral("shards"), QJsonArray()}});
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(reset.count(), 0);
+}
+
+void TestConsoleModels::staleMarksEveryRow()
+{
+    TopologyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.applyStatus(status(2, 3));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QVERIFY(!model.memberIndex(0, 1).data(Qt::ForegroundRole).isValid());
+    model.setStale(true);
+    QVERIFY(model.isStale());
+    QCOMPARE(changed.count(), 4);  // each shard row and each shard's member block
+    QVERIFY(model.memberIndex(0, 1).data(Qt::ForegroundRole).isValid());
+    QVERIFY(model.shardIndex(1).data(Qt::ForegroundRole).isValid());
+    QCOMPARE(model.memberIndex(0, 1, TopologyModel::StateColumn).data().toString(), QStringLiteral("InSync"));
+    model.setStale(false);
+    QVERIFY(!model.memberIndex(0, 1).data(Qt::ForegroundRole).isValid());
+}
+
+void TestConsoleModels::eventsAppendAndCap()
+{
+    EventModel model(5);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.appendEvents(QJsonArray{clusterEvent(1, 0, QStringLiteral("detected"), QStringLiteral("primary silent")),
+                                  clusterEvent(2, 1, QStringLiteral("rolled-back"), QStringLiteral("cut 3 entries"))});
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(1, EventModel::KindColumn).data().toString(), QStringLiteral("rolled-back"));
+    QCOMPARE(model.index(1, EventModel::CountColumn).data().toString(), QStringLiteral("3"));
+    QCOMPARE(model.index(1, 0).data(EventModel::ShardRole).toInt(), 1);
+    const QStringList cells = model.rowText(1).split(QLatin1Char('\t'));
+    QCOMPARE(cells.size(), int(EventModel::ColumnCount));
+    QCOMPARE(cells.at(EventModel::ShardColumn), QStringLiteral("1"));
+    QCOMPARE(cells.at(EventModel::MessageColumn), QStringLiteral("cut 3 entries"));
+    QVERIFY(cells.at(EventModel::TimeColumn).startsWith(QLatin1String("2023-11-1")));  // copied with the date
+    QCOMPARE(cells.at(EventModel::NodeColumn), QStringLiteral("shard1-node1 http://127.0.0.1:9001"));
+    QCOMPARE(model.index(1, EventModel::NodeColumn).data().toString(), QStringLiteral("shard1-node1"));
+    QCOMPARE(model.index(1, EventModel::TimeColumn).data().toString().size(), 12);  // HH:mm:ss.zzz
+
+    QJsonArray more;
+    for (qint64 id = 3; id <= 8; ++id)
+        more.append(clusterEvent(id, int(id % 3), QStringLiteral("member-up"), QStringLiteral("event %1").arg(id)));
+    model.appendEvents(more);
+    QCOMPARE(model.rowCount(), 5);
+    QCOMPARE(model.index(4, EventModel::MessageColumn).data().toString(), QStringLiteral("event 8"));
+    QCOMPARE(model.index(0, EventModel::MessageColumn).data().toString(), QStringLiteral("event 4"));
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestConsoleModels::eventFilterByShardAndText()
+{
+    EventModel events;
+    EventFilterModel filter;
+    filter.setSourceModel(&events);
+    QAbstractItemModelTester tester(&filter, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    events.appendEvents(QJsonArray{clusterEvent(1, 0, QStringLiteral("detected"), QStringLiteral("primary silent")),
+                                   clusterEvent(2, 1, QStringLiteral("promoted"), QStringLiteral("member 2 won")),
+                                   clusterEvent(3, 0, QStringLiteral("promoted"), QStringLiteral("member 1 won"))});
+    QCOMPARE(filter.rowCount(), 3);
+    filter.setShard(0);
+    QCOMPARE(filter.rowCount(), 2);
+    QCOMPARE(filter.index(1, EventModel::MessageColumn).data().toString(), QStringLiteral("member 1 won"));
+    events.appendEvents(QJsonArray{clusterEvent(4, 1, QStringLiteral("fenced"), QStringLiteral("old primary")),
+                                   clusterEvent(5, 0, QStringLiteral("first-write"), QStringLiteral("writes again"))});
+    QCOMPARE(filter.rowCount(), 3);
+    filter.setText(QStringLiteral("PROMOTED"));
+    QCOMPARE(filter.rowCount(), 1);
+    filter.setShard(-1);
+    QCOMPARE(filter.rowCount(), 2);
+    filter.setText(QString());
+    QCOMPARE(filter.rowCount(), 5);
+}
+
+void TestConsoleModels::lagHistoryWindow()
+{
+    LagHistory history(10000);
+    QJsonObject lagging = member(0, 1, 0, 7, QStringLiteral("Lagging"));
+    lagging.insert(QStringLiteral("lagEntries"), 4);
+    lagging.insert(QStringLiteral("lagMs"), 300);
+    QJsonObject unknown = member(0, 2, 0, 7, QStringLiteral("Offline"));
+    unknown.remove(QStringLiteral("lagEntries"));
+    unknown.remove(QStringLiteral("lagMs"));
+    const QJsonObject sample = withMember(withMember(status(2, 3), 0, 1, lagging), 0, 2, unknown);
+    history.record(1000, sample);
+    history.record(6000, sample);
+    QCOMPARE(history.shardCount(), 2);
+    QCOMPARE(history.members(0), (QList<int>{0, 1, 2}));
+    QCOMPARE(history.memberName(0, 1), QStringLiteral("shard0-node1"));
+    QCOMPARE(history.samples(0, 1).size(), 2);
+    QCOMPARE(history.samples(0, 1).last().lagEntries, 4);
+    QCOMPARE(history.samples(0, 1).last().lagMs, 300);
+    QCOMPARE(history.samples(0, 2).size(), 0);  // no lag reported: a gap
+    history.record(12000, sample);
+    QCOMPARE(history.samples(0, 1).size(), 2);  // the sample at 1000 left the window
+    QCOMPARE(history.samples(0, 1).first().timeMs, 6000);
+    history.record(13000, status(1, 3));
+    QCOMPARE(history.members(1), QList<int>());
+}
+
+QTEST_MAIN(TestConsoleModels)
+#include "tst_consolemodels.moc"

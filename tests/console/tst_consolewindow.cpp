@@ -1,0 +1,351 @@
+// The console's main window against a real local cluster (3 shards x 3
+// members run by peacedb-cluster): the topology appears; a kill from the
+// action code path shows the node Offline and then a new primary; the
+// killed node is started again through the supervisor; promote and step
+// down; "Test failover" measures an outage and reads every acknowledged
+// probe back; a stopped router and a closed port show the unreachable,
+// stale state, and the window reconnects by itself. Confirmations are
+// answered by the test (no modal dialogs).
+#include <QAction>
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTcpServer>
+#include <QTest>
+#include <QTreeView>
+
+#include <memory>
+
+#include "ActionController.h"
+#include "ClusterProcesses.h"
+#include "ConsoleClient.h"
+#include "EventModel.h"
+#include "FailoverProbe.h"
+#include "MainWindow.h"
+#include "TopologyModel.h"
+
+namespace {
+
+constexpr int kFailoverBoundMs = 10000;
+
+} // namespace
+
+class TestConsoleWindow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void topologyAppears();
+    void killShowsOfflineThenNewPrimary();
+    void startKilledNode();
+    void promoteReplica();
+    void refusedPromotionOffersForce();
+    void stepDownPrimary();
+    void testFailoverMeasuresOutage();
+    void testFailoverByStepDown();
+    void stoppedRouterShowsUnreachable();
+    void closedPortShowsUnreachable();
+
+private:
+    // Processes the GUI's events (and drains the launcher's output) until
+    // `predicate` holds; false on timeout.
+    bool waitFor(const std::function<bool()> &predicate, int timeoutMs);
+    // Runs one ActionController call and waits for its finished().
+    bool runAction(const std::function<void()> &action, QString *message);
+    bool waitForPrimary(int shard, int timeoutMs);
+    QString memberText(int shard, int member, int column) const;
+
+    std::unique_ptr<ClusterProcesses> m_cluster;
+    std::unique_ptr<ConsoleClient> m_client;
+    std::unique_ptr<MainWindow> m_window;
+    QStringList m_questions;
+};
+
+bool TestConsoleWindow::waitFor(const std::function<bool()> &predicate, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!predicate()) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(25);
+        m_cluster->drainOutput();
+    }
+    return true;
+}
+
+bool TestConsoleWindow::runAction(const std::function<void()> &action, QString *message)
+{
+    QSignalSpy finished(m_window->actions(), &ActionController::finished);
+    action();
+    if (!waitFor([&finished] { return finished.count() > 0; }, 30000)) {
+        *message = QStringLiteral("no answer");
+        return false;
+    }
+    *message = finished.first().at(2).toString();
+    return finished.first().at(1).toBool();
+}
+
+bool TestConsoleWindow::waitForPrimary(int shard, int timeoutMs)
+{
+    TopologyModel *model = m_window->topologyModel();
+    return waitFor([model, shard] {
+        const int primary = model->primaryMember(shard);
+        return model->shardInfo(shard).value(QStringLiteral("healthy")).toBool()
+               && model->memberInfo(shard, primary).value(QStringLiteral("role")).toString() == QLatin1String("primary");
+    }, timeoutMs);
+}
+
+QString TestConsoleWindow::memberText(int shard, int member, int column) const
+{
+    return m_window->topologyModel()->memberIndex(shard, member, column).data().toString();
+}
+
+void TestConsoleWindow::initTestCase()
+{
+    m_cluster = std::make_unique<ClusterProcesses>(ClusterProcesses::Options{});
+    QVERIFY2(m_cluster->start(), qPrintable(m_cluster->error()));
+    QVERIFY2(m_cluster->waitForHealthy(20000), qPrintable(m_cluster->describe()));
+    m_client = std::make_unique<ConsoleClient>();
+    m_client->setRouter(QUrl(m_cluster->routerUrl()), m_cluster->token());
+    m_client->setPollInterval(200);
+    m_window = std::make_unique<MainWindow>(m_client.get());
+    m_window->setPopups(false);
+    m_window->actions()->setConfirm([this](const QString &, const QString &question) {
+        m_questions.append(question);
+        return true;
+    });
+    m_window->show();
+    m_client->start();
+}
+
+void TestConsoleWindow::cleanupTestCase()
+{
+    m_window.reset();
+    m_client.reset();
+    m_cluster.reset();
+}
+
+void TestConsoleWindow::topologyAppears()
+{
+    TopologyModel *model = m_window->topologyModel();
+    QVERIFY(waitFor([model] { return model->shardCount() == 3; }, 10000));
+    QVERIFY(m_window->isRouterReachable());
+    QVERIFY(m_window->bannerText().isEmpty());
+    QVERIFY(m_window->connectionText().contains(QStringLiteral("Connected")));
+    for (int shard = 0; shard < 3; ++shard) {
+        QCOMPARE(model->memberCount(shard), 3);
+        const int primary = model->primaryMember(shard);
+        QCOMPARE(primary, m_cluster->primaryOf(shard));
+        QVERIFY(memberText(shard, primary, TopologyModel::RoleColumn).contains(QStringLiteral("PRIMARY")));
+        for (int member = 0; member < 3; ++member)
+            QCOMPARE(memberText(shard, member, TopologyModel::NameColumn), ClusterProcesses::nodeName(shard, member));
+    }
+    QVERIFY(waitFor([model] { return model->memberIndex(0, 1, TopologyModel::StateColumn).data().toString() == QLatin1String("InSync"); },
+                    5000));
+    QVERIFY(m_window->topologyView()->isExpanded(model->shardIndex(2)));
+    QVERIFY(waitFor([this] { return m_window->isSupervisorReachable(); }, 5000));
+}
+
+void TestConsoleWindow::killShowsOfflineThenNewPrimary()
+{
+    TopologyModel *model = m_window->topologyModel();
+    const int victim = model->primaryMember(0);
+    m_window->selectMember(0, victim);
+    QCOMPARE(m_window->selectedMember(), victim);
+    QString message;
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY2(runAction([this, victim] { m_window->actions()->killNode(0, victim); }, &message), qPrintable(message));
+    QVERIFY(m_questions.last().contains(QStringLiteral("primary")));
+    QVERIFY2(waitFor([this, victim] { return memberText(0, victim, TopologyModel::StateColumn) == QLatin1String("Offline"); },
+                     kFailoverBoundMs),
+             qPrintable(m_cluster->describe()));
+    QVERIFY2(waitFor([model, victim] { return model->primaryMember(0) != victim; }, kFailoverBoundMs), qPrintable(m_cluster->describe()));
+    QVERIFY(waitForPrimary(0, kFailoverBoundMs));
+    qInfo("shard 0: new primary shard0-node%d shown %lld ms after the kill", model->primaryMember(0), clock.elapsed());
+    // The selection survived the refreshes.
+    QCOMPARE(m_window->selectedShard(), 0);
+    QCOMPARE(m_window->selectedMember(), victim);
+    EventModel *events = m_window->eventModel();
+    QVERIFY(waitFor([events] {
+        bool killed = false;
+        bool promoted = false;
+        for (int row = 0; row < events->rowCount(); ++row) {
+            const QString kind = events->index(row, EventModel::KindColumn).data().toString();
+            killed = killed || kind == QLatin1String("killed");
+            promoted = promoted || kind == QLatin1String("promoted");
+        }
+        return killed && promoted;
+    }, 5000));
+}
+
+void TestConsoleWindow::startKilledNode()
+{
+    TopologyModel *model = m_window->topologyModel();
+    int victim = -1;
+    for (int member = 0; member < 3; ++member) {
+        if (memberText(0, member, TopologyModel::StateColumn) == QLatin1String("Offline"))
+            victim = member;
+    }
+    QVERIFY(victim >= 0);
+    QVERIFY(m_window->isSupervisorReachable());
+    QAction *start = nullptr;
+    for (QAction *action : m_window->findChildren<QAction *>()) {
+        if (action->text() == QLatin1String("Start node"))
+            start = action;
+    }
+    QVERIFY(start);
+    m_window->selectMember(0, (victim + 1) % 3);
+    QVERIFY(!start->isEnabled());  // running
+    m_window->selectMember(0, victim);
+    QVERIFY(waitFor([start] { return start->isEnabled(); }, 5000));  // the supervisor says it is stopped
+    QString message;
+    QVERIFY2(runAction([this, victim] { m_window->actions()->startNode(ClusterProcesses::nodeName(0, victim)); }, &message),
+             qPrintable(message));
+    QVERIFY2(waitFor([model, victim] { return model->memberInfo(0, victim).value(QStringLiteral("state")).toString() == QLatin1String("InSync"); },
+                     15000),
+             qPrintable(m_cluster->describe()));
+}
+
+void TestConsoleWindow::promoteReplica()
+{
+    TopologyModel *model = m_window->topologyModel();
+    QVERIFY(waitForPrimary(1, 5000));
+    const int primary = model->primaryMember(1);
+    const int chosen = (primary + 1) % 3;
+    QVERIFY(waitFor([model, chosen] { return model->memberInfo(1, chosen).value(QStringLiteral("state")).toString() == QLatin1String("InSync"); },
+                    5000));
+    QString message;
+    QVERIFY2(runAction([this, chosen] { m_window->actions()->promote(1, chosen); }, &message), qPrintable(message));
+    QVERIFY(m_questions.last().contains(QStringLiteral("lags 0 entries")));
+    QVERIFY(waitFor([model, chosen] { return model->primaryMember(1) == chosen; }, kFailoverBoundMs));
+    QVERIFY(waitForPrimary(1, kFailoverBoundMs));
+    QVERIFY(memberText(1, chosen, TopologyModel::RoleColumn).contains(QStringLiteral("PRIMARY")));
+    QVERIFY(m_window->lastActionText().contains(QStringLiteral("term")));
+}
+
+void TestConsoleWindow::refusedPromotionOffersForce()
+{
+    TopologyModel *model = m_window->topologyModel();
+    QVERIFY(waitForPrimary(1, 5000));
+    const int chosen = (model->primaryMember(1) + 1) % 3;
+    const QString name = ClusterProcesses::nodeName(1, chosen);
+    m_cluster->pause(name);
+    QVERIFY(waitFor([this, chosen] { return memberText(1, chosen, TopologyModel::StateColumn) == QLatin1String("Offline"); },
+                    kFailoverBoundMs));
+    // Yes to the promotion, no to forcing it.
+    m_window->actions()->setConfirm([this](const QString &title, const QString &question) {
+        m_questions.append(question);
+        return !title.endsWith(QLatin1String("(force)"));
+    });
+    QString message;
+    const qsizetype asked = m_questions.size();
+    const bool promoted = runAction([this, chosen] { m_window->actions()->promote(1, chosen); }, &message);
+    m_cluster->resume(name);
+    m_window->actions()->setConfirm([this](const QString &, const QString &question) {
+        m_questions.append(question);
+        return true;
+    });
+    QVERIFY(!promoted);
+    QVERIFY2(message.startsWith(QLatin1String("HTTP 409")), qPrintable(message));
+    QCOMPARE(m_questions.size(), asked + 2);
+    QVERIFY(m_questions.last().contains(QStringLiteral("Force the promotion?")));
+    QVERIFY(m_window->lastActionText().contains(QStringLiteral("409")));
+    QVERIFY(waitFor([this, chosen] { return memberText(1, chosen, TopologyModel::StateColumn) == QLatin1String("InSync"); },
+                    kFailoverBoundMs));
+}
+
+void TestConsoleWindow::stepDownPrimary()
+{
+    TopologyModel *model = m_window->topologyModel();
+    QVERIFY(waitForPrimary(2, 5000));
+    const int primary = model->primaryMember(2);
+    const qint64 term = model->shardInfo(2).value(QStringLiteral("term")).toInteger();
+    QString message;
+    QVERIFY2(runAction([this] { m_window->actions()->stepDown(2); }, &message), qPrintable(message));
+    QVERIFY(waitFor([model, primary] { return model->primaryMember(2) != primary; }, kFailoverBoundMs));
+    QVERIFY(waitForPrimary(2, kFailoverBoundMs));
+    QVERIFY(model->shardInfo(2).value(QStringLiteral("term")).toInteger() > term);
+}
+
+void TestConsoleWindow::testFailoverMeasuresOutage()
+{
+    TopologyModel *model = m_window->topologyModel();
+    QVERIFY(waitForPrimary(2, 5000));
+    const int primary = model->primaryMember(2);
+    FailoverProbe *probe = m_window->testFailover(2, FailoverProbe::Mode::Kill);
+    QVERIFY(probe);
+    QSignalSpy finished(probe, &FailoverProbe::finished);
+    QVERIFY(waitFor([&finished] { return finished.count() > 0; }, 45000));
+    const FailoverProbe::Report report = probe->report();
+    qInfo("%s", qPrintable(report.summary()));
+    QVERIFY2(report.completed, qPrintable(report.summary()));
+    QVERIFY(report.writesAcknowledged > 10);
+    QVERIFY(report.outageMs > 0);
+    QVERIFY(report.outageMs < kFailoverBoundMs);
+    QVERIFY2(report.allAcknowledgedSurvived(), qPrintable(report.summary()));
+    QVERIFY(m_window->lastActionText().contains(QStringLiteral("Write outage")));
+    QVERIFY(waitFor([model, primary] { return model->primaryMember(2) != primary; }, kFailoverBoundMs));
+    QVERIFY(m_cluster->startProcess(ClusterProcesses::nodeName(2, primary)));
+}
+
+void TestConsoleWindow::testFailoverByStepDown()
+{
+    TopologyModel *model = m_window->topologyModel();
+    QVERIFY(waitForPrimary(0, 5000));
+    const int primary = model->primaryMember(0);
+    FailoverProbe *probe = m_window->testFailover(0, FailoverProbe::Mode::StepDown);
+    QVERIFY(probe);
+    QVERIFY(!m_window->testFailover(0, FailoverProbe::Mode::StepDown));  // one at a time
+    QSignalSpy finished(probe, &FailoverProbe::finished);
+    QVERIFY(waitFor([&finished] { return finished.count() > 0; }, 45000));
+    const FailoverProbe::Report report = probe->report();
+    qInfo("%s", qPrintable(report.summary()));
+    QVERIFY2(report.allAcknowledgedSurvived(), qPrintable(report.summary()));
+    QVERIFY(report.outageMs >= 0);
+    QVERIFY(waitFor([model, primary] { return model->primaryMember(0) != primary; }, kFailoverBoundMs));
+    QVERIFY(waitForPrimary(0, kFailoverBoundMs));
+}
+
+void TestConsoleWindow::stoppedRouterShowsUnreachable()
+{
+    TopologyModel *model = m_window->topologyModel();
+    QString error;
+    QVERIFY2(m_cluster->stopProcess(QStringLiteral("router"), &error), qPrintable(error));
+    QVERIFY(waitFor([this] { return !m_window->isRouterReachable(); }, 5000));
+    QVERIFY(model->isStale());
+    QVERIFY(!m_window->topologyView()->isEnabled());
+    QVERIFY(m_window->bannerText().contains(QStringLiteral("unreachable")));
+    QVERIFY(m_window->bannerText().contains(QStringLiteral("STALE")));
+    QVERIFY(m_window->connectionText().contains(QStringLiteral("unreachable")));
+    QCOMPARE(model->shardCount(), 3);  // the last known state stays
+    QVERIFY2(m_cluster->startProcess(QStringLiteral("router"), &error), qPrintable(error));
+    QVERIFY(waitFor([this] { return m_window->isRouterReachable(); }, 10000));
+    QVERIFY(!model->isStale());
+    QVERIFY(m_window->topologyView()->isEnabled());
+    QVERIFY(m_window->bannerText().isEmpty());
+}
+
+void TestConsoleWindow::closedPortShowsUnreachable()
+{
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    const quint16 port = server.serverPort();
+    server.close();
+    ConsoleClient client;
+    client.setRouter(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)), QByteArrayLiteral("token"));
+    client.setPollInterval(100);
+    MainWindow window(&client);
+    window.setPopups(false);
+    window.show();
+    client.start();
+    QVERIFY(waitFor([&window] { return window.connectionText().contains(QStringLiteral("unreachable")); }, 5000));
+    QVERIFY(!window.isRouterReachable());
+    QVERIFY(window.bannerText().contains(QStringLiteral("No cluster state known yet")));
+    QCOMPARE(window.topologyModel()->shardCount(), 0);
+}
+
+QTEST_MAIN(TestConsoleWindow)
+#include "tst_consolewindow.moc"
