@@ -71,6 +71,7 @@ const QList<Setting> &settings()
         integerSetting(QStringLiteral("Server.MaxPageSize"), &ServerConfig::maxPageSize, 1, 1000000),
         integerSetting(QStringLiteral("Server.IdleTimeoutMs"), &ServerConfig::idleTimeoutMs, 100, 86400000),
         integerSetting(QStringLiteral("Server.ShutdownTimeoutMs"), &ServerConfig::shutdownTimeoutMs, 0, 3600000),
+        choiceSetting(QStringLiteral("Server.LogFormat"), &ServerConfig::logFormat, {QStringLiteral("text"), QStringLiteral("json")}),
         choiceSetting(QStringLiteral("Storage.Synchronous"), &ServerConfig::synchronous,
                       {QStringLiteral("FULL"), QStringLiteral("EXTRA")}),
         integerSetting(QStringLiteral("Storage.WalAutoCheckpointPages"), &ServerConfig::walAutoCheckpointPages, 100,

@@ -41,6 +41,7 @@ struct ServerConfig
     qint64 maxPageSize = 1000;
     qint64 idleTimeoutMs = 120000;
     qint64 shutdownTimeoutMs = 10000;
+    QString logFormat = QStringLiteral("text"); // "text" or "json" (LogLine)
     // Storage
     QString synchronous = QStringLiteral("FULL");
     qint64 walAutoCheckpointPages = 4000;

@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "JsonText.h"
+#include "LogHandler.h"
 #include "RouterApp.h"
 #include "ServerApp.h"
 #include "ServerConfig.h"
@@ -31,8 +32,7 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("peacedb-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PEACEDB_VERSION));
-    qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-info}INFO %{endif}%{if-warning}WARN %{endif}"
-                                      "%{if-critical}ERROR %{endif}%{if-debug}DEBUG %{endif}%{category}: %{message}"));
+    LogHandler::install(LogLine::Format::Text);
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
@@ -51,7 +51,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption tokenFile(QStringLiteral("token-file"),
                                        QStringLiteral("File holding the cluster/admin token (default: DIR/token, created on first start)."),
                                        QStringLiteral("FILE"));
-    parser.addOptions({role, listen, data, config, tokenFile});
+    const QCommandLineOption logFormat(QStringLiteral("log-format"),
+                                       QStringLiteral("Log lines on stderr as text (default) or json (one object per line)."),
+                                       QStringLiteral("FORMAT"));
+    parser.addOptions({role, listen, data, config, tokenFile, logFormat});
     if (!parser.parse(QCoreApplication::arguments()))
         return configError(parser.errorText() + QStringLiteral(" (see --help)"));
     if (parser.isSet(help))
@@ -88,6 +91,7 @@ int main(int argc, char *argv[])
         {listen, QStringLiteral("Server.Listen")},
         {data, QStringLiteral("Server.DataDir")},
         {tokenFile, QStringLiteral("Server.TokenFile")},
+        {logFormat, QStringLiteral("Server.LogFormat")},
     };
     for (const auto &[option, key] : overrides) {
         if (!parser.isSet(option))
@@ -100,6 +104,7 @@ int main(int argc, char *argv[])
     status = settings.validate();
     if (!status.isOk())
         return configError(status.message());
+    LogHandler::setFormat(LogLine::formatFromName(settings.logFormat).value_or(LogLine::Format::Text));
 
     if (settings.role == QLatin1String("router")) {
         RouterApp router(settings);

@@ -4,6 +4,7 @@
 #include "ClusterEvents.h"
 #include "HealthMonitor.h"
 #include "HttpServer.h"
+#include "MetricsApi.h"
 #include "ReplicatedDocumentService.h"
 #include "ReplicationCoordinator.h"
 #include "RouterApi.h"
@@ -80,6 +81,13 @@ int RouterApp::start()
     m_routerApi->registerRoutes(*m_http);
     m_clusterApi = std::make_unique<ClusterApi>(m_monitor.get(), m_coordinator.get(), m_events.get());
     m_clusterApi->registerRoutes(*m_http);
+    MetricsApi::Sources metrics;
+    metrics.http = m_http.get();
+    metrics.role = QStringLiteral("router");
+    metrics.monitor = m_monitor.get();
+    metrics.events = m_events.get();
+    m_metricsApi = std::make_unique<MetricsApi>(metrics);
+    m_metricsApi->registerRoutes(*m_http);
 
     const QHostAddress address = ServerApp::resolveHost(m_config.listenHost);
     if (address.isNull()) {

@@ -20,6 +20,7 @@ class ClusterApi;
 class ClusterEvents;
 class HealthMonitor;
 class HttpServer;
+class MetricsApi;
 class ReplicatedDocumentService;
 class ReplicationCoordinator;
 class RouterApi;
@@ -50,6 +51,7 @@ private:
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<RouterApi> m_routerApi;
     std::unique_ptr<ClusterApi> m_clusterApi;
+    std::unique_ptr<MetricsApi> m_metricsApi;
     QTimer m_shutdownDeadline;
     bool m_draining = false;
 };

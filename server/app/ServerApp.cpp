@@ -5,6 +5,8 @@
 #include "DocumentService.h"
 #include "GroupCommitter.h"
 #include "HttpServer.h"
+#include "LogHandler.h"
+#include "MetricsApi.h"
 #include "NodeApi.h"
 #include "SignalWatcher.h"
 #include "ReplicationApi.h"
@@ -179,6 +181,14 @@ int ServerApp::start()
     sources.config = m_config.toJson();
     m_nodeApi = std::make_unique<NodeApi>(sources);
     m_nodeApi->registerRoutes(*m_http);
+    MetricsApi::Sources metrics;
+    metrics.http = m_http.get();
+    metrics.role = m_config.role;
+    metrics.committer = m_committer.get();
+    metrics.service = m_service.get();
+    metrics.replication = m_replication;
+    m_metricsApi = std::make_unique<MetricsApi>(metrics);
+    m_metricsApi->registerRoutes(*m_http);
     m_documentApi->registerRoutes(*m_http);
     if (m_replication) {
         m_replicationApi = std::make_unique<ReplicationApi>(m_replication);
@@ -205,8 +215,12 @@ int ServerApp::start()
         return ExitListen;
     }
 
-    if (m_replication)
+    if (m_replication) {
+        LogHandler::setShard(m_replication->shardId());
+        LogHandler::setTerm(m_replication->term());
+        connect(m_replication, &ReplicationNode::event, this, [this] { LogHandler::setTerm(m_replication->term()); });
         m_replication->start();
+    }
     m_signals = std::make_unique<SignalWatcher>();
     connect(m_signals.get(), &SignalWatcher::terminationRequested, this, &ServerApp::beginShutdown);
 
@@ -238,8 +252,19 @@ void ServerApp::beginShutdown(int signalNumber)
     });
     m_shutdownDeadline.start(int(m_config.shutdownTimeoutMs));
     const auto checkDrained = [this] {
-        if (m_state == State::Draining && !m_service->hasPendingWrites() && m_http->repliesInFlight() == 0)
+        if (m_state != State::Draining || m_service->hasPendingWrites() || m_http->repliesInFlight() != 0)
+            return;
+        if (!m_replication)
+            return finishShutdown(ExitOk);
+        // A primary hands its role to a caught-up replica before it goes.
+        m_state = State::HandingOff;
+        m_replication->handOff(2 * m_config.failoverTimeoutMs, [this](bool handedOff, const QString &detail) {
+            if (handedOff)
+                qCInfo(lcServer, "handed off: %s", qPrintable(detail));
+            else
+                qCInfo(lcServer, "no hand-off: %s", qPrintable(detail));
             finishShutdown(ExitOk);
+        });
     };
     connect(m_service.get(), &DocumentService::drained, this, checkDrained);
     connect(m_http.get(), &HttpServer::repliesDrained, this, checkDrained);

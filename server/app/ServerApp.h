@@ -4,7 +4,10 @@
 //
 //   1. stop accepting connections; new requests get 503;
 //   2. let every accepted write commit and be answered;
-//   3. close the database (checkpointing the SQLite WAL), exit 0.
+//   3. a replica set primary hands off: it waits until a replica holds its
+//      whole log, steps down and asks that replica to stand for the next
+//      term (ReplicationNode::handOff, bounded by 2 x FailoverTimeoutMs);
+//   4. close the database (checkpointing the SQLite WAL), exit 0.
 //
 // A second signal, or Server.ShutdownTimeoutMs without drain, exits at once
 // (writes not yet answered were never acknowledged). Main thread; created by
@@ -28,6 +31,7 @@ class DocumentReader;
 class DocumentService;
 class GroupCommitter;
 class HttpServer;
+class MetricsApi;
 class NodeApi;
 class ReplicationApi;
 class ReplicationNode;
@@ -79,9 +83,10 @@ private:
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<DocumentApi> m_documentApi;
     std::unique_ptr<NodeApi> m_nodeApi;
+    std::unique_ptr<MetricsApi> m_metricsApi;
     std::unique_ptr<ReplicationApi> m_replicationApi;
     ReplicationNode *m_replication = nullptr; // m_commitLog, for a replica set member
     QTimer m_shutdownDeadline;
-    enum class State { Running, Draining, Stopped };
+    enum class State { Running, Draining, HandingOff, Stopped };
     State m_state = State::Running;
 };

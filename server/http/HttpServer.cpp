@@ -98,9 +98,13 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     copy.closeConnection = request.value(QByteArrayLiteral("connection")).toLower() == "close";
 
     ++m_repliesInFlight;
+    const RouteClass routeClass = RouteClasses::classify(copy.methodName, copy.segments);
+    QElapsedTimer started;
+    started.start();
     auto reply = std::make_shared<HttpReply>(makeResponder(request, socket), socket,
                                              copy.method == QHttpServerRequest::Method::Head,
-                                             copy.closeConnection || m_draining, [this](int) {
+                                             copy.closeConnection || m_draining, [this, routeClass, started](int status) {
+                                                 m_metrics.record(routeClass, status, started.nsecsElapsed());
                                                  if (--m_repliesInFlight == 0)
                                                      emit repliesDrained();
                                              });

@@ -8,7 +8,8 @@
 // "Authorization: Bearer <cluster token>" (401 otherwise, before the handler
 // runs, so nothing changes). Every connection goes through a
 // GuardedTcpServer, which refuses oversized requests before they are
-// buffered. While draining (shutdown) every new request gets 503.
+// buffered. While draining (shutdown) every new request gets 503. Every
+// answer is counted by route class and status, with its latency (metrics()).
 //
 // Main thread. Owned by the ServerApp.
 #pragma once
@@ -21,6 +22,7 @@
 #include <functional>
 
 #include "ConnectionGuard.h"
+#include "HttpMetrics.h"
 #include "HttpReply.h"
 #include "HttpRequest.h"
 
@@ -52,6 +54,8 @@ public:
     qint64 requestsTotal() const { return m_requestsTotal; }
     int repliesInFlight() const { return m_repliesInFlight; }
     int openConnections() const;
+    // Every answer sent, by route class and status, with its latency.
+    const HttpMetrics &metrics() const { return m_metrics; }
 
 signals:
     void repliesDrained();
@@ -78,4 +82,5 @@ private:
     bool m_draining = false;
     qint64 m_requestsTotal = 0;
     int m_repliesInFlight = 0;
+    HttpMetrics m_metrics;
 };

@@ -283,6 +283,7 @@ void DocumentService::onTimeout()
     while (!m_pending.empty() && m_pending.front().deadlineMs > 0 && m_pending.front().deadlineMs <= now) {
         const PendingOperation operation = std::move(m_pending.front());
         m_pending.pop_front();
+        ++m_quorumTimeouts;
         // The entries stay in the log and may still commit: their overlay
         // records stay until they are applied or abandoned.
         operation.complete(Status::unavailable(

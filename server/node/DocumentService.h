@@ -67,6 +67,8 @@ public:
     Status health() const;
     void stopAcceptingWrites(const QString &reason);
     bool hasPendingWrites() const { return !m_pending.empty(); }
+    // Writes answered 503 "quorum not reached" (their timeout passed).
+    qint64 quorumTimeouts() const { return m_quorumTimeouts; }
 
     static QString newDocumentId();
     // (term, seq) of the last entry reads see.
@@ -105,6 +107,7 @@ private:
     CommitLog *m_log;
     DocumentReader *m_reader;
     qint64 m_writeTimeoutMs;
+    qint64 m_quorumTimeouts = 0;
     PendingWrites m_overlay;
     std::deque<PendingOperation> m_pending;
     QTimer m_timeout;

@@ -92,6 +92,10 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
     m_promotionTimeout.setSingleShot(true);
     connect(&m_promotionTimeout, &QTimer::timeout, this,
             [this] { resolvePromotions(false, QStringLiteral("no majority of votes before the election timed out")); });
+    m_handOffTimeout.setSingleShot(true);
+    connect(&m_handOffTimeout, &QTimer::timeout, this,
+            [this] { finishHandOff(false, QStringLiteral("no replica caught up and won an election in time")); });
+    connect(&m_handOffPoll, &QTimer::timeout, this, &ReplicationNode::checkHandOff);
 }
 
 ReplicationNode::~ReplicationNode()
@@ -224,6 +228,11 @@ void ReplicationNode::maybeBootstrap()
 
 void ReplicationNode::processReady()
 {
+    if (m_core.leader() != m_lastLeader) {
+        m_lastLeader = m_core.leader();
+        if (m_lastLeader >= 0)
+            ++m_leaderChanges;
+    }
     while (m_core.hasReady()) {
         ReplicationCore::Ready ready = m_core.takeReady();
         for (const ReplicationCore::Event &event : ready.events)
@@ -476,6 +485,7 @@ void ReplicationNode::recordEvent(const ReplicationCore::Event &coreEvent)
     if (!coreEvent.detail.isEmpty())
         event.insert(QStringLiteral("detail"), coreEvent.detail);
     m_events.append(event);
+    ++m_eventCounts[eventKindName(coreEvent.kind)];
     while (m_events.size() > kMaxEvents)
         m_events.removeFirst();
     qCInfo(lcReplication, "shard %d term %lld: %s%s", m_settings.shardId, coreEvent.term,
@@ -586,6 +596,70 @@ void ReplicationNode::stepDown(const Respond &respond)
     respond(200, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
                                                {QStringLiteral("term"), m_core.term()},
                                                {QStringLiteral("role"), ReplicationCore::roleName(m_core.role())}}));
+}
+
+void ReplicationNode::handOff(qint64 timeoutMs, const HandOffDone &done)
+{
+    if (m_core.role() != ReplicationCore::Role::Primary)
+        return done(false, QStringLiteral("not the primary"));
+    if (m_settings.members.size() < 2)
+        return done(false, QStringLiteral("no other member"));
+    m_handOffDone = done;
+    qCInfo(lcReplication, "shard %d term %lld: handing off: waiting for a replica to hold seq %lld", m_settings.shardId,
+           m_core.term(), m_core.lastSeq());
+    m_handOffTimeout.start(int(timeoutMs));
+    m_handOffPoll.start(2);
+    checkHandOff();
+}
+
+void ReplicationNode::checkHandOff()
+{
+    if (!m_handOffDone || !m_handOffPoll.isActive())
+        return;
+    if (m_core.role() != ReplicationCore::Role::Primary)
+        return finishHandOff(false, QStringLiteral("stepped down before a replica caught up"));
+    // The replica that holds the whole log and answered most recently.
+    int successor = -1;
+    for (int member = 0; member < m_settings.members.size(); ++member) {
+        if (member == m_settings.self)
+            continue;
+        const ReplicationCore::Progress &progress = m_core.progress(member);
+        if (progress.matchSeq < m_core.lastSeq())
+            continue;
+        if (successor < 0 || progress.lastContactMs > m_core.progress(successor).lastContactMs)
+            successor = member;
+    }
+    if (successor < 0)
+        return;
+    m_handOffPoll.stop();
+    const qint64 term = m_core.term() + 1;
+    qCInfo(lcReplication, "shard %d term %lld: handing off: member %d holds seq %lld; stepping down and asking it to stand for "
+                          "term %lld",
+           m_settings.shardId, m_core.term(), successor, m_core.lastSeq(), term);
+    m_core.stepDown(now());
+    processReady();
+    post(successor, QByteArrayLiteral("/v1/_replication/promote"),
+         JsonText::compact(QJsonObject{{QStringLiteral("term"), term}}), [this, successor, term](int status, const QByteArray &body) {
+             if (status == 200)
+                 finishHandOff(true, QStringLiteral("member %1 is primary for term %2").arg(successor).arg(term));
+             else
+                 finishHandOff(false, QStringLiteral("member %1 did not win term %2: %3 %4")
+                                          .arg(successor)
+                                          .arg(term)
+                                          .arg(status)
+                                          .arg(QString::fromUtf8(body.left(200))));
+         });
+}
+
+void ReplicationNode::finishHandOff(bool handedOff, const QString &detail)
+{
+    if (!m_handOffDone)
+        return;
+    m_handOffPoll.stop();
+    m_handOffTimeout.stop();
+    const HandOffDone done = std::move(m_handOffDone);
+    m_handOffDone = nullptr;
+    done(handedOff, detail);
 }
 
 void ReplicationNode::handleWal(qint64 since, qint64 limit, const Respond &respond)

@@ -85,6 +85,21 @@ public:
     // is won or lost.
     void promote(qint64 term, const Respond &respond);
     void stepDown(const Respond &respond);
+    // Graceful hand-off before this process exits (SIGTERM). REQUIRES: no
+    // client write is pending. While this member is primary of a set with
+    // other members:
+    //   1. it waits (checking every few ms) until a replica durably holds
+    //      its whole log — it stays primary meanwhile, so replication goes on;
+    //   2. it steps down (same term), so it sends no more appends;
+    //   3. it asks that replica to hold an election for the next term
+    //      (/v1/_replication/promote); the replica's log is as up to date as
+    //      any, so the other members vote for it.
+    // `done` runs once: handedOff when the replica answered that it won;
+    // otherwise (not primary, a single member, no replica caught up or no
+    // election won within timeoutMs) with the reason. The router's
+    // coordinator covers a failed hand-off as it covers a dead primary.
+    using HandOffDone = std::function<void(bool handedOff, const QString &detail)>;
+    void handOff(qint64 timeoutMs, const HandOffDone &done);
     // GET /v1/_replication/wal?since=&limit=
     void handleWal(qint64 since, qint64 limit, const Respond &respond);
     // GET /v1/_replication/snapshot: answers with a file to stream.
@@ -93,6 +108,12 @@ public:
 
     QJsonObject state() const;
     QString primaryUrl() const;
+    int shardId() const { return m_settings.shardId; }
+    // Times this member learned of a new primary (itself included; the first
+    // one it learned of counts), and its replication events by kind
+    // ("promoted", "lease-lost", ...) since it started.
+    qint64 leaderChanges() const { return m_leaderChanges; }
+    const QHash<QString, qint64> &eventCounts() const { return m_eventCounts; }
     std::pair<qint64, qint64> appliedPosition() const override;
 
 signals:
@@ -164,4 +185,13 @@ private:
     qint64 m_lastBootstrapMs = -1;
     QJsonArray m_events;         // the most recent events, newest last
     qint64 m_rolledBack = 0;
+    void checkHandOff();
+    void finishHandOff(bool handedOff, const QString &detail);
+
+    HandOffDone m_handOffDone;
+    QTimer m_handOffPoll;
+    QTimer m_handOffTimeout;
+    int m_lastLeader = -1;
+    qint64 m_leaderChanges = 0;
+    QHash<QString, qint64> m_eventCounts;
 };

@@ -24,7 +24,11 @@ void ClusterEvents::append(const ShardEvent &event, const QString &nodeUrl)
         object.insert(QStringLiteral("member"), event.member);
         object.insert(QStringLiteral("node"), nodeUrl);
     }
-    qCInfo(lcCluster, "shard %d: %s: %s", event.shard, qPrintable(event.kind), qPrintable(event.message));
+    if (event.term > 0)
+        qCInfo(lcCluster, "shard %d term %lld: %s: %s", event.shard, event.term, qPrintable(event.kind), qPrintable(event.message));
+    else
+        qCInfo(lcCluster, "shard %d: %s: %s", event.shard, qPrintable(event.kind), qPrintable(event.message));
+    ++m_counts[{event.shard, event.kind}];
     m_events.push_back(object);
     while (int(m_events.size()) > m_capacity)
         m_events.pop_front();

@@ -10,6 +10,7 @@
 
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QMap>
 #include <QObject>
 #include <QStringList>
 
@@ -29,6 +30,8 @@ public:
     // Events with id > since, oldest first, at most `limit`.
     QJsonArray since(qint64 since, int limit) const;
     qint64 lastId() const { return m_nextId - 1; }
+    // Events recorded since start, by shard and kind (never trimmed).
+    const QMap<std::pair<int, QString>, qint64> &counts() const { return m_counts; }
 
 signals:
     void appended(const QJsonObject &event);
@@ -37,4 +40,5 @@ private:
     int m_capacity;
     qint64 m_nextId = 1;
     std::deque<QJsonObject> m_events;
+    QMap<std::pair<int, QString>, qint64> m_counts;
 };
