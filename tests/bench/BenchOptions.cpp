@@ -147,6 +147,10 @@ std::optional<BenchOptions> BenchOptions::parse(const QStringList &arguments, QS
             QStringLiteral("Failover: longest wait for a write after a kill, and for the shard "
                            "to be whole again."),
             QStringLiteral("SECONDS"), QStringLiteral("60"));
+    const QCommandLineOption signalOption(QStringLiteral("signal"),
+            QStringLiteral("Failover: KILL (default; a crash, the router fails over) or TERM (a "
+                           "clean stop: the primary hands off before it exits)."),
+            QStringLiteral("KILL|TERM"), QStringLiteral("KILL"));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
             QStringLiteral("Also print the results as one JSON line."));
     const QCommandLineOption seedOption(QStringLiteral("seed"),
@@ -155,7 +159,7 @@ std::optional<BenchOptions> BenchOptions::parse(const QStringList &arguments, QS
     parser.addOptions({ urlOption, modeOption, connectionsOption, durationOption, warmupOption,
                         timeoutOption, dbOption, docSizeOption, docsOption, readRatioOption,
                         bulkSizeOption, totalOption, tokenOption, tokenFileOption, jsonOption, seedOption,
-                        shardOption, runsOption, supervisorOption, runTimeoutOption });
+                        shardOption, runsOption, supervisorOption, runTimeoutOption, signalOption });
 
     parser.process(arguments);
     if (!parser.positionalArguments().isEmpty()) {
@@ -227,6 +231,13 @@ std::optional<BenchOptions> BenchOptions::parse(const QStringList &arguments, QS
         || !parseNumber(parser.value(runTimeoutOption), runTimeoutOption.names().constFirst(),
                         1, kDay, &options.runTimeoutSeconds, errorMessage))
         return std::nullopt;
+
+    const QString signal = parser.value(signalOption).toUpper();
+    if (signal != QLatin1String("KILL") && signal != QLatin1String("TERM")) {
+        *errorMessage = QStringLiteral("--signal must be KILL or TERM, not '%1'").arg(parser.value(signalOption));
+        return std::nullopt;
+    }
+    options.terminate = signal == QLatin1String("TERM");
 
     options.database = parser.value(dbOption);
     if (options.database.isEmpty()) {

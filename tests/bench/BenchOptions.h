@@ -43,4 +43,7 @@ struct BenchOptions
     int runs = 10;
     QUrl supervisorUrl;
     double runTimeoutSeconds = 60.0;
+    // SIGKILL (a crash: failover) or SIGTERM (a clean stop: the primary
+    // hands off to a caught-up replica before it exits).
+    bool terminate = false;
 };

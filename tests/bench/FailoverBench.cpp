@@ -302,7 +302,7 @@ void FailoverBench::killPrimary()
     }
     m_killEpochMs = QDateTime::currentMSecsSinceEpoch();
     m_killNs = m_clock.nsecsElapsed();
-    if (::kill(pid_t(m_primary.pid), SIGKILL) != 0) {
+    if (::kill(pid_t(m_primary.pid), m_options.terminate ? SIGTERM : SIGKILL) != 0) {
         const int error = errno;
         abortRun(QStringLiteral("cannot kill %1 (pid %2): %3%4")
                          .arg(m_primary.name).arg(m_primary.pid).arg(QString::fromLocal8Bit(std::strerror(error)),
@@ -415,6 +415,13 @@ void FailoverBench::restartNode(int attempt)
     m_phase = Phase::Restarting;
     if (attempt == 1)
         m_restartNs = m_clock.nsecsElapsed();
+    // After SIGTERM the node hands off and exits on its own time; the
+    // supervisor can start it only once it is gone.
+    if (m_options.terminate && ::kill(pid_t(m_primary.pid), 0) == 0
+        && m_clock.nsecsElapsed() - m_restartNs < qint64(m_options.runTimeoutSeconds * 1e9)) {
+        QTimer::singleShot(50, this, [this, attempt] { restartNode(attempt); });
+        return;
+    }
     m_supervisor->post("/v1/_supervisor/nodes/" + QUrl::toPercentEncoding(m_run.killedNode) + "/start", QByteArray(),
                        [this, attempt](const HttpClientReply &reply) {
                            if (isSuccess(reply)) {

@@ -146,7 +146,7 @@ void FailoverResult::print(QTextStream &out, const BenchOptions &options) const
     out << pad(QStringLiteral("failover"))
         << summaryText(summarize(collect(m_runs, [](const Run &run) { return run.failoverMs; })), 1,
                        QStringLiteral("ms"))
-        << "  (kill -9 -> first acknowledged write)\n";
+        << (options.terminate ? "  (SIGTERM -> first acknowledged write)\n" : "  (kill -9 -> first acknowledged write)\n");
     out << pad(QStringLiteral("  detect"))
         << summaryText(summarize(collect(m_runs, [](const Run &run) { return double(run.timeline.detectedMs); })),
                        0, QStringLiteral("ms"))
