@@ -150,8 +150,8 @@ void MetricsApi::writeReplication(PrometheusText *out) const
                    QStringLiteral("On a primary: time since a member last answered."), {}};
     for (const QJsonValue &value : state.value(QStringLiteral("members")).toArray()) {
         const QJsonObject member = value.toObject();
-        if (member.value(QStringLiteral("self")).toBool() || !member.contains(QStringLiteral("lagEntries")))
-            continue;
+        if (member.value(QStringLiteral("self")).toBool() || !member.value(QStringLiteral("lagEntries")).isDouble())
+            continue; // itself, or not heard from in this term: unknown
         const Labels labels = shard + Labels{{QStringLiteral("member"), number(member.value(QStringLiteral("index")).toInteger())},
                                              {QStringLiteral("url"), member.value(QStringLiteral("url")).toString()}};
         lagEntries.add(labels, double(member.value(QStringLiteral("lagEntries")).toInteger()));
@@ -204,7 +204,7 @@ void MetricsApi::writeRouter(PrometheusText *out) const
                 seq.add(labels, double(member.value(QStringLiteral("seq")).toInteger()));
                 commitSeq.add(labels, double(member.value(QStringLiteral("commitSeq")).toInteger()));
             }
-            if (member.contains(QStringLiteral("lagEntries"))) {
+            if (member.value(QStringLiteral("lagEntries")).isDouble() && member.value(QStringLiteral("lagMs")).isDouble()) {
                 lagEntries.add(labels, double(member.value(QStringLiteral("lagEntries")).toInteger()));
                 lagSeconds.add(labels, double(member.value(QStringLiteral("lagMs")).toInteger()) / 1000.0);
             }

@@ -813,16 +813,21 @@ QJsonObject ReplicationNode::state() const
             const ReplicationCore::Progress &progress = m_core.progress(member);
             const qint64 matchSeq = member == m_settings.self ? m_core.durableSeq() : progress.matchSeq;
             const qint64 lagEntries = qMax<qint64>(0, m_core.lastSeq() - matchSeq);
-            // How old the oldest entry the member does not hold is.
+            // How old the oldest entry the member does not hold is (at
+            // least the oldest cached one when that is older still).
             qint64 lagMs = 0;
-            if (lagEntries > 0 && !m_cache.empty() && matchSeq + 1 >= m_cache.front().seq && matchSeq + 1 <= m_cache.back().seq) {
-                const qint64 stamp = m_cache.at(size_t(matchSeq + 1 - m_cache.front().seq)).timestampMs;
+            if (lagEntries > 0 && !m_cache.empty() && matchSeq + 1 <= m_cache.back().seq) {
+                const qint64 first = qMax(matchSeq + 1, m_cache.front().seq);
+                const qint64 stamp = m_cache.at(size_t(first - m_cache.front().seq)).timestampMs;
                 lagMs = stamp > 0 ? qMax<qint64>(0, wallNow - stamp) : 0;
             }
             const qint64 contact = member == m_settings.self ? nowMs : progress.lastContactMs;
-            info.insert(QStringLiteral("matchSeq"), matchSeq);
-            info.insert(QStringLiteral("lagEntries"), lagEntries);
-            info.insert(QStringLiteral("lagMs"), lagMs);
+            // A member not heard from in this term: what it holds is unknown,
+            // not zero.
+            const bool known = member == m_settings.self || contact >= 0;
+            info.insert(QStringLiteral("matchSeq"), known ? QJsonValue(matchSeq) : QJsonValue());
+            info.insert(QStringLiteral("lagEntries"), known ? QJsonValue(lagEntries) : QJsonValue());
+            info.insert(QStringLiteral("lagMs"), known ? QJsonValue(lagMs) : QJsonValue());
             info.insert(QStringLiteral("lastContactAgeMs"), contact < 0 ? QJsonValue() : QJsonValue(nowMs - contact));
             info.insert(QStringLiteral("state"), ReplicationRules::syncStateName(ReplicationRules::classifyLag(
                                                      nowMs, contact, lagMs, m_settings.core.failoverTimeoutMs,

@@ -439,6 +439,12 @@ private slots:
             return dead.value(QStringLiteral("lagEntries")).toInteger() >= ackedAfterKill;
         }, 5000), qPrintable(QString::fromUtf8(json(dead))));
         QCOMPARE(dead.value(QStringLiteral("state")).toString(), QStringLiteral("Offline"));
+        // The new primary never heard from it in its term: lag unknown, not 0.
+        const int next = waitForPrimary(shard, primary);
+        const QJsonObject view = cluster().request(ClusterProcesses::nodeName(shard, next), "GET", "/v1/_replication/state")
+                                     .json().value(QStringLiteral("members")).toArray().at(primary).toObject();
+        QVERIFY2(view.value(QStringLiteral("lagEntries")).isNull() && view.value(QStringLiteral("matchSeq")).isNull(),
+                 qPrintable(QString::fromUtf8(json(view))));
         QVERIFY2(dead.value(QStringLiteral("lagMs")).toInteger() >= 600, qPrintable(QString::fromUtf8(json(dead))));
 
         // The killed node stays down until started again, then catches up.
