@@ -135,6 +135,21 @@ void DocumentService::submit(QVector<LogEntry> entries, std::function<void(const
         m_timeout.start(int(m_writeTimeoutMs));
 }
 
+void DocumentService::afterPendingWrites(std::function<void(const Status &)> complete)
+{
+    const qint64 last = m_log->nextSeq() - 1;
+    const qint64 deadline = m_writeTimeoutMs > 0 ? nowMs() + m_writeTimeoutMs : 0;
+    m_pending.push_back(PendingOperation{last, deadline, [complete](const Status &status) {
+        if (status.isOk() || status.code() == Status::Code::StorageFailure)
+            return complete(status);
+        complete(Status::unavailable(QStringLiteral("the write this one conflicts with is not committed (%1); nothing was "
+                                                    "changed, retry")
+                                         .arg(status.message())));
+    }});
+    if (deadline > 0 && !m_timeout.isActive())
+        m_timeout.start(int(m_writeTimeoutMs));
+}
+
 void DocumentService::writeDocument(const QString &db, const Document &document, WriteKind kind,
                                     const DocumentCallback &done)
 {
@@ -149,8 +164,13 @@ void DocumentService::writeDocument(const QString &db, const Document &document,
 
     QVector<LogEntry> entries;
     const Result<Document> stored = decide(db, document, kind, &entries);
-    if (!stored.isOk())
+    if (!stored.isOk()) {
+        if (!document.id.isEmpty() && m_overlay.document(db, document.id).known) {
+            const Status refusal = stored.status();
+            return afterPendingWrites([done, refusal](const Status &status) { done(status.isOk() ? refusal : status); });
+        }
         return done(stored);
+    }
     const Document result = stored.value();
     submit(std::move(entries), [done, result](const Status &status) {
         if (status.isOk())
@@ -195,8 +215,22 @@ void DocumentService::writeDocuments(const QString &db, const QVector<Result<Doc
                                                                                 : WriteKind::Put;
         results.append(decide(db, document, kind, &entries, &committed.value()));
     }
-    if (entries.isEmpty())
+    if (entries.isEmpty()) {
+        // Every document refused: if one was refused against a pending
+        // write, answer once that write is committed. (With entries of its
+        // own the bulk commits after every earlier pending write anyway.)
+        for (const Result<Document> &item : items) {
+            if (item.isOk() && !item->id.isEmpty() && m_overlay.document(db, item->id).known) {
+                return afterPendingWrites([done, results](const Status &status) {
+                    if (status.isOk())
+                        done(results);
+                    else
+                        done(status);
+                });
+            }
+        }
         return done(results);
+    }
     submit(std::move(entries), [done, results](const Status &status) {
         if (status.isOk())
             done(results);

@@ -99,6 +99,13 @@ private:
     // Hands the entries to the commit log; on refusal forgets them and
     // answers `complete` with the reason.
     void submit(QVector<LogEntry> entries, std::function<void(const Status &)> complete);
+    // A refusal (409, 404) decided against writes that are not committed
+    // yet may only be given once they are: otherwise a client could see a
+    // conflict with a write that a read does not show, or that is then
+    // rolled back. Runs `complete` with ok once every entry appended so far
+    // is applied, or with 503 (nothing changed, retry) if they are
+    // abandoned or time out.
+    void afterPendingWrites(std::function<void(const Status &)> complete);
 
     void onApplied(qint64 seq);
     void onAbandoned(const Status &reason, qint64 lastKeptSeq);
