@@ -19,8 +19,9 @@ packages=(
     # docker-compose only validates deploy/docker-compose.replication.yml
     # (no Docker engine is needed for `docker-compose config`)
     curl util-linux procps xvfb xauth docker-compose
-    # the fault-injection tests cut links between 127.0.0.x addresses
-    nftables
+    # the fault-injection tests cut links between processes with nftables
+    # rules on cgroups, and close their open connections with ss
+    nftables iproute2
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #include "ClusterProcesses.h"
 
 #include <QDeadlineTimer>
+#include <QDir>
 #include <QFile>
 #include <QJsonDocument>
 #include <QProcessEnvironment>
@@ -14,6 +15,8 @@
 #include <memory>
 #include <vector>
 
+#include <sys/prctl.h>
+
 namespace {
 
 bool pidAlive(qint64 pid)
@@ -21,17 +24,22 @@ bool pidAlive(qint64 pid)
     return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM);
 }
 
-// A base port P such that P-1 .. P+count are free on 127.0.0.1 right now,
+// A base port P such that P-1 .. P+count are free on 127.0.0.1 right now
+// (with bindAddresses, member i's port P+1+i on 127.0.0.(i+2) instead),
 // below the kernel's ephemeral range so outgoing connections do not take them.
-quint16 freePortBlock(int count)
+quint16 freePortBlock(int count, bool bindAddresses)
 {
     for (int attempt = 0; attempt < 50; ++attempt) {
         const quint16 base = quint16(QRandomGenerator::global()->bounded(20000, 32000 - count - 2));
         std::vector<std::unique_ptr<QTcpServer>> holders;
         bool free = true;
         for (int port = base - 1; port <= base + count && free; ++port) {
+            const int member = port - base - 1;
+            const QHostAddress address = bindAddresses && member >= 0 && member < count - 1
+                                             ? QHostAddress(QStringLiteral("127.0.0.%1").arg(member + 2))
+                                             : QHostAddress(QHostAddress::LocalHost);
             auto holder = std::make_unique<QTcpServer>();
-            free = holder->listen(QHostAddress::LocalHost, quint16(port));
+            free = holder->listen(address, quint16(port));
             holders.push_back(std::move(holder));
         }
         if (free)
@@ -58,6 +66,9 @@ ClusterProcesses::ClusterProcesses(const Options &options)
     : m_options(options)
 {
     m_launcher.setProcessChannelMode(QProcess::MergedChannels);
+    // A test that is killed (a timeout, a crash) never runs the destructor:
+    // the launcher then gets SIGTERM and stops the cluster.
+    m_launcher.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
 }
 
 ClusterProcesses::~ClusterProcesses()
@@ -98,16 +109,23 @@ bool ClusterProcesses::start(int timeoutMs)
 
     QDeadlineTimer deadline(timeoutMs);
     for (int attempt = 0; attempt < 3; ++attempt) {
-        m_port = freePortBlock(processes);
+        if (attempt > 0) {
+            // The launcher exited after writing this layout: start afresh.
+            QDir(m_dir.path()).removeRecursively();
+            QDir().mkpath(m_dir.path());
+        }
+        m_port = freePortBlock(processes, m_options.bindAddresses);
         if (!m_port) {
             m_error = QStringLiteral("no free block of %1 ports").arg(processes + 1);
             return false;
         }
         m_output.clear();
-        m_launcher.start(QStringLiteral(PEACEDB_CLUSTER_BINARY),
-                         {QStringLiteral("up"), QStringLiteral("--shards"), QString::number(m_options.shards),
-                          QStringLiteral("--replicas"), QString::number(m_options.replicas), QStringLiteral("--port"),
-                          QString::number(m_port), QStringLiteral("--data"), m_dir.path()});
+        QStringList arguments{QStringLiteral("up"), QStringLiteral("--shards"), QString::number(m_options.shards),
+                              QStringLiteral("--replicas"), QString::number(m_options.replicas), QStringLiteral("--port"),
+                              QString::number(m_port), QStringLiteral("--data"), m_dir.path()};
+        if (m_options.bindAddresses)
+            arguments << QStringLiteral("--bind-addresses");
+        m_launcher.start(QStringLiteral(PEACEDB_CLUSTER_BINARY), arguments);
         if (!m_launcher.waitForStarted(10000)) {
             m_error = QStringLiteral("cannot start peacedb-cluster: %1").arg(m_launcher.errorString());
             return false;
@@ -172,9 +190,23 @@ QString ClusterProcesses::url(const QString &name) const
     return {};
 }
 
+QString ClusterProcesses::host(const QString &name) const
+{
+    const QString host = QUrl(url(name)).host();
+    return host.isEmpty() ? QStringLiteral("127.0.0.1") : host;
+}
+
 quint16 ClusterProcesses::port(const QString &name) const
 {
     return quint16(QUrl(url(name)).port());
+}
+
+QStringList ClusterProcesses::processNames() const
+{
+    QStringList names;
+    for (const QJsonValue &process : m_file.value(QStringLiteral("processes")).toArray())
+        names << process.toObject().value(QStringLiteral("name")).toString();
+    return names;
 }
 
 qint64 ClusterProcesses::pid(const QString &name)
@@ -222,7 +254,7 @@ void ClusterProcesses::resume(const QString &name)
 bool ClusterProcesses::startProcess(const QString &name, QString *error)
 {
     const TestHttpResponse response =
-        send(quint16(m_port - 1), "POST", "/v1/_supervisor/nodes/" + name.toUtf8() + "/start", {}, 60000);
+        send(QStringLiteral("127.0.0.1"), quint16(m_port - 1), "POST", "/v1/_supervisor/nodes/" + name.toUtf8() + "/start", {}, 60000);
     if (response.status != 200 && error)
         *error = QStringLiteral("start %1: %2 %3 %4").arg(name).arg(response.status).arg(response.error, QString::fromUtf8(response.body));
     readClusterFile();
@@ -232,20 +264,20 @@ bool ClusterProcesses::startProcess(const QString &name, QString *error)
 bool ClusterProcesses::stopProcess(const QString &name, QString *error)
 {
     const TestHttpResponse response =
-        send(quint16(m_port - 1), "POST", "/v1/_supervisor/nodes/" + name.toUtf8() + "/stop", {}, 60000);
+        send(QStringLiteral("127.0.0.1"), quint16(m_port - 1), "POST", "/v1/_supervisor/nodes/" + name.toUtf8() + "/stop", {}, 60000);
     if (response.status != 200 && error)
         *error = QStringLiteral("stop %1: %2 %3 %4").arg(name).arg(response.status).arg(response.error, QString::fromUtf8(response.body));
     readClusterFile();
     return response.status == 200;
 }
 
-TestHttpResponse ClusterProcesses::send(quint16 port, const QByteArray &method, const QByteArray &path,
+TestHttpResponse ClusterProcesses::send(const QString &host, quint16 port, const QByteArray &method, const QByteArray &path,
                                         const QByteArray &body, int timeoutMs)
 {
     drainOutput();
     // A fresh connection per request: a request is never sent twice, and a
     // killed process cannot leave a dead keep-alive connection behind.
-    TestHttpClient client(port);
+    TestHttpClient client(port, host);
     const TestHttpClient::Headers headers{{QByteArrayLiteral("Authorization"), "Bearer " + m_token}};
     return client.request(method, path, body, headers, timeoutMs);
 }
@@ -253,13 +285,13 @@ TestHttpResponse ClusterProcesses::send(quint16 port, const QByteArray &method, 
 TestHttpResponse ClusterProcesses::router(const QByteArray &method, const QByteArray &path, const QByteArray &body,
                                           int timeoutMs)
 {
-    return send(m_port, method, path, body, timeoutMs);
+    return send(QStringLiteral("127.0.0.1"), m_port, method, path, body, timeoutMs);
 }
 
 TestHttpResponse ClusterProcesses::request(const QString &name, const QByteArray &method, const QByteArray &path,
                                            const QByteArray &body, int timeoutMs)
 {
-    return send(port(name), method, path, body, timeoutMs);
+    return send(host(name), port(name), method, path, body, timeoutMs);
 }
 
 QJsonObject ClusterProcesses::status(int timeoutMs)

@@ -13,7 +13,8 @@
 // which keeps their names, ports and data directories. The destructor
 // resumes every paused process, asks the launcher to stop (SIGTERM) and
 // SIGKILLs whatever is left after a bound, so a failing test never leaves a
-// process behind.
+// process behind; a test process that is killed outright takes the launcher
+// (and so the cluster) with it.
 //
 // Test thread only; owned by the test. The waiting functions drain the
 // launcher's output, so call them (or drainOutput()) during long tests.
@@ -41,6 +42,10 @@ public:
         int replicas = 2;
         // "NAME=value" for every process of the cluster.
         QStringList environment;
+        // --bind-addresses: member i listens on 127.0.0.(i+2) (same port
+        // numbering), so partitions can be made with firewall rules; the
+        // router stays on 127.0.0.1.
+        bool bindAddresses = false;
     };
 
     explicit ClusterProcesses(const Options &options);
@@ -65,7 +70,10 @@ public:
 
     // From the last cluster.json read (refreshed by pid()).
     QString url(const QString &name) const;
+    QString host(const QString &name) const;
     quint16 port(const QString &name) const;
+    // "router" (unless there is none) and every member's name.
+    QStringList processNames() const;
     // The process's current pid (re-reads cluster.json); 0 if not running.
     qint64 pid(const QString &name);
 
@@ -106,7 +114,7 @@ public:
 
 private:
     bool readClusterFile();
-    TestHttpResponse send(quint16 port, const QByteArray &method, const QByteArray &path, const QByteArray &body,
+    TestHttpResponse send(const QString &host, quint16 port, const QByteArray &method, const QByteArray &path, const QByteArray &body,
                           int timeoutMs);
 
     Options m_options;
