@@ -37,7 +37,7 @@ bool ReplicationCore::hasLease(qint64 now) const
     QVector<qint64> contacts;
     for (int member = 0; member < m_options.members; ++member) {
         if (member != m_options.self)
-            contacts.append(m_progress.at(member).lastContactMs);
+            contacts.append(m_progress.at(member).leaseContactMs);
     }
     return ReplicationRules::hasLease(now, contacts, m_options.members, m_options.failoverTimeoutMs);
 }
@@ -136,7 +136,7 @@ void ReplicationCore::becomePrimary(qint64 now)
         progress.sentThrough = m_log.lastSeq();
         // Members that voted for this primary were heard just now.
         if (m_votes.at(member) && member != m_options.self)
-            progress.lastContactMs = now;
+            progress.lastContactMs = progress.leaseContactMs = now;
     }
     m_progress[m_options.self].matchSeq = m_durableSeq;
     m_ready.events.append(Event{Event::Kind::BecamePrimary, m_state.term, 0, QString()});
@@ -353,7 +353,7 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
     reply(true);
 }
 
-void ReplicationCore::receive(const AppendResponse &response, qint64 now)
+void ReplicationCore::receive(const AppendResponse &response, qint64 now, qint64 sentMs)
 {
     if (response.term > m_state.term) {
         adoptTerm(response.term, now);
@@ -365,6 +365,7 @@ void ReplicationCore::receive(const AppendResponse &response, qint64 now)
     }
     Progress &progress = m_progress[response.from];
     progress.lastContactMs = now;
+    progress.leaseContactMs = qMax(progress.leaseContactMs, sentMs >= 0 ? qMin(sentMs, now) : now);
     progress.lastSeq = response.lastSeq;
     progress.inflight = qMax(0, progress.inflight - 1);
     if (response.success) {

@@ -69,6 +69,10 @@ public:
         bool probing = true;      // one request at a time until the log matches
         bool snapshotNeeded = false;
         qint64 lastContactMs = -1; // last answer (any) in this term
+        // When the newest request it answered was sent: the lease counts
+        // from there, not from when the answer arrived (an answer that sat
+        // in a buffer while this node was paused proves nothing about now).
+        qint64 leaseContactMs = -1;
         qint64 lastSentMs = -1;
         qint64 lastSeq = 0;       // the member's log end, as it last said
     };
@@ -131,7 +135,8 @@ public:
 
     void tick(qint64 now);
     void receive(const AppendRequest &request, qint64 now);
-    void receive(const AppendResponse &response, qint64 now);
+    // sentMs: when the request it answers was sent (-1: now).
+    void receive(const AppendResponse &response, qint64 now, qint64 sentMs = -1);
     void receive(const VoteRequest &request, qint64 now);
     void receive(const VoteResponse &response, qint64 now);
     // An append to `member` got no answer (timeout, connection refused).

@@ -333,11 +333,12 @@ void ReplicationNode::sendAppend(const OutgoingMessage &message)
         request.entries = std::move(loaded).value();
     }
     const qint64 term = request.term;
-    post(member, QByteArrayLiteral("/v1/_replication/replicate"), request.toJson(), [this, member, term](int status, const QByteArray &body) {
+    const qint64 sentMs = now();
+    post(member, QByteArrayLiteral("/v1/_replication/replicate"), request.toJson(), [this, member, term, sentMs](int status, const QByteArray &body) {
         const Result<AppendResponse> response =
             status == 200 ? AppendResponse::fromJson(body) : Result<AppendResponse>(Status::unavailable(QString::fromUtf8(body)));
         if (response.isOk() && response->from == member)
-            m_core.receive(response.value(), now());
+            m_core.receive(response.value(), now(), sentMs);
         else if (m_core.term() == term) // an older term's request is no longer counted in flight
             m_core.requestFailed(member, now());
         processReady();

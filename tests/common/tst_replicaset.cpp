@@ -109,6 +109,7 @@ private slots:
     void twoCandidatesInOneTerm();
     void splitVoteElectsNobodyUntilALaterTerm();
     void minorityPrimaryStopsAcknowledging();
+    void staleAnswersDoNotRenewTheLease();
     void earlierTermEntriesDoNotCommitByCounting();
     void candidateWithAnOlderLastTermCannotWin();
     void replicasAcknowledgeOnlyDurableEntries();
@@ -305,6 +306,43 @@ void TestReplicaSet::splitVoteElectsNobodyUntilALaterTerm()
         sim.runFor(1000);
         VERIFY_CONVERGED(sim);
     }
+}
+
+// 4a. Found by the fault-injection suite (a primary SIGSTOPped for longer
+// than its lease): answers that waited in a buffer while the primary was
+// stopped arrive after it resumes. They prove the replicas were there when
+// the appends were sent, not now: the lease counts from the send time, so
+// the resumed primary must not take writes on their strength (a new primary
+// may have been elected meanwhile).
+void TestReplicaSet::staleAnswersDoNotRenewTheLease()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 5).isOk());
+    sim.runFor(500);
+    QCOMPARE(sim.acknowledgedCount(), 5);
+
+    // The replicas answer a heartbeat; the answers wait in the network.
+    sim.advance(1000); // heartbeats due
+    for (int i = sim.inFlight().size() - 1; i >= 0; --i) {
+        if (sim.inFlight().at(i).payload.kind == OutgoingMessage::Kind::Append)
+            sim.deliver(i);
+    }
+    QVERIFY(!sim.inFlight().isEmpty());
+    // Long past the lease (failoverTimeoutMs 5000), with nothing else heard.
+    sim.isolate(0);
+    sim.advance(6000);
+    sim.heal();
+    QVERIFY(!sim.core(0).hasLease(sim.now()));
+    // Only the old answers arrive.
+    for (int i = sim.inFlight().size() - 1; i >= 0; --i) {
+        const ReplicaSetSimulator::Message &message = sim.inFlight().at(i);
+        if (message.payload.kind == OutgoingMessage::Kind::AppendResponse && message.sentMs < 2000)
+            sim.deliver(i);
+    }
+    QVERIFY2(!sim.core(0).hasLease(sim.now()), "answers to appends sent 6 s ago renewed the lease");
+    QCOMPARE(sim.propose(0, 1).code(), Status::Code::Unavailable);
 }
 
 // 4. Five members; the primary and one replica are cut off from the other

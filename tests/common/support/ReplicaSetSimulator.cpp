@@ -506,6 +506,7 @@ void ReplicaSetSimulator::send(Node &node, const OutgoingMessage &payload, bool 
     message.from = node.index;
     message.to = payload.to;
     message.fromIncarnation = node.incarnation;
+    message.sentMs = m_now;
     message.payload = payload;
     if (payload.to < 0 || payload.to >= size() || payload.to == node.index) {
         violation(QStringLiteral("node %1 sends a message to member %2").arg(node.index).arg(payload.to));
@@ -519,6 +520,7 @@ void ReplicaSetSimulator::send(Node &node, const OutgoingMessage &payload, bool 
         } else {
             message.requestTerm = m_answeringTerm;
             message.requestIncarnation = m_answeringIncarnation;
+            message.requestSentMs = m_answeringSentMs;
             if (payload.appendResponse.success && payload.appendResponse.term != m_answeringTerm) {
                 violation(QStringLiteral("node %1 (term %2) accepted an append of term %3")
                               .arg(node.index)
@@ -864,6 +866,7 @@ void ReplicaSetSimulator::receiveAt(Node &node, const Message &message)
         m_entriesDelivered[node.index] += request->entries.size();
         m_answeringTerm = request->term;
         m_answeringIncarnation = message.fromIncarnation;
+        m_answeringSentMs = message.sentMs;
         m_answeringLeader = message.from;
         node.core->receive(*request, m_now);
         drain(node);
@@ -876,7 +879,7 @@ void ReplicaSetSimulator::receiveAt(Node &node, const Message &message)
             violation(QStringLiteral("append answer does not parse: ") + response.status().message());
             return;
         }
-        node.core->receive(*response, m_now);
+        node.core->receive(*response, m_now, message.requestSentMs);
         drain(node);
         break;
     }

@@ -62,6 +62,8 @@ public:
         // For an AppendResponse: the append it answers (term, sender's incarnation).
         qint64 requestTerm = 0;
         int requestIncarnation = -1;
+        qint64 sentMs = 0;         // when it was sent
+        qint64 requestSentMs = -1; // for an AppendResponse: when the append it answers was sent
         OutgoingMessage payload;
     };
 
@@ -243,5 +245,6 @@ private:
     // While a node handles an append: the request its answers belong to.
     qint64 m_answeringTerm = 0;
     int m_answeringIncarnation = -1;
+    qint64 m_answeringSentMs = -1;
     int m_answeringLeader = -1;
 };
