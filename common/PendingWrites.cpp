@@ -55,27 +55,23 @@ PendingWrites::Lookup PendingWrites::document(const QString &db, const QString &
 
 void PendingWrites::forget(const Record &record, bool oldest)
 {
-    if (record.isDatabase) {
-        const auto it = m_databases.find(record.key.db);
-        if (it == m_databases.end())
+    // Drops the record's entry from the front (oldest) or back of its key's
+    // queue, if it is still there, and the key once its queue is empty.
+    const auto drop = [&record, oldest](auto &map, const auto &key) {
+        const auto it = map.find(key);
+        if (it == map.end())
             return;
         if (oldest && !it->empty() && it->front().seq == record.seq)
             it->pop_front();
         else if (!oldest && !it->empty() && it->back().seq == record.seq)
             it->pop_back();
         if (it->empty())
-            m_databases.erase(it);
-        return;
-    }
-    const auto it = m_documents.find(record.key);
-    if (it == m_documents.end())
-        return;
-    if (oldest && !it->empty() && it->front().seq == record.seq)
-        it->pop_front();
-    else if (!oldest && !it->empty() && it->back().seq == record.seq)
-        it->pop_back();
-    if (it->empty())
-        m_documents.erase(it);
+            map.erase(it);
+    };
+    if (record.isDatabase)
+        drop(m_databases, record.key.db);
+    else
+        drop(m_documents, record.key);
 }
 
 void PendingWrites::releaseThrough(qint64 seq)

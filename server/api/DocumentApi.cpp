@@ -17,21 +17,6 @@ constexpr qint64 kDefaultPageSize = 100;
 
 using Method = QHttpServerRequest::Method;
 
-QJsonObject context(const HttpRequest &request)
-{
-    QJsonObject out;
-    const QString db = request.param(QStringLiteral("db"));
-    const QString id = request.param(QStringLiteral("id"));
-    if (!db.isEmpty())
-        out.insert(QStringLiteral("db"), db);
-    if (!id.isEmpty())
-        out.insert(QStringLiteral("id"), id);
-    const std::optional<QString> rev = request.queryValue(QStringLiteral("rev"));
-    if (rev && !rev->isEmpty())
-        out.insert(QStringLiteral("rev"), *rev);
-    return out;
-}
-
 // {"total": n, "items": [<document JSON>, ...]} spliced from stored bytes.
 QByteArray listBody(qint64 total, const QVector<QByteArray> &items)
 {
@@ -118,16 +103,16 @@ bool DocumentApi::requireDatabase(const HttpRequest &request, const HttpReplyPtr
     const QString db = request.param(QStringLiteral("db"));
     const Status nameStatus = NameRules::checkDatabaseName(db);
     if (!nameStatus.isOk()) {
-        reply->send(HttpResponse::error(nameStatus, context(request)));
+        reply->send(HttpResponse::error(nameStatus, request.errorContext()));
         return false;
     }
     const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
     if (!info.isOk()) {
-        reply->send(HttpResponse::error(info.status(), context(request)));
+        reply->send(HttpResponse::error(info.status(), request.errorContext()));
         return false;
     }
     if (!info->has_value()) {
-        reply->send(HttpResponse::error(Status::notFound(QStringLiteral("Database not found")), context(request)));
+        reply->send(HttpResponse::error(Status::notFound(QStringLiteral("Database not found")), request.errorContext()));
         return false;
     }
     return true;
@@ -137,7 +122,7 @@ void DocumentApi::listDatabases(const HttpRequest &request, const HttpReplyPtr &
 {
     const Result<QStringList> names = m_reader->databaseNames();
     if (!names.isOk())
-        return reply->send(HttpResponse::error(names.status(), context(request)));
+        return reply->send(HttpResponse::error(names.status(), request.errorContext()));
     reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("total"), names->size()},
                                                     {QStringLiteral("items"), QJsonArray::fromStringList(names.value())}}));
 }
@@ -145,7 +130,7 @@ void DocumentApi::listDatabases(const HttpRequest &request, const HttpReplyPtr &
 void DocumentApi::createDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
 {
     const QString db = request.param(QStringLiteral("db"));
-    const QJsonObject where = context(request);
+    const QJsonObject where = request.errorContext();
     m_service->createDatabase(db, [reply, db, where](const Result<bool> &created) {
         if (!created.isOk())
             return reply->send(HttpResponse::error(created.status(), where));
@@ -159,7 +144,7 @@ void DocumentApi::createDatabase(const HttpRequest &request, const HttpReplyPtr 
 void DocumentApi::deleteDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
 {
     const QString db = request.param(QStringLiteral("db"));
-    const QJsonObject where = context(request);
+    const QJsonObject where = request.errorContext();
     m_service->deleteDatabase(db, [reply, db, where](const Status &status) {
         if (!status.isOk())
             return reply->send(HttpResponse::error(status, where));
@@ -190,9 +175,9 @@ void DocumentApi::getDocument(const HttpRequest &request, const HttpReplyPtr &re
     const Result<std::optional<StoredDocument>> stored =
         m_reader->document(request.param(QStringLiteral("db")), request.param(QStringLiteral("id")), rev);
     if (!stored.isOk())
-        return reply->send(HttpResponse::error(stored.status(), context(request)));
+        return reply->send(HttpResponse::error(stored.status(), request.errorContext()));
     if (!stored->has_value() || (*stored)->deleted) {
-        QJsonObject where = context(request);
+        QJsonObject where = request.errorContext();
         if (stored->has_value())
             where.insert(QStringLiteral("reason"), QStringLiteral("deleted"));
         return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("not found")), where).withHeader("X-PeaceDB-Applied", applied));
@@ -204,7 +189,7 @@ void DocumentApi::getDocument(const HttpRequest &request, const HttpReplyPtr &re
 
 void DocumentApi::putDocument(const HttpRequest &request, const HttpReplyPtr &reply)
 {
-    const QJsonObject where = context(request);
+    const QJsonObject where = request.errorContext();
     const QString db = request.param(QStringLiteral("db"));
     const QString id = request.param(QStringLiteral("id"));
     const Status nameStatus = NameRules::checkDatabaseName(db);
@@ -228,7 +213,7 @@ void DocumentApi::putDocument(const HttpRequest &request, const HttpReplyPtr &re
 
 void DocumentApi::postDocument(const HttpRequest &request, const HttpReplyPtr &reply)
 {
-    const QJsonObject where = context(request);
+    const QJsonObject where = request.errorContext();
     const QString db = request.param(QStringLiteral("db"));
     const Status nameStatus = NameRules::checkDatabaseName(db);
     if (!nameStatus.isOk())
@@ -250,7 +235,7 @@ void DocumentApi::postDocument(const HttpRequest &request, const HttpReplyPtr &r
 
 void DocumentApi::deleteDocument(const HttpRequest &request, const HttpReplyPtr &reply)
 {
-    const QJsonObject where = context(request);
+    const QJsonObject where = request.errorContext();
     const QString db = request.param(QStringLiteral("db"));
     const Status nameStatus = NameRules::checkDatabaseName(db);
     if (!nameStatus.isOk())
@@ -274,7 +259,7 @@ void DocumentApi::deleteDocument(const HttpRequest &request, const HttpReplyPtr 
 
 void DocumentApi::bulkDocuments(const HttpRequest &request, const HttpReplyPtr &reply)
 {
-    const QJsonObject where = context(request);
+    const QJsonObject where = request.errorContext();
     const QString db = request.param(QStringLiteral("db"));
     const Status nameStatus = NameRules::checkDatabaseName(db);
     if (!nameStatus.isOk())
@@ -350,16 +335,16 @@ void DocumentApi::allDocuments(const HttpRequest &request, const HttpReplyPtr &r
                                                            defaultPageSize(), m_maxPageSize,
                                                            request.queryValue(QStringLiteral("after")));
     if (!page.isOk())
-        return reply->send(HttpResponse::error(page.status(), context(request)));
+        return reply->send(HttpResponse::error(page.status(), request.errorContext()));
     const Result<bool> includeDeleted = parseBoolean(request, QStringLiteral("includeDeleted"), true);
     if (!includeDeleted.isOk())
-        return reply->send(HttpResponse::error(includeDeleted.status(), context(request)));
+        return reply->send(HttpResponse::error(includeDeleted.status(), request.errorContext()));
     if (!requireDatabase(request, reply))
         return;
     const Result<DocumentPage> result =
         m_reader->allDocuments(request.param(QStringLiteral("db")), page.value(), includeDeleted.value());
     if (!result.isOk())
-        return reply->send(HttpResponse::error(result.status(), context(request)));
+        return reply->send(HttpResponse::error(result.status(), request.errorContext()));
     reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
 }
 
@@ -372,22 +357,22 @@ void DocumentApi::changes(const HttpRequest &request, const HttpReplyPtr &reply)
         if (!ok || since < 0) {
             return reply->send(HttpResponse::error(
                 Status::badRequest(QStringLiteral("since must be an integer >= 0, not '%1'").arg(text->left(40))),
-                context(request)));
+                request.errorContext()));
         }
     }
     const Result<PageRequest> page = PageRequest::fromText(std::nullopt, request.queryValue(QStringLiteral("limit")),
                                                            m_maxPageSize, m_maxPageSize);
     if (!page.isOk())
-        return reply->send(HttpResponse::error(page.status(), context(request)));
+        return reply->send(HttpResponse::error(page.status(), request.errorContext()));
     if (!requireDatabase(request, reply))
         return;
     const QString db = request.param(QStringLiteral("db"));
     qint64 databaseSeq = -1;
     const Result<QVector<ChangeRow>> rows = m_reader->changes(db, since, page->limit, &databaseSeq);
     if (!rows.isOk())
-        return reply->send(HttpResponse::error(rows.status(), context(request)));
+        return reply->send(HttpResponse::error(rows.status(), request.errorContext()));
     if (databaseSeq < 0)
-        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("Database not found")), context(request)));
+        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("Database not found")), request.errorContext()));
     QJsonArray results;
     for (const ChangeRow &row : rows.value()) {
         results.append(QJsonObject{{QStringLiteral("seq"), row.seq},
@@ -407,15 +392,15 @@ void DocumentApi::findFields(const HttpRequest &request, const HttpReplyPtr &rep
 {
     const Result<QJsonObject> body = JsonText::parseObject(request.body);
     if (!body.isOk())
-        return reply->send(HttpResponse::error(body.status(), context(request)));
+        return reply->send(HttpResponse::error(body.status(), request.errorContext()));
     const Result<FieldQuery> query = FieldQuery::fromJson(body.value(), defaultPageSize(), m_maxPageSize);
     if (!query.isOk())
-        return reply->send(HttpResponse::error(query.status(), context(request)));
+        return reply->send(HttpResponse::error(query.status(), request.errorContext()));
     if (!requireDatabase(request, reply))
         return;
     const Result<DocumentPage> result = m_reader->findFields(request.param(QStringLiteral("db")), query.value());
     if (!result.isOk())
-        return reply->send(HttpResponse::error(result.status(), context(request)));
+        return reply->send(HttpResponse::error(result.status(), request.errorContext()));
     reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
 }
 
@@ -423,15 +408,15 @@ void DocumentApi::findTags(const HttpRequest &request, const HttpReplyPtr &reply
 {
     const Result<QJsonObject> body = JsonText::parseObject(request.body);
     if (!body.isOk())
-        return reply->send(HttpResponse::error(body.status(), context(request)));
+        return reply->send(HttpResponse::error(body.status(), request.errorContext()));
     const Result<TagQuery> query = TagQuery::fromJson(body.value(), defaultPageSize(), m_maxPageSize);
     if (!query.isOk())
-        return reply->send(HttpResponse::error(query.status(), context(request)));
+        return reply->send(HttpResponse::error(query.status(), request.errorContext()));
     if (!requireDatabase(request, reply))
         return;
     const Result<DocumentPage> result = m_reader->findTags(request.param(QStringLiteral("db")), query.value());
     if (!result.isOk())
-        return reply->send(HttpResponse::error(result.status(), context(request)));
+        return reply->send(HttpResponse::error(result.status(), request.errorContext()));
     reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
 }
 
@@ -439,19 +424,19 @@ void DocumentApi::search(const HttpRequest &request, const HttpReplyPtr &reply)
 {
     const std::optional<QString> q = request.queryValue(QStringLiteral("q"));
     if (!q)
-        return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("q is required")), context(request)));
+        return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("q is required")), request.errorContext()));
     const Result<PageRequest> page = PageRequest::fromText(request.queryValue(QStringLiteral("skip")),
                                                            request.queryValue(QStringLiteral("limit")),
                                                            defaultPageSize(), m_maxPageSize,
                                                            request.queryValue(QStringLiteral("after")));
     if (!page.isOk())
-        return reply->send(HttpResponse::error(page.status(), context(request)));
+        return reply->send(HttpResponse::error(page.status(), request.errorContext()));
     if (!requireDatabase(request, reply))
         return;
     const Result<DocumentPage> result =
         m_reader->search(request.param(QStringLiteral("db")), SearchQuery::fromText(*q), page.value());
     if (!result.isOk())
-        return reply->send(HttpResponse::error(result.status(), context(request)));
+        return reply->send(HttpResponse::error(result.status(), request.errorContext()));
     reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
 }
 
@@ -463,7 +448,7 @@ void DocumentApi::sequence(const HttpRequest &request, const HttpReplyPtr &reply
     const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
     if (!info.isOk() || !info->has_value())
         return reply->send(HttpResponse::error(info.isOk() ? Status::notFound(QStringLiteral("Database not found")) : info.status(),
-                                               context(request)));
+                                               request.errorContext()));
     reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("db"), db}, {QStringLiteral("seq"), (*info)->seq}}));
 }
 
@@ -478,7 +463,7 @@ void DocumentApi::databaseStats(const HttpRequest &request, const HttpReplyPtr &
         return reply->send(HttpResponse::error(!info.isOk() ? info.status()
                                                    : !tags.isOk() ? tags.status()
                                                                   : Status::notFound(QStringLiteral("Database not found")),
-                                               context(request)));
+                                               request.errorContext()));
     }
     const DatabaseInfo &stats = info->value();
     reply->send(HttpResponse::json(200, QJsonObject{

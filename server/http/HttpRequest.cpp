@@ -66,3 +66,18 @@ QHash<QString, QString> HttpRequest::decodeQuery(const QByteArray &encodedQuery,
     }
     return query;
 }
+
+QJsonObject HttpRequest::errorContext() const
+{
+    QJsonObject out;
+    const QString db = param(QStringLiteral("db"));
+    const QString id = param(QStringLiteral("id"));
+    if (!db.isEmpty())
+        out.insert(QStringLiteral("db"), db);
+    if (!id.isEmpty())
+        out.insert(QStringLiteral("id"), id);
+    const std::optional<QString> rev = queryValue(QStringLiteral("rev"));
+    if (rev && !rev->isEmpty())
+        out.insert(QStringLiteral("rev"), *rev);
+    return out;
+}

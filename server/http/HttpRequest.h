@@ -10,6 +10,7 @@
 #include <QByteArray>
 #include <QHash>
 #include <QHttpServerRequest>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -36,6 +37,9 @@ struct HttpRequest
         return *it;
     }
     QString param(const QString &name) const { return params.value(name); }
+    // The names an error answer repeats: {"db", "id", "rev"}, each when the
+    // request named it (route captures db and id, query rev).
+    QJsonObject errorContext() const;
 
     static QString methodToString(QHttpServerRequest::Method method);
     // Splits "/a/b%2Fc/" into {"a", "b/c"}; an empty middle segment is kept

@@ -23,18 +23,6 @@ const QByteArray kPut = QByteArrayLiteral("PUT");
 const QByteArray kPost = QByteArrayLiteral("POST");
 const QByteArray kDelete = QByteArrayLiteral("DELETE");
 
-QJsonObject context(const HttpRequest &request)
-{
-    QJsonObject out;
-    const QString db = request.param(QStringLiteral("db"));
-    const QString id = request.param(QStringLiteral("id"));
-    if (!db.isEmpty())
-        out.insert(QStringLiteral("db"), db);
-    if (!id.isEmpty())
-        out.insert(QStringLiteral("id"), id);
-    return out;
-}
-
 // The request's target as received (percent-encoded path and query).
 QByteArray targetOf(const HttpRequest &request)
 {
@@ -218,7 +206,7 @@ void ReplicatedDocumentService::createDatabase(const HttpRequest &request, Respo
     const QString db = request.param(QStringLiteral("db"));
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
-        return respond(HttpResponse::error(name, context(request)));
+        return respond(HttpResponse::error(name, request.errorContext()));
     toEveryShard(kPut, databasePath(db), QByteArray(), [this, db, respond](const QVector<HttpClientReply> &replies) {
         if (const std::optional<HttpResponse> failed = firstFailure(replies, {200, 201}))
             return respond(*failed);
@@ -236,7 +224,7 @@ void ReplicatedDocumentService::deleteDatabase(const HttpRequest &request, Respo
     const QString db = request.param(QStringLiteral("db"));
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
-        return respond(HttpResponse::error(name, context(request)));
+        return respond(HttpResponse::error(name, request.errorContext()));
     toEveryShard(kDelete, databasePath(db), QByteArray(), [this, db, respond](const QVector<HttpClientReply> &replies) {
         if (const std::optional<HttpResponse> failed = firstFailure(replies, {200, 404}))
             return respond(*failed);
@@ -253,7 +241,7 @@ void ReplicatedDocumentService::databaseStats(const HttpRequest &request, Respon
     const QString db = request.param(QStringLiteral("db"));
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
-        return respond(HttpResponse::error(name, context(request)));
+        return respond(HttpResponse::error(name, request.errorContext()));
     toEveryShard(kGet, databasePath(db) + "/_stats", QByteArray(), [this, db, respond](const QVector<HttpClientReply> &replies) {
         if (const std::optional<HttpResponse> failed = firstFailure(replies, {200, 404}))
             return respond(*failed);
@@ -404,7 +392,7 @@ void ReplicatedDocumentService::postDocument(const HttpRequest &request, Respond
 void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respond respond)
 {
     const QString db = request.param(QStringLiteral("db"));
-    const QJsonObject where = context(request);
+    const QJsonObject where = request.errorContext();
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
         return respond(HttpResponse::error(name, where));
@@ -560,7 +548,7 @@ void ReplicatedDocumentService::search(const HttpRequest &request, Respond respo
 void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QByteArray &method, Respond respond)
 {
     const QString db = request.param(QStringLiteral("db"));
-    const QJsonObject where = context(request);
+    const QJsonObject where = request.errorContext();
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
         return respond(HttpResponse::error(name, where));
@@ -675,7 +663,7 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
 void ReplicatedDocumentService::changes(const HttpRequest &request, Respond respond)
 {
     const QString db = request.param(QStringLiteral("db"));
-    const QJsonObject where = context(request);
+    const QJsonObject where = request.errorContext();
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
         return respond(HttpResponse::error(name, where));
