@@ -12,15 +12,33 @@ QString ReplicationCore::roleName(Role role)
     return QString();
 }
 
-ReplicationCore::ReplicationCore(const Options &options, const HardState &state, const TermHistory &log, qint64 commitSeq)
+ReplicationCore::ReplicationCore(const Options &options, const HardState &state, const TermHistory &log, qint64 commitSeq,
+                                 qint64 now)
     : m_options(options)
     , m_state(state)
     , m_log(log)
     , m_commitSeq(qMin(commitSeq, log.lastSeq()))
     , m_durableSeq(log.lastSeq())
     , m_votes(options.members, false)
+    , m_voteRetryAtMs(options.members, 0)
     , m_progress(options.members)
+    // Its acknowledgements before a restart may count in a lease still in force.
+    , m_lastLeaseSupportMs(options.members > 1 && state.term > 0 ? now : -1)
 {
+}
+
+void ReplicationCore::addEvent(Event::Kind kind, qint64 count, const QString &detail)
+{
+    Event event{kind, m_state.term, count, detail};
+    event.commitSeq = m_commitSeq;
+    m_ready.events.append(event);
+}
+
+qint64 ReplicationCore::leaseGuardMs(qint64 now) const
+{
+    if (m_options.members < 2)
+        return 0;
+    return ReplicationRules::leaseGuardMs(now, m_lastLeaseSupportMs, m_options.failoverTimeoutMs);
 }
 
 ReplicationCore::Ready ReplicationCore::takeReady()
@@ -69,7 +87,7 @@ Status ReplicationCore::propose(QVector<LogEntry> &entries, qint64 now)
     return Status::ok();
 }
 
-Status ReplicationCore::campaign(qint64 term, qint64 now)
+Status ReplicationCore::campaign(qint64 term, qint64 now, bool transfer)
 {
     if (term == m_state.term && m_state.votedFor == m_options.self && m_role != Role::Replica)
         return Status::ok(); // already campaigning for, or holding, this term
@@ -81,23 +99,39 @@ Status ReplicationCore::campaign(qint64 term, qint64 now)
     m_role = Role::Candidate;
     m_leader = -1;
     m_votes.fill(false);
-    m_votes[m_options.self] = true;
     m_electionStartedMs = now;
-    m_ready.events.append(Event{Event::Kind::BecameCandidate, term, 0, QString()});
-    if (majority(m_options.members) == 1) {
-        becomePrimary(now);
-        return Status::ok();
-    }
+    m_transferElection = transfer;
+    // A lease this member helped give must run out before its own vote
+    // can help make another primary (a hand-off: the primary gave it up).
+    m_selfVoteAtMs = transfer ? now : now + leaseGuardMs(now);
+    addEvent(Event::Kind::BecameCandidate);
     for (int member = 0; member < m_options.members; ++member) {
-        if (member == m_options.self)
-            continue;
-        OutgoingMessage message;
-        message.to = member;
-        message.kind = OutgoingMessage::Kind::Vote;
-        message.vote = VoteRequest{term, m_options.self, m_log.lastSeq(), m_log.lastTerm()};
-        m_ready.afterPersist.append(message);
+        if (member != m_options.self)
+            requestVote(member, now);
     }
+    maybeWinElection(now);
     return Status::ok();
+}
+
+void ReplicationCore::requestVote(int member, qint64 now)
+{
+    OutgoingMessage message;
+    message.to = member;
+    message.kind = OutgoingMessage::Kind::Vote;
+    message.vote = VoteRequest{m_state.term, m_options.self, m_log.lastSeq(), m_log.lastTerm(), m_transferElection};
+    // The term and vote must be durable before anyone is asked.
+    m_ready.afterPersist.append(message);
+    m_voteRetryAtMs[member] = now + m_options.heartbeatIntervalMs;
+}
+
+void ReplicationCore::maybeWinElection(qint64 now)
+{
+    if (m_role != Role::Candidate)
+        return;
+    if (!m_votes.at(m_options.self) && now >= m_selfVoteAtMs)
+        m_votes[m_options.self] = true;
+    if (m_votes.at(m_options.self) && int(std::count(m_votes.cbegin(), m_votes.cend(), true)) >= majority(m_options.members))
+        becomePrimary(now);
 }
 
 void ReplicationCore::stepDown(qint64 now)
@@ -113,14 +147,14 @@ void ReplicationCore::becomeReplica(qint64 now, int leader)
     m_role = Role::Replica;
     m_leader = leader;
     if (changed)
-        m_ready.events.append(Event{Event::Kind::BecameReplica, m_state.term, 0, QString()});
+        addEvent(Event::Kind::BecameReplica);
 }
 
 void ReplicationCore::adoptTerm(qint64 term, qint64 now)
 {
     m_state = HardState{term, -1};
     m_ready.hardState = m_state;
-    m_ready.events.append(Event{Event::Kind::TermAdopted, term, 0, QString()});
+    addEvent(Event::Kind::TermAdopted);
     becomeReplica(now, -1);
 }
 
@@ -139,12 +173,13 @@ void ReplicationCore::becomePrimary(qint64 now)
             progress.lastContactMs = progress.leaseContactMs = now;
     }
     m_progress[m_options.self].matchSeq = m_durableSeq;
-    m_ready.events.append(Event{Event::Kind::BecamePrimary, m_state.term, 0, QString()});
+    addEvent(Event::Kind::BecamePrimary);
     // The first entry of the term: committing it commits everything before it.
     LogEntry noop;
     noop.seq = m_log.lastSeq() + 1;
     noop.term = m_state.term;
     noop.op = LogEntry::Op::Noop;
+    m_termStartSeq = noop.seq;
     appendLocal({noop});
     sendAppends(now, false);
 }
@@ -237,7 +272,7 @@ void ReplicationCore::updateLease(qint64 now)
     const bool held = hasLease(now);
     if (held != m_leaseHeld) {
         m_leaseHeld = held;
-        m_ready.events.append(Event{held ? Event::Kind::LeaseRegained : Event::Kind::LeaseLost, m_state.term, 0, QString()});
+        addEvent(held ? Event::Kind::LeaseRegained : Event::Kind::LeaseLost);
     }
 }
 
@@ -260,8 +295,14 @@ void ReplicationCore::tick(qint64 now)
         break;
     case Role::Candidate:
         if (now - m_electionStartedMs > m_options.electionTimeoutMs) {
-            m_ready.events.append(Event{Event::Kind::ElectionLost, m_state.term, 0, QStringLiteral("no majority of votes in time")});
+            addEvent(Event::Kind::ElectionLost, 0, QStringLiteral("no majority of votes in time"));
             becomeReplica(now, -1);
+            break;
+        }
+        maybeWinElection(now);
+        for (int member = 0; m_role == Role::Candidate && member < m_options.members; ++member) {
+            if (member != m_options.self && !m_votes.at(member) && now >= m_voteRetryAtMs.at(member))
+                requestVote(member, now);
         }
         break;
     case Role::Replica:
@@ -294,14 +335,16 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
         becomeReplica(now, request.leader);
     if (m_role == Role::Primary) {
         // Two primaries in one term cannot happen with one vote per term.
-        m_ready.events.append(Event{Event::Kind::CommittedConflict, m_state.term, 0,
-                                    QStringLiteral("an append from member %1 claims this primary's term").arg(request.leader)});
+        addEvent(Event::Kind::CommittedConflict, 0, QStringLiteral("an append from member %1 claims this primary's term").arg(request.leader));
         response.hintSeq = m_log.lastSeq() + 1;
         reply(true);
         return;
     }
     m_leader = request.leader;
     m_lastLeaderContactMs = now;
+    // Its answer may extend this primary's lease (counted from when the
+    // primary sent the request, which is no later than now).
+    m_lastLeaseSupportMs = now;
 
     if (request.snapshotNeeded) {
         // Only a log that does not hold the primary's compaction point needs
@@ -321,10 +364,8 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
 
     const ReplicationRules::AppendDecision decision = ReplicationRules::matchAppend(m_log, m_commitSeq, request);
     if (!decision.accepted) {
-        if (decision.conflictsWithCommitted) {
-            m_ready.events.append(Event{Event::Kind::CommittedConflict, m_state.term, 0,
-                                        QStringLiteral("member %1 sent entries that contradict committed ones").arg(request.leader)});
-        }
+        if (decision.conflictsWithCommitted)
+            addEvent(Event::Kind::CommittedConflict, 0, QStringLiteral("member %1 sent entries that contradict committed ones").arg(request.leader));
         response.hintSeq = decision.hintSeq;
         reply(true);
         return;
@@ -339,8 +380,7 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
         const qint64 durableCut = m_ready.append.isEmpty() ? decision.truncateFrom : m_ready.append.first().seq;
         if (!m_ready.truncateFrom || *m_ready.truncateFrom > decision.truncateFrom)
             m_ready.truncateFrom = qMin(decision.truncateFrom, durableCut);
-        m_ready.events.append(Event{Event::Kind::RolledBack, m_state.term, count,
-                                    QStringLiteral("entries %1.. were not on primary %2").arg(decision.truncateFrom).arg(request.leader)});
+        addEvent(Event::Kind::RolledBack, count, QStringLiteral("entries %1.. were not on primary %2").arg(decision.truncateFrom).arg(request.leader));
     }
     appendLocal(request.entries.mid(decision.firstNew));
     const qint64 commit = qMin(request.commitSeq, decision.matchSeq);
@@ -388,7 +428,7 @@ void ReplicationCore::receive(const AppendResponse &response, qint64 now, qint64
 
 void ReplicationCore::receive(const VoteRequest &request, qint64 now)
 {
-    const ReplicationRules::VoteDecision decision = ReplicationRules::decideVote(m_state, m_log, request);
+    const ReplicationRules::VoteDecision decision = ReplicationRules::decideVote(m_state, m_log, request, leaseGuardMs(now));
     if (decision.state.term > m_state.term)
         adoptTerm(decision.state.term, now);
     if (decision.state != m_state) {
@@ -398,7 +438,7 @@ void ReplicationCore::receive(const VoteRequest &request, qint64 now)
     OutgoingMessage message;
     message.to = request.candidate;
     message.kind = OutgoingMessage::Kind::VoteResponse;
-    message.voteResponse = VoteResponse{m_state.term, m_options.self, decision.granted};
+    message.voteResponse = VoteResponse{m_state.term, m_options.self, decision.granted, decision.retryAfterMs};
     m_ready.afterPersist.append(message);
 }
 
@@ -408,13 +448,19 @@ void ReplicationCore::receive(const VoteResponse &response, qint64 now)
         adoptTerm(response.term, now);
         return;
     }
-    if (m_role != Role::Candidate || response.term != m_state.term || !response.granted || response.from < 0
-        || response.from >= m_options.members) {
+    if (m_role != Role::Candidate || response.from < 0 || response.from >= m_options.members || response.from == m_options.self)
+        return;
+    if (!response.granted) {
+        // Refused while its lease guard runs (it kept its older term): ask
+        // again right when the guard ends.
+        if (response.retryAfterMs > 0)
+            m_voteRetryAtMs[response.from] = now + response.retryAfterMs;
         return;
     }
+    if (response.term != m_state.term)
+        return;
     m_votes[response.from] = true;
-    if (int(std::count(m_votes.cbegin(), m_votes.cend(), true)) >= majority(m_options.members))
-        becomePrimary(now);
+    maybeWinElection(now);
 }
 
 void ReplicationCore::requestFailed(int member, qint64 now)

@@ -86,6 +86,11 @@ public:
         qint64 term = 0;
         qint64 count = 0; // RolledBack: entries cut from the log
         QString detail;
+        // The commit point when it happened. For a primary that lost its
+        // role (BecameReplica, TermAdopted), its writes through here are
+        // committed and the rest are not known to be: the message that
+        // deposed it may go on to cut its tail and commit past it.
+        qint64 commitSeq = 0;
     };
 
     struct Ready
@@ -106,8 +111,10 @@ public:
         }
     };
 
-    // `log` describes the durable log; `commitSeq` the persisted commit point.
-    ReplicationCore(const Options &options, const HardState &state, const TermHistory &log, qint64 commitSeq);
+    // `log` describes the durable log; `commitSeq` the persisted commit point;
+    // `now` the start time (a member that restarts may have helped give a
+    // lease before: it votes only once that lease has run out).
+    ReplicationCore(const Options &options, const HardState &state, const TermHistory &log, qint64 commitSeq, qint64 now);
 
     Role role() const { return m_role; }
     qint64 term() const { return m_state.term; }
@@ -121,6 +128,10 @@ public:
     const Options &options() const { return m_options; }
     const Progress &progress(int member) const { return m_progress.at(member); }
     bool hasLease(qint64 now) const;
+    // A primary's first entry of its term (its no-op): once it is applied,
+    // every entry committed in earlier terms is too. 0 before it was ever
+    // primary.
+    qint64 termStartSeq() const { return m_termStartSeq; }
     qint64 lastLeaderContactMs() const { return m_lastLeaderContactMs; }
 
     // Primary: adds entries to the log. Their seqs must continue the log
@@ -128,8 +139,12 @@ public:
     // (Unavailable with the known leader) or without the lease.
     Status propose(QVector<LogEntry> &entries, qint64 now);
     // Starts an election for `term` (> term()). A single-member set wins at
-    // once; otherwise votes are requested.
-    Status campaign(qint64 term, qint64 now);
+    // once; otherwise votes are requested, and asked again every heartbeat
+    // interval (or when a voter says its lease guard ends) until a majority
+    // grants or electionTimeoutMs passes. This member's own vote counts only
+    // once a lease it helped give has run out (ReplicationRules::leaseGuardMs),
+    // unless `transfer`: a hand-off from a primary that stepped down.
+    Status campaign(qint64 term, qint64 now, bool transfer = false);
     // A primary or candidate becomes a replica (same term).
     void stepDown(qint64 now);
 
@@ -153,6 +168,10 @@ public:
     Ready takeReady();
 
 private:
+    void addEvent(Event::Kind kind, qint64 count = 0, const QString &detail = QString());
+    qint64 leaseGuardMs(qint64 now) const;
+    void requestVote(int member, qint64 now);
+    void maybeWinElection(qint64 now);
     void becomeReplica(qint64 now, int leader);
     void becomePrimary(qint64 now);
     void adoptTerm(qint64 term, qint64 now);
@@ -171,7 +190,15 @@ private:
     int m_leader = -1;
     qint64 m_lastLeaderContactMs = -1;
     qint64 m_electionStartedMs = 0;
+    bool m_transferElection = false;
+    qint64 m_termStartSeq = 0;
+    qint64 m_selfVoteAtMs = 0;          // a candidate counts its own vote from here
     QVector<bool> m_votes;
+    QVector<qint64> m_voteRetryAtMs;    // a candidate asks a member again from here
+    // When this member last accepted an append from a primary (or started
+    // with a term): a lease that counted it may run until
+    // failoverTimeoutMs after this. -1: none.
+    qint64 m_lastLeaseSupportMs = -1;
     QVector<Progress> m_progress;
     bool m_leaseHeld = true;
     Ready m_ready;

@@ -158,7 +158,7 @@ Result<AppendResponse> AppendResponse::fromJson(const QByteArray &text)
 QByteArray VoteRequest::toJson() const
 {
     return "{\"term\":" + number(term) + ",\"candidate\":" + number(candidate) + ",\"lastSeq\":" + number(lastSeq)
-        + ",\"lastTerm\":" + number(lastTerm) + '}';
+        + ",\"lastTerm\":" + number(lastTerm) + (transfer ? ",\"transfer\":true}" : "}");
 }
 
 Result<VoteRequest> VoteRequest::fromJson(const QByteArray &text)
@@ -171,6 +171,7 @@ Result<VoteRequest> VoteRequest::fromJson(const QByteArray &text)
     request.candidate = int(reader.integer("candidate"));
     request.lastSeq = reader.integer("lastSeq");
     request.lastTerm = reader.integer("lastTerm");
+    request.transfer = reader.boolean("transfer");
     if (!reader.ok())
         return reader.status();
     return request;
@@ -178,7 +179,8 @@ Result<VoteRequest> VoteRequest::fromJson(const QByteArray &text)
 
 QByteArray VoteResponse::toJson() const
 {
-    return "{\"term\":" + number(term) + ",\"from\":" + number(from) + (granted ? ",\"granted\":true}" : ",\"granted\":false}");
+    return "{\"term\":" + number(term) + ",\"from\":" + number(from) + (granted ? ",\"granted\":true" : ",\"granted\":false")
+        + (retryAfterMs > 0 ? ",\"retryAfterMs\":" + number(retryAfterMs) + '}' : QByteArray("}"));
 }
 
 Result<VoteResponse> VoteResponse::fromJson(const QByteArray &text)
@@ -190,6 +192,7 @@ Result<VoteResponse> VoteResponse::fromJson(const QByteArray &text)
     response.term = reader.integer("term");
     response.from = int(reader.integer("from"));
     response.granted = reader.boolean("granted");
+    response.retryAfterMs = reader.raw("retryAfterMs").isEmpty() ? 0 : reader.integer("retryAfterMs");
     if (!reader.ok())
         return reader.status();
     return response;

@@ -61,6 +61,10 @@ struct VoteRequest
     int candidate = -1;
     qint64 lastSeq = 0;
     qint64 lastTerm = 0;
+    // A hand-off: the primary of the voter's term stepped down and named
+    // this candidate, so no lease is in force and the vote need not wait
+    // for one to run out (docs/replication.md, rule 2).
+    bool transfer = false;
 
     QByteArray toJson() const;
     static Result<VoteRequest> fromJson(const QByteArray &text);
@@ -71,6 +75,9 @@ struct VoteResponse
     qint64 term = 0;
     int from = -1;
     bool granted = false;
+    // Refused because a lease this voter gave may still be in force: ask
+    // again after this long (0: refused for good in this term, or granted).
+    qint64 retryAfterMs = 0;
 
     QByteArray toJson() const;
     static Result<VoteResponse> fromJson(const QByteArray &text);

@@ -19,10 +19,23 @@ bool isAtLeastAsUpToDate(qint64 lastTerm, qint64 lastSeq, qint64 otherTerm, qint
     return lastTerm != otherTerm ? lastTerm > otherTerm : lastSeq >= otherSeq;
 }
 
-VoteDecision decideVote(const HardState &state, const TermHistory &log, const VoteRequest &request)
+qint64 leaseGuardMs(qint64 now, qint64 lastLeaseSupportMs, qint64 failoverTimeoutMs)
+{
+    // The primary counts a lease as held while now - sent <= failoverTimeoutMs.
+    return lastLeaseSupportMs < 0 ? 0 : qMax<qint64>(0, lastLeaseSupportMs + failoverTimeoutMs + 1 - now);
+}
+
+VoteDecision decideVote(const HardState &state, const TermHistory &log, const VoteRequest &request, qint64 leaseGuardMs)
 {
     VoteDecision decision;
     decision.state = state;
+    const bool repeated = request.term == state.term && state.votedFor == request.candidate;
+    // A hand-off speaks for the primary of the voter's own term only.
+    const bool handOff = request.transfer && request.term == state.term + 1;
+    if (leaseGuardMs > 0 && !handOff && !repeated && request.term >= state.term) {
+        decision.retryAfterMs = leaseGuardMs;
+        return decision;
+    }
     if (request.term > state.term) {
         decision.state.term = request.term;
         decision.state.votedFor = -1;

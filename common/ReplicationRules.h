@@ -29,12 +29,28 @@ struct VoteDecision
 {
     bool granted = false;
     HardState state; // after the request (the term may have been adopted)
+    qint64 retryAfterMs = 0; // refused while a lease may be in force: ask again after this long
 };
 
-// The vote rule: adopt a higher term (forgetting the vote), then grant iff
-// the request's term is the current one, no other candidate got this term's
-// vote, and the candidate's log is at least as up to date as the voter's.
-VoteDecision decideVote(const HardState &state, const TermHistory &log, const VoteRequest &request);
+// The vote rule. While a lease this voter helped give may still be in force
+// (leaseGuardMs > 0: it accepted an append from a primary, or started, less
+// than FailoverTimeoutMs ago), a vote that would make a new primary is
+// refused without adopting the candidate's term, unless the request is a
+// hand-off (transfer, for the term right after the voter's: its primary
+// stepped down and gave its lease up) or repeats a vote already given; the
+// answer says when to ask again. Otherwise: adopt a higher term (forgetting the vote), then
+// grant iff the request's term is the current one, no other candidate got
+// this term's vote, and the candidate's log is at least as up to date as
+// the voter's.
+VoteDecision decideVote(const HardState &state, const TermHistory &log, const VoteRequest &request, qint64 leaseGuardMs = 0);
+
+// How much longer a lease this member helped give may be in force: a
+// primary's lease runs failoverTimeoutMs from when it sent the append a
+// member answered, so a member that last accepted one (or started) at
+// lastLeaseSupportMs must not help elect another primary until
+// failoverTimeoutMs has passed since then. 0: no lease to wait for
+// (lastLeaseSupportMs < 0).
+qint64 leaseGuardMs(qint64 now, qint64 lastLeaseSupportMs, qint64 failoverTimeoutMs);
 
 struct AppendDecision
 {

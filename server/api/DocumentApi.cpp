@@ -5,6 +5,7 @@
 #include "FieldQuery.h"
 #include "JsonText.h"
 #include "NameRules.h"
+#include "ReadPreference.h"
 #include "SearchQuery.h"
 #include "TagQuery.h"
 
@@ -74,23 +75,50 @@ void DocumentApi::registerRoutes(HttpServer &server)
                             (this->*handler)(request, reply);
                         });
     };
-    route(Method::Get, "/v1/db", &DocumentApi::listDatabases);
+    // Reads first check the read preference against this member's role.
+    const auto read = [this, &server](Method method, const char *pattern,
+                                      void (DocumentApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
+        server.addRoute(method, QString::fromLatin1(pattern), Access::Public,
+                        [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) {
+                            if (admitRead(request, reply))
+                                (this->*handler)(request, reply);
+                        });
+    };
+    read(Method::Get, "/v1/db", &DocumentApi::listDatabases);
     route(Method::Put, "/v1/db/{db}", &DocumentApi::createDatabase);
     route(Method::Delete, "/v1/db/{db}", &DocumentApi::deleteDatabase);
-    route(Method::Head, "/v1/db/{db}", &DocumentApi::headDatabase);
-    route(Method::Get, "/v1/db/{db}", &DocumentApi::databaseStats);
+    read(Method::Head, "/v1/db/{db}", &DocumentApi::headDatabase);
+    read(Method::Get, "/v1/db/{db}", &DocumentApi::databaseStats);
     route(Method::Post, "/v1/db/{db}/docs", &DocumentApi::postDocument);
-    route(Method::Get, "/v1/db/{db}/docs/{id}", &DocumentApi::getDocument);
+    read(Method::Get, "/v1/db/{db}/docs/{id}", &DocumentApi::getDocument);
     route(Method::Put, "/v1/db/{db}/docs/{id}", &DocumentApi::putDocument);
     route(Method::Delete, "/v1/db/{db}/docs/{id}", &DocumentApi::deleteDocument);
     route(Method::Post, "/v1/db/{db}/_bulk_docs", &DocumentApi::bulkDocuments);
-    route(Method::Get, "/v1/db/{db}/_all_docs", &DocumentApi::allDocuments);
-    route(Method::Get, "/v1/db/{db}/_changes", &DocumentApi::changes);
-    route(Method::Post, "/v1/db/{db}/_find/fields", &DocumentApi::findFields);
-    route(Method::Post, "/v1/db/{db}/_find/tags", &DocumentApi::findTags);
-    route(Method::Get, "/v1/db/{db}/_search", &DocumentApi::search);
-    route(Method::Get, "/v1/db/{db}/_seq", &DocumentApi::sequence);
-    route(Method::Get, "/v1/db/{db}/_stats", &DocumentApi::databaseStats);
+    read(Method::Get, "/v1/db/{db}/_all_docs", &DocumentApi::allDocuments);
+    read(Method::Get, "/v1/db/{db}/_changes", &DocumentApi::changes);
+    read(Method::Post, "/v1/db/{db}/_find/fields", &DocumentApi::findFields);
+    read(Method::Post, "/v1/db/{db}/_find/tags", &DocumentApi::findTags);
+    read(Method::Get, "/v1/db/{db}/_search", &DocumentApi::search);
+    read(Method::Get, "/v1/db/{db}/_seq", &DocumentApi::sequence);
+    read(Method::Get, "/v1/db/{db}/_stats", &DocumentApi::databaseStats);
+}
+
+bool DocumentApi::admitRead(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const Result<ReadPreference> preference = ReadPreference::fromText(request.queryValue(QStringLiteral("readPreference")));
+    if (!preference.isOk()) {
+        reply->send(HttpResponse::error(preference.status(), request.errorContext()));
+        return false;
+    }
+    // Checked before the read: what it returns is at least as new as this
+    // moment, when this member still held its lease.
+    const Result<ReadPreference::Consistency> consistency = preference->decide(m_service->readable());
+    if (!consistency.isOk()) {
+        reply->send(HttpResponse::error(consistency.status(), request.errorContext()));
+        return false;
+    }
+    reply->addHeader(QByteArrayLiteral("X-PeaceDB-Consistency"), ReadPreference::consistencyName(consistency.value()));
+    return true;
 }
 
 qint64 DocumentApi::defaultPageSize() const

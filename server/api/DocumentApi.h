@@ -4,7 +4,8 @@
 //
 // Route handlers are thin: parse and validate the request, call the
 // DocumentService (writes) or the DocumentReader (reads), map the result to
-// an answer. Main thread; registered on an HttpServer; does not own the
+// an answer. Reads answer only where the read preference allows: by
+// default on a primary whose reads are linearizable (ReadPreference). Main thread; registered on an HttpServer; does not own the
 // service or the reader.
 #pragma once
 
@@ -38,6 +39,10 @@ private:
     void sequence(const HttpRequest &request, const HttpReplyPtr &reply);
     void databaseStats(const HttpRequest &request, const HttpReplyPtr &reply);
 
+    // The read preference (?readPreference=) against this member's role
+    // (ReadPreference): false after sending the refusal; true after marking
+    // the answer-to-be with X-PeaceDB-Consistency.
+    bool admitRead(const HttpRequest &request, const HttpReplyPtr &reply);
     // Checks the {db} parameter names an existing database; otherwise sends
     // the 400/404/500 and returns false.
     bool requireDatabase(const HttpRequest &request, const HttpReplyPtr &reply);

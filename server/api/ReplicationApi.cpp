@@ -44,14 +44,15 @@ void ReplicationApi::registerRoutes(HttpServer &server)
     server.addRoute(Method::Post, QStringLiteral("/v1/_replication/promote"), Access::Token,
                     [node](const HttpRequest &request, const HttpReplyPtr &reply) {
                         qint64 term = 0;
+                        bool transfer = false;
                         if (!request.body.trimmed().isEmpty()) {
                             const Result<QJsonObject> body = JsonText::parseObject(request.body);
                             if (!body.isOk())
                                 return reply->send(HttpResponse::error(body.status()));
                             for (auto it = body->begin(); it != body->end(); ++it) {
-                                if (it.key() != QLatin1String("term")) {
-                                    return reply->send(HttpResponse::error(
-                                        Status::badRequest(QStringLiteral("unknown field '%1'; expected term").arg(it.key().left(80)))));
+                                if (it.key() != QLatin1String("term") && it.key() != QLatin1String("transfer")) {
+                                    return reply->send(HttpResponse::error(Status::badRequest(
+                                        QStringLiteral("unknown field '%1'; expected term and transfer").arg(it.key().left(80)))));
                                 }
                             }
                             const QJsonValue value = body->value(QStringLiteral("term"));
@@ -60,8 +61,14 @@ void ReplicationApi::registerRoutes(HttpServer &server)
                                     HttpResponse::error(Status::badRequest(QStringLiteral("term must be an integer >= 1"))));
                             }
                             term = value.toInteger(0);
+                            const QJsonValue transferValue = body->value(QStringLiteral("transfer"));
+                            if (!transferValue.isUndefined() && !transferValue.isBool()) {
+                                return reply->send(
+                                    HttpResponse::error(Status::badRequest(QStringLiteral("transfer must be true or false"))));
+                            }
+                            transfer = transferValue.toBool(false);
                         }
-                        node->promote(term, responder(reply));
+                        node->promote(term, transfer, responder(reply));
                     });
     server.addRoute(Method::Post, QStringLiteral("/v1/_replication/stepdown"), Access::Token,
                     [node](const HttpRequest &, const HttpReplyPtr &reply) { node->stepDown(responder(reply)); });

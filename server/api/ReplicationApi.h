@@ -4,7 +4,9 @@
 //   GET  /v1/_replication/state       role, term, log position, members, events
 //   POST /v1/_replication/replicate   append entries (from the primary)
 //   POST /v1/_replication/vote        a candidate asks for a vote
-//   POST /v1/_replication/promote     {"term": T} (optional): become primary
+//   POST /v1/_replication/promote     {"term": T, "transfer": bool} (both
+//                                     optional): become primary; transfer only
+//                                     after the primary stepped down (hand-off)
 //   POST /v1/_replication/stepdown    stop being primary
 //   GET  /v1/_replication/wal?since=S&limit=N   log entries after S
 //   GET  /v1/_replication/snapshot    a consistent copy of the database

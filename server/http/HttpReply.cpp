@@ -43,6 +43,8 @@ void HttpReply::writeResponse(const HttpResponse &response)
     m_responder.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(response.body.size()));
     for (const auto &[name, value] : response.headers)
         m_responder.writeHeader(name, value);
+    for (const auto &[name, value] : std::as_const(m_headers))
+        m_responder.writeHeader(name, value);
     if (m_closeAfter)
         m_responder.writeHeader(QByteArrayLiteral("Connection"), QByteArrayLiteral("close"));
     m_responder.writeBody(m_headOnly ? QByteArray() : response.body);
@@ -71,7 +73,7 @@ void HttpReply::sendFile(const QString &path, const QByteArray &contentType,
     m_responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
     m_responder.writeHeader(QByteArrayLiteral("Content-Type"), contentType);
     m_responder.writeHeader(QByteArrayLiteral("Content-Length"), QByteArray::number(file->size()));
-    for (const auto &[name, value] : headers)
+    for (const auto &[name, value] : headers + m_headers)
         m_responder.writeHeader(name, value);
     m_responder.writeBody(QByteArray());
     // Keep at most a few chunks queued in the socket; refill as they leave.

@@ -35,6 +35,8 @@ public:
     // The file is removed afterwards when removeAfter is set.
     void sendFile(const QString &path, const QByteArray &contentType, const QList<QPair<QByteArray, QByteArray>> &headers,
                   bool removeAfter);
+    // A header for whatever answer is sent later (send() or sendFile()).
+    void addHeader(const QByteArray &name, const QByteArray &value) { m_headers.append({name, value}); }
     bool isSent() const { return m_sent; }
     bool isConnected() const { return m_socket && m_socket->state() == QAbstractSocket::ConnectedState; }
 
@@ -47,6 +49,7 @@ private:
     bool m_closeAfter;
     bool m_sent = false;
     std::function<void(int status)> m_onSent;
+    QList<QPair<QByteArray, QByteArray>> m_headers; // added to the answer
 };
 
 using HttpReplyPtr = std::shared_ptr<HttpReply>;

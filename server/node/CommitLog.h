@@ -11,6 +11,8 @@
 #include <QObject>
 #include <QVector>
 
+#include <optional>
+
 #include "LogEntry.h"
 #include "Status.h"
 
@@ -24,6 +26,10 @@ public:
     // Ok while this node accepts writes; otherwise why not (not primary,
     // with the primary's URL in the details; no quorum; storage failed).
     virtual Status writable() const = 0;
+    // Ok while a read of this node's applied state is linearizable: it is
+    // the primary, holds its lease and has applied an entry of its own term
+    // (docs/replication.md); otherwise why not, as writable() says it.
+    virtual Status readable() const = 0;
     // Ok unless the node cannot work at all (its storage failed); a replica
     // is healthy though it does not take writes.
     virtual Status health() const = 0;
@@ -31,13 +37,22 @@ public:
     // (term, seq) of the last entry applied: how up to date reads are.
     virtual std::pair<qint64, qint64> appliedPosition() const = 0;
     virtual qint64 nextSeq() const = 0;
+    // The term of the entry at `seq` in this node's log; nullopt when the
+    // log does not hold it (past its end, compacted, or replaced by a
+    // snapshot). Entries that are applied keep their term.
+    virtual std::optional<qint64> termAt(qint64 seq) const = 0;
     // REQUIRES: writable(); entries[0].seq == nextSeq(), contiguous. Sets
     // their term. Refusal (e.g. a lease just lost) leaves the log unchanged.
     virtual Status append(QVector<LogEntry> &entries) = 0;
 
 signals:
-    // Entries up to `seq` are committed and applied: reads see them.
+    // Entries up to `seq` are committed and applied: reads see them. Which
+    // entries: termAt() tells (a seq alone does not say whose entry it is).
     void applied(qint64 seq);
+    // Entries from `fromSeq` on left this node's log (a newer primary's
+    // entries replaced them, or a snapshot did): they were not committed
+    // here, and later entries at those seqs are others'.
+    void cut(qint64 fromSeq);
     // Entries after `lastKeptSeq` that this node appended will not be
     // committed by it: the node lost its primary role, or the disk refused
     // them. Their outcome is unknown (another primary may commit them).

@@ -23,6 +23,7 @@ DocumentService::DocumentService(CommitLog *log, DocumentReader *reader, qint64 
     , m_writeTimeoutMs(writeTimeoutMs)
 {
     connect(m_log, &CommitLog::applied, this, &DocumentService::onApplied);
+    connect(m_log, &CommitLog::cut, this, &DocumentService::onCut);
     connect(m_log, &CommitLog::abandoned, this, &DocumentService::onAbandoned);
     m_timeout.setSingleShot(true);
     connect(&m_timeout, &QTimer::timeout, this, &DocumentService::onTimeout);
@@ -43,6 +44,11 @@ Status DocumentService::writable() const
     if (!m_refusal.isOk())
         return m_refusal;
     return m_log->writable();
+}
+
+Status DocumentService::readable() const
+{
+    return m_log->readable();
 }
 
 Status DocumentService::health() const
@@ -119,35 +125,65 @@ Result<Document> DocumentService::decide(const QString &db, Document document, W
     return std::move(prepared->document);
 }
 
-void DocumentService::submit(QVector<LogEntry> entries, std::function<void(const Status &)> complete)
+void DocumentService::submit(QVector<LogEntry> entries, Completion complete)
 {
     const qint64 first = entries.first().seq;
-    const qint64 last = entries.last().seq;
     const Status status = m_log->append(entries);
     if (!status.isOk()) {
         m_overlay.discardFrom(first);
         complete(status);
         return;
     }
+    wait(entries.last().term, first, entries.last().seq, std::move(complete));
+}
+
+void DocumentService::wait(qint64 term, qint64 firstSeq, qint64 lastSeq, Completion complete)
+{
     const qint64 deadline = m_writeTimeoutMs > 0 ? nowMs() + m_writeTimeoutMs : 0;
-    m_pending.push_back(PendingOperation{last, deadline, std::move(complete)});
+    const quint64 id = m_nextWaiter++;
+    m_waiting.add(AcknowledgementQueue::Waiter{id, term, firstSeq, lastSeq, deadline});
+    m_completions.insert(id, std::move(complete));
     if (deadline > 0 && !m_timeout.isActive())
         m_timeout.start(int(m_writeTimeoutMs));
 }
 
-void DocumentService::afterPendingWrites(std::function<void(const Status &)> complete)
+void DocumentService::finish(const QVector<AcknowledgementQueue::Decision> &decisions, const Status &reason)
+{
+    using Outcome = AcknowledgementQueue::Outcome;
+    for (const AcknowledgementQueue::Decision &decision : decisions) {
+        const Completion complete = m_completions.take(decision.id);
+        switch (decision.outcome) {
+        case Outcome::Acknowledged:
+            complete(Status::ok());
+            break;
+        case Outcome::NotCommitted:
+            complete(Status::unavailable(QStringLiteral("the write was not committed: a newer primary's log replaced its "
+                                                        "entries; nothing was changed, retry")));
+            break;
+        case Outcome::Unknown:
+            complete(reason);
+            break;
+        case Outcome::TimedOut:
+            ++m_quorumTimeouts;
+            complete(Status::unavailable(
+                QStringLiteral("quorum not reached within %1 ms; the write may or may not be committed").arg(m_writeTimeoutMs)));
+            break;
+        }
+    }
+    if (!decisions.isEmpty() && m_waiting.isEmpty())
+        emit drained();
+}
+
+void DocumentService::afterPendingWrites(Completion complete)
 {
     const qint64 last = m_log->nextSeq() - 1;
-    const qint64 deadline = m_writeTimeoutMs > 0 ? nowMs() + m_writeTimeoutMs : 0;
-    m_pending.push_back(PendingOperation{last, deadline, [complete](const Status &status) {
+    wait(m_log->termAt(last).value_or(m_log->term()), last, last, [complete](const Status &status) {
         if (status.isOk() || status.code() == Status::Code::StorageFailure)
             return complete(status);
         complete(Status::unavailable(QStringLiteral("the write this one conflicts with is not committed (%1); nothing was "
                                                     "changed, retry")
                                          .arg(status.message())));
-    }});
-    if (deadline > 0 && !m_timeout.isActive())
-        m_timeout.start(int(m_writeTimeoutMs));
+    });
 }
 
 void DocumentService::writeDocument(const QString &db, const Document &document, WriteKind kind,
@@ -283,13 +319,16 @@ void DocumentService::deleteDatabase(const QString &db, const StatusCallback &do
 void DocumentService::onApplied(qint64 seq)
 {
     m_overlay.releaseThrough(seq);
-    while (!m_pending.empty() && m_pending.front().lastSeq <= seq) {
-        const PendingOperation operation = std::move(m_pending.front());
-        m_pending.pop_front();
-        operation.complete(Status::ok());
-    }
-    if (m_pending.empty())
-        emit drained();
+    finish(m_waiting.applied(seq, [this](qint64 at) { return m_log->termAt(at); }),
+           Status::unavailable(QStringLiteral("this write's entries were replaced in part, or this node's log no longer "
+                                              "holds them; the write may or may not be committed")));
+}
+
+void DocumentService::onCut(qint64 fromSeq)
+{
+    m_overlay.discardFrom(fromSeq);
+    finish(m_waiting.cut(fromSeq), Status::unavailable(QStringLiteral("a newer primary's log replaced part of this write's "
+                                                                      "entries; the write may or may not be committed")));
 }
 
 void DocumentService::onAbandoned(const Status &reason, qint64 lastKeptSeq)
@@ -300,31 +339,19 @@ void DocumentService::onAbandoned(const Status &reason, qint64 lastKeptSeq)
     const Status unknown = reason.code() == Status::Code::StorageFailure
             ? reason
             : Status::unavailable(QStringLiteral("%1; the write may or may not be committed").arg(reason.message()));
-    std::deque<PendingOperation> kept;
-    std::deque<PendingOperation> failed;
-    for (PendingOperation &operation : m_pending)
-        (operation.lastSeq <= lastKeptSeq ? kept : failed).push_back(std::move(operation));
-    m_pending.swap(kept);
-    for (const PendingOperation &operation : failed)
-        operation.complete(unknown);
-    if (m_pending.empty())
-        emit drained();
+    finish(m_waiting.abandoned(lastKeptSeq), unknown);
 }
 
 void DocumentService::onTimeout()
 {
-    const qint64 now = nowMs();
-    while (!m_pending.empty() && m_pending.front().deadlineMs > 0 && m_pending.front().deadlineMs <= now) {
-        const PendingOperation operation = std::move(m_pending.front());
-        m_pending.pop_front();
-        ++m_quorumTimeouts;
-        // The entries stay in the log and may still commit: their overlay
-        // records stay until they are applied or abandoned.
-        operation.complete(Status::unavailable(
-            QStringLiteral("quorum not reached within %1 ms; the write may or may not be committed").arg(m_writeTimeoutMs)));
-    }
-    if (!m_pending.empty() && m_pending.front().deadlineMs > 0)
-        m_timeout.start(int(qMax<qint64>(1, m_pending.front().deadlineMs - now)));
-    if (m_pending.empty())
-        emit drained();
+    // The entries stay in the log and may still commit: their overlay
+    // records stay until they are applied or abandoned.
+    finish(m_waiting.expired(nowMs()), Status());
+    scheduleTimeout();
+}
+
+void DocumentService::scheduleTimeout()
+{
+    if (const std::optional<qint64> next = m_waiting.nextDeadline())
+        m_timeout.start(int(qMax<qint64>(1, *next - nowMs())));
 }

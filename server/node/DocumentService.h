@@ -5,10 +5,12 @@
 // writers of one document are serialised: for a given rev exactly one wins,
 // the others get 409. The decision becomes LogEntries with the next seqs,
 // handed to the CommitLog (the local disk for a standalone node, the replica
-// set for a member); the caller's callback runs when the entries are
-// committed and applied (the client is answered only then), when they are
-// abandoned, or after the write timeout (503, outcome unknown). Reads go
-// straight to the DocumentReader and see committed state only.
+// set for a member); the caller's callback runs when the exact entries it
+// appended — (term, seq), never a seq alone — are committed and applied (the
+// client is answered only then), when they are cut or abandoned (503), or
+// after the write timeout (503, outcome unknown): AcknowledgementQueue holds
+// that rule. Reads go straight to the DocumentReader and see committed state
+// only; readable() says whether they are linearizable here.
 //
 // Callbacks run on the main thread, either before the call returns (the
 // write was refused at once) or later. Owned by the ServerApp; uses, does
@@ -21,9 +23,9 @@
 #include <QTimer>
 #include <QVector>
 
-#include <deque>
 #include <functional>
 
+#include "AcknowledgementQueue.h"
 #include "Document.h"
 #include "DocumentUpdate.h"
 #include "LogEntry.h"
@@ -62,11 +64,14 @@ public:
     // Ok while writes are accepted; otherwise why not (shutting down, the
     // commit log's reason: not primary, no quorum, storage failed).
     Status writable() const;
+    // Ok while reads of this node's applied state are linearizable
+    // (CommitLog::readable()); otherwise why not.
+    Status readable() const;
     // Ok while the node works (shutting down or a failed disk is not ok;
     // a replica refusing writes is).
     Status health() const;
     void stopAcceptingWrites(const QString &reason);
-    bool hasPendingWrites() const { return !m_pending.empty(); }
+    bool hasPendingWrites() const { return !m_waiting.isEmpty(); }
     // Writes answered 503 "quorum not reached" (their timeout passed).
     qint64 quorumTimeouts() const { return m_quorumTimeouts; }
 
@@ -79,12 +84,7 @@ signals:
     void drained();
 
 private:
-    struct PendingOperation
-    {
-        qint64 lastSeq = 0;
-        qint64 deadlineMs = 0;
-        std::function<void(const Status &)> complete;
-    };
+    using Completion = std::function<void(const Status &)>;
 
     Result<bool> databaseExists(const QString &db) const;
     // The head a write must be checked against: the latest pending write,
@@ -98,25 +98,34 @@ private:
     LogEntry nextEntry(LogEntry::Op op, const QString &db, const QVector<LogEntry> &entries) const;
     // Hands the entries to the commit log; on refusal forgets them and
     // answers `complete` with the reason.
-    void submit(QVector<LogEntry> entries, std::function<void(const Status &)> complete);
+    void submit(QVector<LogEntry> entries, Completion complete);
+    // Waits for the entry (term, lastSeq) — and the request's entries from
+    // firstSeq — to be decided.
+    void wait(qint64 term, qint64 firstSeq, qint64 lastSeq, Completion complete);
+    // Answers the waiters decided; `reason` explains an Unknown outcome.
+    void finish(const QVector<AcknowledgementQueue::Decision> &decisions, const Status &reason);
     // A refusal (409, 404) decided against writes that are not committed
     // yet may only be given once they are: otherwise a client could see a
     // conflict with a write that a read does not show, or that is then
-    // rolled back. Runs `complete` with ok once every entry appended so far
-    // is applied, or with 503 (nothing changed, retry) if they are
-    // abandoned or time out.
-    void afterPendingWrites(std::function<void(const Status &)> complete);
+    // rolled back. Runs `complete` with ok once the last entry appended so
+    // far is committed and applied, or with 503 (nothing changed, retry) if
+    // it is cut, abandoned or times out.
+    void afterPendingWrites(Completion complete);
 
     void onApplied(qint64 seq);
+    void onCut(qint64 fromSeq);
     void onAbandoned(const Status &reason, qint64 lastKeptSeq);
     void onTimeout();
+    void scheduleTimeout();
 
     CommitLog *m_log;
     DocumentReader *m_reader;
     qint64 m_writeTimeoutMs;
     qint64 m_quorumTimeouts = 0;
     PendingWrites m_overlay;
-    std::deque<PendingOperation> m_pending;
+    AcknowledgementQueue m_waiting;
+    QHash<quint64, Completion> m_completions; // by waiter id
+    quint64 m_nextWaiter = 1;
     QTimer m_timeout;
     Status m_refusal; // set when shutting down
 };

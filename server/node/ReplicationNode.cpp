@@ -72,7 +72,7 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
     , m_committer(committer)
     , m_reader(reader)
     , m_core(coreOptions(settings.core, this), committer->initialHardState(), committer->initialTermHistory(),
-             committer->appliedSeq())
+             committer->appliedSeq(), 0)
 {
     m_clock.start();
     const Result<qint64> rolledBack = reader->rolledBackCount();
@@ -122,6 +122,16 @@ QString ReplicationNode::primaryUrl() const
 
 Status ReplicationNode::writable() const
 {
+    return readable();
+}
+
+std::optional<qint64> ReplicationNode::termAt(qint64 seq) const
+{
+    return m_core.log().termAt(seq);
+}
+
+Status ReplicationNode::readable() const
+{
     if (!m_storageFailure.isEmpty())
         return Status::storageFailure(m_storageFailure);
     if (m_core.role() != ReplicationCore::Role::Primary) {
@@ -131,11 +141,13 @@ Status ReplicationNode::writable() const
     }
     if (!m_core.hasLease(now())) {
         return Status::unavailable(
-            QStringLiteral("no quorum: this primary has not heard from a majority of its replica set for %1 ms; writes are refused")
+            QStringLiteral("no quorum: this primary has not heard from a majority of its replica set for %1 ms; writes and "
+                           "linearizable reads are refused")
                 .arg(m_settings.core.failoverTimeoutMs));
     }
-    if (m_committer->appliedSeq() < m_termStartSeq)
-        return Status::unavailable(QStringLiteral("the new primary is still applying entries of earlier terms; retry"));
+    if (m_committer->appliedSeq() < m_core.termStartSeq())
+        return Status::unavailable(QStringLiteral("the new primary has not yet committed and applied the first entry of its "
+                                                  "term (until then it may lack writes its predecessor acknowledged); retry"));
     return Status::ok();
 }
 
@@ -237,8 +249,10 @@ void ReplicationNode::processReady()
         ReplicationCore::Ready ready = m_core.takeReady();
         for (const ReplicationCore::Event &event : ready.events)
             recordEvent(event);
-        if (ready.truncateFrom)
+        if (ready.truncateFrom) {
             cacheTruncate(*ready.truncateFrom);
+            emit cut(*ready.truncateFrom);
+        }
         if (!ready.append.isEmpty())
             cacheAppend(ready.append);
 
@@ -496,7 +510,6 @@ void ReplicationNode::recordEvent(const ReplicationCore::Event &coreEvent)
 
     switch (coreEvent.kind) {
     case Kind::BecamePrimary:
-        m_termStartSeq = m_core.lastSeq();
         m_wasPrimary = true;
         resolvePromotions(true, QString());
         break;
@@ -504,7 +517,10 @@ void ReplicationNode::recordEvent(const ReplicationCore::Event &coreEvent)
     case Kind::TermAdopted:
         if (m_wasPrimary && m_core.role() != ReplicationCore::Role::Primary) {
             m_wasPrimary = false;
-            emit abandoned(Status::unavailable(QStringLiteral("this node is no longer the primary")), m_core.commitSeq());
+            // The commit point when the role was lost, not after the message
+            // that deposed it (which may have cut this primary's tail and
+            // committed a newer primary's entries at the same seqs).
+            emit abandoned(Status::unavailable(QStringLiteral("this node is no longer the primary")), coreEvent.commitSeq);
         }
         if (m_core.role() == ReplicationCore::Role::Replica)
             resolvePromotions(false, QStringLiteral("the election ended without this node as primary (term %1)").arg(m_core.term()));
@@ -570,13 +586,13 @@ void ReplicationNode::handleVote(const QByteArray &body, const Respond &respond)
     }
 }
 
-void ReplicationNode::promote(qint64 term, const Respond &respond)
+void ReplicationNode::promote(qint64 term, bool transfer, const Respond &respond)
 {
     if (!m_storageFailure.isEmpty())
         return respond(503, errorJson(Status::storageFailure(m_storageFailure)));
     if (term == 0)
         term = m_core.term() + 1;
-    const Status status = m_core.campaign(term, now());
+    const Status status = m_core.campaign(term, now(), transfer);
     if (!status.isOk())
         return respond(409, errorJson(status));
     if (m_core.role() == ReplicationCore::Role::Primary && m_core.term() == term && !m_core.hasReady()) {
@@ -592,11 +608,13 @@ void ReplicationNode::promote(qint64 term, const Respond &respond)
 
 void ReplicationNode::stepDown(const Respond &respond)
 {
+    const bool wasPrimary = m_core.role() == ReplicationCore::Role::Primary;
     m_core.stepDown(now());
     processReady();
     respond(200, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
                                                {QStringLiteral("term"), m_core.term()},
-                                               {QStringLiteral("role"), ReplicationCore::roleName(m_core.role())}}));
+                                               {QStringLiteral("role"), ReplicationCore::roleName(m_core.role())},
+                                               {QStringLiteral("wasPrimary"), wasPrimary}}));
 }
 
 void ReplicationNode::handOff(qint64 timeoutMs, const HandOffDone &done)
@@ -640,7 +658,8 @@ void ReplicationNode::checkHandOff()
     m_core.stepDown(now());
     processReady();
     post(successor, QByteArrayLiteral("/v1/_replication/promote"),
-         JsonText::compact(QJsonObject{{QStringLiteral("term"), term}}), [this, successor, term](int status, const QByteArray &body) {
+         JsonText::compact(QJsonObject{{QStringLiteral("term"), term}, {QStringLiteral("transfer"), true}}),
+         [this, successor, term](int status, const QByteArray &body) {
              if (status == 200)
                  finishHandOff(true, QStringLiteral("member %1 is primary for term %2").arg(successor).arg(term));
              else
@@ -784,6 +803,9 @@ void ReplicationNode::installSnapshot(const QString &path)
             }
             m_cache.clear();
             m_cacheBytes = 0;
+            // Entries past this member's commit point may differ from the
+            // snapshot's: they are gone with the old file.
+            emit cut(m_core.commitSeq() + 1);
             m_core.snapshotInstalled(info->seq, info->term, now());
             QJsonObject event{{QStringLiteral("timeMs"), QDateTime::currentMSecsSinceEpoch()},
                               {QStringLiteral("kind"), QStringLiteral("snapshot-installed")},

@@ -70,6 +70,8 @@ public:
 
     // CommitLog
     Status writable() const override;
+    Status readable() const override;
+    std::optional<qint64> termAt(qint64 seq) const override;
     Status health() const override
     {
         return m_storageFailure.isEmpty() ? Status::ok() : Status::storageFailure(m_storageFailure);
@@ -82,8 +84,9 @@ public:
     void handleAppend(const QByteArray &body, const Respond &respond);
     void handleVote(const QByteArray &body, const Respond &respond);
     // Starts an election for `term` (0: the next term) and answers once it
-    // is won or lost.
-    void promote(qint64 term, const Respond &respond);
+    // is won or lost. `transfer`: a hand-off — the primary of the current
+    // term stepped down and named this member (ReplicationCore::campaign).
+    void promote(qint64 term, bool transfer, const Respond &respond);
     void stepDown(const Respond &respond);
     // Graceful hand-off before this process exits (SIGTERM). REQUIRES: no
     // client write is pending. While this member is primary of a set with
@@ -92,8 +95,9 @@ public:
     //      its whole log — it stays primary meanwhile, so replication goes on;
     //   2. it steps down (same term), so it sends no more appends;
     //   3. it asks that replica to hold an election for the next term
-    //      (/v1/_replication/promote); the replica's log is as up to date as
-    //      any, so the other members vote for it.
+    //      (/v1/_replication/promote, as a transfer: its lease is given up,
+    //      so the votes need not wait for it to run out); the replica's log
+    //      is as up to date as any, so the other members vote for it.
     // `done` runs once: handedOff when the replica answered that it won;
     // otherwise (not primary, a single member, no replica caught up or no
     // election won within timeoutMs) with the reason. The router's
@@ -175,7 +179,6 @@ private:
     // the end of processReady().
     QHash<qint64, QVector<LogEntry>> m_prefetched;
 
-    qint64 m_termStartSeq = 0;   // this primary's first entry of its term
     bool m_wasPrimary = false;
     QString m_storageFailure;
     std::vector<std::pair<qint64, Respond>> m_promotions; // (term, answer)

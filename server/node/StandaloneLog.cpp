@@ -22,6 +22,14 @@ Status StandaloneLog::writable() const
     return m_failure;
 }
 
+std::optional<qint64> StandaloneLog::termAt(qint64 seq) const
+{
+    // Every entry this process appends has m_term.
+    if (seq < 1 || seq > m_committer->lastQueuedSeq())
+        return std::nullopt;
+    return m_term;
+}
+
 qint64 StandaloneLog::nextSeq() const
 {
     return m_committer->lastQueuedSeq() + 1;

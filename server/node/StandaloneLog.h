@@ -16,6 +16,9 @@ public:
     explicit StandaloneLog(GroupCommitter *committer, QObject *parent = nullptr);
 
     Status writable() const override;
+    // A standalone node is its own primary: its reads are always current.
+    Status readable() const override { return Status::ok(); }
+    std::optional<qint64> termAt(qint64 seq) const override;
     Status health() const override { return m_failure; }
     qint64 term() const override { return m_term; }
     std::pair<qint64, qint64> appliedPosition() const override;

@@ -94,7 +94,7 @@ HttpResponse ReplicatedDocumentService::relay(const HttpClientReply &reply)
     const QByteArray contentType = reply.header("Content-Type");
     if (!contentType.isEmpty())
         response.contentType = contentType;
-    for (const char *name : {"Location", "ETag", "Allow"}) {
+    for (const char *name : {"Location", "ETag", "Allow", "X-PeaceDB-Consistency"}) {
         const QByteArray value = reply.header(name);
         if (!value.isEmpty())
             response.withHeader(name, value);
@@ -337,9 +337,12 @@ void ReplicatedDocumentService::readFromMembers(int shard, const QByteArray &tar
     state->replies.resize(members.size());
     state->pending = int(members.size());
     const int wanted = int(members.size());
+    // The others answer from their committed state (the primary's answer
+    // is the linearizable one; a newer committed answer is as good).
+    const QByteArray others = target + (target.contains('?') ? "&" : "?") + "readPreference=nearest";
     for (int i = 0; i < members.size(); ++i) {
         ++m_forwardedTotal;
-        pool(shard, members.at(i))->get(target, [this, state, i, shard, wanted, respond](const HttpClientReply &reply) {
+        pool(shard, members.at(i))->get(i == 0 ? target : others, [this, state, i, shard, wanted, respond](const HttpClientReply &reply) {
             state->replies[i] = reply;
             if (--state->pending > 0)
                 return;
@@ -362,7 +365,12 @@ void ReplicatedDocumentService::readFromMembers(int shard, const QByteArray &tar
                                             .arg(wanted))
                         .withDetail(QStringLiteral("shard"), shard)));
             }
-            respond(relay(state->replies.at(best)));
+            // As consistent as the primary's answer: an answer newer than
+            // it is committed state too.
+            HttpResponse response = relay(state->replies.at(best));
+            response.headers.removeIf([](const QPair<QByteArray, QByteArray> &header) { return header.first == "X-PeaceDB-Consistency"; });
+            response.withHeader("X-PeaceDB-Consistency", state->replies.at(0).header("X-PeaceDB-Consistency"));
+            respond(response);
         });
     }
 }

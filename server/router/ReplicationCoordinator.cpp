@@ -36,9 +36,9 @@ void ReplicationCoordinator::onPrimaryDown(int shard, int member, qint64 term)
     runPromotion(shard, member, term, nullptr);
 }
 
-void ReplicationCoordinator::runPromotion(int shard, int member, qint64 term, Done done)
+void ReplicationCoordinator::runPromotion(int shard, int member, qint64 term, Done done, bool transfer)
 {
-    const QByteArray body = "{\"term\":" + QByteArray::number(term) + '}';
+    const QByteArray body = "{\"term\":" + QByteArray::number(term) + (transfer ? ",\"transfer\":true}" : "}");
     m_monitor->commands(shard, member)->post(QByteArrayLiteral("/v1/_replication/promote"), body,
                                               [this, shard, member, term, done](const HttpClientReply &reply) {
         const bool won = reply.status == 200;
@@ -109,6 +109,9 @@ void ReplicationCoordinator::stepDown(int shard, Done done)
             return done(reply.answered() ? 409 : 503,
                         error(QStringLiteral("member %1 did not step down: %2").arg(primary).arg(describe(reply)), shard));
         }
+        // It gave up its lease only if it was the primary when asked.
+        const Result<QJsonObject> answer = JsonText::parseObject(reply.body);
+        const bool handOff = answer.isOk() && answer->value(QStringLiteral("wasPrimary")).toBool();
         ShardHealth &health = m_monitor->shard(shard);
         const qint64 now = m_monitor->now();
         m_events->append(ShardEvent{now, QStringLiteral("stepped-down"), shard, primary, health.primaryTerm(), 0,
@@ -125,10 +128,13 @@ void ReplicationCoordinator::stepDown(int shard, Done done)
                                          {QStringLiteral("note"), QStringLiteral("no other member to promote now; the health "
                                                                                  "monitor elects one when it can")}});
         }
-        runPromotion(shard, promotion->member, promotion->term, [done, primary](int status, QJsonObject body) {
-            body.insert(QStringLiteral("steppedDown"), primary);
-            done(status, body);
-        });
+        runPromotion(
+            shard, promotion->member, promotion->term,
+            [done, primary](int status, QJsonObject body) {
+                body.insert(QStringLiteral("steppedDown"), primary);
+                done(status, body);
+            },
+            handOff);
     });
 }
 

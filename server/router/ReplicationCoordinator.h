@@ -38,7 +38,9 @@ public:
 private:
     void onPrimaryDown(int shard, int member, qint64 term);
     // Sends promote and reports the outcome to the shard's ShardHealth.
-    void runPromotion(int shard, int member, qint64 term, Done done);
+    // `transfer` only right after the primary stepped down (a hand-off: the
+    // votes need not wait for its lease to run out).
+    void runPromotion(int shard, int member, qint64 term, Done done, bool transfer = false);
 
     HealthMonitor *m_monitor;
     ClusterEvents *m_events;

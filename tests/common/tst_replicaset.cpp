@@ -13,14 +13,17 @@ using EventKind = ReplicationCore::Event::Kind;
 
 namespace {
 
+constexpr qint64 kLeaseMs = 5000;           // failoverTimeoutMs
+constexpr qint64 kElectionTimeoutMs = 7000; // long enough to wait out a lease
+
 ReplicaSetSimulator::Options options(int members, quint64 seed = 1)
 {
     ReplicaSetSimulator::Options options;
     options.members = members;
     options.seed = seed;
-    options.core.failoverTimeoutMs = 5000;
+    options.core.failoverTimeoutMs = kLeaseMs;
     options.core.heartbeatIntervalMs = 250;
-    options.core.electionTimeoutMs = 2000;
+    options.core.electionTimeoutMs = kElectionTimeoutMs;
     options.core.requestTimeoutMs = 2000;
     options.core.maxBatchEntries = 100;
     options.core.maxInflight = 4;
@@ -76,6 +79,14 @@ void deliverVotesOnly(ReplicaSetSimulator &sim)
     }
 }
 
+// Lets FailoverTimeoutMs pass with nothing delivered, as after a primary
+// died or was cut off: only then do the members that heard it vote for
+// another (the lease they gave it has run out; docs/replication.md rule 2).
+void letLeasesRunOut(ReplicaSetSimulator &sim)
+{
+    sim.advance(kLeaseMs + 100);
+}
+
 // Checks the soak's safety so far; false when the run must stop.
 bool soakStillSafe(const ReplicaSetSimulator &sim, const QString &when)
 {
@@ -120,6 +131,10 @@ private slots:
     void newPrimaryProbesInsteadOfResendingTheLog();
     void pipelinedAppendsSurviveReorderingAndLoss_data();
     void pipelinedAppendsSurviveReorderingAndLoss();
+    void oldPrimaryResumingIntoANewTermAcknowledgesNothingItLost();
+    void votesWaitWhileALeaseMayBeInForce();
+    void handOffElectsAtOnce();
+    void restartedMemberWaitsOutItsLeaseBeforeVoting();
     void deposedPrimaryIsFenced();
     void replicaRefusesAppendsOfAnOlderTerm();
     void voteSurvivesACrash_data();
@@ -228,7 +243,8 @@ void TestReplicaSet::twoCandidatesInOneTerm()
     QVERIFY(sim.propose(0, 3).isOk());
     sim.runFor(500);
     sim.crash(0);
-    sim.restart(0); // a replica of term 1 again, ready to vote
+    sim.restart(0); // a replica of term 1 again, ready to vote once its lease guard ends
+    letLeasesRunOut(sim);
 
     QVERIFY(sim.campaign(1, 2).isOk());
     QVERIFY(sim.campaign(2, 2).isOk());
@@ -260,13 +276,14 @@ void TestReplicaSet::splitVoteElectsNobodyUntilALaterTerm()
         QVERIFY(sim.campaign(0, 1).isOk());
         sim.runFor(500);
         sim.crash(0);
+        letLeasesRunOut(sim);
         QVERIFY(sim.campaign(1, 2).isOk());
         QVERIFY(sim.campaign(2, 2).isOk());
         sim.deliverAll();
         QCOMPARE(primaryCount(sim, 2), 0);
         QCOMPARE(sim.core(1).role(), Role::Candidate);
         QCOMPARE(sim.core(2).role(), Role::Candidate);
-        sim.runFor(2100);
+        sim.runFor(kElectionTimeoutMs + 100);
         QCOMPARE(sim.core(1).role(), Role::Replica);
         QCOMPARE(sim.core(2).role(), Role::Replica);
         QCOMPARE(countEvents(sim, 1, EventKind::ElectionLost), 1);
@@ -286,6 +303,7 @@ void TestReplicaSet::splitVoteElectsNobodyUntilALaterTerm()
         QVERIFY(sim.campaign(0, 1).isOk());
         sim.runFor(500);
         sim.partition({{0, 1, 2, 3}, {4}});
+        letLeasesRunOut(sim);
         QVERIFY(sim.campaign(1, 2).isOk());
         QVERIFY(sim.campaign(2, 2).isOk());
         sim.deliver(findMessage(sim, Kind::Vote, 1, 0));
@@ -295,7 +313,7 @@ void TestReplicaSet::splitVoteElectsNobodyUntilALaterTerm()
         QCOMPARE(sim.core(0).votedFor(), 1);
         QCOMPARE(sim.core(3).votedFor(), 2);
         QCOMPARE(primaryCount(sim, 2), 0);
-        sim.runFor(2100);
+        sim.runFor(kElectionTimeoutMs + 100);
         for (int node = 0; node < 5; ++node)
             QVERIFY2(sim.core(node).role() == Role::Replica, qPrintable(failure(sim)));
         sim.heal();
@@ -402,6 +420,7 @@ void TestReplicaSet::earlierTermEntriesDoNotCommitByCounting()
     QCOMPARE(sim.core(4).commitSeq(), qint64(1));
 
     // Term 2: node 0's no-op (seq 2) reaches node 1 only.
+    letLeasesRunOut(sim);
     QVERIFY(sim.campaign(0, 2).isOk());
     deliverVotesOnly(sim);
     QCOMPARE(sim.core(0).role(), Role::Primary);
@@ -421,6 +440,7 @@ void TestReplicaSet::earlierTermEntriesDoNotCommitByCounting()
     // Term 4: node 0 wins with 1 and 2, and puts its term-2 seq 2 on node 2.
     sim.restart(0);
     sim.partition({{0, 1, 2}, {3}});
+    letLeasesRunOut(sim);
     QVERIFY(sim.campaign(0, 4).isOk());
     deliverVotesOnly(sim);
     QCOMPARE(sim.core(0).role(), Role::Primary);
@@ -437,6 +457,7 @@ void TestReplicaSet::earlierTermEntriesDoNotCommitByCounting()
     // Term 5: node 4 (last term 3) wins with 2 and 3 and replaces seq 2.
     sim.restart(4);
     sim.heal();
+    letLeasesRunOut(sim);
     QVERIFY(sim.campaign(4, 5).isOk());
     sim.runFor(1000);
     QCOMPARE(sim.core(4).role(), Role::Primary);
@@ -459,6 +480,7 @@ void TestReplicaSet::candidateWithAnOlderLastTermCannotWin()
     sim.isolate(2);
     QVERIFY(sim.propose(2, 10).isOk()); // never acknowledged
     sim.runFor(300);
+    letLeasesRunOut(sim);
     QVERIFY(sim.campaign(0, 2).isOk());
     sim.deliverAll();
     QVERIFY(sim.propose(0, 2).isOk());
@@ -473,9 +495,9 @@ void TestReplicaSet::candidateWithAnOlderLastTermCannotWin()
     sim.isolate(0);
     sim.deliverAll();
     QCOMPARE(sim.core(2).role(), Role::Candidate);
-    QCOMPARE(sim.core(1).votedFor(), -1);
+    QVERIFY(sim.core(1).votedFor() != 2);
     VERIFY_SAFE(sim);
-    sim.runFor(2100);
+    sim.runFor(kElectionTimeoutMs + 100);
     QCOMPARE(sim.core(2).role(), Role::Replica);
     sim.heal();
     QVERIFY(sim.campaign(1, 4).isOk());
@@ -541,6 +563,7 @@ void TestReplicaSet::replicaBehindCompactionGetsASnapshot()
     sim.runFor(500);
     if (newPrimaryWhileDown) {
         primary = 1;
+        letLeasesRunOut(sim);
         QVERIFY(sim.campaign(primary, 2).isOk());
         sim.runFor(500);
         QVERIFY(sim.propose(primary, 30).isOk());
@@ -592,6 +615,7 @@ void TestReplicaSet::divergentReplicaPastTheCompactionPointConverges()
     sim.isolate(0);
     QVERIFY(sim.propose(0, 300).isOk()); // never acknowledged: seqs 12..311 of term 1
     sim.runFor(300);
+    letLeasesRunOut(sim);
     QVERIFY(sim.campaign(1, 2).isOk());
     sim.deliverAll();
     QVERIFY(sim.propose(1, 200).isOk()); // seqs 12..212 of term 2
@@ -655,6 +679,7 @@ void TestReplicaSet::newPrimaryProbesInsteadOfResendingTheLog()
     sim.runFor(300);
     QCOMPARE(sim.node(2).log.size(), 2001);
     sim.crash(2);
+    letLeasesRunOut(sim);
     QVERIFY(sim.campaign(1, 2).isOk());
     sim.deliverAll();
     QCOMPARE(sim.core(1).role(), Role::Primary);
@@ -717,6 +742,145 @@ void TestReplicaSet::pipelinedAppendsSurviveReorderingAndLoss()
           sim.acknowledgedCount(), sim.maxOutstandingAppends(), sim.deliveredCount());
 }
 
+// 7b. Found by the fault runs (a paused primary resuming around an
+// election): a primary's write X is pending when the first append of a newer
+// primary reaches it, and that one message cuts X's entry, appends the new
+// primary's entries at X's seq and commits past it. X's client must not be
+// told it committed — neither when the primary steps down (its commit point
+// of that moment is below X) nor when the new entry at X's seq is applied
+// (a different term).
+void TestReplicaSet::oldPrimaryResumingIntoANewTermAcknowledgesNothingItLost()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 5).isOk());
+    sim.runFor(300);
+    QCOMPARE(sim.acknowledgedCount(), 5);
+
+    // Node 0 is cut off (paused) with X in its log only.
+    sim.isolate(0);
+    QVERIFY(sim.propose(0, 1).isOk());
+    const ReplicaSetSimulator::Proposal x = sim.proposals().last();
+    sim.dropAll();
+
+    // Node 1 wins term 2; its no-op takes X's seq, its write the next one.
+    letLeasesRunOut(sim);
+    QVERIFY(sim.campaign(1, 2).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(1).role(), Role::Primary);
+    QVERIFY(sim.propose(1, 1).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.acknowledgedCount(), 6);
+    QVERIFY(sim.core(1).commitSeq() > x.seq);
+
+    // Node 0 resumes: one append from node 1 does everything at once.
+    sim.heal();
+    sim.advance(300);
+    const int append = findMessage(sim, Kind::Append, 1, 0);
+    QVERIFY2(append >= 0, qPrintable(failure(sim)));
+    const AppendRequest &request = sim.inFlight().at(append).payload.append;
+    QVERIFY2(request.prevSeq < x.seq && request.lastSeq() > x.seq && request.commitSeq > x.seq, qPrintable(failure(sim)));
+    sim.deliver(append);
+    QCOMPARE(sim.core(0).role(), Role::Replica);
+    QVERIFY(sim.core(0).commitSeq() > x.seq);
+    // The step-down reports the commit point before the append, below X.
+    qint64 lostAt = -1;
+    for (const ReplicationCore::Event &event : sim.node(0).events) {
+        if (event.kind == EventKind::TermAdopted && event.term == 2)
+            lostAt = event.commitSeq;
+    }
+    QVERIFY2(lostAt >= 0 && lostAt < x.seq, qPrintable(QString::number(lostAt)));
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+    QVERIFY2(!sim.proposals().at(5).acknowledged, qPrintable(failure(sim)));
+    QCOMPARE(sim.proposals().at(5).id, x.id);
+    QCOMPARE(sim.acknowledgedCount(), 6);
+    QCOMPARE(sim.node(0).rollback.size(), 1);
+}
+
+// 7c. Lease safety (doc rule 2): a member that heard from a primary within
+// FailoverTimeoutMs does not help elect another, so a primary that holds
+// its lease is the only one, and its reads are current. Node 1 is asked to
+// campaign while node 0 is alive and heard by everyone: node 1 wins only
+// once node 0's lease has run out.
+void TestReplicaSet::votesWaitWhileALeaseMayBeInForce()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 3).isOk());
+    sim.runFor(300);
+    const qint64 start = sim.now();
+    QVERIFY(sim.core(0).hasLease(start));
+
+    QVERIFY(sim.campaign(1, 2).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(1).role(), Role::Candidate);
+    QCOMPARE(sim.core(2).term(), qint64(1)); // refused, and still in term 1
+    QCOMPARE(sim.core(2).votedFor(), 0);
+    while (sim.core(1).role() != Role::Primary && sim.now() - start < kElectionTimeoutMs) {
+        // While node 1 waits, node 0 is deposed (node 1 refuses its
+        // appends with term 2) and its lease runs out.
+        sim.runFor(100, 50);
+        VERIFY_SAFE(sim);
+        if (sim.core(1).role() == Role::Primary)
+            QVERIFY2(!sim.core(0).hasLease(sim.now()), qPrintable(failure(sim)));
+    }
+    QCOMPARE(sim.core(1).role(), Role::Primary);
+    QVERIFY2(sim.now() - start >= kLeaseMs, qPrintable(QStringLiteral("won after %1 ms").arg(sim.now() - start)));
+    QVERIFY(sim.propose(1, 2).isOk());
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+}
+
+// 7d. A hand-off: the primary steps down, so it holds no lease, and names
+// its successor (transfer): the votes need not wait.
+void TestReplicaSet::handOffElectsAtOnce()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 3).isOk());
+    sim.runFor(300);
+    sim.stepDown(0);
+    QVERIFY(!sim.core(0).hasLease(sim.now()));
+    QVERIFY(sim.campaign(1, 2, true).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(1).role(), Role::Primary);
+    // A transfer speaks only for the term right after the voter's.
+    sim.stepDown(1);
+    QVERIFY(sim.campaign(2, 4, true).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(2).role(), Role::Candidate);
+    sim.runFor(kElectionTimeoutMs + 100);
+    VERIFY_SAFE(sim);
+}
+
+// 7e. A member that restarts may have helped give a lease just before: it
+// votes only once FailoverTimeoutMs has passed since it started.
+void TestReplicaSet::restartedMemberWaitsOutItsLeaseBeforeVoting()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    sim.runFor(300);
+    sim.crash(0);
+    sim.crash(2);
+    letLeasesRunOut(sim);
+    sim.restart(2);
+    const qint64 restarted = sim.now();
+    QVERIFY(sim.campaign(1, 2).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(2).term(), qint64(1)); // refused, and still in term 1
+    sim.runFor(kLeaseMs - 200, 50);
+    QCOMPARE(sim.core(1).role(), Role::Candidate);
+    sim.runFor(500, 50);
+    QCOMPARE(sim.core(1).role(), Role::Primary);
+    QVERIFY(sim.now() - restarted > kLeaseMs);
+    VERIFY_SAFE(sim);
+}
+
 // 8. A deposed primary's appends (term 1) reach a replica of term 2: refused
 // with the newer term, which makes the old primary step down.
 void TestReplicaSet::deposedPrimaryIsFenced()
@@ -727,11 +891,12 @@ void TestReplicaSet::deposedPrimaryIsFenced()
     QVERIFY(sim.propose(0, 5).isOk());
     sim.runFor(500);
     sim.partition({{0}, {1, 2}});
+    QVERIFY(sim.propose(0, 3).isOk()); // lost across the partition
+    sim.dropAll();
+    letLeasesRunOut(sim);
     QVERIFY(sim.campaign(1, 2).isOk());
     sim.deliverAll();
     QCOMPARE(sim.core(1).role(), Role::Primary);
-    QVERIFY(sim.propose(0, 3).isOk()); // lost across the partition
-    sim.dropAll();
     const qint64 replicaLast = sim.core(2).lastSeq();
     const qint64 replicaLastTerm = sim.core(2).lastTerm();
 
@@ -774,7 +939,7 @@ void TestReplicaSet::replicaRefusesAppendsOfAnOlderTerm()
     TermHistory log;
     for (qint64 seq = 1; seq <= 4; ++seq)
         log.append(seq, seq <= 2 ? 1 : 3);
-    ReplicationCore core(setup, HardState{3, 2}, log, 2);
+    ReplicationCore core(setup, HardState{3, 2}, log, 2, 0);
     for (const qint64 prevSeq : {qint64(0), qint64(2), qint64(4)}) {
         AppendRequest request;
         request.term = 2;
@@ -828,6 +993,7 @@ void TestReplicaSet::voteSurvivesACrash()
     QVERIFY(sim.propose(0, 3).isOk());
     sim.runFor(500);
     sim.crash(0);
+    letLeasesRunOut(sim);
 
     sim.setAutoPersist(2, durable);
     QVERIFY(sim.campaign(1, 2).isOk());
@@ -844,6 +1010,11 @@ void TestReplicaSet::voteSurvivesACrash()
     QCOMPARE(sim.core(2).votedFor(), durable ? 1 : 0);
 
     sim.restart(0);
+    // Both restarted: they vote (and count their own vote) once a lease
+    // they may have helped give has run out.
+    sim.dropAll();
+    letLeasesRunOut(sim);
+    sim.dropAll(); // candidate 1's repeated requests
     QVERIFY(sim.campaign(0, 2).isOk());
     sim.deliver(findMessage(sim, Kind::Vote, 0, 2));
     const int second = findMessage(sim, Kind::VoteResponse, 2, 0);
@@ -852,11 +1023,12 @@ void TestReplicaSet::voteSurvivesACrash()
     sim.deliverAll();
     VERIFY_SAFE(sim);
     if (durable) {
-        // Candidates 0 and 1 hold one vote each in term 2: nobody wins it.
+        // Candidates 0 and 1 hold one vote each in term 2 so far; candidate
+        // 1 asks node 2 again and node 2 repeats its vote: 1 wins term 2.
         QCOMPARE(primaryCount(sim, 2), 0);
-        QVERIFY(sim.campaign(1, 3).isOk());
-        sim.deliverAll();
+        sim.runFor(500);
         QCOMPARE(sim.core(1).role(), Role::Primary);
+        QCOMPARE(sim.core(1).term(), qint64(2));
     } else {
         QCOMPARE(primaryCount(sim, 2), 1);
         QCOMPARE(sim.core(0).role(), Role::Primary);
@@ -920,6 +1092,9 @@ void TestReplicaSet::randomSoak()
     ReplicaSetSimulator::Options setup = options(members, seed);
     setup.core.maxBatchEntries = 5;
     setup.core.maxInflight = 3;
+    // Short leases, so that elections succeed often between the faults.
+    setup.core.failoverTimeoutMs = 1000;
+    setup.core.electionTimeoutMs = 3000;
     setup.autoInstallSnapshots = true;
     ReplicaSetSimulator sim(setup);
 
@@ -946,8 +1121,14 @@ void TestReplicaSet::randomSoak()
             sim.partition({side});
         } else if (dice < 81) {
             sim.heal();
-        } else if (dice < 86) {
+        } else if (dice < 85) {
             sim.campaign(node, sim.maxTerm() + 1);
+        } else if (dice < 86) {
+            // A hand-off: the primary steps down and names a successor.
+            if (const std::optional<int> primary = sim.primary(); primary && *primary != node) {
+                sim.stepDown(*primary);
+                sim.campaign(node, sim.core(*primary).term() + 1, true);
+            }
         } else if (dice < 90) {
             sim.setAutoPersist(node, !sim.node(node).autoPersist);
         } else if (dice < 95) {
@@ -979,7 +1160,7 @@ void TestReplicaSet::randomSoak()
         QVERIFY(candidate);
         QVERIFY(sim.campaign(*candidate, sim.maxTerm() + 1).isOk());
     }
-    for (int round = 0; round < 10 && !sim.checkConverged().isEmpty(); ++round) {
+    for (int round = 0; round < 40 && !sim.checkConverged().isEmpty(); ++round) {
         sim.runFor(500);
         sim.installRequestedSnapshots();
     }

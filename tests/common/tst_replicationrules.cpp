@@ -9,6 +9,9 @@
 
 using namespace ReplicationRules;
 
+Q_DECLARE_METATYPE(HardState)
+Q_DECLARE_METATYPE(VoteRequest)
+
 namespace {
 
 using Terms = QVector<qint64>;
@@ -97,6 +100,10 @@ private slots:
     void decideVote_data();
     void decideVote();
     void oneVotePerTerm();
+    void votesWaitForTheLeaseGuard_data();
+    void votesWaitForTheLeaseGuard();
+    void leaseGuardMs_data();
+    void leaseGuardMs();
 
     // --- log matching and commit ----------------------------------------------
     void matchAppend_data();
@@ -459,6 +466,74 @@ void TestReplicationRules::oneVotePerTerm()
     }
 }
 
+// A voter that may have helped give a lease (guard > 0) refuses to make
+// another primary, keeping its term, and says when to ask again — unless
+// the request is a hand-off for the term right after its own, or repeats a
+// vote it already gave.
+void TestReplicationRules::votesWaitForTheLeaseGuard_data()
+{
+    QTest::addColumn<HardState>("state");
+    QTest::addColumn<VoteRequest>("request");
+    QTest::addColumn<qint64>("guard");
+    QTest::addColumn<bool>("granted");
+    QTest::addColumn<HardState>("after");
+    QTest::addColumn<qint64>("retryAfterMs");
+
+    const HardState follower{2, 0};
+    QTest::newRow("guard running: refused, term kept")
+        << follower << VoteRequest{3, 1, 4, 2} << qint64(250) << false << follower << qint64(250);
+    QTest::newRow("guard over: granted")
+        << follower << VoteRequest{3, 1, 4, 2} << qint64(0) << true << HardState{3, 1} << qint64(0);
+    QTest::newRow("hand-off for the next term: granted")
+        << follower << VoteRequest{3, 1, 4, 2, true} << qint64(250) << true << HardState{3, 1} << qint64(0);
+    QTest::newRow("hand-off skipping a term: refused")
+        << follower << VoteRequest{4, 1, 4, 2, true} << qint64(250) << false << follower << qint64(250);
+    QTest::newRow("the vote already given, asked again: granted")
+        << HardState{3, 1} << VoteRequest{3, 1, 4, 2} << qint64(250) << true << HardState{3, 1} << qint64(0);
+    QTest::newRow("same term, not voted, guard running: refused")
+        << HardState{3, -1} << VoteRequest{3, 1, 4, 2} << qint64(250) << false << HardState{3, -1} << qint64(250);
+    QTest::newRow("older term: refused for good")
+        << HardState{3, -1} << VoteRequest{2, 1, 4, 2} << qint64(250) << false << HardState{3, -1} << qint64(0);
+    QTest::newRow("hand-off, stale log: refused")
+        << follower << VoteRequest{3, 1, 1, 1, true} << qint64(250) << false << HardState{3, -1} << qint64(0);
+}
+
+void TestReplicationRules::votesWaitForTheLeaseGuard()
+{
+    QFETCH(HardState, state);
+    QFETCH(VoteRequest, request);
+    QFETCH(qint64, guard);
+    const VoteDecision decision = ReplicationRules::decideVote(state, makeLog({1, 1, 2, 2}), request, guard);
+    QTEST(decision.granted, "granted");
+    QTEST(decision.state, "after");
+    QTEST(decision.retryAfterMs, "retryAfterMs");
+}
+
+void TestReplicationRules::leaseGuardMs_data()
+{
+    QTest::addColumn<qint64>("now");
+    QTest::addColumn<qint64>("lastSupport");
+    QTest::addColumn<qint64>("guard");
+    // The primary holds its lease while now - sent <= 600 (sent <= support).
+    QTest::newRow("never supported a primary") << qint64(1000) << qint64(-1) << qint64(0);
+    QTest::newRow("just now") << qint64(1000) << qint64(1000) << qint64(601);
+    QTest::newRow("the lease's last moment") << qint64(1600) << qint64(1000) << qint64(1);
+    QTest::newRow("past it") << qint64(1601) << qint64(1000) << qint64(0);
+    QTest::newRow("long past") << qint64(9000) << qint64(1000) << qint64(0);
+}
+
+void TestReplicationRules::leaseGuardMs()
+{
+    QFETCH(qint64, now);
+    QFETCH(qint64, lastSupport);
+    QTEST(ReplicationRules::leaseGuardMs(now, lastSupport, 600), "guard");
+    // Consistent with hasLease: while the guard runs, a lease counted from
+    // a request sent at lastSupport may still be held.
+    if (lastSupport >= 0)
+        QCOMPARE(ReplicationRules::leaseGuardMs(now, lastSupport, 600) > 0,
+                 ReplicationRules::hasLease(now, {lastSupport, -1}, 3, 600));
+}
+
 // --- log matching and commit ------------------------------------------------------
 
 void TestReplicationRules::matchAppend_data()
@@ -781,14 +856,18 @@ void TestReplicationRules::voteRoundTrips()
     QCOMPARE(back->candidate, request.candidate);
     QCOMPARE(back->lastSeq, request.lastSeq);
     QCOMPARE(back->lastTerm, request.lastTerm);
+    QCOMPARE(back->transfer, false);
+    const VoteRequest handOff{12, 3, 4, 11, true};
+    QCOMPARE(VoteRequest::fromJson(handOff.toJson())->transfer, true);
 
     for (const bool granted : {true, false}) {
-        const VoteResponse response{12, 1, granted};
+        const VoteResponse response{12, 1, granted, granted ? 0 : 340};
         const Result<VoteResponse> answer = VoteResponse::fromJson(response.toJson());
         QVERIFY2(answer.isOk(), qPrintable(answer.status().message()));
         QCOMPARE(answer->term, response.term);
         QCOMPARE(answer->from, response.from);
         QCOMPARE(answer->granted, granted);
+        QCOMPARE(answer->retryAfterMs, response.retryAfterMs);
     }
 }
 

@@ -16,20 +16,26 @@
 
 namespace {
 
-// Appends in memory; commits or abandons only when the test says so.
+// Appends in memory; commits, cuts or abandons only when the test says so.
 class ManualLog : public CommitLog
 {
 public:
     Status writable() const override { return Status::ok(); }
+    Status readable() const override { return Status::ok(); }
     Status health() const override { return Status::ok(); }
-    qint64 term() const override { return 1; }
-    std::pair<qint64, qint64> appliedPosition() const override { return {1, m_applied}; }
-    qint64 nextSeq() const override { return m_next; }
+    qint64 term() const override { return m_term; }
+    std::pair<qint64, qint64> appliedPosition() const override { return {m_term, m_applied}; }
+    qint64 nextSeq() const override { return m_terms.size() + 1; }
+    std::optional<qint64> termAt(qint64 seq) const override
+    {
+        return seq >= 1 && seq <= m_terms.size() ? std::optional<qint64>(m_terms.at(seq - 1)) : std::nullopt;
+    }
     Status append(QVector<LogEntry> &entries) override
     {
-        for (LogEntry &entry : entries)
-            entry.term = 1;
-        m_next += entries.size();
+        for (LogEntry &entry : entries) {
+            entry.term = m_term;
+            m_terms.append(m_term);
+        }
         return Status::ok();
     }
 
@@ -39,9 +45,21 @@ public:
         emit applied(seq);
     }
     void abandonAfter(qint64 lastKeptSeq) { emit abandoned(Status::unavailable(QStringLiteral("no longer the primary")), lastKeptSeq); }
+    // A newer primary's entries of `term` now stand at `fromSeq`..: with
+    // `announce`, the log reports the cut as a node does.
+    void replaceFrom(qint64 fromSeq, qint64 term, int count, bool announce)
+    {
+        m_terms.resize(fromSeq - 1);
+        for (int i = 0; i < count; ++i)
+            m_terms.append(term);
+        m_term = term;
+        if (announce)
+            emit cut(fromSeq);
+    }
 
 private:
-    qint64 m_next = 3;    // seqs 1 and 2 are committed before the test
+    QVector<qint64> m_terms{1, 1}; // seqs 1 and 2 are committed before the test
+    qint64 m_term = 1;
     qint64 m_applied = 2;
 };
 
@@ -157,6 +175,51 @@ private slots:
         Outcome created;
         m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("a"), QString(), "{}"), WriteKind::Put, created.callback());
         QCOMPARE(created.code(), Status::Code::Conflict); // exists, committed
+    }
+
+    // Found by the fault runs: a pending write's seq was taken by a newer
+    // primary's entry, which then committed. Matching by seq alone would
+    // acknowledge the write; its term tells it was replaced.
+    void writeWhoseSeqANewerPrimaryTookIsNotAcknowledged()
+    {
+        Outcome a;
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("a"), m_rev1, "{\"v\":1}"), WriteKind::Put, a.callback());
+        QVERIFY(!a.answered());
+        m_log->replaceFrom(3, 2, 2, false);
+        m_log->commitThrough(4);
+        QVERIFY(a.answered());
+        QCOMPARE(a.code(), Status::Code::Unavailable);
+        QVERIFY2(a.result->status().message().contains(QLatin1String("not committed")), qPrintable(a.result->status().message()));
+    }
+
+    void writesCutFromTheLogFailAtOnce()
+    {
+        Outcome a, b, c;
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("a"), m_rev1, "{\"v\":1}"), WriteKind::Put, a.callback());
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("a"), m_rev1, "{\"v\":2}"), WriteKind::Put, b.callback());
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("c"), QString(), "{}"), WriteKind::Put, c.callback());
+        m_log->replaceFrom(4, 2, 1, true); // c (seq 4) is cut; a (seq 3) stays
+        QVERIFY(c.answered());
+        QCOMPARE(c.code(), Status::Code::Unavailable);
+        QVERIFY(!a.answered());
+        QVERIFY(!b.answered()); // refused against a, which may still commit
+        m_log->commitThrough(4);
+        QVERIFY(a.answered() && a.result->isOk());
+        QCOMPARE(b.code(), Status::Code::Conflict);
+        QVERIFY(!m_service->hasPendingWrites());
+    }
+
+    void abandonmentKeepsWritesUpToTheCommitPoint()
+    {
+        Outcome a, c;
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("a"), m_rev1, "{\"v\":1}"), WriteKind::Put, a.callback());
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("c"), QString(), "{}"), WriteKind::Put, c.callback());
+        m_log->abandonAfter(3); // seq 3 (a) committed before the role was lost; seq 4 (c) unknown
+        QCOMPARE(c.code(), Status::Code::Unavailable);
+        QVERIFY2(c.result->status().message().contains(QLatin1String("may or may not")), qPrintable(c.result->status().message()));
+        QVERIFY(!a.answered());
+        m_log->commitThrough(3);
+        QVERIFY(a.answered() && a.result->isOk());
     }
 
     void bulkRefusedOnlyByPendingWritesWaitsForThem()

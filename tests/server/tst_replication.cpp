@@ -82,13 +82,21 @@ bool acknowledged(const TestHttpResponse &response)
     return response.status >= 200 && response.status < 300;
 }
 
+// A member's own committed state: reads that name a member ask for
+// readPreference=nearest (a replica, or a primary without its lease, refuses
+// the default linearizable read).
+QByteArray onMember(const QByteArray &path)
+{
+    return path + (path.contains('?') ? "&" : "?") + "readPreference=nearest";
+}
+
 // Every document of the database on `member`, tombstones included:
 // id -> rev. False (with *error) when a page fails.
 bool allDocuments(ReplicaSetProcesses &set, int member, QHash<QString, QString> *out, QString *error)
 {
     out->clear();
     for (int skip = 0;; skip += 1000) {
-        const TestHttpResponse page = set.get(member, "/v1/db/" + kDb + "/_all_docs?limit=1000&skip=" + QByteArray::number(skip));
+        const TestHttpResponse page = set.get(member, onMember("/v1/db/" + kDb + "/_all_docs?limit=1000&skip=" + QByteArray::number(skip)));
         if (page.status != 200) {
             *error = QStringLiteral("member %1 _all_docs skip=%2: %3").arg(member).arg(skip).arg(show(page));
             return false;
@@ -107,7 +115,7 @@ bool allDocuments(ReplicaSetProcesses &set, int member, QHash<QString, QString> 
 // answer for anything else.
 QString revOn(ReplicaSetProcesses &set, int member, const QString &id)
 {
-    const TestHttpResponse read = set.get(member, docPath(id));
+    const TestHttpResponse read = set.get(member, onMember(docPath(id)));
     if (read.status == 200)
         return read.json().value(QStringLiteral("rev")).toString();
     if (read.status == 404)
@@ -283,7 +291,7 @@ public:
         TestHttpClient client(m_port);
         for (int n = 0; !m_stop->load(); ++n) {
             const QByteArray path = n % 2 ? docPath(QStringLiteral("bulk0-%1").arg(n % 1000)) : "/v1/db/" + kDb + "/_all_docs?limit=3";
-            const TestHttpResponse response = client.get(path);
+            const TestHttpResponse response = client.get(onMember(path));
             ++m_reads;
             if (response.status != 200 && response.status != 404)
                 m_unexpected.append(QString::fromUtf8(path) + QStringLiteral(": ") + show(response));
@@ -402,7 +410,7 @@ private slots:
         if (QTest::currentTestFailed())
             return;
         for (int member = 0; member < set.size(); ++member) {
-            const QJsonObject doc = set.get(member, docPath(QStringLiteral("apple"))).json();
+            const QJsonObject doc = set.get(member, onMember(docPath(QStringLiteral("apple")))).json();
             QCOMPARE(doc.value(QStringLiteral("data")).toObject().value(QStringLiteral("value")).toString(), QStringLiteral("apple"));
         }
 
@@ -429,7 +437,7 @@ private slots:
         for (int member = 0; member < set.size(); ++member) {
             for (const QString &id : {QStringLiteral("refused-1"), QStringLiteral("refused-2"), QStringLiteral("refused-bulk")})
                 QCOMPARE(revOn(set, member, id), QString());
-            QCOMPARE(set.get(member, "/v1/db/refuseddb").status, 404);
+            QCOMPARE(set.get(member, onMember("/v1/db/refuseddb")).status, 404);
         }
 
         for (int member = 0; member < set.size(); ++member) {
@@ -740,7 +748,7 @@ private slots:
             QCOMPARE(revOn(set, member, QStringLiteral("tail")), QString());
             QCOMPARE(revOn(set, member, QStringLiteral("before")), beforeRev);
             QCOMPARE(revOn(set, member, QStringLiteral("doomed")), doomedRev);
-            QCOMPARE(set.get(member, "/v1/db/taildb").status, 404);
+            QCOMPARE(set.get(member, onMember("/v1/db/taildb")).status, 404);
         };
         checkTailInvisible(0);
         if (QTest::currentTestFailed())
@@ -796,11 +804,11 @@ private slots:
         // Every member shows the same outcome.
         const QString tailOutcome = revOn(set, chosen, QStringLiteral("tail"));
         const QString doomedOutcome = revOn(set, chosen, QStringLiteral("doomed"));
-        const int tailDbOutcome = set.get(chosen, "/v1/db/taildb").status;
+        const int tailDbOutcome = set.get(chosen, onMember("/v1/db/taildb")).status;
         for (int member = 0; member < set.size(); ++member) {
             QCOMPARE(revOn(set, member, QStringLiteral("tail")), tailOutcome);
             QCOMPARE(revOn(set, member, QStringLiteral("doomed")), doomedOutcome);
-            QCOMPARE(set.get(member, "/v1/db/taildb").status, tailDbOutcome);
+            QCOMPARE(set.get(member, onMember("/v1/db/taildb")).status, tailDbOutcome);
             QCOMPARE(revOn(set, member, QStringLiteral("after")), after.json().value(QStringLiteral("rev")).toString());
             QCOMPARE(revOn(set, member, QStringLiteral("before")), updated.json().value(QStringLiteral("rev")).toString());
         }
@@ -858,11 +866,11 @@ private slots:
         QVERIFY2(allDocuments(set, 2, &onNew, &error), qPrintable(error));
         QCOMPARE(onNew.size(), qsizetype(40));
         QVERIFY(onNew == onPrimary);
-        const TestHttpResponse read = set.get(2, docPath(QStringLiteral("doc-0")));
+        const TestHttpResponse read = set.get(2, onMember(docPath(QStringLiteral("doc-0"))));
         QCOMPARE(read.status, 200);
         QCOMPARE(read.json().value(QStringLiteral("rev")).toString(), update.json().value(QStringLiteral("rev")).toString());
         QCOMPARE(read.json().value(QStringLiteral("data")).toObject().value(QStringLiteral("n")).toInt(), 2);
-        QCOMPARE(set.get(2, docPath(QStringLiteral("doc-1"))).status, 404);
+        QCOMPARE(set.get(2, onMember(docPath(QStringLiteral("doc-1")))).status, 404);
         QCOMPARE(revOn(set, 2, QStringLiteral("doc-39")), revs.last());
     }
 
@@ -974,7 +982,7 @@ private slots:
         QCOMPARE(onPrimary.size(), qsizetype(kTotal));
         QStringList differences;
         for (auto it = onPrimary.begin(); it != onPrimary.end(); ++it) {
-            const TestHttpResponse read = set.get(2, docPath(it.key()));
+            const TestHttpResponse read = set.get(2, onMember(docPath(it.key())));
             const QJsonObject doc = read.json();
             const QString prefix = it.key().section(QLatin1Char('-'), 0, 0);
             const int index = it.key().section(QLatin1Char('-'), 1, 1).toInt();
@@ -989,7 +997,7 @@ private slots:
                                                    + differences.mid(0, 10).join(QLatin1Char('\n'))));
         QVERIFY2(allDocuments(set, 2, &onReplica, &error), qPrintable(error));
         QVERIFY(onReplica == onPrimary);
-        const TestHttpResponse search = set.get(2, "/v1/db/" + kDb + "/_search?q=catch+up&limit=1");
+        const TestHttpResponse search = set.get(2, onMember("/v1/db/" + kDb + "/_search?q=catch+up&limit=1"));
         QCOMPARE(search.status, 200);
         QCOMPARE(search.json().value(QStringLiteral("total")).toInteger(), qint64(kTotal));
         if (!snapshot) {

@@ -107,7 +107,7 @@ ReplicaSetSimulator::ReplicaSetSimulator(const Options &options)
     for (int index = 0; index < m_options.members; ++index) {
         auto node = std::make_unique<Node>();
         node->index = index;
-        node->core = std::make_unique<ReplicationCore>(coreOptions(index), HardState(), TermHistory(), 0);
+        node->core = std::make_unique<ReplicationCore>(coreOptions(index), HardState(), TermHistory(), 0, m_now);
         m_nodes.push_back(std::move(node));
     }
 }
@@ -184,12 +184,12 @@ int ReplicaSetSimulator::acknowledgedCount() const
 
 // --- driving the cores ------------------------------------------------------
 
-Status ReplicaSetSimulator::campaign(int index, qint64 term)
+Status ReplicaSetSimulator::campaign(int index, qint64 term, bool transfer)
 {
     Node &node = mutableNode(index);
     if (node.crashed)
         return Status::unavailable(QStringLiteral("node %1 is down").arg(index));
-    const Status status = node.core->campaign(term, m_now);
+    const Status status = node.core->campaign(term, m_now, transfer);
     note(QStringLiteral("node %1 campaigns for term %2: %3").arg(index).arg(term).arg(status.isOk() ? QStringLiteral("ok") : status.toString()));
     drain(node);
     return status;
@@ -223,10 +223,15 @@ Status ReplicaSetSimulator::propose(int index, int count)
              .arg(first)
              .arg(status.isOk() ? QStringLiteral("ok") : status.toString()));
     if (status.isOk()) {
+        // One client request: all of its entries are answered together.
+        const quint64 waiter = m_nextWaiter++;
+        QVector<int> indices;
         for (const LogEntry &entry : entries) {
-            m_unacknowledged.append(int(m_proposals.size()));
+            indices.append(int(m_proposals.size()));
             m_proposals.append(Proposal{index, entry.seq, entry.term, entry.id, entry.body, false});
         }
+        node.waiterProposals.insert(waiter, indices);
+        node.acknowledgements.add(AcknowledgementQueue::Waiter{waiter, entries.last().term, entries.first().seq, entries.last().seq, 0});
     }
     drain(node);
     return status;
@@ -265,7 +270,7 @@ void ReplicaSetSimulator::drain(Node &node)
         return;
     applyCommitted(node);
     checkNode(node);
-    updateAcknowledgements(node);
+    checkReads();
     if (m_options.trackInflight)
         observeInflight();
 }
@@ -292,6 +297,15 @@ void ReplicaSetSimulator::processReady(Node &node, ReplicationCore::Ready &&read
     }
     for (const ReplicationCore::Event &event : ready.events) {
         node.events.append(event);
+        // As ReplicationNode: a primary that lost its role answers the
+        // writes past its commit point of that moment as unknown.
+        if (event.kind == ReplicationCore::Event::Kind::BecamePrimary) {
+            node.wasPrimary = true;
+        } else if ((event.kind == ReplicationCore::Event::Kind::BecameReplica || event.kind == ReplicationCore::Event::Kind::TermAdopted)
+                   && node.wasPrimary && node.core->role() != ReplicationCore::Role::Primary) {
+            node.wasPrimary = false;
+            answerClients(node, node.acknowledgements.abandoned(event.commitSeq), QStringLiteral("no longer primary"));
+        }
         if (event.kind == ReplicationCore::Event::Kind::BecamePrimary)
             note(QStringLiteral("node %1 became primary of term %2").arg(node.index).arg(event.term));
         else if (event.kind == ReplicationCore::Event::Kind::RolledBack)
@@ -299,6 +313,8 @@ void ReplicaSetSimulator::processReady(Node &node, ReplicationCore::Ready &&read
         else if (event.kind == ReplicationCore::Event::Kind::CommittedConflict)
             note(QStringLiteral("node %1 CommittedConflict: %2").arg(node.index).arg(event.detail));
     }
+    if (ready.truncateFrom)
+        answerClients(node, node.acknowledgements.cut(*ready.truncateFrom), QStringLiteral("cut from the log"));
     if (node.autoPersist)
         persistNode(node);
 }
@@ -443,6 +459,8 @@ void ReplicaSetSimulator::applyCommitted(Node &node)
         }
         node.appliedSeq = seq;
     }
+    answerClients(node, node.acknowledgements.applied(node.appliedSeq, [&node](qint64 at) { return node.core->log().termAt(at); }),
+                  QStringLiteral("applied"));
 }
 
 bool ReplicaSetSimulator::fillEntries(const Node &node, AppendRequest &request)
@@ -538,6 +556,25 @@ void ReplicaSetSimulator::send(Node &node, const OutgoingMessage &payload, bool 
     }
 }
 
+void ReplicaSetSimulator::checkReads()
+{
+    for (const auto &node : m_nodes) {
+        if (node->crashed)
+            continue;
+        const ReplicationCore &core = *node->core;
+        const bool readable = core.role() == ReplicationCore::Role::Primary && core.hasLease(m_now)
+            && node->appliedSeq >= core.termStartSeq();
+        if (readable && node->appliedSeq < m_maxAcknowledgedSeq) {
+            violation(QStringLiteral("node %1 would serve a stale read: primary of term %2 with its lease, applied through %3, "
+                                     "but seq %4 was acknowledged")
+                          .arg(node->index)
+                          .arg(core.term())
+                          .arg(node->appliedSeq)
+                          .arg(m_maxAcknowledgedSeq));
+        }
+    }
+}
+
 void ReplicaSetSimulator::checkNode(const Node &node)
 {
     const ReplicationCore &core = *node.core;
@@ -580,22 +617,26 @@ void ReplicaSetSimulator::checkNode(const Node &node)
         violation(QStringLiteral("node %1: applied %2 past its durable log %3").arg(node.index).arg(node.appliedSeq).arg(node.durableLastSeq()));
 }
 
-void ReplicaSetSimulator::updateAcknowledgements(const Node &node)
+void ReplicaSetSimulator::answerClients(Node &node, const QVector<AcknowledgementQueue::Decision> &decisions, const QString &why)
 {
-    const qint64 commit = node.core->commitSeq();
-    for (qsizetype i = 0; i < m_unacknowledged.size();) {
-        Proposal &proposal = m_proposals[m_unacknowledged.at(i)];
-        if (proposal.node != node.index || proposal.seq > commit) {
-            ++i;
-            continue;
+    for (const AcknowledgementQueue::Decision &decision : decisions) {
+        const QVector<int> indices = node.waiterProposals.take(decision.id);
+        const bool acknowledged = decision.outcome == AcknowledgementQueue::Outcome::Acknowledged;
+        for (int index : indices) {
+            m_proposals[index].acknowledged = acknowledged;
+            if (acknowledged)
+                m_maxAcknowledgedSeq = qMax(m_maxAcknowledgedSeq, m_proposals.at(index).seq);
         }
-        const LogEntry *entry = node.viewEntry(proposal.seq);
-        if (entry && entry->term == proposal.term && entry->id == proposal.id) {
-            proposal.acknowledged = true;
-            note(QStringLiteral("node %1 acknowledges seq %2 term %3").arg(node.index).arg(proposal.seq).arg(proposal.term));
+        if (!indices.isEmpty()) {
+            const Proposal &last = m_proposals.at(indices.last());
+            note(QStringLiteral("node %1 %2 seq %3..%4 term %5 (%6)")
+                     .arg(node.index)
+                     .arg(acknowledged ? QStringLiteral("acknowledges") : QStringLiteral("fails"))
+                     .arg(m_proposals.at(indices.first()).seq)
+                     .arg(last.seq)
+                     .arg(last.term)
+                     .arg(why));
         }
-        // Either acknowledged, or this node's log replaced it: it never will be.
-        m_unacknowledged.removeAt(i);
     }
 }
 
@@ -645,6 +686,10 @@ void ReplicaSetSimulator::crash(int index)
              .arg(node.hasPending ? QStringLiteral("writes") : QStringLiteral("nothing")));
     node.crashed = true;
     node.core.reset();
+    // Its clients lose their connections: no answer.
+    node.acknowledgements.clear();
+    node.waiterProposals.clear();
+    node.wasPrimary = false;
     node.hasPending = false;
     node.state = node.hardState;
     node.pendingCut = 0;
@@ -677,7 +722,7 @@ void ReplicaSetSimulator::restart(int index)
     TermHistory history(node.compactedSeq, node.compactedTerm);
     for (const LogEntry &entry : node.log)
         history.append(entry.seq, entry.term);
-    node.core = std::make_unique<ReplicationCore>(coreOptions(index), node.hardState, history, node.appliedSeq);
+    node.core = std::make_unique<ReplicationCore>(coreOptions(index), node.hardState, history, node.appliedSeq, m_now);
     node.state = node.hardState;
     node.commitTarget = node.appliedSeq;
     note(QStringLiteral("node %1 restarts: term %2 vote %3, log (%4, %5], applied %6")
@@ -738,6 +783,7 @@ qint64 ReplicaSetSimulator::installSnapshot(int index, int sourceIndex)
     node.appliedSeq = seq;
     node.commitTarget = qMax(node.commitTarget, seq);
     node.fetchSnapshotFrom.reset();
+    answerClients(node, node.acknowledgements.cut(node.core->commitSeq() + 1), QStringLiteral("replaced by a snapshot"));
     node.core->snapshotInstalled(seq, term, m_now);
     note(QStringLiteral("node %1 installs node %2's snapshot at %3 (term %4)").arg(index).arg(sourceIndex).arg(seq).arg(term));
     drain(node);

@@ -19,7 +19,12 @@
 //    durable entries;
 //  - every append range a core asks for exists in the sender's log, with the
 //    terms the core believes; a replica never accepts an append of an older
-//    term.
+//    term;
+//  - reads: a node that may serve linearizable reads (primary, lease held,
+//    its term's first entry applied — the rule ReplicationNode::readable()
+//    applies) has applied every write any node acknowledged.
+// Clients are answered as a node answers them: AcknowledgementQueue, fed
+// from the Readies the way ReplicationNode feeds it.
 // checkConverged() and checkAcknowledged() add the liveness-after-healing and
 // no-acknowledged-write-lost checks at the end of a scenario.
 //
@@ -36,6 +41,7 @@
 #include <optional>
 #include <vector>
 
+#include "AcknowledgementQueue.h"
 #include "LogEntry.h"
 #include "ReplicationCore.h"
 #include "ReplicationMessages.h"
@@ -106,6 +112,12 @@ public:
         int fetchSnapshotCount = 0;
         QVector<ReplicationCore::Event> events;
 
+        // Its clients' writes, answered as a real node answers them
+        // (AcknowledgementQueue, fed as ReplicationNode feeds it).
+        AcknowledgementQueue acknowledgements;
+        QHash<quint64, QVector<int>> waiterProposals; // waiter id -> indices into proposals()
+        bool wasPrimary = false;
+
         qint64 viewLastSeq() const;
         // The entry at `seq` including writes not yet durable; nullptr if none.
         const LogEntry *viewEntry(qint64 seq) const;
@@ -127,7 +139,7 @@ public:
     qint64 maxTerm() const;
 
     // --- nodes -------------------------------------------------------------
-    Status campaign(int node, qint64 term);
+    Status campaign(int node, qint64 term, bool transfer = false);
     Status propose(int node, int count);
     void stepDown(int node);
     void setAutoPersist(int node, bool autoPersist);
@@ -217,7 +229,9 @@ private:
     void dropMessage(const Message &message, const QString &why);
     void receiveAt(Node &node, const Message &message);
     void checkNode(const Node &node);
-    void updateAcknowledgements(const Node &node);
+    void checkReads();
+    // Answers the node's clients as its acknowledgement queue decided.
+    void answerClients(Node &node, const QVector<AcknowledgementQueue::Decision> &decisions, const QString &why);
     void observeInflight();
     void violation(const QString &what);
 
@@ -230,7 +244,8 @@ private:
     quint64 m_random = 0;
 
     QVector<Proposal> m_proposals;
-    QVector<int> m_unacknowledged;
+    quint64 m_nextWaiter = 1;
+    qint64 m_maxAcknowledgedSeq = 0;
     qint64 m_nextDocument = 1;
     QVector<CommittedEntry> m_committed; // index seq - 1: the entry applied at seq
     QHash<qint64, int> m_primaryOfTerm;

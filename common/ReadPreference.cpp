@@ -1,0 +1,36 @@
+#include "ReadPreference.h"
+
+Result<ReadPreference> ReadPreference::fromText(const std::optional<QString> &text)
+{
+    if (!text)
+        return ReadPreference();
+    for (Mode mode : {Mode::Primary, Mode::PrimaryPreferred, Mode::Nearest}) {
+        if (*text == modeName(mode))
+            return ReadPreference(mode);
+    }
+    return Status::badRequest(QStringLiteral("readPreference must be primary, primaryPreferred or nearest, not '%1'").arg(text->left(40)));
+}
+
+QString ReadPreference::modeName(Mode mode)
+{
+    switch (mode) {
+    case Mode::Primary: return QStringLiteral("primary");
+    case Mode::PrimaryPreferred: return QStringLiteral("primaryPreferred");
+    case Mode::Nearest: return QStringLiteral("nearest");
+    }
+    return QString();
+}
+
+QByteArray ReadPreference::consistencyName(Consistency consistency)
+{
+    return consistency == Consistency::Linearizable ? QByteArrayLiteral("linearizable") : QByteArrayLiteral("possibly-stale");
+}
+
+Result<ReadPreference::Consistency> ReadPreference::decide(const Status &linearizable) const
+{
+    if (linearizable.isOk())
+        return Consistency::Linearizable;
+    if (m_mode == Mode::Primary)
+        return linearizable;
+    return Consistency::PossiblyStale;
+}
