@@ -10,16 +10,25 @@
 //   primary-minority             the primary cut off from the other members
 //                                only: the router still reaches it
 //   isolate-replica              a replica cut off from everyone
-// Each fault lasts a few seconds, is healed, and the cluster must become
-// healthy again. At the end: every acknowledged insert is present, every
-// register history is linearizable, no two members were primary in one
-// term; the write outage after each fault is printed.
+// A kill or pause lasts a random 0.5-4 s (uniform): shorter than a
+// failover, or ending right around the election and the new primary's first
+// writes, or long after — the moments where a primary's term changes under
+// its clients. A partition lasts 4 s. Each fault is healed and the cluster
+// must become healthy again. At the end: every acknowledged insert is
+// present, every register history is linearizable, no two members were
+// primary in one term; the write outage after each fault is printed.
+// PEACEDB_FAULTS_SEED=N repeats a run's random choices (each run prints its
+// seed).
 //
-// killsAndPauses(), partitions() (root only: nftables and cgroups; skipped
-// otherwise) and conflictWithUncommittedWrite() (a deterministic scenario of
-// what the register check found) are the bounded CI selection; soak() runs
-// random faults for PEACEDB_FAULTS_SOAK_SECONDS seconds (with partitions
-// when it can) and is skipped without it.
+// killsAndPauses(), primaryFaultsUnderLoad() (the primary paused or killed
+// again and again under inserts and compare-and-sets: what exposed an
+// acknowledged write lost and a stale read after a failover),
+// partitions() (root only: nftables and cgroups; skipped otherwise) and
+// conflictWithUncommittedWrite() (a deterministic scenario of what the
+// register check found) are the bounded CI selection; soak() runs random
+// faults for PEACEDB_FAULTS_SOAK_SECONDS seconds (with partitions when it
+// can) and is skipped without it.
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -41,10 +50,15 @@ namespace {
 
 constexpr int kMembers = 3;
 constexpr int kHealthyTimeoutMs = 60000;
-constexpr int kFaultMs = 3000;
+constexpr int kPartitionMs = 4000;
+// How long a kill or a pause lasts: uniform over this range.
+constexpr int kShortestFaultMs = 500;
+constexpr int kLongestFaultMs = 4000;
 const QByteArray kDatabase = QByteArrayLiteral("faults");
 const QString kSetPrefix = QStringLiteral("set-");
 const QString kProbePrefix = QStringLiteral("probe-");
+// primaryFaultsUnderLoad(): rounds of pausing (2 of 3) or killing the primary.
+constexpr int kPrimaryFaultRounds = 45;
 
 enum class Nemesis { KillPrimary, KillReplica, PausePrimary, PauseReplica, KillRouter, IsolatePrimary, PrimaryMinority, IsolateReplica };
 
@@ -70,6 +84,20 @@ struct Round
     qint64 startUs = 0;
     qint64 healUs = 0;
 };
+
+// The run's random choices: seeded from PEACEDB_FAULTS_SEED, or from the
+// clock (printed, so a failing run can be repeated).
+QRandomGenerator &faultRandom()
+{
+    static QRandomGenerator generator = [] {
+        const quint32 seed = qEnvironmentVariableIsSet("PEACEDB_FAULTS_SEED")
+            ? quint32(qEnvironmentVariableIntValue("PEACEDB_FAULTS_SEED"))
+            : quint32(QDateTime::currentMSecsSinceEpoch());
+        qInfo("fault seed %u (PEACEDB_FAULTS_SEED=%u repeats it)", seed, seed);
+        return QRandomGenerator(seed);
+    }();
+    return generator;
+}
 
 // One run: a cluster, its workloads, the faults applied and what was seen.
 class FaultRun
@@ -146,7 +174,8 @@ public:
         round.nemesis = nemesis;
         const int primary = m_cluster.primaryOf(0);
         const QString primaryName = ClusterProcesses::nodeName(0, primary < 0 ? 0 : primary);
-        const QString replicaName = ClusterProcesses::nodeName(0, ((primary < 0 ? 0 : primary) + 1 + int(QRandomGenerator::global()->bounded(kMembers - 1))) % kMembers);
+        const QString replicaName = ClusterProcesses::nodeName(0, ((primary < 0 ? 0 : primary) + 1 + int(faultRandom().bounded(kMembers - 1))) % kMembers);
+        const int faultMs = kShortestFaultMs + int(faultRandom().bounded(kLongestFaultMs - kShortestFaultMs + 1));
         QStringList others = members();
         QString error;
         switch (nemesis) {
@@ -158,7 +187,7 @@ public:
                                                              : QStringLiteral("router");
             m_cluster.kill(round.target);
             round.startUs = m_clock.nsecsElapsed() / 1000;
-            m_cluster.sleep(kFaultMs);
+            m_cluster.sleep(faultMs);
             round.healUs = m_clock.nsecsElapsed() / 1000;
             if (!m_cluster.startProcess(round.target, &error) || !adopt(round.target, &error))
                 m_problems << error;
@@ -168,7 +197,7 @@ public:
             round.target = nemesis == Nemesis::PausePrimary ? primaryName : replicaName;
             m_cluster.pause(round.target);
             round.startUs = m_clock.nsecsElapsed() / 1000;
-            m_cluster.sleep(kFaultMs);
+            m_cluster.sleep(faultMs);
             round.healUs = m_clock.nsecsElapsed() / 1000;
             m_cluster.resume(round.target);
             break;
@@ -182,7 +211,7 @@ public:
             if (!m_partition->cut({round.target}, others, &error))
                 m_problems << error;
             round.startUs = m_clock.nsecsElapsed() / 1000;
-            m_cluster.sleep(kFaultMs + 1000);
+            m_cluster.sleep(kPartitionMs);
             round.healUs = m_clock.nsecsElapsed() / 1000;
             if (!m_partition->heal(&error))
                 m_problems << error;
@@ -257,6 +286,17 @@ private slots:
         run({Nemesis::KillPrimary, Nemesis::PausePrimary, Nemesis::KillReplica, Nemesis::PauseReplica,
              Nemesis::KillRouter, Nemesis::KillPrimary},
             false, 0);
+    }
+
+    // The primary paused or killed, round after round, under inserts (4
+    // clients) and compare-and-sets (6 clients): each pause or kill ends at
+    // a random moment before, during or after the failover.
+    void primaryFaultsUnderLoad()
+    {
+        QList<Nemesis> schedule;
+        for (int round = 0; round < kPrimaryFaultRounds; ++round)
+            schedule << (round % 3 == 2 ? Nemesis::KillPrimary : Nemesis::PausePrimary);
+        run(schedule, false, 0, Load::Heavy);
     }
 
     void partitions()
@@ -351,10 +391,14 @@ private slots:
     }
 
 private:
+    enum class Load { Normal, Heavy };
+
     // Runs `schedule` once in order or, with soakMs, random picks from it
     // until soakMs has passed; then checks everything.
-    void run(const QList<Nemesis> &schedule, bool partitions, qint64 soakMs)
+    void run(const QList<Nemesis> &schedule, bool partitions, qint64 soakMs, Load load = Load::Normal)
     {
+        const int inserters = load == Load::Heavy ? 4 : 2;
+        const int registerClients = load == Load::Heavy ? 6 : 3;
         QElapsedTimer clock;
         clock.start();
         FaultRun faults(partitions, clock);
@@ -362,10 +406,10 @@ private:
         QVERIFY2(faults.start(&error), qPrintable(error));
         ClusterProcesses &cluster = faults.cluster();
 
-        SetWorkload inserts(cluster.routerPort(), kDatabase, kSetPrefix, 2, clock);
+        SetWorkload inserts(cluster.routerPort(), kDatabase, kSetPrefix, inserters, clock);
         // Short timeouts: measures when writes are accepted again.
         SetWorkload probe(cluster.routerPort(), kDatabase, kProbePrefix, 2, clock, 20, 500);
-        RegisterWorkload registers(cluster.routerPort(), kDatabase, 3, 3, clock);
+        RegisterWorkload registers(cluster.routerPort(), kDatabase, registerClients, 3, clock);
         QVERIFY2(registers.nextGeneration(&error), qPrintable(error));
         faults.pollPromotions();
         inserts.start();
@@ -377,7 +421,7 @@ private:
         QElapsedTimer soak;
         soak.start();
         for (int index = 0; soakMs > 0 ? soak.elapsed() < soakMs : index < schedule.size(); ++index) {
-            const Nemesis nemesis = soakMs > 0 ? schedule.at(int(QRandomGenerator::global()->bounded(int(schedule.size()))))
+            const Nemesis nemesis = soakMs > 0 ? schedule.at(int(faultRandom().bounded(int(schedule.size()))))
                                                : schedule.at(index);
             const Round round = faults.apply(nemesis);
             rounds << round;
@@ -387,7 +431,7 @@ private:
             // New register documents for the next round keep each history short.
             if (!registers.nextGeneration(&error))
                 qInfo("register documents not renewed: %s", qPrintable(error));
-            cluster.sleep(1500);
+            cluster.sleep(1000);
         }
         inserts.stop();
         probe.stop();
@@ -471,11 +515,12 @@ private:
 
 int main(int argc, char **argv)
 {
-    // soak() runs longer than QtTest's default limit of 5 minutes per test
-    // function; the checks at the end get 10 minutes more.
+    // QtTest's default limit is 5 minutes per test function: soak() runs
+    // longer (its checks at the end get 10 minutes more), and
+    // primaryFaultsUnderLoad() needs about 3 on a slow machine.
     const int soakSeconds = qEnvironmentVariableIntValue("PEACEDB_FAULTS_SOAK_SECONDS");
-    if (soakSeconds > 0 && !qEnvironmentVariableIsSet("QTEST_FUNCTION_TIMEOUT"))
-        qputenv("QTEST_FUNCTION_TIMEOUT", QByteArray::number((qint64(soakSeconds) + 600) * 1000));
+    if (!qEnvironmentVariableIsSet("QTEST_FUNCTION_TIMEOUT"))
+        qputenv("QTEST_FUNCTION_TIMEOUT", QByteArray::number((qint64(qMax(soakSeconds, 0)) + 600) * 1000));
     QCoreApplication application(argc, argv);
     TestFaults test;
     QTEST_SET_MAIN_SOURCE_PATH
