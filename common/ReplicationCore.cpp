@@ -99,11 +99,11 @@ Status ReplicationCore::campaign(qint64 term, qint64 now, bool transfer)
     m_role = Role::Candidate;
     m_leader = -1;
     m_votes.fill(false);
-    m_electionStartedMs = now;
     m_transferElection = transfer;
     // A lease this member helped give must run out before its own vote
     // can help make another primary (a hand-off: the primary gave it up).
     m_selfVoteAtMs = transfer ? now : now + leaseGuardMs(now);
+    m_electionDeadlineMs = m_selfVoteAtMs + m_options.electionTimeoutMs;
     addEvent(Event::Kind::BecameCandidate);
     for (int member = 0; member < m_options.members; ++member) {
         if (member != m_options.self)
@@ -294,7 +294,7 @@ void ReplicationCore::tick(qint64 now)
         updateLease(now);
         break;
     case Role::Candidate:
-        if (now - m_electionStartedMs > m_options.electionTimeoutMs) {
+        if (now > m_electionDeadlineMs) {
             addEvent(Event::Kind::ElectionLost, 0, QStringLiteral("no majority of votes in time"));
             becomeReplica(now, -1);
             break;
@@ -453,8 +453,10 @@ void ReplicationCore::receive(const VoteResponse &response, qint64 now)
     if (!response.granted) {
         // Refused while its lease guard runs (it kept its older term): ask
         // again right when the guard ends.
-        if (response.retryAfterMs > 0)
+        if (response.retryAfterMs > 0) {
             m_voteRetryAtMs[response.from] = now + response.retryAfterMs;
+            m_electionDeadlineMs = qMax(m_electionDeadlineMs, now + response.retryAfterMs + m_options.electionTimeoutMs);
+        }
         return;
     }
     if (response.term != m_state.term)

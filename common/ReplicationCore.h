@@ -49,7 +49,9 @@ public:
         int writeQuorum = 1;
         qint64 failoverTimeoutMs = 5000;   // lease; an answer older than this is "not heard"
         qint64 heartbeatIntervalMs = 250;  // a primary's empty appends when idle
-        qint64 electionTimeoutMs = 2000;   // a candidate gives up after this
+        // A candidate gives up after this, counted from when the last lease
+        // it waits for (its own, or one a voter named) runs out.
+        qint64 electionTimeoutMs = 2000;
         qint64 requestTimeoutMs = 2000;    // an unanswered append counts as lost
         qint64 maxBatchEntries = 1000;     // entries per append request
         // How many of the `count` entries from `from` fit one append request
@@ -141,8 +143,9 @@ public:
     // Starts an election for `term` (> term()). A single-member set wins at
     // once; otherwise votes are requested, and asked again every heartbeat
     // interval (or when a voter says its lease guard ends) until a majority
-    // grants or electionTimeoutMs passes. This member's own vote counts only
-    // once a lease it helped give has run out (ReplicationRules::leaseGuardMs),
+    // grants or the election times out: electionTimeoutMs after the last
+    // lease it waits for runs out. This member's own vote counts only once a
+    // lease it helped give has run out (ReplicationRules::leaseGuardMs),
     // unless `transfer`: a hand-off from a primary that stepped down.
     Status campaign(qint64 term, qint64 now, bool transfer = false);
     // A primary or candidate becomes a replica (same term).
@@ -189,7 +192,7 @@ private:
     Role m_role = Role::Replica;
     int m_leader = -1;
     qint64 m_lastLeaderContactMs = -1;
-    qint64 m_electionStartedMs = 0;
+    qint64 m_electionDeadlineMs = 0;
     bool m_transferElection = false;
     qint64 m_termStartSeq = 0;
     qint64 m_selfVoteAtMs = 0;          // a candidate counts its own vote from here

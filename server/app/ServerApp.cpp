@@ -105,8 +105,7 @@ Result<std::unique_ptr<CommitLog>> ServerApp::makeCommitLog(const QByteArray &to
     settings.core.writeQuorum = int(m_config.writeQuorum);
     settings.core.failoverTimeoutMs = m_config.failoverTimeoutMs;
     settings.core.heartbeatIntervalMs = m_config.heartbeatIntervalMs;
-    // Votes may have to wait up to FailoverTimeoutMs for a lease to run out.
-    settings.core.electionTimeoutMs = m_config.failoverTimeoutMs + qBound(qint64(500), m_config.failoverTimeoutMs / 2, qint64(5000));
+    settings.core.electionTimeoutMs = qBound(qint64(500), m_config.failoverTimeoutMs / 2, qint64(5000));
     settings.core.requestTimeoutMs = qMax(qint64(1000), m_config.failoverTimeoutMs / 2);
     settings.core.maxBatchEntries = m_config.replicationBatchEntries;
     settings.core.maxInflight = int(m_config.maxInflight);

@@ -602,7 +602,8 @@ void ReplicationNode::promote(qint64 term, bool transfer, const Respond &respond
         return;
     }
     m_promotions.emplace_back(term, respond);
-    m_promotionTimeout.start(int(m_settings.core.electionTimeoutMs + 500));
+    // An election may first wait up to FailoverTimeoutMs for leases to run out.
+    m_promotionTimeout.start(int(m_settings.core.failoverTimeoutMs + m_settings.core.electionTimeoutMs + 500));
     processReady();
 }
 

@@ -497,7 +497,9 @@ void TestReplicaSet::candidateWithAnOlderLastTermCannotWin()
     QCOMPARE(sim.core(2).role(), Role::Candidate);
     QVERIFY(sim.core(1).votedFor() != 2);
     VERIFY_SAFE(sim);
-    sim.runFor(kElectionTimeoutMs + 100);
+    // Node 1 first answered "ask again when my lease guard ends": node 2
+    // waits that long, then the election timeout, before it gives up.
+    sim.runFor(kLeaseMs + kElectionTimeoutMs + 100);
     QCOMPARE(sim.core(2).role(), Role::Replica);
     sim.heal();
     QVERIFY(sim.campaign(1, 4).isOk());
