@@ -27,9 +27,9 @@ ReplicationCore::ReplicationCore(const Options &options, const HardState &state,
 {
 }
 
-void ReplicationCore::addEvent(Event::Kind kind, qint64 count, const QString &detail)
+void ReplicationCore::addEvent(Event::Kind kind, qint64 count, const QString &detail, int peer)
 {
-    Event event{kind, m_state.term, count, detail};
+    Event event{kind, m_state.term, count, detail, peer};
     event.commitSeq = m_commitSeq;
     m_ready.events.append(event);
 }
@@ -94,7 +94,12 @@ Status ReplicationCore::campaign(qint64 term, qint64 now, bool transfer)
     if (term <= m_state.term) {
         return Status::conflict(QStringLiteral("term %1 is not newer than this node's term %2").arg(term).arg(m_state.term));
     }
-    m_state = HardState{term, m_options.self};
+    if (!m_state.voter && m_log.lastSeq() != 0) {
+        return Status::conflict(QStringLiteral("this member started with empty storage and has not caught up with a primary "
+                                               "yet: it may not stand for election"));
+    }
+    m_state.term = term;
+    m_state.votedFor = m_options.self;
     m_ready.hardState = m_state;
     m_role = Role::Candidate;
     m_leader = -1;
@@ -152,7 +157,8 @@ void ReplicationCore::becomeReplica(qint64 now, int leader)
 
 void ReplicationCore::adoptTerm(qint64 term, qint64 now)
 {
-    m_state = HardState{term, -1};
+    m_state.term = term;
+    m_state.votedFor = -1;
     m_ready.hardState = m_state;
     addEvent(Event::Kind::TermAdopted);
     becomeReplica(now, -1);
@@ -160,6 +166,11 @@ void ReplicationCore::adoptTerm(qint64 term, qint64 now)
 
 void ReplicationCore::becomePrimary(qint64 now)
 {
+    if (!m_state.voter) {
+        // Won the bootstrap election of a brand-new set: its log is the log.
+        m_state.voter = true;
+        m_ready.hardState = m_state;
+    }
     m_role = Role::Primary;
     m_leader = m_options.self;
     m_leaseHeld = true;
@@ -317,6 +328,7 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
     const auto reply = [&](bool afterPersist) {
         response.term = m_state.term;
         response.lastSeq = m_log.lastSeq();
+        response.voter = m_state.voter;
         OutgoingMessage message;
         message.to = request.leader;
         message.kind = OutgoingMessage::Kind::AppendResponse;
@@ -383,6 +395,14 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
         addEvent(Event::Kind::RolledBack, count, QStringLiteral("entries %1.. were not on primary %2").arg(decision.truncateFrom).arg(request.leader));
     }
     appendLocal(request.entries.mid(decision.firstNew));
+    if (!m_state.voter && decision.matchSeq >= request.commitSeq) {
+        // It holds everything the primary had committed: every write
+        // acknowledged so far. Its vote counts from now on.
+        m_state.voter = true;
+        m_ready.hardState = m_state;
+        addEvent(Event::Kind::CaughtUp, decision.matchSeq,
+                 QStringLiteral("holds primary %1's committed log through %2: votes again").arg(request.leader).arg(request.commitSeq));
+    }
     const qint64 commit = qMin(request.commitSeq, decision.matchSeq);
     if (commit > m_commitSeq) {
         m_commitSeq = commit;
@@ -407,9 +427,30 @@ void ReplicationCore::receive(const AppendResponse &response, qint64 now, qint64
     progress.lastContactMs = now;
     progress.leaseContactMs = qMax(progress.leaseContactMs, sentMs >= 0 ? qMin(sentMs, now) : now);
     progress.lastSeq = response.lastSeq;
+    progress.voter = response.voter;
+    if (response.lastSeq < progress.matchSeq) {
+        // Its log ends before what it acknowledged as durable: it lost its
+        // storage (a wiped disk, an old backup). Nothing it acknowledged
+        // counts any more; catch it up from wherever its log ends.
+        addEvent(Event::Kind::MemberReset, progress.matchSeq,
+                 QStringLiteral("member %1 reports its log ends at %2, below the %3 it had acknowledged: its storage was lost; "
+                                "catching it up from %2")
+                     .arg(response.from)
+                     .arg(response.lastSeq)
+                     .arg(progress.matchSeq),
+                 response.from);
+        progress.recovering = true;
+        progress.recoverToSeq = qMax(progress.recoverToSeq, progress.matchSeq);
+        progress.matchSeq = 0;
+        progress.nextSeq = response.lastSeq + 1;
+        progress.probing = true;
+        progress.sentThrough = progress.nextSeq - 1;
+    }
     progress.inflight = qMax(0, progress.inflight - 1);
     if (response.success) {
         progress.matchSeq = qMax(progress.matchSeq, qMin(response.matchSeq, m_log.lastSeq()));
+        if (progress.recovering && progress.matchSeq >= progress.recoverToSeq)
+            progress.recovering = false;
         progress.nextSeq = qMax(progress.nextSeq, progress.matchSeq + 1);
         if (progress.probing) {
             progress.probing = false;

@@ -77,17 +77,23 @@ public:
         qint64 leaseContactMs = -1;
         qint64 lastSentMs = -1;
         qint64 lastSeq = 0;       // the member's log end, as it last said
+        // Its storage was lost (its log went back below what it had
+        // acknowledged): catching up until matchSeq reaches recoverToSeq.
+        bool recovering = false;
+        qint64 recoverToSeq = 0;
+        bool voter = true;        // as it last said
     };
 
     // A change worth an event (logs, the console's timeline).
     struct Event
     {
         enum class Kind { BecamePrimary, BecameCandidate, BecameReplica, TermAdopted, ElectionLost, LeaseLost, LeaseRegained,
-                          RolledBack, CommittedConflict };
+                          RolledBack, CommittedConflict, CaughtUp, MemberReset };
         Kind kind;
         qint64 term = 0;
         qint64 count = 0; // RolledBack: entries cut from the log
         QString detail;
+        int peer = -1;    // MemberReset: the member whose storage was lost
         // The commit point when it happened. For a primary that lost its
         // role (BecameReplica, TermAdopted), its writes through here are
         // committed and the rest are not known to be: the message that
@@ -130,6 +136,9 @@ public:
     const Options &options() const { return m_options; }
     const Progress &progress(int member) const { return m_progress.at(member); }
     bool hasLease(qint64 now) const;
+    // False while this member may not vote: it started with empty storage
+    // and does not hold a primary's committed log yet (HardState::voter).
+    bool isVoter() const { return m_state.voter; }
     // A primary's first entry of its term (its no-op): once it is applied,
     // every entry committed in earlier terms is too. 0 before it was ever
     // primary.
@@ -171,7 +180,7 @@ public:
     Ready takeReady();
 
 private:
-    void addEvent(Event::Kind kind, qint64 count = 0, const QString &detail = QString());
+    void addEvent(Event::Kind kind, qint64 count = 0, const QString &detail = QString(), int peer = -1);
     qint64 leaseGuardMs(qint64 now) const;
     void requestVote(int member, qint64 now);
     void maybeWinElection(qint64 now);

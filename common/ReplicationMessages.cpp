@@ -135,7 +135,8 @@ Result<AppendRequest> AppendRequest::fromJson(const QByteArray &text)
 QByteArray AppendResponse::toJson() const
 {
     return "{\"term\":" + number(term) + ",\"from\":" + number(from) + (success ? ",\"success\":true" : ",\"success\":false")
-        + ",\"matchSeq\":" + number(matchSeq) + ",\"hintSeq\":" + number(hintSeq) + ",\"lastSeq\":" + number(lastSeq) + '}';
+        + ",\"matchSeq\":" + number(matchSeq) + ",\"hintSeq\":" + number(hintSeq) + ",\"lastSeq\":" + number(lastSeq)
+        + (voter ? "}" : ",\"voter\":false}");
 }
 
 Result<AppendResponse> AppendResponse::fromJson(const QByteArray &text)
@@ -150,6 +151,7 @@ Result<AppendResponse> AppendResponse::fromJson(const QByteArray &text)
     response.matchSeq = reader.integer("matchSeq");
     response.hintSeq = reader.integer("hintSeq");
     response.lastSeq = reader.integer("lastSeq");
+    response.voter = reader.boolean("voter", true);
     if (!reader.ok())
         return reader.status();
     return response;

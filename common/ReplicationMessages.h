@@ -17,8 +17,16 @@ struct HardState
 {
     qint64 term = 0;
     int votedFor = -1; // member index, -1: none in this term
+    // False for a member that started with empty storage (brand new, or its
+    // disk was lost: it may have forgotten votes it gave) until it holds
+    // the primary's committed log; until then it votes only in the bootstrap
+    // of a brand-new set (every log empty) (docs/replication.md, rule 2).
+    bool voter = true;
 
-    bool operator==(const HardState &other) const { return term == other.term && votedFor == other.votedFor; }
+    bool operator==(const HardState &other) const
+    {
+        return term == other.term && votedFor == other.votedFor && voter == other.voter;
+    }
     bool operator!=(const HardState &other) const { return !(*this == other); }
 };
 
@@ -50,6 +58,7 @@ struct AppendResponse
     qint64 matchSeq = 0; // success: entries up to here are durable and match
     qint64 hintSeq = 0;  // failure: the next seq the primary should try
     qint64 lastSeq = 0;  // the replica's last log seq (for lag reports)
+    bool voter = true;   // false while it catches up after starting empty
 
     QByteArray toJson() const;
     static Result<AppendResponse> fromJson(const QByteArray &text);

@@ -29,6 +29,11 @@ VoteDecision decideVote(const HardState &state, const TermHistory &log, const Vo
 {
     VoteDecision decision;
     decision.state = state;
+    // A member that may have forgotten its votes takes part only in the
+    // bootstrap of a brand-new set (every log empty, the candidate's too)
+    // until it has caught up.
+    if (!state.voter && request.lastSeq != 0)
+        return decision;
     const bool repeated = request.term == state.term && state.votedFor == request.candidate;
     // A hand-off speaks for the primary of the voter's own term only.
     const bool handOff = request.transfer && request.term == state.term + 1;
@@ -143,14 +148,18 @@ QString syncStateName(SyncState state)
     case SyncState::InSync: return QStringLiteral("InSync");
     case SyncState::Lagging: return QStringLiteral("Lagging");
     case SyncState::Offline: return QStringLiteral("Offline");
+    case SyncState::Recovering: return QStringLiteral("Recovering");
     }
     return QString();
 }
 
-SyncState classifyLag(qint64 now, qint64 lastContactMs, qint64 lagMs, qint64 failoverTimeoutMs, qint64 maxLagMs)
+SyncState classifyLag(qint64 now, qint64 lastContactMs, qint64 lagMs, qint64 failoverTimeoutMs, qint64 maxLagMs,
+                      bool recovering)
 {
     if (lastContactMs < 0 || now - lastContactMs > failoverTimeoutMs)
         return SyncState::Offline;
+    if (recovering)
+        return SyncState::Recovering;
     return lagMs > maxLagMs ? SyncState::Lagging : SyncState::InSync;
 }
 

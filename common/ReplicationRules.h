@@ -32,7 +32,10 @@ struct VoteDecision
     qint64 retryAfterMs = 0; // refused while a lease may be in force: ask again after this long
 };
 
-// The vote rule. While a lease this voter helped give may still be in force
+// The vote rule. A member that is not a voter (HardState::voter: it started
+// with empty storage and has not caught up yet) refuses every vote but the
+// bootstrap of a brand-new set's (a candidate whose log is empty too),
+// keeping its state. While a lease this voter helped give may still be in force
 // (leaseGuardMs > 0: it accepted an append from a primary, or started, less
 // than FailoverTimeoutMs ago), a vote that would make a new primary is
 // refused without adopting the candidate's term, unless the request is a
@@ -91,12 +94,15 @@ struct MemberReport
 // of `members` is reachable (otherwise nobody could win the vote anyway).
 std::optional<int> chooseCandidate(const QVector<MemberReport> &reports, int members);
 
-enum class SyncState { InSync, Lagging, Offline };
+enum class SyncState { InSync, Lagging, Offline, Recovering };
 QString syncStateName(SyncState state);
 
 // How a replica is doing, from the primary's view: Offline when it has not
-// answered within failoverTimeoutMs (or never did), Lagging when its oldest
-// unacknowledged entry is older than maxLagMs, else InSync.
-SyncState classifyLag(qint64 now, qint64 lastContactMs, qint64 lagMs, qint64 failoverTimeoutMs, qint64 maxLagMs);
+// answered within failoverTimeoutMs (or never did), Recovering while it
+// catches up after losing its storage (or starting empty in a set with
+// data), Lagging when its oldest unacknowledged entry is older than
+// maxLagMs, else InSync.
+SyncState classifyLag(qint64 now, qint64 lastContactMs, qint64 lagMs, qint64 failoverTimeoutMs, qint64 maxLagMs,
+                      bool recovering = false);
 
 } // namespace ReplicationRules

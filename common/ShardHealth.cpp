@@ -40,6 +40,7 @@ Result<MemberStatus> MemberStatus::fromJson(const QJsonObject &state)
         *number.field = value.value();
     }
     status.lease = state.value(QStringLiteral("lease")).toBool();
+    status.voter = state.value(QStringLiteral("voter")).toBool(true);
     status.writable = state.value(QStringLiteral("writable")).toBool();
     const QJsonValue leader = state.value(QStringLiteral("leader"));
     status.leader = leader.isDouble() ? int(leader.toInteger()) : -1;
@@ -206,8 +207,9 @@ qint64 ShardHealth::nextTerm() const
 
 int ShardHealth::bestCandidate(qint64 now, int exclude) const
 {
-    // The most up-to-date reachable member; members whose promotion failed
-    // during this outage come after all the others.
+    // The most up-to-date reachable member that may stand (a member
+    // catching up after starting empty may not); members whose promotion
+    // failed during this outage come after all the others.
     const auto rank = [&](int index) {
         const MemberStatus &status = *m_members.at(index).status;
         const bool failed = m_failedAtMs.at(index) >= 0;
@@ -215,7 +217,7 @@ int ShardHealth::bestCandidate(qint64 now, int exclude) const
     };
     int best = -1;
     for (int index = 0; index < size(); ++index) {
-        if (index != exclude && isReachable(index, now) && (best < 0 || rank(index) > rank(best)))
+        if (index != exclude && isReachable(index, now) && m_members.at(index).status->voter && (best < 0 || rank(index) > rank(best)))
             best = index;
     }
     return best;

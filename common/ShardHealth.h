@@ -46,6 +46,7 @@ struct MemberStatus
     qint64 appliedSeq = 0;
     bool lease = false;
     bool writable = false;
+    bool voter = true;     // false while it catches up after starting empty
     int leader = -1;       // the member it follows (or itself), -1 if none
     qint64 rolledBack = 0;
     QJsonObject raw;

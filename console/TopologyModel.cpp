@@ -21,6 +21,8 @@ QColor stateColor(const QString &state)
         return QColor(0xc8, 0xef, 0xc8);
     if (state == QLatin1String("Lagging"))
         return QColor(0xff, 0xe0, 0x8a);
+    if (state == QLatin1String("Recovering"))
+        return QColor(0xb8, 0xd4, 0xf5);
     return QColor(0xf5, 0xb0, 0xb0);
 }
 

@@ -9,7 +9,7 @@
 // inserts and removals, never a reset. setStale(true) greys every row (the
 // router stopped answering; what is shown is the last known state).
 //
-// The state column carries the state as text (InSync / Lagging / Offline)
+// The state column carries the state as text (InSync / Lagging / Recovering / Offline)
 // and as a background colour; the primary's role is upper case and bold.
 // No network inside: the client's signals feed it. GUI thread; owned by its
 // QObject parent.

@@ -148,6 +148,8 @@ void MetricsApi::writeReplication(PrometheusText *out) const
                     QStringLiteral("On a primary: last seq known durable on a member."), {}};
     Family contact{QStringLiteral("peacedb_replication_member_last_contact_seconds"), Type::Gauge,
                    QStringLiteral("On a primary: time since a member last answered."), {}};
+    Family syncState{QStringLiteral("peacedb_replication_member_state"), Type::Gauge,
+                     QStringLiteral("On a primary: 1 for a member's state (InSync, Lagging, Recovering, Offline), 0 for the others."), {}};
     for (const QJsonValue &value : state.value(QStringLiteral("members")).toArray()) {
         const QJsonObject member = value.toObject();
         if (member.value(QStringLiteral("self")).toBool() || !member.value(QStringLiteral("lagEntries")).isDouble())
@@ -159,8 +161,14 @@ void MetricsApi::writeReplication(PrometheusText *out) const
         matchSeq.add(labels, double(member.value(QStringLiteral("matchSeq")).toInteger()));
         if (member.value(QStringLiteral("lastContactAgeMs")).isDouble())
             contact.add(labels, double(member.value(QStringLiteral("lastContactAgeMs")).toInteger()) / 1000.0);
+        const QString current = member.value(QStringLiteral("state")).toString();
+        for (const QString &name : {QStringLiteral("InSync"), QStringLiteral("Lagging"), QStringLiteral("Recovering"), QStringLiteral("Offline")})
+            syncState.add(labels + Labels{{QStringLiteral("state"), name}}, name == current ? 1 : 0);
     }
-    for (const Family *family : {&lagEntries, &lagSeconds, &matchSeq, &contact})
+    out->add(QStringLiteral("peacedb_replication_voter"), Type::Gauge,
+             QStringLiteral("0 while this member catches up after starting with empty storage (it may not vote), else 1."),
+             state.value(QStringLiteral("voter")).toBool(true) ? 1 : 0, shard);
+    for (const Family *family : {&lagEntries, &lagSeconds, &matchSeq, &contact, &syncState})
         family->writeTo(out);
 }
 

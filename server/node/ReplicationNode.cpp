@@ -46,6 +46,8 @@ QString eventKindName(ReplicationCore::Event::Kind kind)
     case Kind::LeaseRegained: return QStringLiteral("lease-regained");
     case Kind::RolledBack: return QStringLiteral("rolled-back");
     case Kind::CommittedConflict: return QStringLiteral("conflict");
+    case Kind::CaughtUp: return QStringLiteral("caught-up");
+    case Kind::MemberReset: return QStringLiteral("member-reset");
     }
     return QStringLiteral("unknown");
 }
@@ -497,6 +499,10 @@ void ReplicationNode::recordEvent(const ReplicationCore::Event &coreEvent)
                       {QStringLiteral("node"), m_settings.members.at(m_settings.self)}};
     if (coreEvent.count)
         event.insert(QStringLiteral("count"), coreEvent.count);
+    if (coreEvent.peer >= 0) {
+        event.insert(QStringLiteral("peer"), coreEvent.peer);
+        event.insert(QStringLiteral("peerNode"), m_settings.members.value(coreEvent.peer));
+    }
     if (!coreEvent.detail.isEmpty())
         event.insert(QStringLiteral("detail"), coreEvent.detail);
     m_events.append(event);
@@ -853,9 +859,10 @@ QJsonObject ReplicationNode::state() const
             info.insert(QStringLiteral("lagEntries"), known ? QJsonValue(lagEntries) : QJsonValue());
             info.insert(QStringLiteral("lagMs"), known ? QJsonValue(lagMs) : QJsonValue());
             info.insert(QStringLiteral("lastContactAgeMs"), contact < 0 ? QJsonValue() : QJsonValue(nowMs - contact));
+            const bool recovering = member != m_settings.self && (progress.recovering || !progress.voter);
             info.insert(QStringLiteral("state"), ReplicationRules::syncStateName(ReplicationRules::classifyLag(
                                                      nowMs, contact, lagMs, m_settings.core.failoverTimeoutMs,
-                                                     m_settings.maxReplicationLagMs)));
+                                                     m_settings.maxReplicationLagMs, recovering)));
             if (member != m_settings.self) {
                 info.insert(QStringLiteral("inflight"), progress.inflight);
                 info.insert(QStringLiteral("snapshotNeeded"), progress.snapshotNeeded);
@@ -877,6 +884,7 @@ QJsonObject ReplicationNode::state() const
         {QStringLiteral("primary"), primaryAddress.isEmpty() ? QJsonValue() : QJsonValue(primaryAddress)},
         {QStringLiteral("lastSeq"), m_core.lastSeq()},
         {QStringLiteral("lastTerm"), m_core.lastTerm()},
+        {QStringLiteral("voter"), m_core.isVoter()},
         {QStringLiteral("commitSeq"), m_core.commitSeq()},
         {QStringLiteral("appliedSeq"), m_committer->appliedSeq()},
         {QStringLiteral("durableSeq"), m_committer->durableSeq()},

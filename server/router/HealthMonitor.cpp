@@ -156,7 +156,8 @@ QJsonObject HealthMonitor::status() const
     QJsonArray shards;
     for (int index = 0; index < shardCount(); ++index) {
         const ShardHealth &health = shard(index);
-        // The primary's own view of its replicas (lag, InSync/Lagging/Offline).
+        // The primary's own view of its replicas (lag, InSync/Lagging/
+        // Recovering/Offline).
         QJsonArray primaryView;
         const ShardHealth::Member &primary = health.member(health.primary());
         if (primary.status && primary.status->isPrimary())
@@ -181,6 +182,7 @@ QJsonObject HealthMonitor::status() const
                 info.insert(QStringLiteral("commitSeq"), status.commitSeq);
                 info.insert(QStringLiteral("appliedSeq"), status.appliedSeq);
                 info.insert(QStringLiteral("writable"), status.writable);
+                info.insert(QStringLiteral("voter"), status.voter);
                 info.insert(QStringLiteral("rolledBack"), status.rolledBack);
                 for (const QString &key : {QStringLiteral("pid"), QStringLiteral("uptimeMs")}) {
                     if (status.raw.contains(key))

@@ -126,6 +126,7 @@ Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId, 
         {QStringLiteral("nodeId"), nodeId},
         {QStringLiteral("currentTerm"), state.term},
         {QStringLiteral("votedFor"), state.votedFor},
+        {QStringLiteral("voter"), state.voter ? 1 : 0},
         {QStringLiteral("compactedSeq"), info.seq},
         {QStringLiteral("compactedTerm"), info.term},
     };

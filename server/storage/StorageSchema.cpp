@@ -59,6 +59,8 @@ Status create(SqliteConnection &connection)
         {QStringLiteral("createdAt"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)},
         {QStringLiteral("currentTerm"), 0},
         {QStringLiteral("votedFor"), -1},
+        // A new, empty member votes only once it has caught up.
+        {QStringLiteral("voter"), 0},
         {QStringLiteral("appliedSeq"), 0},
         {QStringLiteral("compactedSeq"), 0},
         {QStringLiteral("compactedTerm"), 0},

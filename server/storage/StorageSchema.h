@@ -2,7 +2,7 @@
 // and checked on every start.
 //
 //   meta(key, value)                       format, schemaVersion, nodeId,
-//                                          currentTerm, votedFor, appliedSeq
+//                                          currentTerm, votedFor, voter, appliedSeq
 //                                          (the commit point), compactedSeq/Term
 //   wal(seq, term, op, db, id, rev, deleted, body, ts)
 //                                          the ordered log of every write

@@ -62,7 +62,9 @@ Status StorageWriter::open()
     m_appliedSeq = meta.value(QStringLiteral("appliedSeq"));
     m_compactedSeq = meta.value(QStringLiteral("compactedSeq"));
     m_compactedTerm = meta.value(QStringLiteral("compactedTerm"));
-    m_hardState = HardState{meta.value(QStringLiteral("currentTerm")), int(meta.value(QStringLiteral("votedFor"), -1))};
+    // Files from before the voter flag belonged to voting members.
+    m_hardState = HardState{meta.value(QStringLiteral("currentTerm")), int(meta.value(QStringLiteral("votedFor"), -1)),
+                            meta.value(QStringLiteral("voter"), 1) != 0};
 
     // Which term each seq belongs to, from the first seq of every term.
     m_history = TermHistory(m_compactedSeq, m_compactedTerm);
@@ -207,6 +209,8 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
         Status status = setMeta(QStringLiteral("currentTerm"), batch.hardState->term);
         if (status.isOk())
             status = setMeta(QStringLiteral("votedFor"), batch.hardState->votedFor);
+        if (status.isOk())
+            status = setMeta(QStringLiteral("voter"), batch.hardState->voter ? 1 : 0);
         if (!status.isOk())
             return fail(status, db.lastError());
     }

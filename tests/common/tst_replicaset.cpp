@@ -135,6 +135,9 @@ private slots:
     void votesWaitWhileALeaseMayBeInForce();
     void handOffElectsAtOnce();
     void restartedMemberWaitsOutItsLeaseBeforeVoting();
+    void wipedMemberIsResetAndCaughtUp();
+    void wipedMemberNeverHelpsElectTwoPrimariesInOneTerm();
+    void wipedMemberNeverHelpsLoseAnAcknowledgedWrite();
     void deposedPrimaryIsFenced();
     void replicaRefusesAppendsOfAnOlderTerm();
     void voteSurvivesACrash_data();
@@ -883,6 +886,118 @@ void TestReplicaSet::restartedMemberWaitsOutItsLeaseBeforeVoting()
     VERIFY_SAFE(sim);
 }
 
+// 7f. Found trying it as an operator would: a replica whose disk was lost
+// restarts empty at the same address. The primary notices its log is behind
+// what it acknowledged, resets its progress (member-reset), reports it
+// Recovering rather than InSync, and catches it up; the member votes again
+// only once it holds the committed log.
+void TestReplicaSet::wipedMemberIsResetAndCaughtUp()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QVERIFY(sim.propose(0, 50).isOk());
+    sim.runFor(300);
+    QCOMPARE(sim.core(0).progress(2).matchSeq, qint64(51));
+    QVERIFY(sim.core(2).isVoter());
+
+    sim.wipe(2);
+    QVERIFY(!sim.core(2).isVoter());
+    QCOMPARE(sim.core(2).lastSeq(), qint64(0));
+    // The first answer from it shows a log behind its acknowledgement.
+    while (countEvents(sim, 0, EventKind::MemberReset) == 0 && sim.now() < 2000) {
+        sim.advance(50);
+        const int answer = findMessage(sim, Kind::AppendResponse, 2, 0);
+        if (answer >= 0)
+            sim.deliver(answer);
+        const int append = findMessage(sim, Kind::Append, 0, 2);
+        if (answer < 0 && append >= 0)
+            sim.deliver(append);
+    }
+    QCOMPARE(countEvents(sim, 0, EventKind::MemberReset), 1);
+    const ReplicationCore::Event reset = [&] {
+        for (const ReplicationCore::Event &event : sim.node(0).events) {
+            if (event.kind == EventKind::MemberReset)
+                return event;
+        }
+        return ReplicationCore::Event{};
+    }();
+    QCOMPARE(reset.peer, 2);
+    QCOMPARE(reset.count, qint64(51)); // what it had acknowledged
+    QVERIFY(sim.core(0).progress(2).matchSeq < 51);
+    QVERIFY(sim.core(0).progress(2).recovering);
+
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+    QVERIFY(!sim.core(0).progress(2).recovering);
+    QCOMPARE(sim.core(0).progress(2).matchSeq, qint64(51));
+    QVERIFY(sim.core(2).isVoter());
+    QCOMPARE(countEvents(sim, 2, EventKind::CaughtUp), 2); // as a new member, and after the wipe
+}
+
+// 7g. The voter rule's reason: member 1 voted for node 0 in term 2, then
+// lost its disk. Node 2, cut off and still in term 1, asks for term 2:
+// granting it would make a second primary of term 2.
+void TestReplicaSet::wipedMemberNeverHelpsElectTwoPrimariesInOneTerm()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    sim.runFor(300);
+    sim.isolate(2);
+    letLeasesRunOut(sim);
+    QVERIFY(sim.campaign(0, 2).isOk());
+    sim.runFor(kLeaseMs + 500); // its own heartbeats, still in flight, renewed node 1's guard
+    QCOMPARE(sim.core(0).role(), Role::Primary);
+    QCOMPARE(sim.core(0).term(), qint64(2));
+    QCOMPARE(sim.core(1).votedFor(), 0);
+    QCOMPARE(sim.core(2).term(), qint64(1));
+
+    sim.wipe(1);
+    sim.partition({{0}, {1, 2}});
+    letLeasesRunOut(sim);
+    QVERIFY(sim.campaign(2, 2).isOk());
+    sim.runFor(kElectionTimeoutMs + kLeaseMs);
+    VERIFY_SAFE(sim);
+    QCOMPARE(primaryCount(sim, 2), 1); // node 0 only
+    QVERIFY(sim.core(1).votedFor() != 2);
+}
+
+// 7h. Entry e commits with the acknowledgements of nodes 0 and 1 only; node 1
+// loses its disk and node 0 dies. Node 2, which lacks e, must not win with
+// node 1's vote; node 0, back, wins, and e survives.
+void TestReplicaSet::wipedMemberNeverHelpsLoseAnAcknowledgedWrite()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    sim.runFor(300);
+    sim.isolate(2);
+    QVERIFY(sim.propose(0, 5).isOk());
+    sim.runFor(300);
+    QCOMPARE(sim.acknowledgedCount(), 5);
+    QCOMPARE(sim.core(2).lastSeq(), qint64(1));
+
+    sim.wipe(1);
+    sim.crash(0);
+    sim.heal();
+    letLeasesRunOut(sim);
+    QVERIFY(sim.campaign(2, 2).isOk());
+    sim.runFor(kElectionTimeoutMs + kLeaseMs);
+    QCOMPARE(primaryCount(sim, 2), 0);
+    QVERIFY(!sim.core(1).isVoter());
+
+    sim.restart(0);
+    letLeasesRunOut(sim);
+    QVERIFY(sim.campaign(0, sim.maxTerm() + 1).isOk());
+    sim.runFor(1000);
+    QCOMPARE(sim.core(0).role(), Role::Primary);
+    sim.runFor(1000);
+    VERIFY_CONVERGED(sim);
+    QCOMPARE(sim.acknowledgedCount(), 5);
+    QVERIFY(sim.core(1).isVoter());
+}
+
 // 8. A deposed primary's appends (term 1) reach a replica of term 2: refused
 // with the newer term, which makes the old primary step down.
 void TestReplicaSet::deposedPrimaryIsFenced()
@@ -1139,6 +1254,17 @@ void TestReplicaSet::randomSoak()
             const ReplicaSetSimulator::Node &state = sim.node(node);
             if (sim.isUp(node) && state.appliedSeq > state.compactedSeq)
                 sim.compact(node, state.compactedSeq + 1 + sim.randomBelow(int(state.appliedSeq - state.compactedSeq)));
+        } else if (dice == 98) {
+            // A lost disk, while every other member, up or down, votes: two
+            // members without their data in a set of three could never
+            // elect again (or, if both were empty, start a new history).
+            bool othersVote = true;
+            for (int member = 0; member < members; ++member) {
+                const bool voter = sim.isUp(member) ? sim.core(member).isVoter() : sim.node(member).hardState.voter;
+                othersVote = othersVote && (member == node || voter);
+            }
+            if (othersVote)
+                sim.wipe(node);
         } else {
             sim.deliverUntilQuiet(2000);
         }
@@ -1157,9 +1283,12 @@ void TestReplicaSet::randomSoak()
     if (!sim.primary() || primaryCount(sim, sim.maxTerm()) == 0) {
         QVector<ReplicationRules::MemberReport> reports;
         for (int member = 0; member < members; ++member)
-            reports.append({member, true, sim.core(member).lastTerm(), sim.core(member).lastSeq()});
+            reports.append({member, sim.core(member).isVoter(), sim.core(member).lastTerm(), sim.core(member).lastSeq()});
         const std::optional<int> candidate = ReplicationRules::chooseCandidate(reports, members);
-        QVERIFY(candidate);
+        QStringList voters;
+        for (int member = 0; member < members; ++member)
+            voters << QStringLiteral("%1:%2").arg(member).arg(sim.core(member).isVoter() ? QStringLiteral("voter") : QStringLiteral("not"));
+        QVERIFY2(candidate, qPrintable(voters.join(QLatin1Char(' ')) + QLatin1Char('\n') + failure(sim)));
         QVERIFY(sim.campaign(*candidate, sim.maxTerm() + 1).isOk());
     }
     for (int round = 0; round < 40 && !sim.checkConverged().isEmpty(); ++round) {
@@ -1181,9 +1310,13 @@ void TestReplicaSet::randomSoak()
     int rolledBack = 0;
     for (int member = 0; member < members; ++member)
         rolledBack += int(sim.node(member).rollback.size());
-    qInfo("seed %llu: %d members, %d proposed, %d acknowledged, %d rolled back, %d terms elected, %lld messages delivered, log %lld",
-          seed, members, int(sim.proposals().size()), sim.acknowledgedCount(), rolledBack, sim.electedTerms(), sim.deliveredCount(),
-          sim.core(*primary).lastSeq());
+    int wipes = 0;
+    for (int member = 0; member < members; ++member)
+        wipes += sim.wipes(member);
+    qInfo("seed %llu: %d members, %d proposed, %d acknowledged, %d rolled back, %d terms elected, %d disks lost, %lld messages "
+          "delivered, log %lld",
+          seed, members, int(sim.proposals().size()), sim.acknowledgedCount(), rolledBack, sim.electedTerms(), wipes,
+          sim.deliveredCount(), sim.core(*primary).lastSeq());
 }
 
 QTEST_APPLESS_MAIN(TestReplicaSet)

@@ -496,6 +496,13 @@ void TestReplicationRules::votesWaitForTheLeaseGuard_data()
         << HardState{3, -1} << VoteRequest{2, 1, 4, 2} << qint64(250) << false << HardState{3, -1} << qint64(0);
     QTest::newRow("hand-off, stale log: refused")
         << follower << VoteRequest{3, 1, 1, 1, true} << qint64(250) << false << HardState{3, -1} << qint64(0);
+    // A member that started with empty storage and has not caught up.
+    QTest::newRow("not a voter: refused, state kept")
+        << HardState{2, -1, false} << VoteRequest{3, 1, 9, 2} << qint64(0) << false << HardState{2, -1, false} << qint64(0);
+    QTest::newRow("not a voter, hand-off: refused")
+        << HardState{2, -1, false} << VoteRequest{3, 1, 9, 2, true} << qint64(0) << false << HardState{2, -1, false} << qint64(0);
+    QTest::newRow("not a voter, a brand-new set's bootstrap (empty log): granted")
+        << HardState{1, -1, false} << VoteRequest{2, 1, 0, 0} << qint64(0) << true << HardState{2, 1, false} << qint64(0);
 }
 
 void TestReplicationRules::votesWaitForTheLeaseGuard()
@@ -503,7 +510,9 @@ void TestReplicationRules::votesWaitForTheLeaseGuard()
     QFETCH(HardState, state);
     QFETCH(VoteRequest, request);
     QFETCH(qint64, guard);
-    const VoteDecision decision = ReplicationRules::decideVote(state, makeLog({1, 1, 2, 2}), request, guard);
+    // A member that is not a voter and meets an empty candidate is empty too.
+    const TermHistory log = !state.voter && request.lastSeq == 0 ? makeLog({}) : makeLog({1, 1, 2, 2});
+    const VoteDecision decision = ReplicationRules::decideVote(state, log, request, guard);
     QTEST(decision.granted, "granted");
     QTEST(decision.state, "after");
     QTEST(decision.retryAfterMs, "retryAfterMs");
@@ -837,6 +846,7 @@ void TestReplicationRules::appendResponseRoundTrips()
     response.matchSeq = matchSeq;
     response.hintSeq = hintSeq;
     response.lastSeq = 1234567890124;
+    response.voter = !success;
     const Result<AppendResponse> back = AppendResponse::fromJson(response.toJson());
     QVERIFY2(back.isOk(), qPrintable(back.status().message()));
     QCOMPARE(back->term, response.term);
@@ -845,6 +855,7 @@ void TestReplicationRules::appendResponseRoundTrips()
     QCOMPARE(back->matchSeq, matchSeq);
     QCOMPARE(back->hintSeq, hintSeq);
     QCOMPARE(back->lastSeq, response.lastSeq);
+    QCOMPARE(back->voter, response.voter);
 }
 
 void TestReplicationRules::voteRoundTrips()

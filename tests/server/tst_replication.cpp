@@ -874,6 +874,64 @@ private slots:
         QCOMPARE(revOn(set, 2, QStringLiteral("doc-39")), revs.last());
     }
 
+    // Found trying it as an operator would: a replica killed, its data
+    // directory deleted, started again at once at the same address. The
+    // primary must notice (member-reset), report it Recovering — never
+    // InSync while it is behind — and catch it up within seconds; the
+    // member votes again only once it holds the committed log.
+    void lostDiskCatchesUp()
+    {
+        ReplicaSetProcesses set(ReplicaSetProcesses::Options{3, 2, 1000, 200, 3000, {}});
+        startSet(set);
+        if (QTest::currentTestFailed())
+            return;
+        QStringList revs;
+        for (int i = 0; i < 50; ++i) {
+            const TestHttpResponse written = write(set, 0, QStringLiteral("doc-%1").arg(i));
+            QVERIFY2(written.status == 200, qPrintable(show(written)));
+            revs.append(written.json().value(QStringLiteral("rev")).toString());
+        }
+        QVERIFY2(set.waitForConvergence(kReplicateTimeoutMs), qPrintable(set.describe()));
+
+        set.kill(2);
+        QVERIFY(QDir(set.dataDir(2)).removeRecursively());
+        QVERIFY(QDir().mkpath(set.dataDir(2)));
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY2(set.startMember(2), qPrintable(set.error()));
+        QStringList seen;
+        bool caughtUp = false;
+        while (!caughtUp && clock.elapsed() < 5000) {
+            const QJsonObject primary = set.state(0);
+            const QJsonObject view = primary.value(QStringLiteral("members")).toArray().at(2).toObject();
+            const QString state = view.value(QStringLiteral("state")).toString();
+            const qint64 lastSeq = primary.value(QStringLiteral("lastSeq")).toInteger();
+            const qint64 matchSeq = view.value(QStringLiteral("matchSeq")).toInteger(-1);
+            if (seen.isEmpty() || seen.last() != state)
+                seen << state;
+            QVERIFY2(state != QLatin1String("InSync") || matchSeq == lastSeq,
+                     qPrintable(QStringLiteral("member 2 reported InSync at matchSeq %1 of %2 after %3 ms")
+                                    .arg(matchSeq)
+                                    .arg(lastSeq)
+                                    .arg(clock.elapsed())));
+            const QJsonObject member = set.state(2);
+            caughtUp = member.value(QStringLiteral("lastSeq")).toInteger() == lastSeq
+                && member.value(QStringLiteral("voter")).toBool() && state == QLatin1String("InSync");
+            set.sleep(20);
+        }
+        qInfo("member 2 caught up in %lld ms; the primary reported it %s", clock.elapsed(), qPrintable(seen.join(QStringLiteral(" -> "))));
+        QVERIFY2(caughtUp, qPrintable(set.describe()));
+        QVERIFY2(hasEvent(set.state(0), QStringLiteral("member-reset")), qPrintable(eventKinds(set.state(0))));
+        QVERIFY(hasEvent(set.state(2), QStringLiteral("caught-up")));
+        QCOMPARE(revOn(set, 2, QStringLiteral("doc-49")), revs.last());
+        QHash<QString, QString> onPrimary;
+        QHash<QString, QString> onWiped;
+        QString error;
+        QVERIFY2(allDocuments(set, 0, &onPrimary, &error), qPrintable(error));
+        QVERIFY2(allDocuments(set, 2, &onWiped, &error), qPrintable(error));
+        QVERIFY(onWiped == onPrimary);
+    }
+
     void catchUp_data()
     {
         QTest::addColumn<qint64>("retention");

@@ -107,7 +107,10 @@ ReplicaSetSimulator::ReplicaSetSimulator(const Options &options)
     for (int index = 0; index < m_options.members; ++index) {
         auto node = std::make_unique<Node>();
         node->index = index;
-        node->core = std::make_unique<ReplicationCore>(coreOptions(index), HardState(), TermHistory(), 0, m_now);
+        // As a node's new data file: empty, so not a voter before it catches up.
+        node->hardState = HardState{0, -1, false};
+        node->state = node->hardState;
+        node->core = std::make_unique<ReplicationCore>(coreOptions(index), node->hardState, TermHistory(), 0, m_now);
         m_nodes.push_back(std::move(node));
     }
 }
@@ -751,6 +754,29 @@ void ReplicaSetSimulator::compact(int index, qint64 seq)
     node.core->compacted(seq);
     note(QStringLiteral("node %1 compacts its log through %2 (term %3)").arg(index).arg(seq).arg(term));
     drain(node);
+}
+
+void ReplicaSetSimulator::wipe(int index)
+{
+    crash(index);
+    Node &node = mutableNode(index);
+    note(QStringLiteral("node %1 loses its storage (term %2 vote %3, log (%4, %5], applied %6)")
+             .arg(index)
+             .arg(node.hardState.term)
+             .arg(node.hardState.votedFor)
+             .arg(node.compactedSeq)
+             .arg(node.durableLastSeq())
+             .arg(node.appliedSeq));
+    node.hardState = HardState{0, -1, false};
+    node.state = node.hardState;
+    node.compactedSeq = 0;
+    node.compactedTerm = 0;
+    node.log.clear();
+    node.appliedSeq = 0;
+    node.commitTarget = 0;
+    node.rollback.clear();
+    ++m_wipes[index];
+    restart(index);
 }
 
 qint64 ReplicaSetSimulator::installSnapshot(int index, int sourceIndex)

@@ -148,6 +148,10 @@ public:
     void persist(int node);
     void crash(int node);
     void restart(int node);
+    // The node loses its storage (a wiped disk) and starts again empty, at
+    // the same address.
+    void wipe(int node);
+    int wipes(int node) const { return m_wipes.value(node); }
     // Log retention: drops entries <= seq (REQUIRES seq <= the node's applied seq).
     void compact(int node, qint64 seq);
     // Installs on `node` a snapshot of `source`'s applied state; returns the seq.
@@ -246,6 +250,7 @@ private:
     QVector<Proposal> m_proposals;
     quint64 m_nextWaiter = 1;
     qint64 m_maxAcknowledgedSeq = 0;
+    QHash<int, int> m_wipes;
     qint64 m_nextDocument = 1;
     QVector<CommittedEntry> m_committed; // index seq - 1: the entry applied at seq
     QHash<qint64, int> m_primaryOfTerm;
