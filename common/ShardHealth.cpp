@@ -205,19 +205,40 @@ qint64 ShardHealth::nextTerm() const
     return term + 1;
 }
 
+bool ShardHealth::followsLivePrimary(qint64 now) const
+{
+    for (int index = 0; index < size(); ++index) {
+        if (!isReachable(index, now))
+            continue;
+        const MemberStatus &status = *m_members.at(index).status;
+        const QJsonValue age = status.raw.value(QStringLiteral("lastPrimaryContactAgeMs"));
+        if (status.leader >= 0 && status.leader < size() && status.leader != index && isReachable(status.leader, now)
+            && age.isDouble() && age.toInteger() < m_options.failoverTimeoutMs) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int ShardHealth::bestCandidate(qint64 now, int exclude) const
 {
     // The most up-to-date reachable member that may stand (a member
-    // catching up after starting empty may not); members whose promotion
-    // failed during this outage come after all the others.
+    // catching up after starting empty may not, unless the whole set is
+    // new); members whose promotion failed during this outage come after
+    // all the others.
     const auto rank = [&](int index) {
         const MemberStatus &status = *m_members.at(index).status;
         const bool failed = m_failedAtMs.at(index) >= 0;
         return std::make_tuple(!failed, status.lastTerm, status.lastSeq, -index);
     };
+    // A new set (every reachable log empty) may elect any member.
+    bool brandNew = true;
+    for (int index = 0; index < size(); ++index)
+        brandNew = brandNew && (!isReachable(index, now) || m_members.at(index).status->lastSeq == 0);
     int best = -1;
     for (int index = 0; index < size(); ++index) {
-        if (index != exclude && isReachable(index, now) && m_members.at(index).status->voter && (best < 0 || rank(index) > rank(best)))
+        if (index != exclude && isReachable(index, now) && (brandNew || m_members.at(index).status->voter)
+            && (best < 0 || rank(index) > rank(best)))
             best = index;
     }
     return best;
@@ -261,6 +282,8 @@ std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
         return std::nullopt;
     if (reachable < ReplicationRules::majority(size()))
         return std::nullopt; // a minority cannot elect anyone; wait
+    if (followsLivePrimary(now))
+        return std::nullopt;
 
     const int best = bestCandidate(now);
     if (best < 0)

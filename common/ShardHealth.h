@@ -13,7 +13,10 @@
 //    reachable, promote the reachable member with the highest
 //    (lastTerm, lastSeq) — ties to the lowest index — in term maxTerm + 1.
 //    A member whose promotion failed is passed over for retryBackoffMs, and
-//    nothing is tried more often than that;
+//    nothing is tried more often than that. Nobody is promoted while a
+//    reachable member says it heard, within failoverTimeoutMs, from a primary
+//    the router also reaches (newly elected, or seen at the router's next
+//    poll): promoting another would only depose it;
 //  - events: detected, candidate, promoted, promotion-failed, fenced (an old
 //    primary seen stepping down to a newer term), rolled-back (a member's
 //    rolled-back count grew), first-write (the first write acknowledged after
@@ -131,6 +134,10 @@ public:
     // The reachable member decide() would promote now, leaving out
     // `exclude`; -1 if none.
     int bestCandidate(qint64 now, int exclude = -1) const;
+    // Whether a reachable member heard, within failoverTimeoutMs, from a
+    // primary the router reaches too (its last answer's leader and
+    // lastPrimaryContactAgeMs).
+    bool followsLivePrimary(qint64 now) const;
     // An operator's promotion of `member` (term: above every term seen);
     // nullopt while another one runs.
     std::optional<Promotion> beginPromotion(int member, const QString &why, qint64 now);

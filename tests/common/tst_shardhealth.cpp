@@ -245,6 +245,61 @@ private slots:
         QVERIFY(findEvent(events, QStringLiteral("promotion-failed"))->message.contains(QLatin1String("lost the vote")));
     }
 
+    // Found starting a local cluster: the configured primary of a new set
+    // took longer than FailoverTimeoutMs to elect itself, the router
+    // detected "no primary", and as soon as a replica had caught up with the
+    // new primary the router promoted it for term 2, deposing that primary
+    // (which its next poll would have shown). A replica's word that it
+    // hears a primary the router reaches holds the promotion back.
+    void noPromotionWhileAMemberHearsAReachablePrimary()
+    {
+        ShardHealth shard(0, 3, options(), 0);
+        MemberStatus follower = replica(1, 1, 3);
+        follower.leader = 0;
+        follower.raw.insert(QStringLiteral("lastPrimaryContactAgeMs"), 20);
+        qint64 t = 0;
+        for (; t <= 2000; t += 100) {
+            shard.answered(0, replica(0, 0, 0), t); // its poll answered just before it won
+            shard.answered(1, replica(0, 0, 0), t);
+            shard.answered(2, follower, t);
+            QVERIFY2(!shard.decide(t), qPrintable(QString::number(t)));
+        }
+        QVERIFY(findEvent(shard.takeEvents(), QStringLiteral("detected")));
+        // The primary cut off from the router: a replica still hearing it
+        // does not stop the failover, which the lease then delays.
+        for (; t <= 4000; t += 100) {
+            shard.unanswered(0, QStringLiteral("timeout"), t);
+            shard.answered(1, replica(1, 1, 3), t);
+            shard.answered(2, follower, t);
+            if (shard.decide(t))
+                break;
+        }
+        QVERIFY(t <= 4000);
+    }
+
+    // A member catching up after starting empty may not stand (it would be
+    // refused), unless the whole set is new.
+    void memberThatIsNotAVoterIsNoCandidate()
+    {
+        ShardHealth shard(0, 3, options(), 0);
+        MemberStatus recovering = replica(2, 2, 12);
+        recovering.voter = false;
+        shard.answered(0, primary(2, 12), 0);
+        for (qint64 t = 100; t <= 700; t += 100) {
+            shard.unanswered(0, QStringLiteral("refused"), t);
+            shard.answered(1, replica(2, 2, 10), t);
+            shard.answered(2, recovering, t);
+        }
+        QCOMPARE(shard.bestCandidate(700), 1);
+
+        ShardHealth fresh(0, 3, options(), 0);
+        MemberStatus empty = replica(0, 0, 0);
+        empty.voter = false;
+        for (int member = 0; member < 3; ++member)
+            fresh.answered(member, empty, 100);
+        QCOMPARE(fresh.bestCandidate(100), 0);
+    }
+
     void primaryWithoutLeaseIsReplaced()
     {
         // Member 0 answers the router but has lost its replicas (partition):
