@@ -20,8 +20,9 @@ packages=(
     # (no Docker engine is needed for `docker-compose config`)
     curl util-linux procps xvfb xauth docker-compose
     # the fault-injection tests cut links between processes with nftables
-    # rules on cgroups, and close their open connections with ss
-    nftables iproute2
+    # rules on cgroups, and close their open connections with ss; fiu-run and
+    # fiu-ctrl make a member's fsync fail (storage-fault tests)
+    nftables iproute2 fiu-utils
 )
 
 missing=()

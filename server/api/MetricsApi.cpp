@@ -165,6 +165,9 @@ void MetricsApi::writeReplication(PrometheusText *out) const
         for (const QString &name : {QStringLiteral("InSync"), QStringLiteral("Lagging"), QStringLiteral("Recovering"), QStringLiteral("Offline")})
             syncState.add(labels + Labels{{QStringLiteral("state"), name}}, name == current ? 1 : 0);
     }
+    out->add(QStringLiteral("peacedb_replication_storage_failed"), Type::Gauge,
+             QStringLiteral("1 after a storage failure: the member refuses appends and votes until it is restarted."),
+             state.value(QStringLiteral("storageFailure")).isString() ? 1 : 0, shard);
     out->add(QStringLiteral("peacedb_replication_voter"), Type::Gauge,
              QStringLiteral("0 while this member catches up after starting with empty storage (it may not vote), else 1."),
              state.value(QStringLiteral("voter")).toBool(true) ? 1 : 0, shard);

@@ -482,6 +482,10 @@ void ReplicationNode::onStorageFailed(const Status &status, bool fatal, qint64 l
     // no longer take part safely until it restarts and rereads its log.
     m_storageFailure = QStringLiteral("the node stopped replicating after a storage failure (%1); restart it").arg(status.message());
     qCCritical(lcReplication, "%s", qPrintable(m_storageFailure));
+    // Answers held for writes that did not become durable are never sent
+    // (dropping them answers their requests with an error): a later batch
+    // that succeeds must not release them.
+    m_held.clear();
     m_core.stepDown(now());
     m_ticker.stop();
     processReady();
@@ -562,6 +566,10 @@ void ReplicationNode::resolvePromotions(bool won, const QString &why)
 
 void ReplicationNode::handleAppend(const QByteArray &body, const Respond &respond)
 {
+    // A member whose storage failed no longer knows what its log holds: it
+    // must not acknowledge anything until it restarts and rereads it.
+    if (!m_storageFailure.isEmpty())
+        return respond(503, errorJson(Status::storageFailure(m_storageFailure)));
     const Result<AppendRequest> request = AppendRequest::fromJson(body);
     if (!request.isOk())
         return respond(400, errorJson(request.status()));
@@ -578,6 +586,8 @@ void ReplicationNode::handleAppend(const QByteArray &body, const Respond &respon
 
 void ReplicationNode::handleVote(const QByteArray &body, const Respond &respond)
 {
+    if (!m_storageFailure.isEmpty())
+        return respond(503, errorJson(Status::storageFailure(m_storageFailure)));
     const Result<VoteRequest> request = VoteRequest::fromJson(body);
     if (!request.isOk())
         return respond(400, errorJson(request.status()));
@@ -892,6 +902,7 @@ QJsonObject ReplicationNode::state() const
         {QStringLiteral("lease"), m_core.hasLease(nowMs)},
         {QStringLiteral("writable"), canWrite.isOk()},
         {QStringLiteral("writableReason"), canWrite.isOk() ? QJsonValue() : QJsonValue(canWrite.message())},
+        {QStringLiteral("storageFailure"), m_storageFailure.isEmpty() ? QJsonValue() : QJsonValue(m_storageFailure)},
         {QStringLiteral("lastPrimaryContactAgeMs"),
          m_core.lastLeaderContactMs() < 0 ? QJsonValue() : QJsonValue(nowMs - m_core.lastLeaderContactMs())},
         {QStringLiteral("rolledBack"), m_rolledBack},

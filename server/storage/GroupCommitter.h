@@ -13,7 +13,10 @@
 // When a batch fails nothing of it is durable; the committer drops every
 // entry queued after it too (they follow it in the log), reports failed()
 // and goes on with whatever is submitted next. A fatal failure (I/O error,
-// corruption) leaves it broken: nothing more is written.
+// corruption) leaves it broken: nothing more is written. Tickets of the
+// submissions a failure dropped never complete: a later durable() ticket
+// says nothing of them, so a caller holding messages for them must drop
+// them when failed() comes.
 //
 // Main thread; owns the storage thread and the StorageWriter that lives there.
 #pragma once

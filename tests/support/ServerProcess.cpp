@@ -36,7 +36,10 @@ bool ServerProcess::start(int timeoutMs)
     arguments += m_arguments;
     if (!m_environment.isEmpty())
         m_process.setEnvironment(QProcess::systemEnvironment() + m_environment);
-    m_process.start(binary(), arguments);
+    if (m_wrapper.isEmpty())
+        m_process.start(binary(), arguments);
+    else
+        m_process.start(m_wrapper.first(), m_wrapper.mid(1) + QStringList{binary()} + arguments);
     if (!m_process.waitForStarted(timeoutMs))
         return false;
     static const QRegularExpression listening(QStringLiteral("listening on http://[^:]+:(\\d+)"));

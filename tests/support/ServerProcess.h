@@ -28,6 +28,10 @@ public:
     // Variables ("NAME=value") added to the test's environment for the
     // process, from the next start() on.
     void setEnvironment(const QStringList &variables) { m_environment = variables; }
+    // Runs the server as `command... <binary> <arguments>` from the next
+    // start() on (e.g. {"fiu-run", "-x"} to inject I/O errors; the command
+    // must exec the binary, so the pid stays the server's). Empty: directly.
+    void setWrapper(const QStringList &command) { m_wrapper = command; }
     // Moves what the process printed so far from its pipe into output()
     // without an event loop, so a long test that never waits for output
     // cannot fill the pipe and block the server.
@@ -85,4 +89,5 @@ private:
     quint16 m_port = 0;
     QString m_listen = QStringLiteral("127.0.0.1:0");
     QStringList m_environment;
+    QStringList m_wrapper;
 };
