@@ -130,6 +130,20 @@ struct Fixture
         return set.waitUntil([&] { return set.state(0).value(QStringLiteral("writable")).toBool(); }, 10000);
     }
 
+    // start(), promote(1), then database kDb and document "a" written.
+    bool startAsPrimaryWithDocument(QString *error)
+    {
+        if (!start(error) || !promote(1, error))
+            return false;
+        const TestHttpResponse created = set.request(0, "PUT", "/v1/db/" + kDb);
+        const TestHttpResponse written = set.request(0, "PUT", "/v1/db/" + kDb + "/docs/a", "{\"data\":{\"v\":1}}");
+        if (created.status != 201 || written.status != 200) {
+            *error = QStringLiteral("setup writes: %1, %2").arg(created.status).arg(written.status);
+            return false;
+        }
+        return true;
+    }
+
     TestHttpResponse replicate(const AppendRequest &request)
     {
         return set.request(0, "POST", "/v1/_replication/replicate", request.toJson());
@@ -150,11 +164,8 @@ private slots:
     {
         Fixture fixture;
         QString error;
-        QVERIFY2(fixture.start(&error), qPrintable(error));
+        QVERIFY2(fixture.startAsPrimaryWithDocument(&error), qPrintable(error));
         ReplicaSetProcesses &set = fixture.set;
-        QVERIFY2(fixture.promote(1, &error), qPrintable(error));
-        QCOMPARE(set.request(0, "PUT", "/v1/db/" + kDb).status, 201);
-        QCOMPARE(set.request(0, "PUT", "/v1/db/" + kDb + "/docs/a", "{\"data\":{\"v\":1}}").status, 200);
 
         // The other members stop acknowledging: X waits for its quorum.
         fixture.setAppends(ScriptedPeer::Appends::Refuse);
@@ -232,11 +243,8 @@ private slots:
     {
         Fixture fixture;
         QString error;
-        QVERIFY2(fixture.start(&error), qPrintable(error));
+        QVERIFY2(fixture.startAsPrimaryWithDocument(&error), qPrintable(error));
         ReplicaSetProcesses &set = fixture.set;
-        QVERIFY2(fixture.promote(1, &error), qPrintable(error));
-        QCOMPARE(set.request(0, "PUT", "/v1/db/" + kDb).status, 201);
-        QCOMPARE(set.request(0, "PUT", "/v1/db/" + kDb + "/docs/a", "{\"data\":{\"v\":1}}").status, 200);
         const QByteArray path = "/v1/db/" + kDb + "/docs/a";
         const TestHttpResponse leased = set.get(0, path);
         QCOMPARE(leased.status, 200);
