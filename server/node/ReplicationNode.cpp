@@ -107,6 +107,11 @@ ReplicationNode::~ReplicationNode()
 
 void ReplicationNode::start()
 {
+    // Snapshot files of an earlier run (it may have ended in the middle of
+    // a transfer or install) are never used again.
+    QDir dataDir(m_settings.dataDir);
+    for (const QString &leftover : dataDir.entryList({QStringLiteral("snapshot-in.sqlite*"), QStringLiteral("snapshot-out*.sqlite*")}, QDir::Files))
+        dataDir.remove(leftover);
     m_ticker.start();
 }
 
@@ -232,7 +237,7 @@ void ReplicationNode::maybeBootstrap()
                 } else {
                     ++probe->empty;
                 }
-                probe->maxTerm = qMax(probe->maxTerm, state.value(QStringLiteral("term")).toInteger());
+                probe->maxTerm = qBound(probe->maxTerm, state.value(QStringLiteral("term")).toInteger(), kMaxTerm);
             }
             if (--probe->pending == 0)
                 decide();
@@ -573,8 +578,11 @@ void ReplicationNode::handleAppend(const QByteArray &body, const Respond &respon
     const Result<AppendRequest> request = AppendRequest::fromJson(body);
     if (!request.isOk())
         return respond(400, errorJson(request.status()));
-    if (request->leader < 0 || request->leader >= m_settings.members.size() || request->leader == m_settings.self)
-        return respond(400, errorJson(Status::badRequest(QStringLiteral("append: leader %1 is not another member").arg(request->leader))));
+    if (const Status refused = m_core.checkAppend(request.value()); !refused.isOk()) {
+        qCWarning(lcReplication, "shard %d term %lld: refused an append: %s", m_settings.shardId, m_core.term(),
+                  qPrintable(refused.message()));
+        return respond(refused.code() == Status::Code::BadRequest ? 400 : 409, errorJson(refused));
+    }
     m_currentResponder = respond;
     m_core.receive(request.value(), now());
     processReady();
@@ -728,7 +736,8 @@ void ReplicationNode::makeSnapshot(const SnapshotReady &ready)
         return ready(Status::unavailable(QStringLiteral("a snapshot is already being made or installed; retry")), QString(), 0, 0);
     m_snapshotBusy = true;
     const QString database = m_settings.databasePath;
-    const QString target = QDir(m_settings.dataDir).filePath(QStringLiteral("snapshot-out.sqlite"));
+    // One file per snapshot: the previous one may still be streaming.
+    const QString target = QDir(m_settings.dataDir).filePath(QStringLiteral("snapshot-out-%1.sqlite").arg(++m_snapshotsMade));
     runInBackground<Result<SnapshotFile::Info>>(
         this, [database, target] { return SnapshotFile::create(database, target); },
         [this, ready, target](const Result<SnapshotFile::Info> &info) {
@@ -775,47 +784,49 @@ void ReplicationNode::fetchSnapshot(int leader)
 void ReplicationNode::installSnapshot(const QString &path)
 {
     const QString nodeId = m_settings.nodeId;
-    const HardState state{m_core.term(), m_core.votedFor()};
     runInBackground<Result<SnapshotFile::Info>>(
-        this, [path, nodeId, state] { return SnapshotFile::prepareInstall(path, nodeId, state); },
+        this, [path, nodeId] { return SnapshotFile::prepareInstall(path, nodeId); },
         [this, path](const Result<SnapshotFile::Info> &info) {
-            if (!info.isOk()) {
-                qCWarning(lcReplication, "cannot install the snapshot: %s", qPrintable(info.status().message()));
+            const auto giveUp = [this, path](const QString &why) {
+                qCWarning(lcReplication, "shard %d: not installing the snapshot: %s", m_settings.shardId, qPrintable(why));
+                QFile::remove(path);
                 m_snapshotBusy = false;
-                return;
+            };
+            if (!info.isOk())
+                return giveUp(info.status().message());
+            // What this member has applied is committed; a snapshot from
+            // before it would take it back.
+            if (info->seq < m_committer->appliedSeq()) {
+                return giveUp(QStringLiteral("it reflects seq %1, older than the %2 this member has applied")
+                                  .arg(info->seq)
+                                  .arg(m_committer->appliedSeq()));
             }
-            // Swap the files while nothing has the database open.
+            // Swap the files while nothing has the database open. Answers
+            // held for writes the stopped committer drops are never sent.
             m_ticker.stop();
+            m_held.clear();
             m_committer->stop();
             m_reader->close();
             const QString database = m_settings.databasePath;
-            const Status kept = SnapshotFile::keepRollback(path, database);
-            if (!kept.isOk()) {
-                qCWarning(lcReplication, "cannot install the snapshot: keeping this node's rolled-back entries failed: %s",
-                          qPrintable(kept.message()));
-                Status status = m_committer->start();
-                if (status.isOk())
-                    status = m_reader->open(database, m_settings.storageOptions);
-                m_snapshotBusy = false;
-                if (!status.isOk()) {
-                    m_storageFailure = QStringLiteral("reopening the database failed (%1); restart the node").arg(status.message());
-                    qCCritical(lcReplication, "%s", qPrintable(m_storageFailure));
-                    return;
-                }
-                m_ticker.start();
-                return;
-            }
-            QFile::remove(database + QStringLiteral("-wal"));
-            QFile::remove(database + QStringLiteral("-shm"));
-            QFile::remove(database);
-            const bool moved = QFile::rename(path, database);
-            Status status = moved ? m_committer->start() : Status::storageFailure(QStringLiteral("cannot move the snapshot into place"));
+            Status status = SnapshotFile::finishInstall(path, database, HardState{m_core.term(), m_core.votedFor(), m_core.isVoter()});
+            if (status.isOk())
+                status = SnapshotFile::swapInto(path, database);
+            const Status swapped = status;
+            if (status.isOk())
+                status = m_committer->start();
             if (status.isOk())
                 status = m_reader->open(database, m_settings.storageOptions);
             m_snapshotBusy = false;
             if (!status.isOk()) {
-                m_storageFailure = QStringLiteral("installing a snapshot failed (%1); restart the node").arg(status.message());
-                qCCritical(lcReplication, "%s", qPrintable(m_storageFailure));
+                // Stopping the committer dropped queued writes the core
+                // counts: only a restart, which rereads the log, is safe.
+                if (!swapped.isOk()) {
+                    QFile::remove(path);
+                    m_committer->start();
+                    m_reader->open(database, m_settings.storageOptions);
+                }
+                onStorageFailed(Status::storageFailure(QStringLiteral("installing a snapshot failed: %1").arg(status.message())), true,
+                                m_committer->durableSeq());
                 return;
             }
             m_cache.clear();

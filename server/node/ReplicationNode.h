@@ -184,6 +184,7 @@ private:
     std::vector<std::pair<qint64, Respond>> m_promotions; // (term, answer)
     QTimer m_promotionTimeout;
     bool m_snapshotBusy = false;
+    qint64 m_snapshotsMade = 0;
     bool m_bootstrapProbing = false;
     qint64 m_lastBootstrapMs = -1;
     QJsonArray m_events;         // the most recent events, newest last

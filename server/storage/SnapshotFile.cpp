@@ -7,6 +7,13 @@
 #include <QFileInfo>
 #include <QSqlQuery>
 
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <cstdio>
+
 namespace SnapshotFile {
 
 namespace {
@@ -98,7 +105,7 @@ Result<Info> create(const QString &databasePath, const QString &targetPath)
     return info;
 }
 
-Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId, const HardState &state)
+Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId)
 {
     SqliteConnection file;
     Status status = file.open(snapshotPath, SqliteConnection::Mode::Writer, StorageOptions());
@@ -124,9 +131,6 @@ Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId, 
         return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
     const QList<QPair<QString, QVariant>> meta = {
         {QStringLiteral("nodeId"), nodeId},
-        {QStringLiteral("currentTerm"), state.term},
-        {QStringLiteral("votedFor"), state.votedFor},
-        {QStringLiteral("voter"), state.voter ? 1 : 0},
         {QStringLiteral("compactedSeq"), info.seq},
         {QStringLiteral("compactedTerm"), info.term},
     };
@@ -146,7 +150,7 @@ Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId, 
     return info;
 }
 
-Status keepRollback(const QString &snapshotPath, const QString &databasePath)
+Status finishInstall(const QString &snapshotPath, const QString &databasePath, const HardState &state)
 {
     SqliteConnection file;
     Status status = file.open(snapshotPath, SqliteConnection::Mode::Writer, StorageOptions());
@@ -161,6 +165,15 @@ Status keepRollback(const QString &snapshotPath, const QString &databasePath)
     status = exec(query, QStringLiteral("DELETE FROM main.rollback"));
     if (status.isOk())
         status = exec(query, QStringLiteral("INSERT INTO main.rollback SELECT * FROM local.rollback"));
+    const QList<QPair<QString, QVariant>> meta = {
+        {QStringLiteral("currentTerm"), state.term},
+        {QStringLiteral("votedFor"), state.votedFor},
+        {QStringLiteral("voter"), state.voter ? 1 : 0},
+    };
+    for (const auto &[key, value] : meta) {
+        if (status.isOk())
+            status = exec(query, QStringLiteral("INSERT OR REPLACE INTO main.meta(key, value) VALUES(?, ?)"), {key, value});
+    }
     if (!status.isOk()) {
         file.database().rollback();
         return status;
@@ -170,6 +183,46 @@ Status keepRollback(const QString &snapshotPath, const QString &databasePath)
     query.finish();
     exec(query, QStringLiteral("DETACH DATABASE local"));
     file.close();
+    return Status::ok();
+}
+
+namespace {
+
+// fsync of a file or directory; false with `why` set on failure.
+bool syncPath(const QString &path, bool directory, QString *why)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0) {
+        *why = QStringLiteral("cannot open %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno)));
+        return false;
+    }
+    const bool synced = ::fsync(fd) == 0;
+    if (!synced)
+        *why = QStringLiteral("cannot fsync %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno)));
+    ::close(fd);
+    return synced;
+}
+
+} // namespace
+
+Status swapInto(const QString &snapshotPath, const QString &databasePath)
+{
+    const QFileInfo wal(databasePath + QStringLiteral("-wal"));
+    if (wal.exists() && wal.size() > 0) {
+        return Status::storageFailure(
+            QStringLiteral("%1 still has a write-ahead log; the database was not closed cleanly, not swapping").arg(databasePath));
+    }
+    for (const QString &suffix : {QStringLiteral("-wal"), QStringLiteral("-shm")})
+        QFile::remove(databasePath + suffix);
+    QString why;
+    if (!syncPath(snapshotPath, false, &why))
+        return Status::storageFailure(why);
+    if (::rename(QFile::encodeName(snapshotPath).constData(), QFile::encodeName(databasePath).constData()) != 0) {
+        return Status::storageFailure(QStringLiteral("cannot move %1 to %2: %3")
+                                          .arg(snapshotPath, databasePath, QString::fromLocal8Bit(strerror(errno))));
+    }
+    if (!syncPath(QFileInfo(databasePath).absolutePath(), true, &why))
+        return Status::storageFailure(why);
     return Status::ok();
 }
 

@@ -27,15 +27,23 @@ struct Info
 Result<Info> create(const QString &databasePath, const QString &targetPath);
 
 // Turns a downloaded snapshot into this node's database file-to-be: checks
-// it is a PeaceDB file, keeps this node's identity, term and vote, and marks
-// its log as compacted through the snapshot's seq. The caller then swaps it
-// in while the node's storage is closed.
-Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId, const HardState &state);
+// it is a PeaceDB file, keeps this node's identity, and marks its log as
+// compacted through the snapshot's seq. Runs while the node still works.
+Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId);
 
-// Copies the rollback table of `databasePath` (the node's database, not
-// being written) into the prepared snapshot: entries this node rolled back
-// stay on it for the operator. Small; runs while the node's storage is
-// stopped, just before the swap.
-Status keepRollback(const QString &snapshotPath, const QString &databasePath);
+// Just before the swap, while nothing has `databasePath` open: copies its
+// rollback table into the prepared snapshot (entries this node rolled back
+// stay on it for the operator) and writes the node's hard state as it is
+// now — not as it was when the download began (the term or vote may have
+// moved since; going back would let it vote twice in a term). Small.
+Status finishInstall(const QString &snapshotPath, const QString &databasePath, const HardState &state);
+
+// Replaces `databasePath` with the finished snapshot atomically: at every
+// moment one complete database file is in place, even across a crash. The
+// database must be closed with its SQLite WAL checkpointed away (an old
+// -wal file next to the new file would be replayed into it: refused). The
+// snapshot is fsynced, renamed over the database, and the directory
+// fsynced.
+Status swapInto(const QString &snapshotPath, const QString &databasePath);
 
 } // namespace SnapshotFile

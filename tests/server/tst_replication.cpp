@@ -932,6 +932,52 @@ private slots:
         QVERIFY(onWiped == onPrimary);
     }
 
+    // SIGKILL of a member a moment (0-28 ms) after it began downloading a
+    // snapshot — mid-download, mid-install or just after — round after
+    // round: it always starts again on a complete database, its term never
+    // goes back, and it converges in the end.
+    void killDuringSnapshotInstall()
+    {
+        ReplicaSetProcesses::Options options;
+        options.extraConfig = QJsonObject{{QStringLiteral("Storage"), QJsonObject{{QStringLiteral("LogRetentionEntries"), 200}}}};
+        ReplicaSetProcesses set(options);
+        startSet(set);
+        if (QTest::currentTestFailed())
+            return;
+        const auto fetches = [&set] { return set.output(2, 1 << 20).count(QStringLiteral("fetching a snapshot")); };
+        qint64 term = 0;
+        constexpr int kRounds = 8;
+        for (int round = 0; round < kRounds; ++round) {
+            set.kill(2);
+            // While it is down, the primary's log moves past the point
+            // member 2 holds: it needs a snapshot again.
+            QJsonArray docs;
+            for (int i = 0; i < 400; ++i) {
+                docs.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("snap%1-%2").arg(round).arg(i)},
+                                        {QStringLiteral("content"), QStringLiteral("a document to make the snapshot larger %1").arg(i)}});
+            }
+            const TestHttpResponse response =
+                set.request(0, "POST", "/v1/db/" + kDb + "/_bulk_docs", compact(QJsonObject{{QStringLiteral("docs"), docs}}), 30000);
+            QVERIFY2(response.status == 200, qPrintable(show(response)));
+            QVERIFY2(set.startMember(2), qPrintable(set.error()));
+            const qsizetype before = fetches();
+            const QJsonObject started = set.state(2);
+            QVERIFY2(started.value(QStringLiteral("term")).toInteger() >= term, qPrintable(set.describe()));
+            term = started.value(QStringLiteral("term")).toInteger();
+            // Killed a moment after its download began: during the
+            // download, the preparation or the swap.
+            QVERIFY2(set.waitUntil([&] { return fetches() > before; }, 10000), qPrintable(set.output(2)));
+            set.sleep(4 * round);
+        }
+        set.kill(2);
+        QVERIFY2(set.startMember(2), qPrintable(set.error()));
+        QVERIFY2(set.waitForConvergence(kReplicateTimeoutMs), qPrintable(set.describe() + set.output(2)));
+        QCOMPARE(revOn(set, 2, QStringLiteral("snap7-399")), revOn(set, 0, QStringLiteral("snap7-399")));
+        const QString log = set.output(2, 1 << 20);
+        qInfo("%lld snapshot downloads begun, %lld installed over %d starts", qint64(log.count(QStringLiteral("fetching a snapshot"))),
+              qint64(log.count(QStringLiteral("installed a snapshot"))), kRounds + 1);
+    }
+
     void catchUp_data()
     {
         QTest::addColumn<qint64>("retention");

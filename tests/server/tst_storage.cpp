@@ -12,6 +12,7 @@
 #include "GroupCommitter.h"
 #include "LogEntry.h"
 #include "SearchQuery.h"
+#include "SnapshotFile.h"
 #include "SqliteConnection.h"
 #include "StorageWriter.h"
 
@@ -322,6 +323,72 @@ private slots:
         QCOMPARE(reopened.termHistory().termAt(3), std::optional<qint64>(1));
         QCOMPARE(reopened.termHistory().termAt(4), std::optional<qint64>(2));
         QCOMPARE(reopened.termHistory().lastSeq(), qint64(4));
+    }
+
+    // A snapshot replaces a member's database in one step: the hard state
+    // written is the one given at swap time, the member's rolled-back
+    // entries stay, and a database not closed cleanly is never swapped.
+    void snapshotInstallIsAtomicAndKeepsTheCurrentHardState()
+    {
+        const QString source = m_dir->filePath(QStringLiteral("source.sqlite"));
+        {
+            StorageWriter writer(source, StorageOptions());
+            QVERIFY(writer.open().isOk());
+            LogBuilder log;
+            QVector<LogEntry> entries{log.createDatabase(QStringLiteral("db"))};
+            for (int i = 0; i < 5; ++i) {
+                const QString id = QStringLiteral("s%1").arg(i);
+                entries.append(log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), "")));
+            }
+            QVERIFY(writer.write(batch(entries)).status.isOk());
+        }
+        {
+            // The installing member: one rolled-back entry, term 3, vote 2.
+            StorageWriter writer(m_path, StorageOptions());
+            QVERIFY(writer.open().isOk());
+            LogBuilder log;
+            WriteBatch first = batch({log.createDatabase(QStringLiteral("db")),
+                                      log.put(QStringLiteral("db"), QStringLiteral("t"), QStringLiteral("1-t"),
+                                              body(QStringLiteral("t"), QStringLiteral("1-t"), ""))},
+                                     false);
+            first.applyThroughSeq = 1;
+            first.hardState = HardState{3, 2};
+            QVERIFY(writer.write(first).status.isOk());
+            WriteBatch cut;
+            cut.truncateFromSeq = 2;
+            QVERIFY(writer.write(cut).status.isOk());
+        }
+        const QString snapshot = m_dir->filePath(QStringLiteral("snapshot-in.sqlite"));
+        const Result<SnapshotFile::Info> made = SnapshotFile::create(source, snapshot);
+        QVERIFY2(made.isOk(), qPrintable(made.status().toString()));
+        QCOMPARE(made->seq, qint64(6));
+        const Result<SnapshotFile::Info> prepared = SnapshotFile::prepareInstall(snapshot, QStringLiteral("member-2"));
+        QVERIFY2(prepared.isOk(), qPrintable(prepared.status().toString()));
+        // The term and vote moved on while the snapshot was downloaded.
+        const HardState now{5, 1, false};
+        QVERIFY(SnapshotFile::finishInstall(snapshot, m_path, now).isOk());
+
+        // An old write-ahead log next to the database would be replayed
+        // into the new file: refused, and nothing is moved.
+        QFile wal(m_path + QStringLiteral("-wal"));
+        QVERIFY(wal.open(QIODevice::WriteOnly) && wal.write("not empty") > 0);
+        wal.close();
+        QVERIFY(!SnapshotFile::swapInto(snapshot, m_path).isOk());
+        QVERIFY(QFile::exists(snapshot));
+        QVERIFY(QFile::remove(m_path + QStringLiteral("-wal")));
+
+        QVERIFY(SnapshotFile::swapInto(snapshot, m_path).isOk());
+        QVERIFY(!QFile::exists(snapshot));
+        StorageWriter installed(m_path, StorageOptions());
+        QVERIFY(installed.open().isOk());
+        QCOMPARE(installed.hardState(), now);
+        QCOMPARE(installed.termHistory().compactedSeq(), qint64(6));
+        QCOMPARE(installed.lastSeq(), qint64(6));
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QVERIFY(reader.head(QStringLiteral("db"), QStringLiteral("s4")).value());
+        QVERIFY(!reader.head(QStringLiteral("db"), QStringLiteral("t")).value());
+        QCOMPARE(reader.rolledBackCount().value(), qint64(1));
     }
 
     void retentionCompactsAppliedEntries()
