@@ -21,9 +21,9 @@ ReplicationCore::ReplicationCore(const Options &options, const HardState &state,
     , m_durableSeq(log.lastSeq())
     , m_votes(options.members, false)
     , m_voteRetryAtMs(options.members, 0)
-    , m_progress(options.members)
     // Its acknowledgements before a restart may count in a lease still in force.
     , m_lastLeaseSupportMs(options.members > 1 && state.term > 0 ? now : -1)
+    , m_progress(options.members)
 {
 }
 
@@ -93,6 +93,11 @@ Status ReplicationCore::campaign(qint64 term, qint64 now, bool transfer)
         return Status::ok(); // already campaigning for, or holding, this term
     if (term <= m_state.term) {
         return Status::conflict(QStringLiteral("term %1 is not newer than this node's term %2").arg(term).arg(m_state.term));
+    }
+    if (term > kMaxTerm) {
+        return Status::conflict(QStringLiteral("term %1 is past the last term, %2: this replica set can elect no further primary")
+                                    .arg(term)
+                                    .arg(kMaxTerm));
     }
     if (!m_state.voter && m_log.lastSeq() != 0) {
         return Status::conflict(QStringLiteral("this member started with empty storage and has not caught up with a primary "
@@ -321,6 +326,19 @@ void ReplicationCore::tick(qint64 now)
     }
 }
 
+Status ReplicationCore::checkAppend(const AppendRequest &request) const
+{
+    if (request.leader < 0 || request.leader >= m_options.members || request.leader == m_options.self)
+        return Status::badRequest(QStringLiteral("append: leader %1 is not another member").arg(request.leader));
+    if (request.term == m_state.term && m_role == Role::Replica && m_leader >= 0 && m_leader != request.leader) {
+        return Status::conflict(QStringLiteral("member %1 claims term %2, whose primary is member %3")
+                                    .arg(request.leader)
+                                    .arg(request.term)
+                                    .arg(m_leader));
+    }
+    return Status::ok();
+}
+
 void ReplicationCore::receive(const AppendRequest &request, qint64 now)
 {
     AppendResponse response;
@@ -339,6 +357,14 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
     if (request.term < m_state.term) {
         response.hintSeq = m_log.lastSeq() + 1;
         reply(false); // fences the sender: the answer carries the newer term
+        return;
+    }
+    if (const Status refused = checkAppend(request); !refused.isOk()) {
+        // Someone else's claim to a term whose primary this member already
+        // follows: never replace the true primary's entries with its own.
+        addEvent(Event::Kind::CommittedConflict, 0, refused.message());
+        response.hintSeq = m_log.lastSeq() + 1;
+        reply(false);
         return;
     }
     if (request.term > m_state.term)

@@ -128,6 +128,10 @@ public:
     qint64 term() const { return m_state.term; }
     int votedFor() const { return m_state.votedFor; }
     int leader() const { return m_leader; }
+    // Why an append must be refused without effect: its leader is not
+    // another member, or a different member already leads its term here.
+    // receive() refuses such appends as well.
+    Status checkAppend(const AppendRequest &request) const;
     qint64 commitSeq() const { return m_commitSeq; }
     qint64 lastSeq() const { return m_log.lastSeq(); }
     qint64 lastTerm() const { return m_log.lastTerm(); }

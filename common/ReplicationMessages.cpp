@@ -29,18 +29,22 @@ public:
     bool ok() const { return m_status.isOk(); }
     const Status &status() const { return m_status; }
 
-    qint64 integer(const char *name, qint64 minimum = 0)
+    qint64 integer(const char *name, qint64 minimum = 0, qint64 maximum = kMaxSeq)
     {
         const QByteArrayView value = m_members.value(QLatin1String(name));
         bool parsed = false;
         const qint64 number = value.isEmpty() ? 0 : value.toLongLong(&parsed);
-        if (m_status.isOk() && (!parsed || number < minimum)) {
-            m_status = Status::badRequest(QStringLiteral("%1: %2 must be an integer >= %3")
+        if (m_status.isOk() && (!parsed || number < minimum || number > maximum)) {
+            m_status = Status::badRequest(QStringLiteral("%1: %2 must be an integer from %3 to %4")
                                               .arg(QLatin1String(m_what), QLatin1String(name))
-                                              .arg(minimum));
+                                              .arg(minimum)
+                                              .arg(maximum));
         }
         return number;
     }
+
+    qint64 term(const char *name, qint64 minimum = 0) { return integer(name, minimum, kMaxTerm); }
+    int member(const char *name) { return int(integer(name, 0, kMaxMemberIndex)); }
 
     bool boolean(const char *name, bool fallback = false)
     {
@@ -103,10 +107,10 @@ Result<AppendRequest> AppendRequest::fromJson(const QByteArray &text)
     if (!reader.ok())
         return reader.status();
     AppendRequest request;
-    request.term = reader.integer("term", 1);
-    request.leader = int(reader.integer("leader"));
+    request.term = reader.term("term", 1);
+    request.leader = reader.member("leader");
     request.prevSeq = reader.integer("prevSeq");
-    request.prevTerm = reader.integer("prevTerm");
+    request.prevTerm = reader.term("prevTerm");
     request.commitSeq = reader.integer("commitSeq");
     request.snapshotNeeded = reader.boolean("snapshotNeeded");
     const QByteArrayView entries = reader.raw("entries");
@@ -145,8 +149,8 @@ Result<AppendResponse> AppendResponse::fromJson(const QByteArray &text)
     AppendResponse response;
     if (!reader.ok())
         return reader.status();
-    response.term = reader.integer("term");
-    response.from = int(reader.integer("from"));
+    response.term = reader.term("term");
+    response.from = reader.member("from");
     response.success = reader.boolean("success");
     response.matchSeq = reader.integer("matchSeq");
     response.hintSeq = reader.integer("hintSeq");
@@ -169,10 +173,10 @@ Result<VoteRequest> VoteRequest::fromJson(const QByteArray &text)
     VoteRequest request;
     if (!reader.ok())
         return reader.status();
-    request.term = reader.integer("term", 1);
-    request.candidate = int(reader.integer("candidate"));
+    request.term = reader.term("term", 1);
+    request.candidate = reader.member("candidate");
     request.lastSeq = reader.integer("lastSeq");
-    request.lastTerm = reader.integer("lastTerm");
+    request.lastTerm = reader.term("lastTerm");
     request.transfer = reader.boolean("transfer");
     if (!reader.ok())
         return reader.status();
@@ -191,8 +195,8 @@ Result<VoteResponse> VoteResponse::fromJson(const QByteArray &text)
     VoteResponse response;
     if (!reader.ok())
         return reader.status();
-    response.term = reader.integer("term");
-    response.from = int(reader.integer("from"));
+    response.term = reader.term("term");
+    response.from = reader.member("from");
     response.granted = reader.boolean("granted");
     response.retryAfterMs = reader.raw("retryAfterMs").isEmpty() ? 0 : reader.integer("retryAfterMs");
     if (!reader.ok())

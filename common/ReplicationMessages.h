@@ -12,6 +12,15 @@
 #include "LogEntry.h"
 #include "Result.h"
 
+// Terms and seqs end at 2^53 (exact in every JSON reader), far below qint64's
+// end, so term + 1 and seq + 1 never overflow. A message or promotion naming a
+// larger one is refused; a member at kMaxTerm can no longer stand for election
+// (docs/replication.md, rule 1).
+constexpr qint64 kMaxTerm = qint64(1) << 53;
+constexpr qint64 kMaxSeq = qint64(1) << 53;
+// Member indexes in messages: anything larger is refused, never truncated.
+constexpr qint64 kMaxMemberIndex = 1 << 16;
+
 // Persisted before anything depends on it.
 struct HardState
 {

@@ -1,5 +1,6 @@
 #include "ShardHealth.h"
 
+#include "ReplicationMessages.h"
 #include "ReplicationRules.h"
 
 #include <tuple>
@@ -202,7 +203,8 @@ qint64 ShardHealth::nextTerm() const
         if (member.status)
             term = qMax(term, member.status->term);
     }
-    return term + 1;
+    // Past kMaxTerm every member refuses the promotion (and no + 1 overflows).
+    return qMin(term, kMaxTerm) + 1;
 }
 
 bool ShardHealth::followsLivePrimary(qint64 now) const

@@ -56,9 +56,10 @@ void ReplicationApi::registerRoutes(HttpServer &server)
                                 }
                             }
                             const QJsonValue value = body->value(QStringLiteral("term"));
-                            if (!value.isUndefined() && (!value.isDouble() || value.toInteger(-1) < 1)) {
-                                return reply->send(
-                                    HttpResponse::error(Status::badRequest(QStringLiteral("term must be an integer >= 1"))));
+                            if (!value.isUndefined()
+                                && (!value.isDouble() || value.toInteger(-1) < 1 || value.toInteger(-1) > kMaxTerm)) {
+                                return reply->send(HttpResponse::error(
+                                    Status::badRequest(QStringLiteral("term must be an integer from 1 to %1").arg(kMaxTerm))));
                             }
                             term = value.toInteger(0);
                             const QJsonValue transferValue = body->value(QStringLiteral("transfer"));

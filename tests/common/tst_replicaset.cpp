@@ -140,6 +140,8 @@ private slots:
     void wipedMemberNeverHelpsLoseAnAcknowledgedWrite();
     void deposedPrimaryIsFenced();
     void replicaRefusesAppendsOfAnOlderTerm();
+    void replicaRefusesASecondLeaderInItsTerm();
+    void termSpaceEndsWithoutOverflow();
     void voteSurvivesACrash_data();
     void voteSurvivesACrash();
     void singleMemberCommitsOnPersist();
@@ -1043,6 +1045,98 @@ void TestReplicaSet::deposedPrimaryIsFenced()
     sim.runFor(1000);
     VERIFY_CONVERGED(sim);
     QCOMPARE(sim.node(0).rollback.size(), 3);
+}
+
+// 8c. Two primaries in one term cannot happen, so an append naming another
+// leader for the term whose primary a replica already follows is forged or a
+// bug: it changes nothing (it once replaced an acknowledged write).
+void TestReplicaSet::replicaRefusesASecondLeaderInItsTerm()
+{
+    ReplicationCore::Options setup;
+    setup.self = 1;
+    setup.members = 3;
+    setup.writeQuorum = 2;
+    TermHistory log;
+    for (qint64 seq = 1; seq <= 4; ++seq)
+        log.append(seq, 1);
+    ReplicationCore core(setup, HardState{1, 0}, log, 2, 0);
+    const auto append = [](int leader, qint64 prevSeq, qint64 through) {
+        AppendRequest request;
+        request.term = 1;
+        request.leader = leader;
+        request.prevSeq = prevSeq;
+        request.prevTerm = 1;
+        request.commitSeq = 2;
+        for (qint64 seq = prevSeq + 1; seq <= through; ++seq) {
+            LogEntry entry;
+            entry.seq = seq;
+            entry.term = 1;
+            entry.op = LogEntry::Op::Noop;
+            request.entries.append(entry);
+        }
+        request.entryCount = request.entries.size();
+        return request;
+    };
+    QVERIFY(core.checkAppend(append(0, 4, 4)).isOk());
+    core.receive(append(0, 4, 4), 1000);
+    core.takeReady();
+    QCOMPARE(core.leader(), 0);
+
+    const AppendRequest forged = append(2, 2, 6);
+    QCOMPARE(core.checkAppend(forged).code(), Status::Code::Conflict);
+    core.receive(forged, 1010);
+    const ReplicationCore::Ready ready = core.takeReady();
+    QVERIFY(ready.append.isEmpty());
+    QVERIFY(!ready.truncateFrom);
+    QVERIFY(!ready.hardState);
+    QVERIFY(!ready.commitSeq);
+    const QVector<OutgoingMessage> answers = ready.messages + ready.afterPersist;
+    QCOMPARE(answers.size(), 1);
+    QCOMPARE(answers.first().to, 2);
+    QVERIFY(!answers.first().appendResponse.success);
+    QCOMPARE(core.leader(), 0);
+    QCOMPARE(core.lastSeq(), qint64(4));
+    bool recorded = false;
+    for (const ReplicationCore::Event &event : ready.events)
+        recorded = recorded || event.kind == EventKind::CommittedConflict;
+    QVERIFY(recorded);
+
+    // Leaders that are not another member are refused as well.
+    for (const int leader : {-1, 1, 3, 65536})
+        QCOMPARE(core.checkAppend(append(leader, 4, 4)).code(), Status::Code::BadRequest);
+    // The true primary goes on as before.
+    core.receive(append(0, 4, 5), 1020);
+    QCOMPARE(core.takeReady().append.size(), 1);
+}
+
+// 8d. Terms end at kMaxTerm (2^53), so no term + 1 overflows: a set elects
+// up to it, refuses to go past it, and keeps serving with its primary.
+void TestReplicaSet::termSpaceEndsWithoutOverflow()
+{
+    ReplicaSetSimulator sim(options(3));
+    QVERIFY(sim.campaign(0, kMaxTerm - 1).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(0).role(), Role::Primary);
+    QVERIFY(sim.propose(0, 3).isOk());
+    sim.runFor(500);
+    sim.stepDown(0);
+    letLeasesRunOut(sim);
+    QVERIFY(sim.campaign(1, kMaxTerm).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(1).role(), Role::Primary);
+    QCOMPARE(sim.core(1).term(), kMaxTerm);
+
+    const Status refused = sim.campaign(2, kMaxTerm + 1);
+    QCOMPARE(refused.code(), Status::Code::Conflict);
+    QVERIFY2(refused.message().contains(QLatin1String("last term")), qPrintable(refused.message()));
+    QCOMPARE(sim.core(2).term(), kMaxTerm);
+    QCOMPARE(sim.node(2).hardState.term, kMaxTerm);
+
+    QVERIFY(sim.propose(1, 2).isOk());
+    sim.runFor(500);
+    VERIFY_SAFE(sim);
+    VERIFY_CONVERGED(sim);
+    QCOMPARE(sim.acknowledgedCount(), 5);
 }
 
 // 8b. The same at the core's interface: an older term's append changes

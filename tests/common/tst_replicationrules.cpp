@@ -870,6 +870,8 @@ void TestReplicationRules::voteRoundTrips()
     QCOMPARE(back->transfer, false);
     const VoteRequest handOff{12, 3, 4, 11, true};
     QCOMPARE(VoteRequest::fromJson(handOff.toJson())->transfer, true);
+    const VoteRequest last{kMaxTerm, 3, kMaxSeq, kMaxTerm};
+    QCOMPARE(VoteRequest::fromJson(last.toJson())->term, kMaxTerm);
 
     for (const bool granted : {true, false}) {
         const VoteResponse response{12, 1, granted, granted ? 0 : 340};
@@ -921,6 +923,17 @@ void TestReplicationRules::rejectsMalformedMessages_data()
     QTest::newRow("vote: candidate as a string") << QStringLiteral("vote") << json("{'term':2,'candidate':'1','lastSeq':3,'lastTerm':1}");
     QTest::newRow("vote: missing lastTerm") << QStringLiteral("vote") << json("{'term':2,'candidate':1,'lastSeq':3}");
     QTest::newRow("vote answer: granted as a number") << QStringLiteral("voteResponse") << json("{'term':2,'from':1,'granted':1}");
+    // Terms end at kMaxTerm, member indexes at kMaxMemberIndex: larger ones
+    // are refused, never truncated (4294967296 would become member 0).
+    QTest::newRow("append: term 2^63-1") << append << json("{'term':9223372036854775807,'leader':0,'prevSeq':3,'prevTerm':1,'commitSeq':0,'entries':[]}");
+    QTest::newRow("append: term past kMaxTerm") << append << json("{'term':9007199254740993,'leader':0,'prevSeq':3,'prevTerm':1,'commitSeq':0,'entries':[]}");
+    QTest::newRow("append: leader 2^32") << append << json("{'term':2,'leader':4294967296,'prevSeq':3,'prevTerm':1,'commitSeq':0,'entries':[]}");
+    QTest::newRow("append: seq past kMaxSeq") << append << json("{'term':2,'leader':0,'prevSeq':9223372036854775806,'prevTerm':1,'commitSeq':0,'entries':[]}");
+    QTest::newRow("append answer: from 2^32")
+        << QStringLiteral("appendResponse") << json("{'term':2,'from':4294967297,'success':true,'matchSeq':3,'hintSeq':0,'lastSeq':3}");
+    QTest::newRow("vote: term 2^63-1") << QStringLiteral("vote") << json("{'term':9223372036854775807,'candidate':1,'lastSeq':3,'lastTerm':1}");
+    QTest::newRow("vote: candidate 2^32") << QStringLiteral("vote") << json("{'term':2,'candidate':4294967297,'lastSeq':3,'lastTerm':1}");
+    QTest::newRow("vote answer: term 2^63-1") << QStringLiteral("voteResponse") << json("{'term':9223372036854775807,'from':1,'granted':true}");
     QTest::newRow("vote answer: null term") << QStringLiteral("voteResponse") << json("{'term':null,'from':1,'granted':true}");
 }
 
