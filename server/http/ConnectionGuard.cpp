@@ -80,6 +80,7 @@ void ConnectionGuard::refuse(int status, const QString &reason)
     halfClose();
     m_idleTimer.stop();
     QTimer::singleShot(kLingerMs, this, [this] { m_socket->abort(); });
+    emit refused(status);
 }
 
 void ConnectionGuard::drain()

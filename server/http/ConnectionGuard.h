@@ -37,6 +37,10 @@ public:
     // REQUIRES: no other readyRead slot is connected to socket yet.
     ConnectionGuard(QTcpSocket *socket, const Limits &limits);
 
+signals:
+    // A request was refused before QHttpServer saw it; `status` is the answer.
+    void refused(int status);
+
 private:
     void onReadyRead();
     void refuse(int status, const QString &reason);

@@ -16,7 +16,8 @@ void GuardedTcpServer::incomingConnection(qintptr socketDescriptor)
         return;
     }
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    new ConnectionGuard(socket, m_limits);
+    auto *guard = new ConnectionGuard(socket, m_limits);
+    connect(guard, &ConnectionGuard::refused, this, &GuardedTcpServer::requestRefused);
     ++m_openConnections;
     connect(socket, &QObject::destroyed, this, [this] { --m_openConnections; });
     addPendingConnection(socket);

@@ -18,6 +18,9 @@ public:
 
     int openConnections() const { return m_openConnections; }
 
+signals:
+    void requestRefused(int status);
+
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
 

@@ -13,6 +13,11 @@ void HttpMetrics::record(RouteClass routeClass, int status, qint64 elapsedNanose
     m_latency[int(routeClass)].observe(double(elapsedNanoseconds) / 1e9);
 }
 
+void HttpMetrics::recordRefused(int status)
+{
+    ++m_answers[{int(RouteClass::Other), status}];
+}
+
 void HttpMetrics::write(PrometheusText *out) const
 {
     using Type = PrometheusText::Type;

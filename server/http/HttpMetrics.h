@@ -20,6 +20,9 @@ public:
     HttpMetrics();
 
     void record(RouteClass routeClass, int status, qint64 elapsedNanoseconds);
+    // A request the connection guard refused before it was parsed (400, 413,
+    // 431): counted under route class "other", with no latency sample.
+    void recordRefused(int status);
     // peacedb_http_requests_total{route,code} and
     // peacedb_http_request_duration_seconds{route}.
     void write(PrometheusText *out) const;

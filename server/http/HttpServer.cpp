@@ -30,6 +30,10 @@ bool HttpServer::listenOn(const QHostAddress &address, quint16 port, const Conne
         delete server;
         return false;
     }
+    connect(server, &GuardedTcpServer::requestRefused, this, [this](int status) {
+        ++m_requestsTotal;
+        m_metrics.recordRefused(status);
+    });
     bind(server);
     m_tcpServer = server;
     return true;
@@ -69,10 +73,12 @@ bool HttpServer::matches(const Route &route, const QStringList &segments, QHash<
 
 bool HttpServer::authorized(const QByteArray &authorization) const
 {
-    if (m_token.isEmpty() || !authorization.startsWith("Bearer "))
+    // The scheme is case-insensitive (RFC 9110, section 11.1).
+    const qsizetype space = authorization.indexOf(' ');
+    if (m_token.isEmpty() || space < 0 || QByteArrayView(authorization).first(space).compare("bearer", Qt::CaseInsensitive) != 0)
         return false;
     // Compare digests, so the time taken says nothing about the token.
-    const QByteArray given = QCryptographicHash::hash(authorization.mid(7).trimmed(), QCryptographicHash::Sha256);
+    const QByteArray given = QCryptographicHash::hash(authorization.mid(space + 1).trimmed(), QCryptographicHash::Sha256);
     const QByteArray expected = QCryptographicHash::hash(m_token, QCryptographicHash::Sha256);
     unsigned char difference = 0;
     for (qsizetype i = 0; i < expected.size(); ++i)

@@ -2,9 +2,16 @@
 
 #include <QList>
 
+#include <algorithm>
+#include <cctype>
+
 namespace {
 
 constexpr qint64 kMaxChunkLineBytes = 4096;
+// Qt's header parser gives up on (and drops every header of) a block with
+// more fields, or a longer field, than this: such blocks are refused.
+constexpr int kMaxHeaderFields = 100;
+constexpr qsizetype kMaxHeaderFieldBytes = 8 * 1024;
 
 // "METHOD SP request-target SP HTTP/1.x" (RFC 9112, section 3).
 bool isRequestLine(QByteArrayView line)
@@ -27,21 +34,26 @@ bool isRequestLine(QByteArrayView line)
     return version == "HTTP/1.1" || version == "HTTP/1.0";
 }
 
-QByteArray headerValue(const QByteArray &block, const QByteArray &lowerName, int *count)
+// RFC 9110, section 5.6.2.
+bool isToken(QByteArrayView name)
 {
-    QByteArray value;
-    *count = 0;
-    const QList<QByteArray> lines = block.split('\n');
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray &line = lines.at(i);
-        const qsizetype colon = line.indexOf(':');
-        if (colon <= 0)
-            continue;
-        if (line.left(colon).trimmed().toLower() == lowerName) {
-            ++*count;
-            value = line.mid(colon + 1).trimmed();
-        }
+    if (name.isEmpty())
+        return false;
+    for (const char c : name) {
+        const bool tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+            || QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
+        if (!tchar)
+            return false;
     }
+    return true;
+}
+
+QByteArrayView trimmedSpace(QByteArrayView value)
+{
+    while (!value.isEmpty() && (value.front() == ' ' || value.front() == '\t'))
+        value = value.sliced(1);
+    while (!value.isEmpty() && (value.back() == ' ' || value.back() == '\t'))
+        value.chop(1);
     return value;
 }
 
@@ -67,12 +79,54 @@ void RequestFramer::completeRequest(Outcome &outcome)
 
 bool RequestFramer::finishHeaders(Outcome &outcome)
 {
-    int count = 0;
-    const QByteArray transferEncoding = headerValue(m_header, "transfer-encoding", &count).toLower();
-    const bool chunked = transferEncoding.contains("chunked");
-    const QByteArray contentLengthText = headerValue(m_header, "content-length", &count);
-    const int contentLengthCount = count;
-    const QByteArray expect = headerValue(m_header, "expect", &count).toLower();
+    // The block is "request-line CRLF *(field-line CRLF)", bare LFs and CRs
+    // already refused. Anything Qt's own parser would read differently (it
+    // drops every header of a block it cannot parse, and joins folded lines)
+    // is refused here, so both always agree where a request ends.
+    const QByteArrayView block(m_header);
+    const qsizetype firstLineEnd = block.indexOf("\r\n");
+    const bool http10 = block.first(firstLineEnd).endsWith("HTTP/1.0");
+    int fields = 0;
+    int contentLengthCount = 0;
+    int transferEncodingCount = 0;
+    QByteArrayView contentLength;
+    QByteArrayView transferEncoding;
+    QByteArrayView expect;
+    for (qsizetype start = firstLineEnd + 2; start < block.size();) {
+        const qsizetype lineEnd = block.indexOf("\r\n", start);
+        const QByteArrayView line = block.sliced(start, lineEnd - start);
+        start = lineEnd + 2;
+        if (line.startsWith(' ') || line.startsWith('\t')) {
+            refuse(outcome, 400, QStringLiteral("a header line continued onto the next (obsolete line folding)"));
+            return false;
+        }
+        const qsizetype colon = line.indexOf(':');
+        if (colon < 0 || !isToken(line.first(colon))) {
+            refuse(outcome, 400, QStringLiteral("malformed header line (a field name is a token followed by ':')"));
+            return false;
+        }
+        if (++fields > kMaxHeaderFields) {
+            refuse(outcome, 431, QStringLiteral("more than %1 header fields").arg(kMaxHeaderFields));
+            return false;
+        }
+        if (line.size() > kMaxHeaderFieldBytes) {
+            refuse(outcome, 431, QStringLiteral("a header field is longer than %1 bytes").arg(kMaxHeaderFieldBytes));
+            return false;
+        }
+        const QByteArrayView name = line.first(colon);
+        const QByteArrayView value = trimmedSpace(line.sliced(colon + 1));
+        if (name.compare("content-length", Qt::CaseInsensitive) == 0) {
+            ++contentLengthCount;
+            contentLength = value;
+        } else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
+            ++transferEncodingCount;
+            transferEncoding = value;
+        } else if (name.compare("expect", Qt::CaseInsensitive) == 0) {
+            expect = value;
+        }
+    }
+    const bool chunked = transferEncodingCount > 0;
+    const bool expectsContinue = expect.compare("100-continue", Qt::CaseInsensitive) == 0;
     m_bodyLimit = m_limits.maxBodyBytes;
     if (!m_limits.internalPathPrefix.isEmpty() && m_limits.maxInternalBodyBytes > 0) {
         const qsizetype target = m_header.indexOf(' ') + 1;
@@ -81,29 +135,35 @@ bool RequestFramer::finishHeaders(Outcome &outcome)
     }
     m_header.clear();
 
+    if (chunked && (transferEncodingCount > 1 || transferEncoding.compare("chunked", Qt::CaseInsensitive) != 0)) {
+        refuse(outcome, 400, QStringLiteral("unsupported Transfer-Encoding (only a single 'chunked' is accepted)"));
+        return false;
+    }
+    if (chunked && http10) {
+        refuse(outcome, 400, QStringLiteral("Transfer-Encoding in an HTTP/1.0 request"));
+        return false;
+    }
     if (chunked) {
         if (contentLengthCount > 0) {
             refuse(outcome, 400, QStringLiteral("a request must not have both Transfer-Encoding and Content-Length"));
             return false;
         }
-        if (expect == "100-continue")
+        if (expectsContinue)
             ++outcome.continuesToSend;
         m_state = State::ChunkSize;
         m_bodyBytes = 0;
         return true;
     }
-    if (!transferEncoding.isEmpty()) {
-        refuse(outcome, 400, QStringLiteral("unsupported Transfer-Encoding"));
-        return false;
-    }
     qint64 length = 0;
     if (contentLengthCount > 0) {
-        bool ok = false;
-        length = contentLengthText.toLongLong(&ok);
-        if (contentLengthCount > 1 || !ok || length < 0) {
+        // 1*DIGIT and nothing else: no sign, no list, no spaces inside.
+        const bool digits = !contentLength.isEmpty() && contentLength.size() <= 18
+            && std::all_of(contentLength.begin(), contentLength.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (contentLengthCount > 1 || !digits) {
             refuse(outcome, 400, QStringLiteral("invalid Content-Length"));
             return false;
         }
+        length = contentLength.toLongLong();
     }
     if (length > m_bodyLimit) {
         refuse(outcome, 413,
@@ -112,7 +172,7 @@ bool RequestFramer::finishHeaders(Outcome &outcome)
                    .arg(m_bodyLimit));
         return false;
     }
-    if (expect == "100-continue" && length > 0)
+    if (expectsContinue && length > 0)
         ++outcome.continuesToSend;
     if (length == 0) {
         completeRequest(outcome);
@@ -149,12 +209,21 @@ RequestFramer::Outcome RequestFramer::feed(const char *data, qint64 size)
                 }
             }
             const qsizetype searchFrom = qMax<qsizetype>(0, before - 3);
-            qsizetype end = m_header.indexOf("\r\n\r\n", searchFrom);
-            qsizetype terminator = 4;
-            const qsizetype bareEnd = m_header.indexOf("\n\n", searchFrom);
-            if (bareEnd >= 0 && (end < 0 || bareEnd < end)) {
-                end = bareEnd;
-                terminator = 2;
+            const qsizetype end = m_header.indexOf("\r\n\r\n", searchFrom);
+            // Lines end with CRLF only: a bare LF or CR, which parsers read
+            // differently, is refused (RFC 9112 allows either).
+            const qsizetype scanEnd = end < 0 ? m_header.size() : end + 4;
+            for (qsizetype i = qMax<qsizetype>(before, 1); i < scanEnd; ++i) {
+                const char c = m_header.at(i);
+                const char previous = m_header.at(i - 1);
+                if ((c == '\n' && previous != '\r') || (previous == '\r' && c != '\n') || c == '\0') {
+                    refuse(outcome, 400, QStringLiteral("header lines must end with CRLF and hold no NUL"));
+                    return outcome;
+                }
+            }
+            if (before == 0 && (m_header.front() == '\0')) {
+                refuse(outcome, 400, QStringLiteral("header lines must end with CRLF and hold no NUL"));
+                return outcome;
             }
             if (end < 0) {
                 if (m_header.size() > m_limits.maxHeaderBytes) {
@@ -165,8 +234,8 @@ RequestFramer::Outcome RequestFramer::feed(const char *data, qint64 size)
                 pos += take;
                 break;
             }
-            pos += end + terminator - before;
-            m_header.truncate(end + terminator / 2);
+            pos += end + 4 - before;
+            m_header.truncate(end + 2);
             if (!finishHeaders(outcome))
                 return outcome;
             break;
@@ -212,7 +281,9 @@ RequestFramer::Outcome RequestFramer::feed(const char *data, qint64 size)
                 const qsizetype semicolon = line.indexOf(';');
                 bool ok = false;
                 const QByteArray sizeText = (semicolon >= 0 ? line.left(semicolon) : line).trimmed();
-                const qint64 chunk = sizeText.size() <= 15 ? sizeText.toLongLong(&ok, 16) : -1;
+                const bool hex = !sizeText.isEmpty() && sizeText.size() <= 15
+                    && std::all_of(sizeText.begin(), sizeText.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+                const qint64 chunk = hex ? sizeText.toLongLong(&ok, 16) : -1;
                 if (!ok || chunk < 0) {
                     refuse(outcome, 400, QStringLiteral("malformed chunk size"));
                     return outcome;

@@ -6,8 +6,12 @@
 // body or a chunked body (chunk sizes are summed as they arrive). A request
 // whose declared or accumulated body exceeds maxBodyBytes (or, for a target
 // under internalPathPrefix, maxInternalBodyBytes) is refused with 413 as soon
-// as that is known; a header block that is too long with 431; broken
-// framing, or a first line that is not "METHOD target HTTP/1.x", with 400.
+// as that is known; a header block that is too long, or with more fields
+// or a longer field than Qt's own parser takes, with 431; broken or
+// ambiguous framing (anything Qt's parser could read differently: bare LF
+// or CR, folded lines, malformed field lines, a Content-Length that is not
+// plain digits, a Transfer-Encoding other than one "chunked"), or a first
+// line that is not "METHOD target HTTP/1.x", with 400.
 // "Expect: 100-continue" is reported so the caller can
 // answer it once the body is known to be acceptable.
 //

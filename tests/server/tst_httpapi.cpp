@@ -1807,6 +1807,10 @@ void TestHttpApi::adminConfig()
     const TestHttpResponse response =
         m_client->request("GET", "/v1/_admin/config", {}, {{"Authorization", "Bearer " + m_server->token()}});
     VERIFY_STATUS(response, 200);
+    // The scheme is case-insensitive (RFC 9110).
+    for (const QByteArray scheme : {QByteArray("bearer "), QByteArray("BEARER "), QByteArray("bEaReR  ")}) {
+        VERIFY_STATUS(m_client->request("GET", "/v1/_admin/config", {}, {{"Authorization", scheme + m_server->token()}}), 200);
+    }
     const QJsonObject server = response.json().value("Server").toObject();
     QVERIFY2(server.value("MaxPageSize").toInteger() == 1000 && server.value("MaxBodyBytes").toInteger() > 4096,
              response.body.constData());
