@@ -89,9 +89,10 @@ bool RequestFramer::finishHeaders(Outcome &outcome)
     int fields = 0;
     int contentLengthCount = 0;
     int transferEncodingCount = 0;
-    QByteArrayView contentLength;
-    QByteArrayView transferEncoding;
-    QByteArrayView expect;
+    // Copies: the header block is cleared below.
+    QByteArray contentLength;
+    QByteArray transferEncoding;
+    QByteArray expect;
     for (qsizetype start = firstLineEnd + 2; start < block.size();) {
         const qsizetype lineEnd = block.indexOf("\r\n", start);
         const QByteArrayView line = block.sliced(start, lineEnd - start);
@@ -117,12 +118,12 @@ bool RequestFramer::finishHeaders(Outcome &outcome)
         const QByteArrayView value = trimmedSpace(line.sliced(colon + 1));
         if (name.compare("content-length", Qt::CaseInsensitive) == 0) {
             ++contentLengthCount;
-            contentLength = value;
+            contentLength = value.toByteArray();
         } else if (name.compare("transfer-encoding", Qt::CaseInsensitive) == 0) {
             ++transferEncodingCount;
-            transferEncoding = value;
+            transferEncoding = value.toByteArray();
         } else if (name.compare("expect", Qt::CaseInsensitive) == 0) {
-            expect = value;
+            expect = value.toByteArray();
         }
     }
     const bool chunked = transferEncodingCount > 0;

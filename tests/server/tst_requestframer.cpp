@@ -197,6 +197,21 @@ private slots:
         }
     }
 
+    // Headers and a body in one read, every value in use after the header
+    // buffer is released (a use-after-free here once crashed nodes).
+    void headersAndBodyInOneRead()
+    {
+        RequestFramer framer(limits(70000, 64 * 1024));
+        const QByteArray body(65536, 'x');
+        const QByteArray request = "PUT /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 65536\r\n\r\n" + body;
+        const RequestFramer::Outcome outcome = framer.feed(request + request);
+        QCOMPARE(outcome.refuseStatus, 0);
+        QCOMPARE(outcome.requestsCompleted, 2);
+        QCOMPARE(outcome.continuesToSend, 2);
+        RequestFramer chunked(limits(70000, 64 * 1024));
+        QCOMPARE(chunked.feed("PUT /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n").requestsCompleted, 1);
+    }
+
     void acceptedShapesAtTheEdges()
     {
         // 100 fields, an 8 KiB field, tabs around values, chunk extensions:
