@@ -2,6 +2,7 @@
 
 #include "JsonText.h"
 #include "NameRules.h"
+#include "RequestLimits.h"
 
 namespace {
 
@@ -9,6 +10,8 @@ Result<PageRequest> checked(qint64 skip, qint64 limit, qint64 maxLimit, const st
 {
     if (skip < 0)
         return Status::badRequest(QStringLiteral("skip must be >= 0"));
+    if (skip > RequestLimits::kMaxSkip)
+        return Status::badRequest(RequestLimits::skipTooLarge(skip));
     if (limit < 0 || limit > maxLimit)
         return Status::badRequest(QStringLiteral("limit must be between 0 and %1").arg(maxLimit));
     if (after) {

@@ -1,6 +1,7 @@
 // PageRequest: skip/limit/after of a list request, validated.
 //
-// skip >= 0; 0 <= limit <= maxLimit (a larger limit is an error, never
+// 0 <= skip <= RequestLimits::kMaxSkip (deeper pages use `after`);
+// 0 <= limit <= maxLimit (a larger limit is an error, never
 // silently clamped); a missing limit means defaultLimit. `after` (optional)
 // is an exclusive start id for keyset paging: only matches whose id sorts
 // strictly after it (byte order of UTF-8, as the lists are sorted) are

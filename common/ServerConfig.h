@@ -39,6 +39,9 @@ struct ServerConfig
     qint64 maxBodyBytes = 16 * 1024 * 1024;
     qint64 maxHeaderBytes = 64 * 1024;
     qint64 maxPageSize = 1000;
+    qint64 maxBulkDocs = 1000;        // documents per _bulk_docs request
+    qint64 readThreads = 2;           // workers running lists, queries and stats
+    qint64 maxQueuedReads = 64;       // such reads waiting for a worker; more get 503
     qint64 idleTimeoutMs = 120000;
     qint64 shutdownTimeoutMs = 10000;
     QString logFormat = QStringLiteral("text"); // "text" or "json" (LogLine)

@@ -5,7 +5,9 @@
 #include "FieldQuery.h"
 #include "JsonText.h"
 #include "NameRules.h"
+#include "ReadPool.h"
 #include "ReadPreference.h"
+#include "RequestLimits.h"
 #include "SearchQuery.h"
 #include "TagQuery.h"
 
@@ -58,11 +60,55 @@ QByteArray documentLocation(const QString &db, const QString &id)
 
 } // namespace
 
-DocumentApi::DocumentApi(DocumentService *service, DocumentReader *reader, qint64 maxPageSize)
+DocumentApi::DocumentApi(DocumentService *service, DocumentReader *reader, ReadPool *readPool, const Limits &limits)
     : m_service(service)
     , m_reader(reader)
-    , m_maxPageSize(maxPageSize)
+    , m_readPool(readPool)
+    , m_maxPageSize(limits.maxPageSize)
+    , m_maxBulkDocs(limits.maxBulkDocs)
 {
+}
+
+template <typename T>
+void DocumentApi::readInPool(const QJsonObject &where, const HttpReplyPtr &reply,
+                             std::function<Result<T>(DocumentReader &reader)> query,
+                             std::function<HttpResponse(const T &result)> answer)
+{
+    std::function<void(const Result<T> &)> done = [reply, where, answer](const Result<T> &result) {
+        if (!result.isOk())
+            return reply->send(HttpResponse::error(result.status(), where));
+        reply->send(answer(result.value()));
+    };
+    if (!m_readPool)
+        return done(query(*m_reader));
+    if (!m_readPool->submit<T>(std::move(query), std::move(done))) {
+        HttpResponse busy = HttpResponse::error(
+            Status::unavailable(QStringLiteral("too many reads are waiting on this node; retry shortly")), where);
+        reply->send(busy.withHeader("Retry-After", "1"));
+    }
+}
+
+template <typename T>
+void DocumentApi::readDatabase(const HttpRequest &request, const HttpReplyPtr &reply,
+                               std::function<Result<T>(DocumentReader &reader, const QString &db)> query,
+                               std::function<HttpResponse(const T &result)> answer)
+{
+    const QString db = request.param(QStringLiteral("db"));
+    const QJsonObject where = request.errorContext();
+    const Status nameStatus = NameRules::checkDatabaseName(db);
+    if (!nameStatus.isOk())
+        return reply->send(HttpResponse::error(nameStatus, where));
+    readInPool<T>(
+        where, reply,
+        [db, query = std::move(query)](DocumentReader &reader) -> Result<T> {
+            const Result<std::optional<DatabaseInfo>> info = reader.database(db);
+            if (!info.isOk())
+                return info.status();
+            if (!info->has_value())
+                return Status::notFound(QStringLiteral("Database not found"));
+            return query(reader, db);
+        },
+        std::move(answer));
 }
 
 void DocumentApi::registerRoutes(HttpServer &server)
@@ -148,11 +194,12 @@ bool DocumentApi::requireDatabase(const HttpRequest &request, const HttpReplyPtr
 
 void DocumentApi::listDatabases(const HttpRequest &request, const HttpReplyPtr &reply)
 {
-    const Result<QStringList> names = m_reader->databaseNames();
-    if (!names.isOk())
-        return reply->send(HttpResponse::error(names.status(), request.errorContext()));
-    reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("total"), names->size()},
-                                                    {QStringLiteral("items"), QJsonArray::fromStringList(names.value())}}));
+    readInPool<QStringList>(
+        request.errorContext(), reply, [](DocumentReader &reader) { return reader.databaseNames(); },
+        [](const QStringList &names) {
+            return HttpResponse::json(200, QJsonObject{{QStringLiteral("total"), names.size()},
+                                                       {QStringLiteral("items"), QJsonArray::fromStringList(names)}});
+        });
 }
 
 void DocumentApi::createDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
@@ -316,9 +363,12 @@ void DocumentApi::bulkDocuments(const HttpRequest &request, const HttpReplyPtr &
                                    .arg(docs.isEmpty() ? QStringLiteral("missing") : JsonText::typeName(docs))),
             where));
     }
+    const auto elements = JsonText::elements(docs);
+    if (elements.size() > m_maxBulkDocs)
+        return reply->send(HttpResponse::error(Status::badRequest(RequestLimits::tooManyBulkDocuments(elements.size(), m_maxBulkDocs)), where));
     QVector<Result<Document>> items;
     QStringList ids;
-    for (const QByteArrayView element : JsonText::elements(docs)) {
+    for (const QByteArrayView element : elements) {
         QString id;
         if (element.front() != '{') {
             items.append(Status::badRequest(
@@ -367,13 +417,12 @@ void DocumentApi::allDocuments(const HttpRequest &request, const HttpReplyPtr &r
     const Result<bool> includeDeleted = parseBoolean(request, QStringLiteral("includeDeleted"), true);
     if (!includeDeleted.isOk())
         return reply->send(HttpResponse::error(includeDeleted.status(), request.errorContext()));
-    if (!requireDatabase(request, reply))
-        return;
-    const Result<DocumentPage> result =
-        m_reader->allDocuments(request.param(QStringLiteral("db")), page.value(), includeDeleted.value());
-    if (!result.isOk())
-        return reply->send(HttpResponse::error(result.status(), request.errorContext()));
-    reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
+    readDatabase<DocumentPage>(
+        request, reply,
+        [page = page.value(), includeDeleted = includeDeleted.value()](DocumentReader &reader, const QString &db) {
+            return reader.allDocuments(db, page, includeDeleted);
+        },
+        [](const DocumentPage &result) { return HttpResponse::json(200, listBody(result.total, result.bodies)); });
 }
 
 void DocumentApi::changes(const HttpRequest &request, const HttpReplyPtr &reply)
@@ -392,17 +441,31 @@ void DocumentApi::changes(const HttpRequest &request, const HttpReplyPtr &reply)
                                                            m_maxPageSize, m_maxPageSize);
     if (!page.isOk())
         return reply->send(HttpResponse::error(page.status(), request.errorContext()));
-    if (!requireDatabase(request, reply))
-        return;
-    const QString db = request.param(QStringLiteral("db"));
-    qint64 databaseSeq = -1;
-    const Result<QVector<ChangeRow>> rows = m_reader->changes(db, since, page->limit, &databaseSeq);
-    if (!rows.isOk())
-        return reply->send(HttpResponse::error(rows.status(), request.errorContext()));
-    if (databaseSeq < 0)
-        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("Database not found")), request.errorContext()));
+    struct Changes
+    {
+        QVector<ChangeRow> rows;
+        qint64 databaseSeq = -1;
+    };
+    const qint64 limit = page->limit;
+    readDatabase<Changes>(
+        request, reply,
+        [since, limit](DocumentReader &reader, const QString &db) -> Result<Changes> {
+            Changes out;
+            Result<QVector<ChangeRow>> rows = reader.changes(db, since, limit, &out.databaseSeq);
+            if (!rows.isOk())
+                return rows.status();
+            if (out.databaseSeq < 0)
+                return Status::notFound(QStringLiteral("Database not found"));
+            out.rows = std::move(rows).value();
+            return out;
+        },
+        [since, limit](const Changes &changes) { return changesBody(changes.rows, changes.databaseSeq, since, limit); });
+}
+
+HttpResponse DocumentApi::changesBody(const QVector<ChangeRow> &rows, qint64 databaseSeq, qint64 since, qint64 limit)
+{
     QJsonArray results;
-    for (const ChangeRow &row : rows.value()) {
+    for (const ChangeRow &row : rows) {
         results.append(QJsonObject{{QStringLiteral("seq"), row.seq},
                                    {QStringLiteral("id"), row.id},
                                    {QStringLiteral("rev"), row.rev},
@@ -412,8 +475,8 @@ void DocumentApi::changes(const HttpRequest &request, const HttpReplyPtr &reply)
     // `since` for limit 0). A short page reached the end: resume from the
     // database's seq, read in the same snapshot as the rows (also when
     // `since` is past it, e.g. after the database was recreated).
-    const qint64 lastSeq = rows->size() == page->limit ? (rows->isEmpty() ? since : rows->last().seq) : databaseSeq;
-    reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("results"), results}, {QStringLiteral("lastSeq"), lastSeq}}));
+    const qint64 lastSeq = rows.size() == limit ? (rows.isEmpty() ? since : rows.last().seq) : databaseSeq;
+    return HttpResponse::json(200, QJsonObject{{QStringLiteral("results"), results}, {QStringLiteral("lastSeq"), lastSeq}});
 }
 
 void DocumentApi::findFields(const HttpRequest &request, const HttpReplyPtr &reply)
@@ -424,12 +487,10 @@ void DocumentApi::findFields(const HttpRequest &request, const HttpReplyPtr &rep
     const Result<FieldQuery> query = FieldQuery::fromJson(body.value(), defaultPageSize(), m_maxPageSize);
     if (!query.isOk())
         return reply->send(HttpResponse::error(query.status(), request.errorContext()));
-    if (!requireDatabase(request, reply))
-        return;
-    const Result<DocumentPage> result = m_reader->findFields(request.param(QStringLiteral("db")), query.value());
-    if (!result.isOk())
-        return reply->send(HttpResponse::error(result.status(), request.errorContext()));
-    reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
+    readDatabase<DocumentPage>(
+        request, reply,
+        [query = query.value()](DocumentReader &reader, const QString &db) { return reader.findFields(db, query); },
+        [](const DocumentPage &result) { return HttpResponse::json(200, listBody(result.total, result.bodies)); });
 }
 
 void DocumentApi::findTags(const HttpRequest &request, const HttpReplyPtr &reply)
@@ -440,12 +501,10 @@ void DocumentApi::findTags(const HttpRequest &request, const HttpReplyPtr &reply
     const Result<TagQuery> query = TagQuery::fromJson(body.value(), defaultPageSize(), m_maxPageSize);
     if (!query.isOk())
         return reply->send(HttpResponse::error(query.status(), request.errorContext()));
-    if (!requireDatabase(request, reply))
-        return;
-    const Result<DocumentPage> result = m_reader->findTags(request.param(QStringLiteral("db")), query.value());
-    if (!result.isOk())
-        return reply->send(HttpResponse::error(result.status(), request.errorContext()));
-    reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
+    readDatabase<DocumentPage>(
+        request, reply,
+        [query = query.value()](DocumentReader &reader, const QString &db) { return reader.findTags(db, query); },
+        [](const DocumentPage &result) { return HttpResponse::json(200, listBody(result.total, result.bodies)); });
 }
 
 void DocumentApi::search(const HttpRequest &request, const HttpReplyPtr &reply)
@@ -459,13 +518,12 @@ void DocumentApi::search(const HttpRequest &request, const HttpReplyPtr &reply)
                                                            request.queryValue(QStringLiteral("after")));
     if (!page.isOk())
         return reply->send(HttpResponse::error(page.status(), request.errorContext()));
-    if (!requireDatabase(request, reply))
-        return;
-    const Result<DocumentPage> result =
-        m_reader->search(request.param(QStringLiteral("db")), SearchQuery::fromText(*q), page.value());
-    if (!result.isOk())
-        return reply->send(HttpResponse::error(result.status(), request.errorContext()));
-    reply->send(HttpResponse::json(200, listBody(result->total, result->bodies)));
+    readDatabase<DocumentPage>(
+        request, reply,
+        [query = SearchQuery::fromText(*q), page = page.value()](DocumentReader &reader, const QString &db) {
+            return reader.search(db, query, page);
+        },
+        [](const DocumentPage &result) { return HttpResponse::json(200, listBody(result.total, result.bodies)); });
 }
 
 void DocumentApi::sequence(const HttpRequest &request, const HttpReplyPtr &reply)
@@ -482,24 +540,32 @@ void DocumentApi::sequence(const HttpRequest &request, const HttpReplyPtr &reply
 
 void DocumentApi::databaseStats(const HttpRequest &request, const HttpReplyPtr &reply)
 {
-    if (!requireDatabase(request, reply))
-        return;
-    const QString db = request.param(QStringLiteral("db"));
-    const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
-    const Result<qint64> tags = m_reader->tagCount(db);
-    if (!info.isOk() || !info->has_value() || !tags.isOk()) {
-        return reply->send(HttpResponse::error(!info.isOk() ? info.status()
-                                                   : !tags.isOk() ? tags.status()
-                                                                  : Status::notFound(QStringLiteral("Database not found")),
-                                               request.errorContext()));
-    }
-    const DatabaseInfo &stats = info->value();
-    reply->send(HttpResponse::json(200, QJsonObject{
-                                            {QStringLiteral("db"), db},
-                                            {QStringLiteral("seq"), stats.seq},
-                                            {QStringLiteral("docsTotal"), stats.docsTotal},
-                                            {QStringLiteral("docsAlive"), stats.docsTotal - stats.docsDeleted},
-                                            {QStringLiteral("docsDeleted"), stats.docsDeleted},
-                                            {QStringLiteral("tagIndexCount"), tags.value()},
-                                        }));
+    struct Stats
+    {
+        QString db;
+        DatabaseInfo info;
+        qint64 tags = 0;
+    };
+    readDatabase<Stats>(
+        request, reply,
+        [](DocumentReader &reader, const QString &db) -> Result<Stats> {
+            const Result<std::optional<DatabaseInfo>> info = reader.database(db);
+            const Result<qint64> tags = reader.tagCount(db);
+            if (!info.isOk() || !info->has_value() || !tags.isOk()) {
+                return !info.isOk() ? info.status()
+                     : !tags.isOk() ? tags.status()
+                                    : Status::notFound(QStringLiteral("Database not found"));
+            }
+            return Stats{db, info->value(), tags.value()};
+        },
+        [](const Stats &stats) {
+            return HttpResponse::json(200, QJsonObject{
+                                               {QStringLiteral("db"), stats.db},
+                                               {QStringLiteral("seq"), stats.info.seq},
+                                               {QStringLiteral("docsTotal"), stats.info.docsTotal},
+                                               {QStringLiteral("docsAlive"), stats.info.docsTotal - stats.info.docsDeleted},
+                                               {QStringLiteral("docsDeleted"), stats.info.docsDeleted},
+                                               {QStringLiteral("tagIndexCount"), stats.tags},
+                                           });
+        });
 }

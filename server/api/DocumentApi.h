@@ -5,19 +5,33 @@
 // Route handlers are thin: parse and validate the request, call the
 // DocumentService (writes) or the DocumentReader (reads), map the result to
 // an answer. Reads answer only where the read preference allows: by
-// default on a primary whose reads are linearizable (ReadPreference). Main thread; registered on an HttpServer; does not own the
-// service or the reader.
+// default on a primary whose reads are linearizable (ReadPreference).
+// Lists, queries, changes and stats run on the ReadPool's workers (when
+// there is one), so they never hold up HTTP and replication; when its queue
+// is full they are answered 503 with Retry-After. Main thread; registered
+// on an HttpServer; does not own the service, the reader or the pool.
 #pragma once
 
-#include "HttpServer.h"
+#include <functional>
 
-class DocumentReader;
+#include "DocumentReader.h"
+#include "HttpServer.h"
+#include "Result.h"
+
 class DocumentService;
+class ReadPool;
 
 class DocumentApi
 {
 public:
-    DocumentApi(DocumentService *service, DocumentReader *reader, qint64 maxPageSize);
+    struct Limits
+    {
+        qint64 maxPageSize = 1000;
+        qint64 maxBulkDocs = 1000; // documents per _bulk_docs request
+    };
+
+    // `readPool` may be null: every read then runs on `reader`, here.
+    DocumentApi(DocumentService *service, DocumentReader *reader, ReadPool *readPool, const Limits &limits);
 
     void registerRoutes(HttpServer &server);
 
@@ -46,10 +60,23 @@ private:
     // Checks the {db} parameter names an existing database; otherwise sends
     // the 400/404/500 and returns false.
     bool requireDatabase(const HttpRequest &request, const HttpReplyPtr &reply);
+    static HttpResponse changesBody(const QVector<ChangeRow> &rows, qint64 databaseSeq, qint64 since, qint64 limit);
     // 100, or Server.MaxPageSize when that is smaller.
     qint64 defaultPageSize() const;
+    // Runs `query` on the read pool once the {db} parameter is known to name
+    // an existing database (checked there too), then sends `answer(result)`
+    // or the error.
+    template <typename T>
+    void readDatabase(const HttpRequest &request, const HttpReplyPtr &reply,
+                      std::function<Result<T>(DocumentReader &reader, const QString &db)> query,
+                      std::function<HttpResponse(const T &result)> answer);
+    template <typename T>
+    void readInPool(const QJsonObject &where, const HttpReplyPtr &reply, std::function<Result<T>(DocumentReader &reader)> query,
+                    std::function<HttpResponse(const T &result)> answer);
 
     DocumentService *m_service;
     DocumentReader *m_reader;
+    ReadPool *m_readPool;
     qint64 m_maxPageSize;
+    qint64 m_maxBulkDocs;
 };

@@ -73,6 +73,7 @@ int RouterApp::start()
     // reached" at the latest); a node that says nothing for longer is gone.
     service.requestTimeoutMs = m_config.writeTimeoutMs + 5000;
     service.maxPageSize = m_config.maxPageSize;
+    service.maxBulkDocs = m_config.maxBulkDocs;
     m_service = std::make_unique<ReplicatedDocumentService>(service, m_monitor.get());
 
     m_http = std::make_unique<HttpServer>();

@@ -8,6 +8,7 @@
 #include "LogHandler.h"
 #include "MetricsApi.h"
 #include "NodeApi.h"
+#include "ReadPool.h"
 #include "SignalWatcher.h"
 #include "ReplicationApi.h"
 #include "ReplicationNode.h"
@@ -54,6 +55,7 @@ ServerApp::ServerApp(const ServerConfig &config, QObject *parent)
 ServerApp::~ServerApp()
 {
     m_http.reset();
+    m_readPool.reset();
     if (m_committer)
         m_committer->stop();
     if (m_reader)
@@ -171,7 +173,16 @@ int ServerApp::start()
 
     m_http = std::make_unique<HttpServer>();
     m_http->setToken(token);
-    m_documentApi = std::make_unique<DocumentApi>(m_service.get(), m_reader.get(), m_config.maxPageSize);
+    ReadPool::Options readPool;
+    readPool.path = databasePath;
+    readPool.storage = storage;
+    readPool.threads = int(m_config.readThreads);
+    readPool.maxQueued = int(m_config.maxQueuedReads);
+    m_readPool = std::make_unique<ReadPool>(readPool);
+    if (m_replication)
+        m_replication->setReadPool(m_readPool.get());
+    m_documentApi = std::make_unique<DocumentApi>(m_service.get(), m_reader.get(), m_readPool.get(),
+                                                  DocumentApi::Limits{m_config.maxPageSize, m_config.maxBulkDocs});
     NodeApi::Sources sources;
     sources.http = m_http.get();
     sources.service = m_service.get();
@@ -283,6 +294,7 @@ void ServerApp::finishShutdown(int exitCode)
         socket->disconnectFromHost();
     }
     m_committer->stop();
+    m_readPool->suspend(); // closes the workers' connections; queued reads never run
     m_reader->close();
     m_dataDirectory.release();
     qCInfo(lcServer, "stopped at seq %lld", m_committer->durableSeq());

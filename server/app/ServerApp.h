@@ -33,6 +33,7 @@ class GroupCommitter;
 class HttpServer;
 class MetricsApi;
 class NodeApi;
+class ReadPool;
 class ReplicationApi;
 class ReplicationNode;
 class SignalWatcher;
@@ -78,6 +79,7 @@ private:
     std::unique_ptr<SignalWatcher> m_signals;
     std::unique_ptr<GroupCommitter> m_committer;
     std::unique_ptr<DocumentReader> m_reader;
+    std::unique_ptr<ReadPool> m_readPool;
     std::unique_ptr<CommitLog> m_commitLog;
     std::unique_ptr<DocumentService> m_service;
     std::unique_ptr<HttpServer> m_http;

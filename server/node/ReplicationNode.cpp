@@ -1,6 +1,7 @@
 #include "ReplicationNode.h"
 
 #include "DocumentReader.h"
+#include "ReadPool.h"
 #include "GroupCommitter.h"
 #include "JsonText.h"
 #include "HttpClientPool.h"
@@ -807,6 +808,8 @@ void ReplicationNode::installSnapshot(const QString &path)
             m_held.clear();
             m_committer->stop();
             m_reader->close();
+            if (m_readPool)
+                m_readPool->suspend();
             const QString database = m_settings.databasePath;
             Status status = SnapshotFile::finishInstall(path, database, HardState{m_core.term(), m_core.votedFor(), m_core.isVoter()});
             if (status.isOk())
@@ -816,6 +819,8 @@ void ReplicationNode::installSnapshot(const QString &path)
                 status = m_committer->start();
             if (status.isOk())
                 status = m_reader->open(database, m_settings.storageOptions);
+            if (m_readPool)
+                m_readPool->resume();
             m_snapshotBusy = false;
             if (!status.isOk()) {
                 // Stopping the committer dropped queued writes the core

@@ -35,6 +35,7 @@
 class DocumentReader;
 class GroupCommitter;
 class HttpClientPool;
+class ReadPool;
 
 class ReplicationNode : public CommitLog
 {
@@ -67,6 +68,8 @@ public:
     ~ReplicationNode() override;
 
     void start();
+    // Its workers' connections are closed while a snapshot is swapped in.
+    void setReadPool(ReadPool *pool) { m_readPool = pool; }
 
     // CommitLog
     Status writable() const override;
@@ -161,6 +164,7 @@ private:
     Settings m_settings;
     GroupCommitter *m_committer;
     DocumentReader *m_reader;
+    ReadPool *m_readPool = nullptr;
     ReplicationCore m_core;
     QElapsedTimer m_clock;
     QTimer m_ticker;

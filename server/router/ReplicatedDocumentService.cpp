@@ -6,6 +6,7 @@
 #include "JsonText.h"
 #include "NameRules.h"
 #include "PageRequest.h"
+#include "RequestLimits.h"
 #include "ShardPlacement.h"
 #include "SortedMerge.h"
 #include "ChangeCursor.h"
@@ -428,6 +429,12 @@ void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respon
                                            where));
     }
 
+    const QVector<QByteArrayView> elements = JsonText::elements(docs);
+    if (elements.size() > m_settings.maxBulkDocs) {
+        return respond(HttpResponse::error(
+            Status::badRequest(RequestLimits::tooManyBulkDocuments(elements.size(), m_settings.maxBulkDocs)), where));
+    }
+
     // Split by shard; remember where each result goes back.
     const int shards = m_monitor->shardCount();
     QVector<QByteArray> parts(shards);
@@ -435,7 +442,7 @@ void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respon
     QVector<QByteArray> results;
     QStringList ids;
     int count = 0;
-    for (const QByteArrayView element : JsonText::elements(docs)) {
+    for (const QByteArrayView element : elements) {
         const int position = count++;
         results.append(QByteArray());
         QString id;

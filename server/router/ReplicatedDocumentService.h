@@ -47,6 +47,7 @@ public:
         qint64 requestTimeoutMs = 10000; // per request to a node
         int maxConnectionsPerNode = 64;
         qint64 maxPageSize = 1000;
+        qint64 maxBulkDocs = 1000;
     };
 
     ReplicatedDocumentService(const Settings &settings, HealthMonitor *monitor, QObject *parent = nullptr);

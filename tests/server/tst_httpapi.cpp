@@ -1187,7 +1187,12 @@ void TestHttpApi::deepPaging()
     }
     VERIFY_LIST(get("/v1/db/paging/_all_docs?skip=2499&limit=1"), expected.mid(2499), kDocuments);
     VERIFY_LIST(get("/v1/db/paging/_all_docs?skip=2500&limit=10"), QStringList(), kDocuments);
-    VERIFY_LIST(get("/v1/db/paging/_all_docs?skip=100000"), QStringList(), kDocuments);
+    VERIFY_LIST(get("/v1/db/paging/_all_docs?skip=10000"), QStringList(), kDocuments);
+    // Deeper skips cost a read per skipped match: refused, naming `after`.
+    for (const QByteArray &query : {QByteArray("_all_docs?skip=10001"), QByteArray("_search?q=x&skip=100000")})
+        VERIFY_ERROR(get("/v1/db/paging/" + query), 400, "after=", (QJsonObject{{"db", "paging"}}));
+    VERIFY_ERROR(post("/v1/db/paging/_find/fields", R"({"skip":10001})"), 400, "after=", (QJsonObject{{"db", "paging"}}));
+    VERIFY_ERROR(post("/v1/db/paging/_find/tags", R"({"allOf":["t"],"skip":10001})"), 400, "after=", (QJsonObject{{"db", "paging"}}));
     VERIFY_LIST(get("/v1/db/paging/_all_docs?limit=0"), QStringList(), kDocuments);
     VERIFY_LIST(get("/v1/db/paging/_all_docs"), expected.mid(0, 100), kDocuments); // default limit 100
     VERIFY_LIST(get("/v1/db/paging/_all_docs?skip=1234&limit=3"), expected.mid(1234, 3), kDocuments);
@@ -1919,7 +1924,7 @@ void TestHttpApi::limits()
     QVERIFY(dir.isValid());
     QFile config(dir.filePath(QStringLiteral("config.json")));
     QVERIFY(config.open(QIODevice::WriteOnly));
-    config.write(R"({"Server":{"MaxBodyBytes":4096,"MaxHeaderBytes":2048,"MaxPageSize":50}})");
+    config.write(R"({"Server":{"MaxBodyBytes":4096,"MaxHeaderBytes":2048,"MaxPageSize":50,"MaxBulkDocs":60}})");
     config.close();
     ServerProcess server(dir.filePath(QStringLiteral("data")), {QStringLiteral("--config"), config.fileName()});
     QVERIFY2(server.start(), qPrintable(server.output()));
@@ -1991,6 +1996,11 @@ void TestHttpApi::limits()
     QJsonArray docs;
     for (int i = 0; i < 60; ++i)
         docs.append(QJsonObject{{"id", QStringLiteral("p%1").arg(i, 2, 10, QLatin1Char('0'))}, {"tags", QJsonArray{"t"}}});
+    // MaxBulkDocs 60: 61 documents are refused whole, 60 are written.
+    QJsonArray tooMany = docs;
+    tooMany.append(QJsonObject{{"id", "p60"}});
+    VERIFY_ERROR(client.post("/v1/db/lim/_bulk_docs", compact({{"docs", tooMany}})), 400, "at most 60", (QJsonObject{{"db", "lim"}}));
+    QCOMPARE(seq(), 2);
     response = client.post("/v1/db/lim/_bulk_docs", compact({{"docs", docs}}));
     VERIFY_STATUS(response, 200);
     QCOMPARE(seq(), 62);

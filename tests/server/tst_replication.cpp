@@ -41,6 +41,7 @@
 #include <QJsonDocument>
 #include <QScopeGuard>
 #include <QTest>
+#include <QUrl>
 #include <QThread>
 
 #include <atomic>
@@ -95,16 +96,19 @@ QByteArray onMember(const QByteArray &path)
 bool allDocuments(ReplicaSetProcesses &set, int member, QHash<QString, QString> *out, QString *error)
 {
     out->clear();
-    for (int skip = 0;; skip += 1000) {
-        const TestHttpResponse page = set.get(member, onMember("/v1/db/" + kDb + "/_all_docs?limit=1000&skip=" + QByteArray::number(skip)));
+    QByteArray after;
+    for (;;) {
+        const QByteArray path = "/v1/db/" + kDb + "/_all_docs?limit=1000" + (after.isEmpty() ? QByteArray() : "&after=" + after);
+        const TestHttpResponse page = set.get(member, onMember(path));
         if (page.status != 200) {
-            *error = QStringLiteral("member %1 _all_docs skip=%2: %3").arg(member).arg(skip).arg(show(page));
+            *error = QStringLiteral("member %1 %2: %3").arg(member).arg(QString::fromUtf8(path), show(page));
             return false;
         }
         const QJsonArray items = page.json().value(QStringLiteral("items")).toArray();
         for (const QJsonValue &item : items) {
             const QJsonObject doc = item.toObject();
             out->insert(doc.value(QStringLiteral("id")).toString(), doc.value(QStringLiteral("rev")).toString());
+            after = QUrl::toPercentEncoding(doc.value(QStringLiteral("id")).toString());
         }
         if (items.size() < 1000)
             return true;
@@ -376,12 +380,14 @@ private:
     // log is compacted (the set runs with a short log retention).
     void writeUntilCompacted(ReplicaSetProcesses &set, int primary)
     {
-        QJsonArray docs;
-        for (int i = 0; i < 1500; ++i)
-            docs.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("s-%1").arg(i)}, {QStringLiteral("data"), QJsonObject{{QStringLiteral("i"), i}}}});
-        const TestHttpResponse bulk =
-            set.request(primary, "POST", "/v1/db/" + kDb + "/_bulk_docs", compact(QJsonObject{{QStringLiteral("docs"), docs}}), 30000);
-        QVERIFY2(bulk.status == 200, qPrintable(show(bulk)));
+        for (int half = 0; half < 2; ++half) {
+            QJsonArray docs;
+            for (int i = half * 750; i < (half + 1) * 750; ++i)
+                docs.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("s-%1").arg(i)}, {QStringLiteral("data"), QJsonObject{{QStringLiteral("i"), i}}}});
+            const TestHttpResponse bulk =
+                set.request(primary, "POST", "/v1/db/" + kDb + "/_bulk_docs", compact(QJsonObject{{QStringLiteral("docs"), docs}}), 30000);
+            QVERIFY2(bulk.status == 200, qPrintable(show(bulk)));
+        }
         QVERIFY2(set.waitUntil([&] { return set.state(primary).value(QStringLiteral("compactedSeq")).toInteger() > 10; }, 10000),
                  qPrintable(set.describe()));
     }

@@ -11,6 +11,7 @@
 #include "DocumentReader.h"
 #include "GroupCommitter.h"
 #include "LogEntry.h"
+#include "ReadPool.h"
 #include "SearchQuery.h"
 #include "SnapshotFile.h"
 #include "SqliteConnection.h"
@@ -83,6 +84,51 @@ private slots:
         m_dir = std::make_unique<QTemporaryDir>();
         QVERIFY(m_dir->isValid());
         m_path = m_dir->filePath(QStringLiteral("peacedb.sqlite"));
+    }
+
+    // Reads on the pool's workers see what is applied, answer on this
+    // thread, are refused past the queue's bound, and wait while the pool
+    // is suspended (a snapshot swap) with every connection closed.
+    void readPoolAnswersRefusesAndSuspends()
+    {
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log;
+        QVERIFY(writer.write(batch({log.createDatabase(QStringLiteral("db")),
+                                    log.put(QStringLiteral("db"), QStringLiteral("a"), QStringLiteral("1-a"),
+                                            body(QStringLiteral("a"), QStringLiteral("1-a"), QByteArray()))}))
+                    .status.isOk());
+
+        ReadPool::Options options;
+        options.path = m_path;
+        options.threads = 2;
+        options.maxQueued = 3;
+        ReadPool pool(options);
+        QThread *const mainThread = QThread::currentThread();
+        QStringList answers;
+        const auto names = [](DocumentReader &reader) { return reader.databaseNames(); };
+        const auto collect = [&answers, mainThread](const Result<QStringList> &names) {
+            QCOMPARE(QThread::currentThread(), mainThread);
+            answers.append(names.isOk() ? names->join(QLatin1Char(',')) : names.status().message());
+        };
+        QVERIFY(pool.submit<QStringList>(names, collect));
+        QTRY_COMPARE(answers, QStringList{QStringLiteral("db")});
+
+        // Suspended: queries queue up to the bound and none runs.
+        pool.suspend();
+        for (int i = 0; i < 3; ++i)
+            QVERIFY(pool.submit<QStringList>(names, collect));
+        QVERIFY(!pool.submit<QStringList>(names, collect));
+        QCOMPARE(pool.refusedTotal(), qint64(1));
+        QTest::qWait(100);
+        QCOMPARE(answers.size(), 1);
+        QCOMPARE(pool.queued(), 3);
+        // With the workers' connections closed the file can be replaced.
+        QVERIFY(writer.write(batch({log.createDatabase(QStringLiteral("second"))})).status.isOk());
+        pool.resume();
+        QTRY_COMPARE(answers.size(), 4);
+        QCOMPARE(answers.last(), QStringLiteral("db,second"));
+        QCOMPARE(pool.queued(), 0);
     }
 
     void statementCacheStaysBounded()

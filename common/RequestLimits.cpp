@@ -1,0 +1,21 @@
+#include "RequestLimits.h"
+
+namespace RequestLimits {
+
+QString skipTooLarge(qint64 skip)
+{
+    return QStringLiteral("skip %1 is larger than %2; to page deeper pass after=<the last id of the previous page> "
+                          "(with skip 0), which costs the same for every page")
+        .arg(skip)
+        .arg(kMaxSkip);
+}
+
+QString tooManyBulkDocuments(qint64 count, qint64 maximum)
+{
+    return QStringLiteral("docs holds %1 documents; a _bulk_docs request takes at most %2 (Server.MaxBulkDocs): send the "
+                          "rest in further requests")
+        .arg(count)
+        .arg(maximum);
+}
+
+} // namespace RequestLimits

@@ -1,0 +1,193 @@
+// Process test: one client's costly requests never cost a primary its lease.
+//
+// A real cluster (router + one shard of three members, run by the launcher,
+// default timings) holds 30,000 documents while a writer keeps inserting
+// through the router and a prober asks the primary's /healthz every 10 ms.
+// Meanwhile: concurrent `_find/fields` with the deepest skip allowed (each
+// reads and counts every document), a burst of them larger than the read
+// queue (Server.MaxQueuedReads 8 here), the largest `_bulk_docs` allowed,
+// and requests over the limits. Checked: the queries are answered 200, or
+// 503 with Retry-After when the queue is full; over-limit requests get a 400
+// that says what to do instead; /healthz never takes 100 ms or more; the
+// primary and its term never change (no failover); every write of the
+// writer succeeds.
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTest>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ClusterProcesses.h"
+#include "TestHttpClient.h"
+
+namespace {
+
+constexpr int kDocuments = 30000;
+constexpr int kMaxQueuedReads = 8;
+const QByteArray kDeepFind = R"({"numericField":"n","min":0,"skip":10000,"limit":10})";
+
+QByteArray bulkOf(int first, int count)
+{
+    QByteArray out = "{\"docs\":[";
+    for (int i = first; i < first + count; ++i) {
+        out += (i > first ? "," : "") + QByteArray("{\"id\":\"d") + QByteArray::number(i).rightJustified(6, '0')
+            + "\",\"data\":{\"n\":" + QByteArray::number(i % 1000) + ",\"pad\":\"" + QByteArray(100, 'p') + "\"}}";
+    }
+    return out + "]}";
+}
+
+// What the background clients saw; guarded by `mutex`.
+struct Observed
+{
+    std::mutex mutex;
+    qint64 worstHealthMs = 0;
+    int healthProbes = 0;
+    QStringList healthProblems;
+    int writes = 0;
+    QStringList writeProblems;
+};
+
+} // namespace
+
+class TestBackpressure : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void costlyRequestsDoNotStallThePrimary()
+    {
+        ClusterProcesses cluster(ClusterProcesses::Options{
+            1, 2, {QStringLiteral("PEACEDB_SERVER_MAX_QUEUED_READS=%1").arg(kMaxQueuedReads)}, false});
+        QVERIFY2(cluster.start(), qPrintable(cluster.error()));
+        QVERIFY2(cluster.waitForHealthy(30000), qPrintable(cluster.describe()));
+        QCOMPARE(cluster.router("PUT", "/v1/db/bp").status, 201);
+        for (int first = 0; first < kDocuments; first += 1000) {
+            const TestHttpResponse bulk = cluster.router("POST", "/v1/db/bp/_bulk_docs", bulkOf(first, 1000), 30000);
+            QVERIFY2(bulk.status == 200, bulk.body.left(300).constData());
+        }
+        const int primary = cluster.primaryOf(0);
+        QVERIFY(primary >= 0);
+        const QString primaryName = ClusterProcesses::nodeName(0, primary);
+        const quint16 primaryPort = cluster.port(primaryName);
+        const quint16 routerPort = cluster.routerPort();
+        const qint64 term = cluster.request(primaryName, "GET", "/v1/_replication/state").json().value(QStringLiteral("term")).toInteger();
+        QVERIFY(term > 0);
+        qint64 eventsBefore = 0;
+        for (const QJsonValue &event : cluster.events())
+            eventsBefore = qMax(eventsBefore, event.toObject().value(QStringLiteral("id")).toInteger());
+
+        Observed observed;
+        std::atomic<bool> stop{false};
+        std::thread prober([&] {
+            TestHttpClient client(primaryPort);
+            while (!stop) {
+                QElapsedTimer timer;
+                timer.start();
+                const TestHttpResponse health = client.get("/healthz");
+                const qint64 elapsed = timer.elapsed();
+                std::lock_guard<std::mutex> lock(observed.mutex);
+                ++observed.healthProbes;
+                observed.worstHealthMs = qMax(observed.worstHealthMs, elapsed);
+                if (health.status != 200 && observed.healthProblems.size() < 5)
+                    observed.healthProblems.append(QStringLiteral("%1 %2").arg(health.status).arg(health.error));
+                if (elapsed >= 100 && observed.healthProblems.size() < 5)
+                    observed.healthProblems.append(QStringLiteral("/healthz took %1 ms").arg(elapsed));
+                QThread::msleep(10);
+            }
+        });
+        std::thread writer([&] {
+            TestHttpClient client(routerPort);
+            for (int i = 0; !stop; ++i) {
+                const TestHttpResponse put = client.put("/v1/db/bp/docs/w" + QByteArray::number(i), R"({"data":{"w":1}})");
+                std::lock_guard<std::mutex> lock(observed.mutex);
+                ++observed.writes;
+                if (put.status != 200 && observed.writeProblems.size() < 5)
+                    observed.writeProblems.append(QStringLiteral("PUT w%1: %2 %3 %4").arg(i).arg(put.status).arg(put.error, QString::fromUtf8(put.body.left(200))));
+            }
+        });
+        const auto finish = [&] {
+            stop = true;
+            prober.join();
+            writer.join();
+        };
+
+        // Concurrent deep queries: all answered, none stalls the primary.
+        const auto concurrentFinds = [&](int count) {
+            std::vector<std::thread> threads;
+            std::vector<TestHttpResponse> answers;
+            answers.resize(static_cast<size_t>(count));
+            for (int i = 0; i < count; ++i) {
+                threads.emplace_back([&, i] {
+                    TestHttpClient client(primaryPort);
+                    answers[size_t(i)] = client.post("/v1/db/bp/_find/fields", kDeepFind);
+                });
+            }
+            for (std::thread &thread : threads)
+                thread.join();
+            return answers;
+        };
+        int answered = 0;
+        for (const TestHttpResponse &answer : concurrentFinds(kMaxQueuedReads)) {
+            QVERIFY2(answer.status == 200, answer.body.left(300).constData());
+            QCOMPARE(answer.json().value(QStringLiteral("total")).toInteger(), qint64(kDocuments));
+            ++answered;
+        }
+        // A burst over the queue: the rest wait in line or get 503 at once.
+        int busy = 0;
+        for (const TestHttpResponse &answer : concurrentFinds(5 * kMaxQueuedReads)) {
+            QVERIFY2(answer.status == 200 || answer.status == 503, answer.body.left(300).constData());
+            if (answer.status == 503) {
+                ++busy;
+                QCOMPARE(answer.header("Retry-After"), QByteArray("1"));
+                QVERIFY2(answer.body.contains("too many reads"), answer.body.constData());
+            } else {
+                ++answered;
+            }
+        }
+        QVERIFY2(busy > 0, "a burst of five queues' worth of queries found the queue never full");
+
+        // The largest bulk allowed, through the router and at the primary.
+        for (int round = 0; round < 3; ++round) {
+            const TestHttpResponse bulk =
+                cluster.router("POST", "/v1/db/bp/_bulk_docs", bulkOf(kDocuments + round * 2000, 1000), 30000);
+            QVERIFY2(bulk.status == 200, bulk.body.left(300).constData());
+            TestHttpClient direct(primaryPort);
+            QCOMPARE(direct.post("/v1/db/bp/_bulk_docs", bulkOf(kDocuments + round * 2000 + 1000, 1000)).status, 200);
+        }
+
+        // Over the limits: 400, saying what to do instead; nothing written.
+        for (const quint16 port : {routerPort, primaryPort}) {
+            TestHttpClient client(port);
+            TestHttpResponse refused = client.post("/v1/db/bp/_bulk_docs", bulkOf(900000, 1001));
+            QVERIFY2(refused.status == 400 && refused.body.contains("at most 1000"), refused.body.left(300).constData());
+            QCOMPARE(client.get("/v1/db/bp/docs/d900000").status, 404);
+            refused = client.post("/v1/db/bp/_find/fields", R"({"numericField":"n","min":0,"skip":10001})");
+            QVERIFY2(refused.status == 400 && refused.body.contains("after="), refused.body.left(300).constData());
+            refused = client.get("/v1/db/bp/_all_docs?skip=239000");
+            QVERIFY2(refused.status == 400 && refused.body.contains("after="), refused.body.left(300).constData());
+        }
+        finish();
+
+        std::lock_guard<std::mutex> lock(observed.mutex);
+        qInfo("%d deep queries answered, %d refused with 503; /healthz worst %lld ms over %d probes; %d writes",
+              answered, busy, observed.worstHealthMs, observed.healthProbes, observed.writes);
+        QVERIFY2(observed.healthProblems.isEmpty(), qPrintable(observed.healthProblems.join(QStringLiteral("; "))));
+        QVERIFY2(observed.writeProblems.isEmpty(), qPrintable(observed.writeProblems.join(QStringLiteral("; "))));
+        QVERIFY(observed.writes > 0);
+        QVERIFY(observed.healthProbes > 20);
+        QCOMPARE(cluster.primaryOf(0), primary);
+        QCOMPARE(cluster.request(primaryName, "GET", "/v1/_replication/state").json().value(QStringLiteral("term")).toInteger(), term);
+        for (const QJsonValue &event : cluster.events(eventsBefore)) {
+            const QString kind = event.toObject().value(QStringLiteral("kind")).toString();
+            QVERIFY2(!kind.contains(QLatin1String("promot")) && !kind.contains(QLatin1String("failover")),
+                     qPrintable(QStringLiteral("the router recorded %1").arg(kind)));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBackpressure)
+#include "tst_backpressure.moc"
