@@ -42,6 +42,8 @@ struct ServerConfig
     qint64 maxBulkDocs = 1000;        // documents per _bulk_docs request
     qint64 readThreads = 2;           // workers running lists, queries and stats
     qint64 maxQueuedReads = 64;       // such reads waiting for a worker; more get 503
+    qint64 maxPendingWrites = 100000; // entries accepted but not yet durable and committed
+    qint64 maxPendingWriteBytes = 256 * 1024 * 1024;
     qint64 idleTimeoutMs = 120000;
     qint64 shutdownTimeoutMs = 10000;
     QString logFormat = QStringLiteral("text"); // "text" or "json" (LogLine)

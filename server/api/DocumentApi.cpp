@@ -82,9 +82,8 @@ void DocumentApi::readInPool(const QJsonObject &where, const HttpReplyPtr &reply
     if (!m_readPool)
         return done(query(*m_reader));
     if (!m_readPool->submit<T>(std::move(query), std::move(done))) {
-        HttpResponse busy = HttpResponse::error(
-            Status::unavailable(QStringLiteral("too many reads are waiting on this node; retry shortly")), where);
-        reply->send(busy.withHeader("Retry-After", "1"));
+        reply->send(HttpResponse::error(Status::unavailable(QStringLiteral("too many reads are waiting on this node; retry shortly")),
+                                        where));
     }
 }
 

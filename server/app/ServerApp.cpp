@@ -93,8 +93,11 @@ Status ServerApp::loadToken(const QString &tokenFile, const DataDirectory &dataD
 Result<std::unique_ptr<CommitLog>> ServerApp::makeCommitLog(const QByteArray &token, const QString &databasePath,
                                                              const StorageOptions &storage, const QString &nodeId)
 {
-    if (m_config.role != QLatin1String("node"))
-        return std::unique_ptr<CommitLog>(std::make_unique<StandaloneLog>(m_committer.get()));
+    if (m_config.role != QLatin1String("node")) {
+        auto log = std::make_unique<StandaloneLog>(m_committer.get());
+        log->setPendingLimits(m_config.maxPendingWrites, m_config.maxPendingWriteBytes);
+        return std::unique_ptr<CommitLog>(std::move(log));
+    }
     const Result<std::pair<ShardLayout, int>> membership = m_config.nodeMembership();
     if (!membership.isOk())
         return membership.status();
@@ -112,6 +115,8 @@ Result<std::unique_ptr<CommitLog>> ServerApp::makeCommitLog(const QByteArray &to
     settings.core.maxBatchEntries = m_config.replicationBatchEntries;
     settings.core.maxInflight = int(m_config.maxInflight);
     settings.maxReplicationLagMs = m_config.maxReplicationLagMs;
+    settings.maxPendingWrites = m_config.maxPendingWrites;
+    settings.maxPendingWriteBytes = m_config.maxPendingWriteBytes;
     settings.logRetentionEntries = m_config.logRetentionEntries;
     settings.token = token;
     settings.dataDir = m_dataDirectory.path();

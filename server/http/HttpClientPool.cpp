@@ -2,6 +2,8 @@
 
 #include "HttpConnection.h"
 
+#include <QTimer>
+
 QByteArray HttpClientReply::header(QByteArrayView name) const
 {
     for (const auto &[key, value] : headers) {
@@ -19,12 +21,26 @@ HttpClientPool::HttpClientPool(const QUrl &url, const QByteArray &token, int max
     , m_maxConnections(qMax(1, maxConnections))
     , m_timeoutMs(timeoutMs)
 {
+    m_clock.start();
 }
 
 void HttpClientPool::request(const QByteArray &method, const QByteArray &target, const QByteArray &body, Callback done)
 {
-    m_queue.push_back(Request{method, target, body, std::move(done)});
+    if (int(m_queue.size()) >= kMaxQueued) {
+        return failLater(std::move(done), QStringLiteral("%1 requests already wait for a connection to %2")
+                                              .arg(m_queue.size())
+                                              .arg(m_url.toString()));
+    }
+    m_queue.push_back(Request{method, target, body, std::move(done), m_clock.elapsed()});
     dispatch();
+}
+
+void HttpClientPool::failLater(Callback done, const QString &reason)
+{
+    QTimer::singleShot(0, this, [done = std::move(done), reason] {
+        if (done)
+            done(HttpClientReply{0, QByteArray(), {}, reason});
+    });
 }
 
 void HttpClientPool::dispatch()
@@ -51,6 +67,14 @@ void HttpClientPool::dispatch()
         }
         Request request = std::move(m_queue.front());
         m_queue.pop_front();
+        const qint64 waitedMs = m_clock.elapsed() - request.queuedAtMs;
+        // Most of its timeout gone (timers may fire a little early): it
+        // would be answered too late to help its caller.
+        if (waitedMs >= m_timeoutMs * 9 / 10) {
+            failLater(std::move(request.done),
+                      QStringLiteral("waited %1 ms for a connection to %2").arg(waitedMs).arg(m_url.toString()));
+            continue;
+        }
         m_slots[free].done = std::move(request.done);
         m_slots[free].connection->sendRequest(request.method, request.target, request.body);
     }

@@ -1,14 +1,18 @@
 // HttpClientPool: requests from this process to one HTTP server (another
 // member of a replica set, a shard's node seen from the router), over a pool
 // of keep-alive HTTP/1.1 connections — one request in flight per connection,
-// so up to maxConnections at once; further requests wait in order. A
-// non-empty token is sent as "Authorization: Bearer <token>" on every
-// request.
+// so up to maxConnections at once; further requests wait in order. The
+// wait is bounded: at most kMaxQueued requests wait (more fail at once),
+// and one that waited most of timeoutMs for a connection fails instead of
+// being sent late (a failure is a reply with status 0, always delivered from the
+// event loop, never inside request()). A non-empty token is sent as
+// "Authorization: Bearer <token>" on every request.
 //
 // Main thread (or the thread it lives on); owned by its QObject parent.
 #pragma once
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <QPair>
@@ -39,6 +43,7 @@ class HttpClientPool : public QObject
 
 public:
     using Callback = std::function<void(const HttpClientReply &reply)>;
+    static constexpr int kMaxQueued = 1024;
 
     HttpClientPool(const QUrl &url, const QByteArray &token, int maxConnections, int timeoutMs, QObject *parent = nullptr);
 
@@ -59,6 +64,7 @@ private:
         QByteArray target;
         QByteArray body;
         Callback done;
+        qint64 queuedAtMs = 0;
     };
     struct Slot
     {
@@ -68,6 +74,7 @@ private:
 
     void dispatch();
     void finish(int slot, HttpClientReply reply);
+    void failLater(Callback done, const QString &reason);
 
     QUrl m_url;
     QByteArray m_headers;
@@ -75,4 +82,5 @@ private:
     int m_timeoutMs;
     QVector<Slot> m_slots;
     std::deque<Request> m_queue;
+    QElapsedTimer m_clock;
 };

@@ -54,5 +54,7 @@ HttpResponse HttpResponse::error(const Status &status, const QJsonObject &contex
     HttpResponse response = json(httpStatusOf(status.code()), body);
     if (status.code() == Status::Code::Unauthorized)
         response.withHeader("WWW-Authenticate", "Bearer realm=\"peacedb\"");
+    if (status.code() == Status::Code::Unavailable)
+        response.withHeader("Retry-After", "1"); // nothing changed: try again
     return response;
 }

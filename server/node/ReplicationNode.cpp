@@ -2,6 +2,7 @@
 
 #include "DocumentReader.h"
 #include "ReadPool.h"
+#include "RequestLimits.h"
 #include "GroupCommitter.h"
 #include "JsonText.h"
 #include "HttpClientPool.h"
@@ -130,7 +131,16 @@ QString ReplicationNode::primaryUrl() const
 
 Status ReplicationNode::writable() const
 {
-    return readable();
+    const Status status = readable();
+    if (!status.isOk())
+        return status;
+    // Every uncommitted entry sits in the cache with a held answer for its
+    // client; entries committed by the replicas may still wait for this
+    // member's disk in the committer's queue.
+    return RequestLimits::checkPendingWrites(
+        qMax(m_core.lastSeq() - m_core.commitSeq(), m_committer->queuedEntries()),
+        qMax(m_cacheBytes - kCacheBytes, m_committer->queuedBytes()), m_settings.maxPendingWrites,
+        m_settings.maxPendingWriteBytes);
 }
 
 std::optional<qint64> ReplicationNode::termAt(qint64 seq) const

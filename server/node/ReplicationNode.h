@@ -49,6 +49,10 @@ public:
         int self = 0;
         ReplicationCore::Options core;
         qint64 maxReplicationLagMs = 10000;
+        // Writes are refused (503) while this many entries, or bytes, are
+        // accepted but not yet committed and durable here.
+        qint64 maxPendingWrites = 100000;
+        qint64 maxPendingWriteBytes = 256 * 1024 * 1024;
         qint64 logRetentionEntries = 100000;
         QByteArray token;
         QString dataDir;       // snapshots are written and downloaded here

@@ -1,6 +1,7 @@
 #include "StandaloneLog.h"
 
 #include "GroupCommitter.h"
+#include "RequestLimits.h"
 
 StandaloneLog::StandaloneLog(GroupCommitter *committer, QObject *parent)
     : CommitLog(parent)
@@ -19,7 +20,10 @@ StandaloneLog::StandaloneLog(GroupCommitter *committer, QObject *parent)
 
 Status StandaloneLog::writable() const
 {
-    return m_failure;
+    if (!m_failure.isOk())
+        return m_failure;
+    return RequestLimits::checkPendingWrites(m_committer->queuedEntries(), m_committer->queuedBytes(), m_maxPendingEntries,
+                                             m_maxPendingBytes);
 }
 
 std::optional<qint64> StandaloneLog::termAt(qint64 seq) const

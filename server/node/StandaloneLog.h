@@ -25,8 +25,18 @@ public:
     qint64 nextSeq() const override;
     Status append(QVector<LogEntry> &entries) override;
 
+    // Writes are refused (503) while this many entries, or bytes, wait for
+    // the disk.
+    void setPendingLimits(qint64 maxEntries, qint64 maxBytes)
+    {
+        m_maxPendingEntries = maxEntries;
+        m_maxPendingBytes = maxBytes;
+    }
+
 private:
     GroupCommitter *m_committer;
     qint64 m_term;
     Status m_failure;
+    qint64 m_maxPendingEntries = 100000;
+    qint64 m_maxPendingBytes = 256 * 1024 * 1024;
 };

@@ -50,6 +50,7 @@ void GroupCommitter::stop()
     m_thread.wait();
     m_writer = nullptr;
     m_queue.clear();
+    m_queuedBytes = 0;
 }
 
 bool GroupCommitter::isIdle() const
@@ -66,8 +67,10 @@ quint64 GroupCommitter::submit(const LogWrite &write)
     if (write.truncateFromSeq > 0) {
         // Entries still queued from the cut on never reach the disk; the
         // ones already written are cut by the next batch.
-        while (!m_queue.empty() && m_queue.back().seq >= write.truncateFromSeq)
+        while (!m_queue.empty() && m_queue.back().seq >= write.truncateFromSeq) {
+            m_queuedBytes -= m_queue.back().body.size();
             m_queue.pop_back();
+        }
         for (auto &[pending, lastSeq] : m_tickets)
             lastSeq = qMin(lastSeq, write.truncateFromSeq - 1); // their cut entries need no writing
         if (write.truncateFromSeq <= m_durableSeq || m_inFlight)
@@ -79,8 +82,10 @@ quint64 GroupCommitter::submit(const LogWrite &write)
         m_pendingHardState = write.hardState;
     if (!write.entries.isEmpty()) {
         Q_ASSERT(write.entries.first().seq == m_lastQueuedSeq + 1);
-        for (const LogEntry &entry : write.entries)
+        for (const LogEntry &entry : write.entries) {
+            m_queuedBytes += entry.body.size();
             m_queue.push_back(entry);
+        }
         m_lastQueuedSeq = write.entries.last().seq;
     }
     m_commitThrough = qMax(m_commitThrough, qMin(write.commitThroughSeq, m_lastQueuedSeq));
@@ -120,6 +125,7 @@ void GroupCommitter::dispatch()
     const qsizetype count = qsizetype(qMin<qint64>(qint64(m_queue.size()), m_maxBatchEntries));
     batch.entries.reserve(count);
     for (qsizetype i = 0; i < count; ++i) {
+        m_queuedBytes -= m_queue.front().body.size();
         batch.entries.append(std::move(m_queue.front()));
         m_queue.pop_front();
     }
@@ -155,6 +161,7 @@ void GroupCommitter::onWritten(const WriteBatchResult &result, quint64 ticket)
     m_lastBatchMicros = result.elapsedMicros;
     if (!result.status.isOk()) {
         m_queue.clear();
+        m_queuedBytes = 0;
         m_tickets.clear();
         m_pendingTruncate = 0;
         m_pendingHardState.reset();

@@ -78,6 +78,10 @@ public:
     qint64 appliedSeq() const { return m_appliedSeq; }
     qint64 compactedSeq() const { return m_compactedSeq; }
     qint64 lastQueuedSeq() const { return m_lastQueuedSeq; }
+    // Entries waiting for a batch (not yet handed to the writer), and their
+    // bytes: what a stalled disk lets grow (callers bound it).
+    qint64 queuedEntries() const { return qint64(m_queue.size()); }
+    qint64 queuedBytes() const { return m_queuedBytes; }
     bool isIdle() const;
     bool isBroken() const { return m_broken; }
 
@@ -110,6 +114,7 @@ private:
 
     // Submissions not yet in a batch.
     std::deque<LogEntry> m_queue;
+    qint64 m_queuedBytes = 0;
     qint64 m_pendingTruncate = 0;
     std::optional<HardState> m_pendingHardState;
     std::deque<std::pair<quint64, qint64>> m_tickets; // (ticket, last entry seq it needs)

@@ -11,17 +11,31 @@
 // that says what to do instead; /healthz never takes 100 ms or more; the
 // primary and its term never change (no failover); every write of the
 // writer succeeds.
+//
+// A stalled disk (another connection holds the node's SQLite file locked,
+// so its writer waits) lets writes pile up only to Server.MaxPendingWrites:
+// further writes get 503 with Retry-After at once, and every write accepted
+// before is durable and readable once the disk moves again — on a
+// standalone node and on a replica set's primary.
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "ClusterProcesses.h"
+#include "ReplicaSetProcesses.h"
+#include "ServerProcess.h"
 #include "TestHttpClient.h"
 
 namespace {
@@ -51,6 +65,117 @@ struct Observed
     QStringList writeProblems;
 };
 
+constexpr int kMaxPendingWrites = 20;
+constexpr int kStalledWriters = 50;
+
+// Holds an exclusive lock on a node's database file: its storage writer
+// waits (up to its 10 s busy timeout) as it would for a stalled disk.
+class DiskStall
+{
+public:
+    explicit DiskStall(const QString &databasePath)
+        : m_name(QStringLiteral("stall-%1").arg(quintptr(this)))
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+        db.setDatabaseName(databasePath);
+        if (!db.open()) {
+            m_error = db.lastError().text();
+            return;
+        }
+        QSqlQuery lock(db);
+        if (!lock.exec(QStringLiteral("BEGIN EXCLUSIVE")))
+            m_error = lock.lastError().text();
+    }
+    ~DiskStall()
+    {
+        release();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+    QString error() const { return m_error; }
+    void release()
+    {
+        QSqlDatabase db = QSqlDatabase::database(m_name, false);
+        if (db.isOpen()) {
+            QSqlQuery(db).exec(QStringLiteral("ROLLBACK"));
+            db.close();
+        }
+    }
+
+private:
+    QString m_name;
+    QString m_error;
+};
+
+struct StalledWrite
+{
+    TestHttpResponse answer;
+    qint64 milliseconds = 0;
+};
+
+// kStalledWriters PUTs at once, each on its own connection, while `port`'s
+// disk is stalled; the stall ends after stallMs.
+QString writeWhileStalled(quint16 port, const QString &databasePath, int stallMs, std::vector<StalledWrite> *writes)
+{
+    DiskStall stall(databasePath);
+    if (!stall.error().isEmpty())
+        return QStringLiteral("cannot lock %1: %2").arg(databasePath, stall.error());
+    writes->assign(size_t(kStalledWriters), StalledWrite());
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kStalledWriters; ++i) {
+        threads.emplace_back([port, writes, i] {
+            TestHttpClient client(port);
+            QElapsedTimer timer;
+            timer.start();
+            (*writes)[size_t(i)].answer = client.request("PUT", "/v1/db/stall/docs/s" + QByteArray::number(i), R"({"data":{"s":1}})", {}, 30000);
+            (*writes)[size_t(i)].milliseconds = timer.elapsed();
+        });
+        QThread::msleep(5);
+    }
+    TestHttpClient health(port);
+    QElapsedTimer timer;
+    timer.start();
+    const int healthStatus = health.get("/healthz").status;
+    const qint64 healthMs = timer.elapsed();
+    QThread::msleep(qMax(0, stallMs - kStalledWriters * 5));
+    stall.release();
+    for (std::thread &thread : threads)
+        thread.join();
+    if (healthStatus != 200 || healthMs > 500)
+        return QStringLiteral("/healthz during the stall: %1 after %2 ms").arg(healthStatus).arg(healthMs);
+    return QString();
+}
+
+// The stalled writes were answered 200, or 503 (with Retry-After, at once)
+// past the bound; every acknowledged one reads back from `read`.
+QString checkStalledWrites(const std::vector<StalledWrite> &writes, const std::function<TestHttpResponse(const QByteArray &)> &read,
+                           int *acknowledged, int *refused)
+{
+    *acknowledged = 0;
+    *refused = 0;
+    for (size_t i = 0; i < writes.size(); ++i) {
+        const StalledWrite &write = writes.at(i);
+        if (write.answer.status == 503) {
+            ++*refused;
+            if (write.answer.header("Retry-After") != "1" || !write.answer.body.contains("too many writes are waiting"))
+                return QStringLiteral("write %1: 503 without Retry-After or reason: %2").arg(i).arg(QString::fromUtf8(write.answer.body));
+            if (write.milliseconds > 1000)
+                return QStringLiteral("write %1: refused only after %2 ms").arg(i).arg(write.milliseconds);
+            continue;
+        }
+        if (write.answer.status != 200)
+            return QStringLiteral("write %1: %2 %3 %4").arg(i).arg(write.answer.status).arg(write.answer.error, QString::fromUtf8(write.answer.body));
+        ++*acknowledged;
+        const TestHttpResponse back = read("/v1/db/stall/docs/s" + QByteArray::number(qulonglong(i)));
+        if (back.status != 200 || back.json().value(QStringLiteral("rev")) != write.answer.json().value(QStringLiteral("rev")))
+            return QStringLiteral("write %1 acknowledged but reads back %2 %3").arg(i).arg(back.status).arg(QString::fromUtf8(back.body));
+    }
+    if (*refused == 0)
+        return QStringLiteral("%1 writes during the stall, none refused").arg(writes.size());
+    if (*acknowledged < kMaxPendingWrites / 2)
+        return QStringLiteral("only %1 writes accepted before the bound").arg(*acknowledged);
+    return QString();
+}
+
 } // namespace
 
 class TestBackpressure : public QObject
@@ -58,6 +183,8 @@ class TestBackpressure : public QObject
     Q_OBJECT
 
 private slots:
+    void stalledDiskOnAStandaloneNode();
+    void stalledDiskOnAPrimary();
     void costlyRequestsDoNotStallThePrimary()
     {
         ClusterProcesses cluster(ClusterProcesses::Options{
@@ -188,6 +315,51 @@ private slots:
         }
     }
 };
+
+void TestBackpressure::stalledDiskOnAStandaloneNode()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ServerProcess server(dir.path());
+    server.setEnvironment({QStringLiteral("PEACEDB_SERVER_MAX_PENDING_WRITES=%1").arg(kMaxPendingWrites)});
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    TestHttpClient client(server.port());
+    QCOMPARE(client.put("/v1/db/stall").status, 201);
+    std::vector<StalledWrite> writes;
+    const QString problem = writeWhileStalled(server.port(), dir.filePath(QStringLiteral("peacedb.sqlite")), 2000, &writes);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    int acknowledged = 0;
+    int refused = 0;
+    const QString check = checkStalledWrites(writes, [&client](const QByteArray &path) { return client.get(path); }, &acknowledged, &refused);
+    QVERIFY2(check.isEmpty(), qPrintable(check + QStringLiteral("\n") + server.output()));
+    qInfo("standalone, disk stalled 2 s: %d writes acknowledged, %d refused with 503", acknowledged, refused);
+    QCOMPARE(client.put("/v1/db/stall/docs/after", R"({"data":{}})").status, 200);
+    QCOMPARE(server.terminate(), 0);
+}
+
+void TestBackpressure::stalledDiskOnAPrimary()
+{
+    ReplicaSetProcesses::Options options;
+    options.failoverTimeoutMs = 5000;
+    options.writeTimeoutMs = 20000;
+    options.extraConfig = QJsonObject{{QStringLiteral("Server"), QJsonObject{{QStringLiteral("MaxPendingWrites"), kMaxPendingWrites}}}};
+    ReplicaSetProcesses set(options);
+    QVERIFY2(set.isValid() && set.start(), qPrintable(set.error()));
+    const int primary = set.waitForPrimary();
+    QVERIFY2(primary >= 0, qPrintable(set.describe()));
+    QCOMPARE(set.request(primary, "PUT", "/v1/db/stall").status, 201);
+    std::vector<StalledWrite> writes;
+    const QString problem =
+        writeWhileStalled(set.port(primary), set.dataDir(primary) + QStringLiteral("/peacedb.sqlite"), 2000, &writes);
+    QVERIFY2(problem.isEmpty(), qPrintable(problem + QStringLiteral("\n") + set.describe()));
+    int acknowledged = 0;
+    int refused = 0;
+    const QString check = checkStalledWrites(
+        writes, [&set, primary](const QByteArray &path) { return set.request(primary, "GET", path); }, &acknowledged, &refused);
+    QVERIFY2(check.isEmpty(), qPrintable(check + QStringLiteral("\n") + set.describe()));
+    qInfo("replica set primary, disk stalled 2 s: %d writes acknowledged, %d refused with 503", acknowledged, refused);
+    QVERIFY2(set.waitForConvergence(20000), qPrintable(set.describe()));
+}
 
 QTEST_GUILESS_MAIN(TestBackpressure)
 #include "tst_backpressure.moc"

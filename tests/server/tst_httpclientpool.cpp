@@ -1,0 +1,77 @@
+// HttpClientPool against a peer that accepts connections and never answers
+// (a stalled member): requests fail after the timeout, requests that waited
+// for a connection that long fail instead of being sent late, and the wait
+// queue is bounded; failures always arrive from the event loop.
+#include <QElapsedTimer>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+
+#include "HttpClientPool.h"
+
+class TestHttpClientPool : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init()
+    {
+        QVERIFY(m_peer.listen(QHostAddress::LocalHost, 0));
+        // Accept and keep every connection, read nothing back.
+        connect(&m_peer, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_peer.nextPendingConnection())
+                socket->setParent(&m_peer);
+        });
+    }
+    void cleanup() { m_peer.close(); }
+
+    void queuedRequestsTimeOutWithTheRest()
+    {
+        const QUrl url(QStringLiteral("http://127.0.0.1:%1").arg(m_peer.serverPort()));
+        HttpClientPool pool(url, QByteArray(), 1, 300);
+        QElapsedTimer clock;
+        clock.start();
+        QList<std::pair<qint64, HttpClientReply>> replies;
+        for (int i = 0; i < 5; ++i)
+            pool.get("/slow", [&](const HttpClientReply &reply) { replies.append({clock.elapsed(), reply}); });
+        QCOMPARE(pool.queued(), 4);
+        QTRY_COMPARE_WITH_TIMEOUT(replies.size(), 5, 5000);
+        // The first is sent and times out; the others waited about as long
+        // for the connection and fail then, unsent, rather than 300 ms
+        // apiece (1.5 s in all).
+        for (const auto &[atMs, reply] : replies) {
+            QCOMPARE(reply.status, 0);
+            QVERIFY2(atMs >= 250 && atMs < 1000, qPrintable(QStringLiteral("failed after %1 ms: %2").arg(atMs).arg(reply.error)));
+        }
+        QVERIFY2(replies.last().second.error.contains(QLatin1String("waited")), qPrintable(replies.last().second.error));
+        QCOMPARE(pool.queued(), 0);
+    }
+
+    void theWaitQueueIsBounded()
+    {
+        const QUrl url(QStringLiteral("http://127.0.0.1:%1").arg(m_peer.serverPort()));
+        HttpClientPool pool(url, QByteArray(), 1, 10000);
+        int answered = 0;
+        for (int i = 0; i < 1 + HttpClientPool::kMaxQueued; ++i)
+            pool.get("/slow", [&answered](const HttpClientReply &) { ++answered; });
+        QCOMPARE(pool.queued(), HttpClientPool::kMaxQueued);
+        HttpClientReply refused;
+        bool called = false;
+        pool.get("/one-more", [&](const HttpClientReply &reply) {
+            called = true;
+            refused = reply;
+        });
+        QVERIFY(!called); // never from inside get()
+        QTRY_VERIFY(called);
+        QCOMPARE(refused.status, 0);
+        QVERIFY2(refused.error.contains(QLatin1String("already wait")), qPrintable(refused.error));
+        QCOMPARE(pool.queued(), HttpClientPool::kMaxQueued);
+        QCOMPARE(answered, 0);
+    }
+
+private:
+    QTcpServer m_peer;
+};
+
+QTEST_GUILESS_MAIN(TestHttpClientPool)
+#include "tst_httpclientpool.moc"
