@@ -45,6 +45,10 @@ struct ServerConfig
     qint64 maxPendingWrites = 100000; // entries accepted but not yet durable and committed
     qint64 maxPendingWriteBytes = 256 * 1024 * 1024;
     qint64 idleTimeoutMs = 120000;
+    qint64 headerTimeoutMs = 10000;   // a request's header block must arrive within this
+    qint64 bodyTimeoutMs = 60000;     // and its body within this after the headers
+    qint64 maxConnections = 4096;
+    qint64 maxConnectionsPerAddress = 512;
     qint64 shutdownTimeoutMs = 10000;
     QString logFormat = QStringLiteral("text"); // "text" or "json" (LogLine)
     // Storage

@@ -99,6 +99,10 @@ int RouterApp::start()
     limits.framing.maxBodyBytes = m_config.maxBodyBytes;
     limits.framing.maxHeaderBytes = m_config.maxHeaderBytes;
     limits.idleTimeoutMs = m_config.idleTimeoutMs;
+    limits.headerTimeoutMs = m_config.headerTimeoutMs;
+    limits.bodyTimeoutMs = m_config.bodyTimeoutMs;
+    limits.maxConnections = int(m_config.maxConnections);
+    limits.maxConnectionsPerAddress = int(m_config.maxConnectionsPerAddress);
     QString error;
     bool addressInUse = false;
     if (!m_http->listenOn(address, m_config.listenPort, limits, &error, &addressInUse)) {

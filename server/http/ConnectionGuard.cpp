@@ -16,6 +16,7 @@ QByteArray reasonPhrase(int status)
 {
     switch (status) {
     case 400: return "Bad Request";
+    case 408: return "Request Timeout";
     case 413: return "Payload Too Large";
     case 431: return "Request Header Fields Too Large";
     default: return "Error";
@@ -36,6 +37,29 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const Limits &limits)
     connect(&m_idleTimer, &QTimer::timeout, this, &ConnectionGuard::onIdleTimeout);
     connect(m_socket, &QTcpSocket::bytesWritten, &m_idleTimer, qOverload<>(&QTimer::start));
     m_idleTimer.start();
+    m_requestTimer.setSingleShot(true);
+    connect(&m_requestTimer, &QTimer::timeout, this, [this] {
+        const bool headers = m_phase == Phase::Headers;
+        const qint64 limit = headers ? m_limits.headerTimeoutMs : m_limits.bodyTimeoutMs;
+        refuse(408, QStringLiteral("the request's %1 did not arrive within %2 ms")
+                        .arg(headers ? QStringLiteral("headers") : QStringLiteral("body"))
+                        .arg(limit));
+    });
+}
+
+void ConnectionGuard::trackRequestDeadline(bool requestCompleted)
+{
+    if (requestCompleted)
+        m_phase = Phase::Idle; // a new request's deadline starts afresh
+    const Phase now = m_framer.inHeaders() ? Phase::Headers : m_framer.inBody() ? Phase::Body : Phase::Idle;
+    if (now == m_phase)
+        return; // the deadline runs from the phase's first byte
+    m_phase = now;
+    if (now == Phase::Idle)
+        m_requestTimer.stop();
+    else
+        m_requestTimer.start(int(qMin<qint64>(now == Phase::Headers ? m_limits.headerTimeoutMs : m_limits.bodyTimeoutMs,
+                                               std::numeric_limits<int>::max())));
 }
 
 void ConnectionGuard::onReadyRead()
@@ -52,12 +76,14 @@ void ConnectionGuard::onReadyRead()
     for (int i = 0; i < outcome.continuesToSend; ++i)
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     if (outcome.refuseStatus != 0)
-        refuse(outcome.refuseStatus, outcome.reason);
+        return refuse(outcome.refuseStatus, outcome.reason);
+    trackRequestDeadline(outcome.requestsCompleted > 0);
 }
 
 void ConnectionGuard::refuse(int status, const QString &reason)
 {
     m_refused = true;
+    m_requestTimer.stop();
     // Unhook QHttpServer (and this slot), then keep reading only to discard.
     disconnect(m_socket, &QTcpSocket::readyRead, nullptr, nullptr);
     connect(m_socket, &QTcpSocket::readyRead, this, &ConnectionGuard::drain);

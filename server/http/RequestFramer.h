@@ -50,6 +50,10 @@ public:
 
     // True between requests (nothing of a next request received yet).
     bool isIdle() const { return m_state == State::Headers && m_header.isEmpty(); }
+    // Part of a request's header block has arrived, not all of it.
+    bool inHeaders() const { return m_state == State::Headers && !m_header.isEmpty(); }
+    // The headers are complete, the body is not.
+    bool inBody() const { return m_state != State::Headers && m_state != State::Refused; }
     bool isRefused() const { return m_state == State::Refused; }
 
 private:
