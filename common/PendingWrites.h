@@ -52,6 +52,9 @@ public:
     void discardFrom(qint64 seq);
     void clear();
     bool isEmpty() const { return m_order.empty(); }
+    // Databases with a pending create or delete (at least as many as the
+    // pending creates).
+    int databasesChanging() const { return int(m_databases.size()); }
 
 private:
     struct DocumentKey

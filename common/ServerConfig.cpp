@@ -70,6 +70,7 @@ const QList<Setting> &settings()
         integerSetting(QStringLiteral("Server.MaxHeaderBytes"), &ServerConfig::maxHeaderBytes, 1024, 1024 * 1024),
         integerSetting(QStringLiteral("Server.MaxPageSize"), &ServerConfig::maxPageSize, 1, 1000000),
         integerSetting(QStringLiteral("Server.MaxBulkDocs"), &ServerConfig::maxBulkDocs, 1, 1000000),
+        integerSetting(QStringLiteral("Server.MaxDatabases"), &ServerConfig::maxDatabases, 1, 10000000),
         integerSetting(QStringLiteral("Server.ReadThreads"), &ServerConfig::readThreads, 1, 64),
         integerSetting(QStringLiteral("Server.MaxQueuedReads"), &ServerConfig::maxQueuedReads, 1, 100000),
         integerSetting(QStringLiteral("Server.MaxPendingWrites"), &ServerConfig::maxPendingWrites, 1, 100000000),

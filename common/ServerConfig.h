@@ -40,6 +40,7 @@ struct ServerConfig
     qint64 maxHeaderBytes = 64 * 1024;
     qint64 maxPageSize = 1000;
     qint64 maxBulkDocs = 1000;        // documents per _bulk_docs request
+    qint64 maxDatabases = 10000;
     qint64 readThreads = 2;           // workers running lists, queries and stats
     qint64 maxQueuedReads = 64;       // such reads waiting for a worker; more get 503
     qint64 maxPendingWrites = 100000; // entries accepted but not yet durable and committed

@@ -14,6 +14,8 @@
 #include "ServerApp.h"
 #include "ServerConfig.h"
 
+#include <sys/stat.h>
+
 namespace {
 
 int configError(const QString &message)
@@ -29,6 +31,9 @@ int main(int argc, char *argv[])
     // Qt's own event loop makes fewer system calls per request than GLib's.
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
+    // Data files, logs, snapshots and directories are the owner's alone
+    // (0600 / 0700), whatever the umask the process was started with.
+    ::umask(077);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("peacedb-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PEACEDB_VERSION));

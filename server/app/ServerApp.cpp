@@ -13,6 +13,7 @@
 #include "ReplicationApi.h"
 #include "ReplicationNode.h"
 #include "StandaloneLog.h"
+#include "TokenRules.h"
 
 #include <QCoreApplication>
 #include <QFile>
@@ -72,8 +73,8 @@ Status ServerApp::loadToken(const QString &tokenFile, const DataDirectory &dataD
     if (generated && !file.exists()) {
         QByteArray random(24, Qt::Uninitialized);
         QRandomGenerator::system()->generate(random.begin(), random.end());
-        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly)
-            || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+        // Created 0600 (never chmod-ed afterwards): no other user can open it.
+        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)
             || file.write(random.toHex() + '\n') < 0 || !file.flush()) {
             return Status::badRequest(QStringLiteral("cannot create token file %1: %2").arg(path, file.errorString()));
         }
@@ -83,10 +84,14 @@ Status ServerApp::loadToken(const QString &tokenFile, const DataDirectory &dataD
     if (!file.open(QIODevice::ReadOnly))
         return Status::badRequest(QStringLiteral("cannot read token file %1: %2").arg(path, file.errorString()));
     *token = file.readAll().trimmed();
-    if (token->isEmpty())
-        return Status::badRequest(QStringLiteral("token file %1 is empty").arg(path));
-    if (token->size() < 16)
-        return Status::badRequest(QStringLiteral("token in %1 is shorter than 16 characters").arg(path));
+    const Status usable = TokenRules::check(*token, path);
+    if (!usable.isOk())
+        return usable;
+    if (file.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup | QFileDevice::WriteOther)) {
+        qCWarning(lcServer, "token file %s can be read or written by other users: chmod 600 it (anyone who reads it can "
+                            "write, drop databases and kill nodes)",
+                  qPrintable(path));
+    }
     return Status::ok();
 }
 
@@ -175,6 +180,7 @@ int ServerApp::start()
     }
     m_commitLog = std::move(commitLog).value();
     m_service = std::make_unique<DocumentService>(m_commitLog.get(), m_reader.get(), m_replication ? m_config.writeTimeoutMs : 0);
+    m_service->setMaxDatabases(m_config.maxDatabases);
 
     m_http = std::make_unique<HttpServer>();
     m_http->setToken(token);

@@ -20,10 +20,10 @@
 #include "SignalWatcher.h"
 #include "Supervisor.h"
 #include "SupervisorApi.h"
+#include "TokenRules.h"
 
 namespace {
 
-constexpr qsizetype kMinTokenLength = 16;
 
 void say(const QString &text)
 {
@@ -179,8 +179,9 @@ Status ClusterLauncher::prepareToken()
         if (!file.open(QIODevice::ReadOnly))
             return Status::badRequest(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
         m_token = file.readAll().trimmed();
-        if (m_token.size() < kMinTokenLength)
-            return Status::badRequest(QStringLiteral("%1 holds a token shorter than %2 characters").arg(path).arg(kMinTokenLength));
+        const Status usable = TokenRules::check(m_token, path);
+        if (!usable.isOk())
+            return usable;
         file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
         return Status::ok();
     }

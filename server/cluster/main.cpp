@@ -14,6 +14,8 @@
 #include "ClusterStatus.h"
 #include "SupervisorClient.h"
 
+#include <sys/stat.h>
+
 namespace {
 
 // How long `start` and `stop` wait for the launcher's answer: it answers a
@@ -69,6 +71,9 @@ int main(int argc, char *argv[])
 {
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
+    // Data files, logs, snapshots and directories are the owner's alone
+    // (0600 / 0700), whatever the umask the process was started with.
+    ::umask(077);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("peacedb-cluster"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PEACEDB_VERSION));

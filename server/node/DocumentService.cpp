@@ -288,6 +288,14 @@ void DocumentService::createDatabase(const QString &db, const CreatedCallback &d
         return done(exists.status());
     if (exists.value())
         return done(false);
+    const Result<QStringList> names = m_reader->databaseNames();
+    if (!names.isOk())
+        return done(names.status());
+    if (names->size() + m_overlay.databasesChanging() >= m_maxDatabases) {
+        return done(Status::forbidden(QStringLiteral("this node already holds %1 databases, the most it may "
+                                                     "(Server.MaxDatabases); drop one or raise the limit")
+                                          .arg(names->size())));
+    }
     const LogEntry entry = nextEntry(LogEntry::Op::CreateDatabase, db, {});
     m_overlay.recordCreateDatabase(db, entry.seq);
     submit({entry}, [done](const Status &status) {

@@ -48,6 +48,8 @@ public:
     // writeTimeoutMs: how long a client waits for its write to commit
     // before it gets 503 "quorum not reached" (0: forever).
     DocumentService(CommitLog *log, DocumentReader *reader, qint64 writeTimeoutMs, QObject *parent = nullptr);
+    // createDatabase() refuses (403) a database past this many.
+    void setMaxDatabases(qint64 maximum) { m_maxDatabases = maximum; }
 
     // PUT, POST (an empty id gets a new 32-hex-digit id) or DELETE (rev
     // required) of one document.
@@ -121,6 +123,7 @@ private:
     CommitLog *m_log;
     DocumentReader *m_reader;
     qint64 m_writeTimeoutMs;
+    qint64 m_maxDatabases = 10000;
     qint64 m_quorumTimeouts = 0;
     PendingWrites m_overlay;
     AcknowledgementQueue m_waiting;

@@ -21,6 +21,7 @@
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTemporaryDir>
+#include <QDirIterator>
 #include <QTest>
 #include <QUrl>
 #include <QThread>
@@ -28,6 +29,7 @@
 #include <csignal>
 #include <memory>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "ServerProcess.h"
 #include "TestHttpClient.h"
@@ -95,6 +97,8 @@ private slots:
         QVERIFY(writeFile(m_dir.filePath(QStringLiteral("outofrange.json")), R"({"Storage":{"CacheSizeKB":1}})"));
         QVERIFY(writeFile(m_dir.filePath(QStringLiteral("afile")), "a regular file"));
         QVERIFY(QDir(m_dir.path()).mkpath(QStringLiteral("adirectory")));
+        QVERIFY(writeFile(m_dir.filePath(QStringLiteral("weaktoken")), "abababababababababababab\n"));
+        QVERIFY(writeFile(m_dir.filePath(QStringLiteral("shorttoken")), "3f9c0a7b5e2d\n"));
     }
 
     void exitCodes_data()
@@ -146,6 +150,10 @@ private slots:
         QTest::newRow("data dir under a file") << QStringList{QStringLiteral("--data"), QStringLiteral("@DIR@/afile/data"),
                                                               QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")}
                                                << QStringList() << 3 << QStringLiteral("afile/data");
+        QTest::newRow("weak token") << with({"--token-file", "@DIR@/weaktoken"}) << QStringList() << 2
+                                    << QStringLiteral("weaktoken is too easy to guess");
+        QTest::newRow("short token") << with({"--token-file", "@DIR@/shorttoken"}) << QStringList() << 2
+                                     << QStringLiteral("shorttoken is shorter than 16");
         QTest::newRow("data dir is a file") << QStringList{QStringLiteral("--data"), QStringLiteral("@DIR@/afile"),
                                                            QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")}
                                             << QStringList() << 3 << QStringLiteral("afile.*not a directory");
@@ -164,6 +172,47 @@ private slots:
         QVERIFY2(exitCode == code, qPrintable(describe(exitCode, output)));
         QVERIFY2(QRegularExpression(message).match(output).hasMatch(),
                  qPrintable(QStringLiteral("output does not match /%1/: %2").arg(message, output)));
+    }
+
+    // Whatever the umask it starts with, a node creates its directory, its
+    // database files and its token for its owner alone, and warns when a
+    // token file it is given can be read by others.
+    void filesAreTheOwnersAlone()
+    {
+        const mode_t previous = ::umask(022);
+        const QString data = m_dir.filePath(QStringLiteral("owner-only/data"));
+        {
+            ServerProcess server(data);
+            const bool started = server.start();
+            ::umask(previous);
+            QVERIFY2(started, qPrintable(server.output()));
+            TestHttpClient client(server.port());
+            QCOMPARE(client.put("/v1/db/private").status, 201);
+            QCOMPARE(client.put("/v1/db/private/docs/a", R"({"data":{}})").status, 200);
+            QVERIFY(!server.token().isEmpty());
+            QCOMPARE(server.terminate(), 0);
+        }
+        int checked = 0;
+        QDirIterator it(data, QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot, QDirIterator::Subdirectories);
+        QStringList open = {data};
+        while (it.hasNext())
+            open.append(it.next());
+        for (const QString &path : std::as_const(open)) {
+            struct stat info = {};
+            QCOMPARE(::stat(QFile::encodeName(path).constData(), &info), 0);
+            QVERIFY2((info.st_mode & 077) == 0, qPrintable(QStringLiteral("%1 has mode %2").arg(path).arg(info.st_mode & 0777, 0, 8)));
+            ++checked;
+        }
+        QVERIFY2(checked >= 3, "no data directory, database or token found");
+
+        const QString shared = m_dir.filePath(QStringLiteral("shared-token"));
+        QVERIFY(writeFile(shared, "3f9c0a7b5e2d41f8a6c3b9e07d1f2a4c8e5b6d3a9f0c1e7b\n"));
+        QVERIFY(QFile::setPermissions(shared, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup
+                                                  | QFileDevice::ReadOther));
+        ServerProcess server(m_dir.filePath(QStringLiteral("shared-token-data")), {QStringLiteral("--token-file"), shared});
+        QVERIFY2(server.start(), qPrintable(server.output()));
+        QVERIFY2(server.output().contains(QLatin1String("can be read or written by other users")), qPrintable(server.output()));
+        QCOMPARE(server.terminate(), 0);
     }
 
     void missingTokenFile()

@@ -1924,13 +1924,25 @@ void TestHttpApi::limits()
     QVERIFY(dir.isValid());
     QFile config(dir.filePath(QStringLiteral("config.json")));
     QVERIFY(config.open(QIODevice::WriteOnly));
-    config.write(R"({"Server":{"MaxBodyBytes":4096,"MaxHeaderBytes":2048,"MaxPageSize":50,"MaxBulkDocs":60}})");
+    config.write(R"({"Server":{"MaxBodyBytes":4096,"MaxHeaderBytes":2048,"MaxPageSize":50,"MaxBulkDocs":60,"MaxDatabases":3}})");
     config.close();
     ServerProcess server(dir.filePath(QStringLiteral("data")), {QStringLiteral("--config"), config.fileName()});
     QVERIFY2(server.start(), qPrintable(server.output()));
     TestHttpClient client(server.port());
     VERIFY_STATUS(client.put("/v1/db/lim"), 201);
     const auto seq = [&client] { return client.get("/v1/db/lim/_seq").json().value("seq").toInteger(-1); };
+
+    // MaxDatabases 3: a fourth is refused (403, nothing created) until one
+    // is dropped; an existing one is still "created": false.
+    VERIFY_STATUS(client.put("/v1/db/lim2"), 201);
+    VERIFY_STATUS(client.put("/v1/db/lim3"), 201);
+    VERIFY_ERROR(client.put("/v1/db/lim4"), 403, "Server.MaxDatabases", (QJsonObject{{"db", "lim4"}}));
+    VERIFY_STATUS(client.get("/v1/db/lim4"), 404);
+    VERIFY_STATUS(client.put("/v1/db/lim3"), 200);
+    VERIFY_STATUS(client.del("/v1/db/lim3"), 200);
+    VERIFY_STATUS(client.put("/v1/db/lim4"), 201);
+    VERIFY_STATUS(client.del("/v1/db/lim4"), 200);
+    VERIFY_STATUS(client.del("/v1/db/lim2"), 200);
 
     // A body over MaxBodyBytes: 413, JSON error, connection closed, nothing stored.
     const auto bodyOfSize = [](int size) -> QByteArray {
