@@ -196,6 +196,15 @@ void ShardHealth::updatePrimary(qint64 now)
     m_primaryTerm = term;
 }
 
+bool ShardHealth::isKnown(qint64 now) const
+{
+    for (const Member &member : m_members) {
+        if (member.lastAnswerMs >= 0)
+            return true;
+    }
+    return now - m_startMs >= m_options.failoverTimeoutMs;
+}
+
 qint64 ShardHealth::nextTerm() const
 {
     qint64 term = m_maxTerm;

@@ -125,6 +125,10 @@ public:
     // a primary holding its lease: what operators and clients mean by
     // "the shard has a primary".
     bool hasServingPrimary(qint64 now) const;
+    // Whether the router knows enough to speak for this shard: a member has
+    // answered, or none has for failoverTimeoutMs since the clock started
+    // (then the shard is down, not unknown).
+    bool isKnown(qint64 now) const;
     qint64 maxTerm() const { return m_maxTerm; }
 
     // What to do now: a promotion to start (the caller sends promote and

@@ -56,19 +56,30 @@ void RouterApi::registerRoutes(HttpServer &server)
 
 void RouterApi::health(const HttpRequest &, const HttpReplyPtr &reply)
 {
-    // The router itself is fine; shards without a primary are listed.
+    // "starting" (503) until it has heard from every shard, so that a
+    // health check or `peacedb-cluster up` never takes a router that knows
+    // nothing yet for a ready one; then "ok", or "degraded" with the shards
+    // that have no primary now (200: the router itself is fine).
     const qint64 now = m_monitor->now();
     QJsonArray withoutPrimary;
+    QJsonArray unknown;
     for (int shard = 0; shard < m_monitor->shardCount(); ++shard) {
-        if (!m_monitor->shard(shard).hasServingPrimary(now))
+        if (!m_monitor->shard(shard).isKnown(now))
+            unknown.append(shard);
+        else if (!m_monitor->shard(shard).hasServingPrimary(now))
             withoutPrimary.append(shard);
     }
-    reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true},
-                                                    {QStringLiteral("status"), QStringLiteral("ok")},
-                                                    {QStringLiteral("role"), QStringLiteral("router")},
-                                                    {QStringLiteral("shards"), m_monitor->shardCount()},
-                                                    {QStringLiteral("shardsWithoutPrimary"), withoutPrimary},
-                                                    {QStringLiteral("version"), QStringLiteral(PEACEDB_VERSION)}}));
+    const bool starting = !unknown.isEmpty();
+    const QString status = starting ? QStringLiteral("starting") : withoutPrimary.isEmpty() ? QStringLiteral("ok") : QStringLiteral("degraded");
+    QJsonObject body{{QStringLiteral("ok"), !starting},
+                     {QStringLiteral("status"), status},
+                     {QStringLiteral("role"), QStringLiteral("router")},
+                     {QStringLiteral("shards"), m_monitor->shardCount()},
+                     {QStringLiteral("shardsWithoutPrimary"), withoutPrimary},
+                     {QStringLiteral("version"), QStringLiteral(PEACEDB_VERSION)}};
+    if (starting)
+        body.insert(QStringLiteral("shardsNotHeardFrom"), unknown);
+    reply->send(HttpResponse::json(starting ? 503 : 200, body));
 }
 
 void RouterApi::stats(const HttpRequest &, const HttpReplyPtr &reply)

@@ -5,16 +5,20 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHostAddress>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcessEnvironment>
 #include <QRandomGenerator>
 #include <QSaveFile>
 #include <QTcpServer>
 
 #include <cstdio>
+#include <functional>
 #include <utility>
 
 #include "ClusterFileStore.h"
+#include "HttpClientPool.h"
 #include "HttpServer.h"
 #include "JsonText.h"
 #include "SignalWatcher.h"
@@ -23,6 +27,9 @@
 #include "TokenRules.h"
 
 namespace {
+
+// How long `up` waits for every shard to have a primary.
+constexpr qint64 kReadyTimeoutMs = 60000;
 
 
 void say(const QString &text)
@@ -243,12 +250,76 @@ void ClusterLauncher::onStartedAll(const Status &status)
     m_up = true;
     for (const SupervisedProcess *process : m_supervisor->processes())
         m_reportedStates.insert(process->spec().name, SupervisedProcess::stateName(process->state()));
-    printSummary();
+    m_readyClock.start();
+    m_readyTimer.setInterval(200);
+    connect(&m_readyTimer, &QTimer::timeout, this, &ClusterLauncher::checkReady);
+    m_readyTimer.start();
+    checkReady();
+}
+
+void ClusterLauncher::checkReady()
+{
+    if (m_stopping || !m_readyTimer.isActive() || m_probesInFlight > 0)
+        return;
+    if (m_readyClock.elapsed() > kReadyTimeoutMs) {
+        m_readyTimer.stop();
+        complain(QStringLiteral("the cluster is not ready after %1 s: %2").arg(kReadyTimeoutMs / 1000).arg(m_notReady));
+        complain(QStringLiteral("stopping every process; the logs are in %1").arg(m_layout->dataDir() + QStringLiteral("/logs")));
+        stopEverything(ExitStartupFailed);
+        return;
+    }
+    const auto probe = [this](const ProcessSpec &spec, const std::function<void(const QJsonObject &, int)> &seen) {
+        HttpClientPool *&pool = m_readyProbes[spec.name];
+        if (!pool)
+            pool = new HttpClientPool(QUrl(spec.url), QByteArray(), 1, 1000, this);
+        ++m_probesInFlight;
+        pool->get(QByteArrayLiteral("/healthz"), [this, seen](const HttpClientReply &reply) {
+            --m_probesInFlight;
+            seen(QJsonDocument::fromJson(reply.body).object(), reply.status);
+        });
+    };
+    const auto ready = [this] {
+        m_readyTimer.stop();
+        for (HttpClientPool *pool : std::as_const(m_readyProbes))
+            pool->deleteLater(); // one of them is answering right now
+        m_readyProbes.clear();
+        printSummary();
+    };
+    if (const ProcessSpec *router = m_layout->router()) {
+        probe(*router, [this, ready](const QJsonObject &health, int status) {
+            if (status == 200 && health.value(QStringLiteral("status")).toString() == QLatin1String("ok"))
+                return ready();
+            const QJsonValue without = health.value(QStringLiteral("shardsWithoutPrimary"));
+            m_notReady = status == 0 ? QStringLiteral("the router does not answer")
+                : health.value(QStringLiteral("status")).toString() == QLatin1String("starting")
+                    ? QStringLiteral("the router has not heard from every shard")
+                    : QStringLiteral("shards without a primary: %1").arg(QString::fromUtf8(JsonText::compact(without.toArray())));
+        });
+        return;
+    }
+    for (const ProcessSpec &spec : m_layout->processes()) {
+        if (m_shardsReady.contains(spec.shard))
+            continue;
+        probe(spec, [this, ready, shard = spec.shard](const QJsonObject &health, int) {
+            if (health.value(QStringLiteral("writable")).toBool())
+                m_shardsReady.insert(shard);
+            if (m_probesInFlight > 0)
+                return;
+            QStringList missing;
+            for (int s = 0; s < m_layout->shards(); ++s) {
+                if (!m_shardsReady.contains(s))
+                    missing.append(QString::number(s));
+            }
+            if (missing.isEmpty())
+                return ready();
+            m_notReady = QStringLiteral("shards without a primary: [%1]").arg(missing.join(QLatin1Char(',')));
+        });
+    }
 }
 
 void ClusterLauncher::printSummary() const
 {
-    say(QStringLiteral("peacedb-cluster: up: %1 process(es), cluster directory %2")
+    say(QStringLiteral("peacedb-cluster: up: %1 process(es), cluster directory %2; ready: every shard has a primary")
             .arg(m_layout->processes().size())
             .arg(m_layout->dataDir()));
     qsizetype nameWidth = 0;

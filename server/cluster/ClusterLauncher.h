@@ -12,9 +12,14 @@
 //      digits, mode 0600, kept across runs) and the configuration file —
 //      after the port checks, so that an `up` refused for a busy port
 //      leaves no configuration that would tie the directory to that port;
-//   5. starts every process (Supervisor::startAll). Once all answer HTTP it
-//      prints the router, member and log locations. If one fails, the rest
-//      are stopped and the launcher exits with ExitStartupFailed.
+//   5. starts every process (Supervisor::startAll); if one fails, the rest
+//      are stopped and the launcher exits with ExitStartupFailed;
+//   6. waits until the cluster is ready — the router's /healthz says "ok"
+//      (it has heard from every shard and each has a primary), or without a
+//      router a writable member answers in every shard — and then prints
+//      "up" with the router, member and log locations. A cluster not ready
+//      within kReadyTimeoutMs is stopped, naming the shards without a
+//      primary (ExitStartupFailed).
 // DIR/cluster.json is rewritten whenever a pid or state changes. SIGTERM or
 // SIGINT stops every process (router first; SIGTERM, then SIGKILL after the
 // stop timeout) and exits 0; a second signal SIGKILLs the rest at once
@@ -25,8 +30,11 @@
 #pragma once
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QSet>
+#include <QTimer>
 
 #include <memory>
 #include <optional>
@@ -36,6 +44,7 @@
 #include "DataDirectory.h"
 #include "Status.h"
 
+class HttpClientPool;
 class HttpServer;
 class SignalWatcher;
 class Supervisor;
@@ -71,6 +80,7 @@ private:
     Status writeConfig();
     Status checkPorts() const;
     void onStartedAll(const Status &status);
+    void checkReady();
     void onTerminationRequested();
     void onProcessExited(const QString &name, qint64 pid, const QString &description);
     void onChanged();
@@ -93,4 +103,10 @@ private:
     bool m_finished = false;
     bool m_killed = false; // a second signal SIGKILLed what was left
     bool m_clusterFileWarned = false;
+    QTimer m_readyTimer;
+    QElapsedTimer m_readyClock;
+    QHash<QString, HttpClientPool *> m_readyProbes; // by process name
+    int m_probesInFlight = 0;
+    QSet<int> m_shardsReady;       // without a router: shards with a writable member
+    QString m_notReady;            // what the last check saw
 };

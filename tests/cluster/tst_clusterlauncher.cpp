@@ -440,6 +440,14 @@ private slots:
         QVERIFY(port > 0);
         Launcher launcher(dir);
         QVERIFY2(launcher.up(upArguments(1, 2, port)), qPrintable(launcher.describe()));
+        // "up" means ready: the README's first command works at once, no retry.
+        const QString routerUrl = QStringLiteral("http://127.0.0.1:%1").arg(port);
+        const TestHttpResponse created = request(routerUrl, "PUT", "/v1/db/first");
+        QVERIFY2(created.status == 201, qPrintable(QString::fromUtf8(created.body) + created.error));
+        const TestHttpResponse health = request(routerUrl, "GET", "/healthz");
+        QCOMPARE(health.status, 200);
+        QCOMPARE(health.json().value(QStringLiteral("status")).toString(), QStringLiteral("ok"));
+        QVERIFY2(launcher.output().contains(QLatin1String("ready: every shard has a primary")), qPrintable(launcher.output()));
 
         const QStringList names{QStringLiteral("router"), QStringLiteral("shard0-node0"), QStringLiteral("shard0-node1"),
                                 QStringLiteral("shard0-node2")};
@@ -501,7 +509,6 @@ private slots:
 
         // A document through the router.
         QString error;
-        const QString routerUrl = QStringLiteral("http://127.0.0.1:%1").arg(port);
         QVERIFY2(writeDocument(routerUrl, &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
         QVERIFY2(readDocument(routerUrl, &error), qPrintable(error));
 

@@ -66,6 +66,23 @@ class TestShardHealth : public QObject
     Q_OBJECT
 
 private slots:
+    // A router speaks for a shard once a member answered, or once none has
+    // for the failover timeout (then the shard is down, not unknown).
+    void knownAfterAnAnswerOrTheTimeout()
+    {
+        ShardHealth answered(0, 3, options(), 1000);
+        QVERIFY(!answered.isKnown(1000));
+        answered.unanswered(1, QStringLiteral("refused"), 1100);
+        QVERIFY(!answered.isKnown(1100));
+        answered.answered(2, replica(1, 1, 5), 1200);
+        QVERIFY(answered.isKnown(1200));
+        QVERIFY(!answered.hasServingPrimary(1200));
+
+        ShardHealth silent(0, 3, options(), 1000);
+        QVERIFY(!silent.isKnown(1000 + kTimeout - 1));
+        QVERIFY(silent.isKnown(1000 + kTimeout));
+    }
+
     void parsesMemberState()
     {
         const QJsonObject state{{QStringLiteral("role"), QStringLiteral("primary")}, {QStringLiteral("term"), 3},

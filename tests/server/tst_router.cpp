@@ -629,6 +629,48 @@ private slots:
         QVERIFY2(healthy(), qPrintable(failureContext()));
     }
 
+    // A router is "starting" (503) until it has heard from every shard, so
+    // health checks and `peacedb-cluster up` never take it for ready too
+    // early; a shard that stays silent is then reported without a primary.
+    void aRouterIsStartingUntilItHeardFromEveryShard()
+    {
+        QFile file(cluster().configPath());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonObject config = QJsonDocument::fromJson(file.readAll()).object();
+        QJsonObject sharding = config.value(QStringLiteral("Sharding")).toObject();
+        QJsonArray shards = sharding.value(QStringLiteral("Shards")).toArray();
+        // Shard 1's members on closed ports, answering nothing.
+        QJsonObject silent = shards.at(1).toObject();
+        silent.insert(QStringLiteral("Primary"), QStringLiteral("http://127.0.0.1:1"));
+        silent.insert(QStringLiteral("Replicas"), QJsonArray{QStringLiteral("http://127.0.0.1:2"), QStringLiteral("http://127.0.0.1:3")});
+        shards.replace(1, silent);
+        sharding.insert(QStringLiteral("Shards"), shards);
+        QJsonObject replication = sharding.value(QStringLiteral("Replication")).toObject();
+        replication.insert(QStringLiteral("FailoverTimeoutMs"), 3000);
+        sharding.insert(QStringLiteral("Replication"), replication);
+        config.insert(QStringLiteral("Sharding"), sharding);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("config.json"));
+        QFile out(path);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        out.write(QJsonDocument(config).toJson());
+        out.close();
+
+        ServerProcess router(dir.filePath(QStringLiteral("data")), {QStringLiteral("--role"), QStringLiteral("router"), QStringLiteral("--config"),
+                                                                    path, QStringLiteral("--token-file"), cluster().tokenPath()});
+        QVERIFY2(router.start(30000), qPrintable(router.output()));
+        TestHttpClient client(router.port());
+        TestHttpResponse health = client.get("/healthz");
+        QCOMPARE(health.status, 503);
+        QCOMPARE(health.json().value(QStringLiteral("status")).toString(), QStringLiteral("starting"));
+        QCOMPARE(health.json().value(QStringLiteral("shardsNotHeardFrom")).toArray(), (QJsonArray{1}));
+        QVERIFY2(cluster().waitUntil([&] { return (health = client.get("/healthz")).status == 200; }, 10000),
+                 health.body.constData());
+        QCOMPARE(health.json().value(QStringLiteral("status")).toString(), QStringLiteral("degraded"));
+        QCOMPARE(health.json().value(QStringLiteral("shardsWithoutPrimary")).toArray(), (QJsonArray{1}));
+        QCOMPARE(router.terminate(), 0);
+    }
+
     void twoRoutersNeverMakeTwoPrimariesInOneTerm()
     {
         QVERIFY2(healthy(), qPrintable(failureContext()));
