@@ -4,7 +4,10 @@
 
 #include <QCryptographicHash>
 #include <QHttpServerRequest>
+#include <QLoggingCategory>
 #include <QTcpSocket>
+
+Q_LOGGING_CATEGORY(lcAudit, "peacedb.audit")
 
 HttpServer::HttpServer(QObject *parent)
     : QAbstractHttpServer(parent)
@@ -105,12 +108,22 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
 
     ++m_repliesInFlight;
     const RouteClass routeClass = RouteClasses::classify(copy.methodName, copy.segments);
+    const QString peer = socket ? socket->peerAddress().toString() : QString();
+    // Operator actions (token routes that change something) are audited
+    // once their outcome is known.
+    auto audit = std::make_shared<bool>(false);
     QElapsedTimer started;
     started.start();
     auto reply = std::make_shared<HttpReply>(makeResponder(request, socket), socket,
                                              copy.method == QHttpServerRequest::Method::Head,
-                                             copy.closeConnection || m_draining, [this, routeClass, started](int status) {
+                                             copy.closeConnection || m_draining,
+                                             [this, routeClass, started, audit, peer, method = copy.methodName, path = copy.path](int status) {
                                                  m_metrics.record(routeClass, status, started.nsecsElapsed());
+                                                 if (*audit) {
+                                                     qCInfo(lcAudit, "audit: %s %s from %s %s: %d", qPrintable(method), qPrintable(path.left(200)),
+                                                            qPrintable(peer), status == 401 ? "with a wrong token" : "with the cluster token",
+                                                            status);
+                                                 }
                                                  if (--m_repliesInFlight == 0)
                                                      emit repliesDrained();
                                              });
@@ -135,11 +148,16 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
             continue;
         }
         matches(route, copy.segments, &copy.params);
-        if (route.access == Access::Token && !authorized(copy.authorization)) {
-            reply->send(HttpResponse::error(Status::unauthorized(
-                copy.authorization.isEmpty() ? QStringLiteral("this endpoint needs \"Authorization: Bearer <token>\"")
-                                             : QStringLiteral("wrong token"))));
-            return true;
+        if (route.access == Access::Token) {
+            if (!authorized(copy.authorization)) {
+                *audit = !copy.authorization.isEmpty(); // a wrong token, not a forgotten one
+                reply->send(HttpResponse::error(Status::unauthorized(
+                    copy.authorization.isEmpty() ? QStringLiteral("this endpoint needs \"Authorization: Bearer <token>\"")
+                                                 : QStringLiteral("wrong token"))));
+                return true;
+            }
+            *audit = copy.method != QHttpServerRequest::Method::Get && copy.method != QHttpServerRequest::Method::Head
+                && !copy.path.startsWith(QLatin1String("/v1/_replication/"));
         }
         route.handler(copy, reply);
         return true;

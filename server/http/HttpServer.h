@@ -6,7 +6,10 @@
 // before captures). A path that matches no pattern is a 404, a known path
 // with another method a 405 with Allow; routes marked Access::Token need
 // "Authorization: Bearer <cluster token>" (401 otherwise, before the handler
-// runs, so nothing changes). Every connection goes through a
+// runs, so nothing changes); every request to such a route that changes
+// something (replication traffic aside) and every refused token is written
+// to the audit log (category peacedb.audit: method, path, client address,
+// status), never the token itself. Every connection goes through a
 // GuardedTcpServer, which refuses oversized requests before they are
 // buffered. While draining (shutdown) every new request gets 503. Every
 // answer is counted by route class and status, with its latency (metrics()).
@@ -78,6 +81,7 @@ private:
 
     QList<Route> m_routes;
     QByteArray m_token;
+
     QPointer<GuardedTcpServer> m_tcpServer;
     bool m_draining = false;
     qint64 m_requestsTotal = 0;

@@ -1805,6 +1805,13 @@ void TestHttpApi::adminNeedsToken()
     QTest::qWait(50); // a kill would have fired by now
     QVERIFY2(m_server->isRunning(), qPrintable(m_server->output()));
     VERIFY_STATUS(TestHttpClient(m_server->port()).get("/healthz"), 200);
+    // A wrong token is audited (never the token itself); a missing one is not.
+    const QString audit = QStringLiteral("audit: %1 %2 from 127.0.0.1 with a wrong token: 401")
+                              .arg(QString::fromLatin1(method), QString::fromLatin1(path));
+    const QString output = m_server->output();
+    if (!authorization.isEmpty())
+        QVERIFY2(output.contains(audit), qPrintable(output.right(2000)));
+    QVERIFY(!output.contains(QString::fromLatin1(token)));
 }
 
 void TestHttpApi::adminConfig()
@@ -2068,6 +2075,9 @@ void TestHttpApi::adminKill()
     }
     QVERIFY2(QTest::qWaitFor([&server] { return !server.isRunning(); }, 10000), "the server is still running after kill");
     QVERIFY2(!TestHttpClient(server.port()).get("/healthz").status, "something still answers on the port");
+    // The operator's action is in the audit log, with where it came from.
+    QVERIFY2(server.output().contains(QLatin1String("audit: POST /v1/_admin/kill from 127.0.0.1 with the cluster token: 202")),
+             qPrintable(server.output()));
 
     ServerProcess restarted(dir.path());
     QVERIFY2(restarted.start(), qPrintable(restarted.output()));
