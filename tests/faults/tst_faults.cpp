@@ -10,33 +10,53 @@
 //   primary-minority             the primary cut off from the other members
 //                                only: the router still reaches it
 //   isolate-replica              a replica cut off from everyone
-// A kill or pause lasts a random 0.5-4 s (uniform): shorter than a
-// failover, or ending right around the election and the new primary's first
-// writes, or long after — the moments where a primary's term changes under
-// its clients. A partition lasts 4 s. Each fault is healed and the cluster
-// must become healthy again. At the end: every acknowledged insert is
-// present, every register history is linearizable, no two members were
-// primary in one term; the write outage after each fault is printed.
-// PEACEDB_FAULTS_SEED=N repeats a run's random choices (each run prints its
-// seed).
+//   wipe-replica                 a lost disk: SIGKILL, the data directory
+//                                deleted, a restart at once; the primary
+//                                must reset the member (member-reset) and
+//                                catch it up
+//   disk-full-primary, disk-full-replica
+//                                the member's pwrite calls (all SQLite
+//                                writes) fail with ENOSPC (StorageFault,
+//                                with fiu)
+//   io-error-primary, io-error-replica
+//                                the member's fsync and fdatasync calls
+//                                fail with EIO
+// A member whose storage failed refuses appends and votes until it is
+// restarted, so a storage fault must show as the member's storageFailure;
+// it is healed by ending the fault, then SIGKILL and a restart through the
+// launcher. A kill, pause or storage fault lasts a random 0.5-4 s
+// (uniform): shorter than a failover, or ending right around the election
+// and the new primary's first writes, or long after — the moments where a
+// primary's term changes under its clients. A partition lasts 4 s. Each
+// fault is healed and the cluster must become healthy again (after a wipe
+// or a storage fault also the member back InSync and a voter). At the end:
+// every acknowledged insert is present, every register history is
+// linearizable, no two members were primary in one term; the write outage
+// after each fault is printed. PEACEDB_FAULTS_SEED=N repeats a run's random
+// choices (each run prints its seed).
 //
 // killsAndPauses(), primaryFaultsUnderLoad() (the primary paused or killed
 // again and again under inserts and compare-and-sets: what exposed an
 // acknowledged write lost and a stale read after a failover),
-// partitions() (root only: nftables and cgroups; skipped otherwise) and
-// conflictWithUncommittedWrite() (a deterministic scenario of what the
-// register check found) are the bounded CI selection; soak() runs random
-// faults for PEACEDB_FAULTS_SOAK_SECONDS seconds (with partitions when it
-// can) and is skipped without it.
+// partitions() (root only: nftables and cgroups; skipped otherwise),
+// storageFaults() (needs fiu-utils) and conflictWithUncommittedWrite() (a
+// deterministic scenario of what the register check found) are the bounded
+// CI selection; soak() runs random faults for PEACEDB_FAULTS_SOAK_SECONDS
+// seconds (with partitions and storage faults when it can) and is skipped
+// without it.
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "ClusterProcesses.h"
 #include "LinearizabilityChecker.h"
@@ -44,12 +64,16 @@
 #include "PromotionLog.h"
 #include "RegisterWorkload.h"
 #include "SetWorkload.h"
+#include "StorageFault.h"
 #include "TestHttpClient.h"
 
 namespace {
 
 constexpr int kMembers = 3;
 constexpr int kHealthyTimeoutMs = 60000;
+// How long after its hold a storage fault may take to show as the member's
+// storageFailure (it shows at the member's next commit).
+constexpr int kStorageFailureTimeoutMs = 5000;
 constexpr int kPartitionMs = 4000;
 // How long a kill or a pause lasts: uniform over this range.
 constexpr int kShortestFaultMs = 500;
@@ -60,7 +84,21 @@ const QString kProbePrefix = QStringLiteral("probe-");
 // primaryFaultsUnderLoad(): rounds of pausing (2 of 3) or killing the primary.
 constexpr int kPrimaryFaultRounds = 45;
 
-enum class Nemesis { KillPrimary, KillReplica, PausePrimary, PauseReplica, KillRouter, IsolatePrimary, PrimaryMinority, IsolateReplica };
+enum class Nemesis {
+    KillPrimary,
+    KillReplica,
+    PausePrimary,
+    PauseReplica,
+    KillRouter,
+    IsolatePrimary,
+    PrimaryMinority,
+    IsolateReplica,
+    WipeReplica,
+    DiskFullPrimary,
+    DiskFullReplica,
+    IoErrorPrimary,
+    IoErrorReplica
+};
 
 QString nemesisName(Nemesis nemesis)
 {
@@ -73,8 +111,25 @@ QString nemesisName(Nemesis nemesis)
     case Nemesis::IsolatePrimary: return QStringLiteral("isolate-primary");
     case Nemesis::PrimaryMinority: return QStringLiteral("primary-minority");
     case Nemesis::IsolateReplica: return QStringLiteral("isolate-replica");
+    case Nemesis::WipeReplica: return QStringLiteral("wipe-replica");
+    case Nemesis::DiskFullPrimary: return QStringLiteral("disk-full-primary");
+    case Nemesis::DiskFullReplica: return QStringLiteral("disk-full-replica");
+    case Nemesis::IoErrorPrimary: return QStringLiteral("io-error-primary");
+    case Nemesis::IoErrorReplica: return QStringLiteral("io-error-replica");
     }
     return {};
+}
+
+// The storage fault a nemesis injects with fiu, if it is one of those.
+std::optional<StorageFault::Kind> storageFaultOf(Nemesis nemesis)
+{
+    switch (nemesis) {
+    case Nemesis::DiskFullPrimary:
+    case Nemesis::DiskFullReplica: return StorageFault::Kind::DiskFull;
+    case Nemesis::IoErrorPrimary:
+    case Nemesis::IoErrorReplica: return StorageFault::Kind::IoError;
+    default: return std::nullopt;
+    }
 }
 
 struct Round
@@ -83,6 +138,9 @@ struct Round
     QString target;
     qint64 startUs = 0;
     qint64 healUs = 0;
+    // A storage fault: the target's storageFailure; a wipe: the member-reset
+    // recorded.
+    QString detail;
 };
 
 // The run's random choices: seeded from PEACEDB_FAULTS_SEED, or from the
@@ -103,12 +161,15 @@ QRandomGenerator &faultRandom()
 class FaultRun
 {
 public:
-    FaultRun(bool partitions, const QElapsedTimer &clock)
+    // `storageFaults`: every process runs under StorageFault's wrapper.
+    FaultRun(bool partitions, bool storageFaults, const QElapsedTimer &clock)
         : m_partitions(partitions)
         , m_clock(clock)
+        , m_storage(storageFaults ? std::make_unique<StorageFault>() : nullptr)
         , m_cluster(ClusterProcesses::Options{1, kMembers - 1,
                                               {QStringLiteral("PEACEDB_SHARDING_REPLICATION_WRITE_TIMEOUT_MS=2000")},
-                                              partitions})
+                                              partitions,
+                                              m_storage ? m_storage->wrapper() : QStringList()})
     {
     }
 
@@ -178,6 +239,7 @@ public:
         const int faultMs = kShortestFaultMs + int(faultRandom().bounded(kLongestFaultMs - kShortestFaultMs + 1));
         QStringList others = members();
         QString error;
+        qint64 wipedAtMs = 0;
         switch (nemesis) {
         case Nemesis::KillPrimary:
         case Nemesis::KillReplica:
@@ -216,14 +278,116 @@ public:
             if (!m_partition->heal(&error))
                 m_problems << error;
             break;
+        case Nemesis::WipeReplica:
+            round.target = replicaName;
+            m_cluster.kill(round.target);
+            round.startUs = m_clock.nsecsElapsed() / 1000;
+            wipedAtMs = QDateTime::currentMSecsSinceEpoch();
+            if (!QDir(m_cluster.dataDir(round.target)).removeRecursively())
+                m_problems << QStringLiteral("cannot delete %1").arg(m_cluster.dataDir(round.target));
+            round.healUs = m_clock.nsecsElapsed() / 1000;
+            if (!m_cluster.startProcess(round.target, &error) || !adopt(round.target, &error))
+                m_problems << error;
+            break;
+        case Nemesis::DiskFullPrimary:
+        case Nemesis::DiskFullReplica:
+        case Nemesis::IoErrorPrimary:
+        case Nemesis::IoErrorReplica: {
+            const StorageFault::Kind kind = *storageFaultOf(nemesis);
+            round.target = nemesis == Nemesis::DiskFullPrimary || nemesis == Nemesis::IoErrorPrimary ? primaryName : replicaName;
+            const qint64 pid = m_cluster.pid(round.target);
+            if (!m_storage->inject(pid, kind, &error))
+                m_problems << error;
+            round.startUs = m_clock.nsecsElapsed() / 1000;
+            m_cluster.sleep(faultMs);
+            // The fault must have taken: a member whose storage failed says so.
+            m_cluster.waitUntil([&] { return !(round.detail = storageFailure(round.target)).isEmpty(); },
+                                kStorageFailureTimeoutMs);
+            if (round.detail.isEmpty())
+                m_problems << QStringLiteral("%1 %2: no storage failure %3 ms after the fault (%4) was injected")
+                                  .arg(nemesisName(nemesis), round.target)
+                                  .arg(faultMs + kStorageFailureTimeoutMs)
+                                  .arg(StorageFault::kindName(kind));
+            if (!m_storage->clear(pid, kind, &error))
+                m_problems << error;
+            round.healUs = m_clock.nsecsElapsed() / 1000;
+            // It refuses appends and votes until restarted.
+            m_cluster.kill(round.target);
+            if (!m_cluster.startProcess(round.target, &error) || !adopt(round.target, &error))
+                m_problems << error;
+            break;
+        }
         }
         if (!m_cluster.waitForHealthy(kHealthyTimeoutMs))
             m_problems << QStringLiteral("%1 %2: not healthy %3 s after the fault was healed:\n%4")
                               .arg(nemesisName(nemesis), round.target)
                               .arg(kHealthyTimeoutMs / 1000)
                               .arg(m_cluster.describe());
+        const bool mustCatchUp = nemesis == Nemesis::WipeReplica || storageFaultOf(nemesis);
+        if (mustCatchUp && !waitForInSync(round.target, kHealthyTimeoutMs))
+            m_problems << QStringLiteral("%1 %2: not InSync and a voter %3 s after the fault was healed: %4\n%5"
+                                        "the end of its log:\n%6")
+                              .arg(nemesisName(nemesis), round.target)
+                              .arg(kHealthyTimeoutMs / 1000)
+                              .arg(QString::fromUtf8(QJsonDocument(memberStatus(round.target)).toJson(QJsonDocument::Compact)),
+                                   m_cluster.describe(), m_cluster.log(round.target, 3000));
         pollPromotions();
+        if (nemesis == Nemesis::WipeReplica) {
+            round.detail = memberReset(round.target, wipedAtMs);
+            if (round.detail.isEmpty())
+                m_problems << QStringLiteral("wipe-replica %1: no member recorded a member-reset of it").arg(round.target);
+        }
         return round;
+    }
+
+    // The member's storageFailure (empty while its storage works or when it
+    // does not answer).
+    QString storageFailure(const QString &member)
+    {
+        const TestHttpResponse state = m_cluster.request(member, "GET", "/v1/_replication/state", {}, 2000);
+        return state.status == 200 ? state.json().value(QStringLiteral("storageFailure")).toString() : QString();
+    }
+
+    // What the router reports of `member`; empty if it did not answer.
+    QJsonObject memberStatus(const QString &member)
+    {
+        const QJsonArray shards = m_cluster.status().value(QStringLiteral("shards")).toArray();
+        for (const QJsonValue &value : shards.at(0).toObject().value(QStringLiteral("members")).toArray()) {
+            if (value.toObject().value(QStringLiteral("name")).toString() == member)
+                return value.toObject();
+        }
+        return {};
+    }
+
+    // Waits until the router reports `member` InSync (in the primary's
+    // view) and a voter.
+    bool waitForInSync(const QString &member, int timeoutMs)
+    {
+        return m_cluster.waitUntil(
+            [&] {
+                const QJsonObject info = memberStatus(member);
+                return info.value(QStringLiteral("state")).toString() == QLatin1String("InSync")
+                       && info.value(QStringLiteral("voter")).toBool();
+            },
+            timeoutMs);
+    }
+
+    // The detail of a member-reset event of `member` recorded since
+    // `sinceMs` (wall clock) by any member; empty if there is none.
+    QString memberReset(const QString &member, qint64 sinceMs)
+    {
+        const int index = int(members().indexOf(member));
+        for (const QString &recorder : members()) {
+            const TestHttpResponse state = m_cluster.request(recorder, "GET", "/v1/_replication/state", {}, 2000);
+            for (const QJsonValue &value : state.json().value(QStringLiteral("events")).toArray()) {
+                const QJsonObject event = value.toObject();
+                if (event.value(QStringLiteral("kind")).toString() == QLatin1String("member-reset")
+                    && event.value(QStringLiteral("peer")).toInt(-1) == index
+                    && event.value(QStringLiteral("timeMs")).toInteger() >= sinceMs)
+                    return QStringLiteral("%1: %2").arg(recorder, event.value(QStringLiteral("detail")).toString());
+            }
+        }
+        return {};
     }
 
     // Every id with `prefix` the router lists; false if it did not answer.
@@ -254,6 +418,8 @@ public:
 private:
     bool m_partitions;
     const QElapsedTimer &m_clock;
+    // Before the cluster: its control FIFOs outlive the processes.
+    std::unique_ptr<StorageFault> m_storage;
     ClusterProcesses m_cluster;
     std::unique_ptr<NetworkPartition> m_partition;
     PromotionLog m_promotions;
@@ -307,6 +473,18 @@ private slots:
         run({Nemesis::IsolatePrimary, Nemesis::PrimaryMinority, Nemesis::IsolateReplica, Nemesis::IsolatePrimary}, true, 0);
     }
 
+    // Each storage nemesis twice, and a kill of the primary between them.
+    void storageFaults()
+    {
+        const QString reason = StorageFault::unavailableReason();
+        if (!reason.isEmpty())
+            QFAIL(qPrintable(reason));
+        run({Nemesis::DiskFullReplica, Nemesis::IoErrorPrimary, Nemesis::WipeReplica, Nemesis::DiskFullPrimary,
+             Nemesis::IoErrorReplica, Nemesis::KillPrimary, Nemesis::WipeReplica, Nemesis::IoErrorReplica,
+             Nemesis::DiskFullPrimary, Nemesis::IoErrorPrimary, Nemesis::DiskFullReplica},
+            false, 0);
+    }
+
     // The scenario behind the register anomalies, step by step: a
     // compare-and-set refused (409) because of a write that is only pending.
     // Both replicas are paused, so write A (v0 -> v1) waits for its quorum;
@@ -318,7 +496,7 @@ private slots:
         using Operation = LinearizabilityChecker::Operation;
         QElapsedTimer clock;
         clock.start();
-        FaultRun faults(false, clock);
+        FaultRun faults(false, false, clock);
         QString error;
         QVERIFY2(faults.start(&error), qPrintable(error));
         ClusterProcesses &cluster = faults.cluster();
@@ -382,11 +560,15 @@ private slots:
         qunsetenv("PEACEDB_FAULTS_SOAK_SECONDS");
         const bool partitions = NetworkPartition::unavailableReason().isEmpty();
         QList<Nemesis> nemeses{Nemesis::KillPrimary, Nemesis::KillReplica, Nemesis::PausePrimary, Nemesis::PauseReplica,
-                               Nemesis::KillRouter};
+                               Nemesis::KillRouter, Nemesis::WipeReplica};
         if (partitions)
             nemeses << Nemesis::IsolatePrimary << Nemesis::PrimaryMinority << Nemesis::IsolateReplica;
         else
             qWarning("soak without partitions: %s", qPrintable(NetworkPartition::unavailableReason()));
+        if (StorageFault::unavailableReason().isEmpty())
+            nemeses << Nemesis::DiskFullPrimary << Nemesis::DiskFullReplica << Nemesis::IoErrorPrimary << Nemesis::IoErrorReplica;
+        else
+            qWarning("soak without disk-full and io-error: %s", qPrintable(StorageFault::unavailableReason()));
         run(nemeses, partitions, qint64(seconds) * 1000);
     }
 
@@ -394,14 +576,17 @@ private:
     enum class Load { Normal, Heavy };
 
     // Runs `schedule` once in order or, with soakMs, random picks from it
-    // until soakMs has passed; then checks everything.
+    // until soakMs has passed; then checks everything. The cluster runs
+    // under StorageFault's wrapper when the schedule has a storage fault.
     void run(const QList<Nemesis> &schedule, bool partitions, qint64 soakMs, Load load = Load::Normal)
     {
         const int inserters = load == Load::Heavy ? 4 : 2;
         const int registerClients = load == Load::Heavy ? 6 : 3;
+        const bool storageFaults =
+            std::any_of(schedule.cbegin(), schedule.cend(), [](Nemesis nemesis) { return storageFaultOf(nemesis).has_value(); });
         QElapsedTimer clock;
         clock.start();
-        FaultRun faults(partitions, clock);
+        FaultRun faults(partitions, storageFaults, clock);
         QString error;
         QVERIFY2(faults.start(&error), qPrintable(error));
         ClusterProcesses &cluster = faults.cluster();
@@ -425,9 +610,9 @@ private:
                                                : schedule.at(index);
             const Round round = faults.apply(nemesis);
             rounds << round;
-            qInfo("round %d: %s %s from %lld to %lld us (healed after %lld ms)", int(rounds.size()),
+            qInfo("round %d: %s %s from %lld to %lld us (healed after %lld ms)%s", int(rounds.size()),
                   qPrintable(nemesisName(nemesis)), qPrintable(round.target), round.startUs, round.healUs,
-                  (round.healUs - round.startUs) / 1000);
+                  (round.healUs - round.startUs) / 1000, qPrintable(round.detail.isEmpty() ? QString() : QStringLiteral("; ") + round.detail));
             // New register documents for the next round keep each history short.
             if (!registers.nextGeneration(&error))
                 qInfo("register documents not renewed: %s", qPrintable(error));
@@ -480,8 +665,15 @@ private:
         const QStringList twoPrimaries = faults.promotions().violations();
 
         // (d) The write outage after each fault.
-        qInfo("fault-injection results (%s, %d rounds, %.0f s):", partitions ? "with partitions" : "kills and pauses",
-              int(rounds.size()), double(clock.elapsed()) / 1000.0);
+        QMap<QString, int> roundsByNemesis;
+        for (const Round &round : std::as_const(rounds))
+            ++roundsByNemesis[nemesisName(round.nemesis)];
+        QStringList faultCounts;
+        for (auto it = roundsByNemesis.cbegin(); it != roundsByNemesis.cend(); ++it)
+            faultCounts << QStringLiteral("%1 %2").arg(it.key()).arg(it.value());
+        qInfo("fault-injection results (%s%s, %d rounds, %.0f s):", partitions ? "with partitions" : "without partitions",
+              storageFaults ? ", with storage faults" : "", int(rounds.size()), double(clock.elapsed()) / 1000.0);
+        qInfo("  faults: %s", qPrintable(faultCounts.join(QStringLiteral(", "))));
         for (int index = 0; index < rounds.size(); ++index) {
             const Round &round = rounds.at(index);
             const qint64 back = probe.firstAcknowledgedAfter(round.startUs);

@@ -125,7 +125,12 @@ bool ClusterProcesses::start(int timeoutMs)
                               QString::number(m_port), QStringLiteral("--data"), m_dir.path()};
         if (m_options.bindAddresses)
             arguments << QStringLiteral("--bind-addresses");
-        m_launcher.start(QStringLiteral(PEACEDB_CLUSTER_BINARY), arguments);
+        if (m_options.launcherWrapper.isEmpty()) {
+            m_launcher.start(QStringLiteral(PEACEDB_CLUSTER_BINARY), arguments);
+        } else {
+            m_launcher.start(m_options.launcherWrapper.first(),
+                             m_options.launcherWrapper.mid(1) + QStringList{QStringLiteral(PEACEDB_CLUSTER_BINARY)} + arguments);
+        }
         if (!m_launcher.waitForStarted(10000)) {
             m_error = QStringLiteral("cannot start peacedb-cluster: %1").arg(m_launcher.errorString());
             return false;
@@ -181,13 +186,23 @@ bool ClusterProcesses::readClusterFile()
     return true;
 }
 
-QString ClusterProcesses::url(const QString &name) const
+QJsonObject ClusterProcesses::process(const QString &name) const
 {
-    for (const QJsonValue &process : m_file.value(QStringLiteral("processes")).toArray()) {
-        if (process.toObject().value(QStringLiteral("name")).toString() == name)
-            return process.toObject().value(QStringLiteral("url")).toString();
+    for (const QJsonValue &entry : m_file.value(QStringLiteral("processes")).toArray()) {
+        if (entry.toObject().value(QStringLiteral("name")).toString() == name)
+            return entry.toObject();
     }
     return {};
+}
+
+QString ClusterProcesses::url(const QString &name) const
+{
+    return process(name).value(QStringLiteral("url")).toString();
+}
+
+QString ClusterProcesses::dataDir(const QString &name) const
+{
+    return process(name).value(QStringLiteral("dataDir")).toString();
 }
 
 QString ClusterProcesses::host(const QString &name) const

@@ -6,7 +6,9 @@
 // the processes, their URLs and pids come from the launcher's cluster.json.
 // Variables in Options::environment reach every process (the launcher passes
 // its environment on), so a test can tune e.g.
-// PEACEDB_SHARDING_REPLICATION_FAILOVER_TIMEOUT_MS without a config file.
+// PEACEDB_SHARDING_REPLICATION_FAILOVER_TIMEOUT_MS without a config file;
+// for the same reason a launcher wrapper that works through the environment
+// (`fiu-run -x`: LD_PRELOAD) reaches every process, restarts included.
 //
 // Processes are killed (SIGKILL), paused (SIGSTOP) and resumed by pid; they
 // are started and stopped again through the launcher's supervisor endpoint,
@@ -46,6 +48,10 @@ public:
         // numbering), so partitions can be made with firewall rules; the
         // router stays on 127.0.0.1.
         bool bindAddresses = false;
+        // Runs the launcher as `launcherWrapper... peacedb-cluster up ...`
+        // (e.g. {"fiu-run", "-x"}); the wrapper must exec the launcher, so
+        // the pid stays the launcher's. Empty: directly.
+        QStringList launcherWrapper;
     };
 
     explicit ClusterProcesses(const Options &options);
@@ -72,6 +78,8 @@ public:
     QString url(const QString &name) const;
     QString host(const QString &name) const;
     quint16 port(const QString &name) const;
+    // The process's data directory.
+    QString dataDir(const QString &name) const;
     // "router" (unless there is none) and every member's name.
     QStringList processNames() const;
     // The process's current pid (re-reads cluster.json); 0 if not running.
@@ -114,6 +122,8 @@ public:
 
 private:
     bool readClusterFile();
+    // `name`'s entry in the last cluster.json read; empty if there is none.
+    QJsonObject process(const QString &name) const;
     TestHttpResponse send(const QString &host, quint16 port, const QByteArray &method, const QByteArray &path, const QByteArray &body,
                           int timeoutMs);
 
