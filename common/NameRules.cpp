@@ -12,8 +12,15 @@ bool isAsciiLetterOrDigit(QChar c)
 
 } // namespace
 
-Status checkDatabaseName(QStringView name)
+bool isReservedDatabase(QStringView name)
 {
+    return name == u"_auth";
+}
+
+Status checkDatabaseName(QStringView name, Reserved reserved)
+{
+    if (reserved == Reserved::Allowed && isReservedDatabase(name))
+        return Status::ok();
     const auto invalid = [&name](const QString &why) {
         return Status::badRequest(QStringLiteral("invalid database name '%1': %2").arg(name.left(80), why));
     };

@@ -66,6 +66,9 @@ const QList<Setting> &settings()
                 [](const ServerConfig &c) { return QJsonValue(c.listenAddress()); }},
         textSetting(QStringLiteral("Server.DataDir"), &ServerConfig::dataDir),
         textSetting(QStringLiteral("Server.TokenFile"), &ServerConfig::tokenFile),
+        choiceSetting(QStringLiteral("Server.Authentication"), &ServerConfig::authentication,
+                      {QStringLiteral("required"), QStringLiteral("off")}),
+        textSetting(QStringLiteral("Server.AdminPasswordFile"), &ServerConfig::adminPasswordFile),
         integerSetting(QStringLiteral("Server.MaxBodyBytes"), &ServerConfig::maxBodyBytes, 1024, qint64(1) << 32),
         integerSetting(QStringLiteral("Server.MaxHeaderBytes"), &ServerConfig::maxHeaderBytes, 1024, 1024 * 1024),
         integerSetting(QStringLiteral("Server.MaxPageSize"), &ServerConfig::maxPageSize, 1, 1000000),
@@ -131,7 +134,8 @@ Status assignText(ServerConfig &config, const Setting &setting, const QString &t
 {
     switch (setting.kind) {
     case Kind::Text:
-        if (text.trimmed().isEmpty() && setting.key != QLatin1String("Server.TokenFile"))
+        if (text.trimmed().isEmpty() && setting.key != QLatin1String("Server.TokenFile")
+            && setting.key != QLatin1String("Server.AdminPasswordFile"))
             return invalid(source, setting.key, QStringLiteral("must not be empty"));
         setting.assign(config, text, 0);
         return Status::ok();

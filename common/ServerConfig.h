@@ -36,6 +36,8 @@ struct ServerConfig
     quint16 listenPort = 8080;
     QString dataDir = QStringLiteral("./data");
     QString tokenFile;                // empty: <dataDir>/token, created on first start
+    QString authentication = QStringLiteral("required"); // "required" or "off"
+    QString adminPasswordFile;        // the built-in admin's; empty: <dataDir>/admin-password, created on first start
     qint64 maxBodyBytes = 16 * 1024 * 1024;
     qint64 maxHeaderBytes = 64 * 1024;
     qint64 maxPageSize = 1000;

@@ -18,6 +18,7 @@ QString Status::codeName(Code code)
     case Code::Conflict: return QStringLiteral("conflict");
     case Code::PayloadTooLarge: return QStringLiteral("payload too large");
     case Code::Unavailable: return QStringLiteral("unavailable");
+    case Code::TooManyRequests: return QStringLiteral("too many requests");
     case Code::StorageFailure: return QStringLiteral("storage failure");
     case Code::Internal: return QStringLiteral("internal error");
     }

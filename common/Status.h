@@ -22,6 +22,7 @@ public:
         Conflict,          // revision mismatch or already exists
         PayloadTooLarge,
         Unavailable,       // try again later (shutting down, no quorum, not primary)
+        TooManyRequests,   // this client must wait (failed sign-ins); nothing changed
         StorageFailure,    // the disk refused the write; nothing acknowledged
         Internal,          // a bug or an unexpected condition
     };
@@ -37,6 +38,7 @@ public:
     static Status conflict(const QString &message) { return Status(Code::Conflict, message); }
     static Status payloadTooLarge(const QString &message) { return Status(Code::PayloadTooLarge, message); }
     static Status unavailable(const QString &message) { return Status(Code::Unavailable, message); }
+    static Status tooManyRequests(const QString &message) { return Status(Code::TooManyRequests, message); }
     static Status storageFailure(const QString &message) { return Status(Code::StorageFailure, message); }
     static Status internal(const QString &message) { return Status(Code::Internal, message); }
 

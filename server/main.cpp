@@ -56,10 +56,14 @@ int main(int argc, char *argv[])
     const QCommandLineOption tokenFile(QStringLiteral("token-file"),
                                        QStringLiteral("File holding the cluster/admin token (default: DIR/token, created on first start)."),
                                        QStringLiteral("FILE"));
+    const QCommandLineOption adminPasswordFile(
+        QStringLiteral("admin-password-file"),
+        QStringLiteral("File holding the built-in admin's password (default: DIR/admin-password, created on first start)."),
+        QStringLiteral("FILE"));
     const QCommandLineOption logFormat(QStringLiteral("log-format"),
                                        QStringLiteral("Log lines on stderr as text (default) or json (one object per line)."),
                                        QStringLiteral("FORMAT"));
-    parser.addOptions({role, listen, data, config, tokenFile, logFormat});
+    parser.addOptions({role, listen, data, config, tokenFile, adminPasswordFile, logFormat});
     if (!parser.parse(QCoreApplication::arguments()))
         return configError(parser.errorText() + QStringLiteral(" (see --help)"));
     if (parser.isSet(help))
@@ -96,6 +100,7 @@ int main(int argc, char *argv[])
         {listen, QStringLiteral("Server.Listen")},
         {data, QStringLiteral("Server.DataDir")},
         {tokenFile, QStringLiteral("Server.TokenFile")},
+        {adminPasswordFile, QStringLiteral("Server.AdminPasswordFile")},
         {logFormat, QStringLiteral("Server.LogFormat")},
     };
     for (const auto &[option, key] : overrides) {

@@ -39,10 +39,9 @@ ClusterApi::ClusterApi(HealthMonitor *monitor, ReplicationCoordinator *coordinat
 
 void ClusterApi::registerRoutes(HttpServer &server)
 {
-    using Access = HttpServer::Access;
     const auto route = [this, &server](Method method, const char *pattern,
                                        void (ClusterApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
-        server.addRoute(method, QString::fromLatin1(pattern), Access::Token,
+        server.addApiRoute(method, pattern,
                         [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) { (this->*handler)(request, reply); });
     };
     route(Method::Get, "/v1/_cluster/status", &ClusterApi::status);

@@ -94,7 +94,7 @@ void DocumentApi::readDatabase(const HttpRequest &request, const HttpReplyPtr &r
 {
     const QString db = request.param(QStringLiteral("db"));
     const QJsonObject where = request.errorContext();
-    const Status nameStatus = NameRules::checkDatabaseName(db);
+    const Status nameStatus = NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed);
     if (!nameStatus.isOk())
         return reply->send(HttpResponse::error(nameStatus, where));
     readInPool<T>(
@@ -112,10 +112,9 @@ void DocumentApi::readDatabase(const HttpRequest &request, const HttpReplyPtr &r
 
 void DocumentApi::registerRoutes(HttpServer &server)
 {
-    using Access = HttpServer::Access;
     const auto route = [this, &server](Method method, const char *pattern,
                                        void (DocumentApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
-        server.addRoute(method, QString::fromLatin1(pattern), Access::Public,
+        server.addApiRoute(method, pattern,
                         [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) {
                             (this->*handler)(request, reply);
                         });
@@ -123,7 +122,7 @@ void DocumentApi::registerRoutes(HttpServer &server)
     // Reads first check the read preference against this member's role.
     const auto read = [this, &server](Method method, const char *pattern,
                                       void (DocumentApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
-        server.addRoute(method, QString::fromLatin1(pattern), Access::Public,
+        server.addApiRoute(method, pattern,
                         [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) {
                             if (admitRead(request, reply))
                                 (this->*handler)(request, reply);
@@ -174,7 +173,7 @@ qint64 DocumentApi::defaultPageSize() const
 bool DocumentApi::requireDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
 {
     const QString db = request.param(QStringLiteral("db"));
-    const Status nameStatus = NameRules::checkDatabaseName(db);
+    const Status nameStatus = NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed);
     if (!nameStatus.isOk()) {
         reply->send(HttpResponse::error(nameStatus, request.errorContext()));
         return false;
@@ -195,7 +194,8 @@ void DocumentApi::listDatabases(const HttpRequest &request, const HttpReplyPtr &
 {
     readInPool<QStringList>(
         request.errorContext(), reply, [](DocumentReader &reader) { return reader.databaseNames(); },
-        [](const QStringList &names) {
+        [](QStringList names) {
+            names.removeIf([](const QString &name) { return NameRules::isReservedDatabase(name); });
             return HttpResponse::json(200, QJsonObject{{QStringLiteral("total"), names.size()},
                                                        {QStringLiteral("items"), QJsonArray::fromStringList(names)}});
         });
@@ -229,7 +229,7 @@ void DocumentApi::deleteDatabase(const HttpRequest &request, const HttpReplyPtr 
 void DocumentApi::headDatabase(const HttpRequest &request, const HttpReplyPtr &reply)
 {
     const QString db = request.param(QStringLiteral("db"));
-    if (!NameRules::checkDatabaseName(db).isOk())
+    if (!NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed).isOk())
         return reply->send(HttpResponse::empty(400));
     const Result<std::optional<DatabaseInfo>> info = m_reader->database(db);
     if (!info.isOk())
@@ -266,7 +266,7 @@ void DocumentApi::putDocument(const HttpRequest &request, const HttpReplyPtr &re
     const QJsonObject where = request.errorContext();
     const QString db = request.param(QStringLiteral("db"));
     const QString id = request.param(QStringLiteral("id"));
-    const Status nameStatus = NameRules::checkDatabaseName(db);
+    const Status nameStatus = NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed);
     if (!nameStatus.isOk())
         return reply->send(HttpResponse::error(nameStatus, where));
     Result<Document> document = Document::fromJsonText(request.body);
@@ -289,7 +289,7 @@ void DocumentApi::postDocument(const HttpRequest &request, const HttpReplyPtr &r
 {
     const QJsonObject where = request.errorContext();
     const QString db = request.param(QStringLiteral("db"));
-    const Status nameStatus = NameRules::checkDatabaseName(db);
+    const Status nameStatus = NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed);
     if (!nameStatus.isOk())
         return reply->send(HttpResponse::error(nameStatus, where));
     const Result<Document> document = Document::fromJsonText(request.body);
@@ -311,7 +311,7 @@ void DocumentApi::deleteDocument(const HttpRequest &request, const HttpReplyPtr 
 {
     const QJsonObject where = request.errorContext();
     const QString db = request.param(QStringLiteral("db"));
-    const Status nameStatus = NameRules::checkDatabaseName(db);
+    const Status nameStatus = NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed);
     if (!nameStatus.isOk())
         return reply->send(HttpResponse::error(nameStatus, where));
     const QString rev = request.queryValue(QStringLiteral("rev")).value_or(QString());
@@ -335,7 +335,7 @@ void DocumentApi::bulkDocuments(const HttpRequest &request, const HttpReplyPtr &
 {
     const QJsonObject where = request.errorContext();
     const QString db = request.param(QStringLiteral("db"));
-    const Status nameStatus = NameRules::checkDatabaseName(db);
+    const Status nameStatus = NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed);
     if (!nameStatus.isOk())
         return reply->send(HttpResponse::error(nameStatus, where));
     if (request.body.trimmed().isEmpty())

@@ -48,7 +48,7 @@ MetricsApi::MetricsApi(const Sources &sources)
 
 void MetricsApi::registerRoutes(HttpServer &server)
 {
-    server.addRoute(QHttpServerRequest::Method::Get, QStringLiteral("/metrics"), HttpServer::Access::Public,
+    server.addApiRoute(QHttpServerRequest::Method::Get, "/metrics",
                     [this](const HttpRequest &, const HttpReplyPtr &reply) {
                         HttpResponse response;
                         response.status = 200;

@@ -25,18 +25,17 @@ NodeApi::NodeApi(const Sources &sources)
 
 void NodeApi::registerRoutes(HttpServer &server)
 {
-    using Access = HttpServer::Access;
-    const auto route = [this, &server](Method method, const char *pattern, Access access,
+    const auto route = [this, &server](Method method, const char *pattern,
                                        void (NodeApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
-        server.addRoute(method, QString::fromLatin1(pattern), access,
+        server.addApiRoute(method, pattern,
                         [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) {
                             (this->*handler)(request, reply);
                         });
     };
-    route(Method::Get, "/healthz", Access::Public, &NodeApi::health);
-    route(Method::Get, "/v1/_stats", Access::Public, &NodeApi::stats);
-    route(Method::Get, "/v1/_admin/config", Access::Token, &NodeApi::config);
-    route(Method::Post, "/v1/_admin/kill", Access::Token, &NodeApi::kill);
+    route(Method::Get, "/healthz", &NodeApi::health);
+    route(Method::Get, "/v1/_stats", &NodeApi::stats);
+    route(Method::Get, "/v1/_admin/config", &NodeApi::config);
+    route(Method::Post, "/v1/_admin/kill", &NodeApi::kill);
 }
 
 qint64 NodeApi::residentBytes()

@@ -23,17 +23,16 @@ RouterApi::RouterApi(ReplicatedDocumentService *service, HealthMonitor *monitor,
 
 void RouterApi::registerRoutes(HttpServer &server)
 {
-    using Access = HttpServer::Access;
     using Call = void (ReplicatedDocumentService::*)(const HttpRequest &, ReplicatedDocumentService::Respond);
     const auto route = [this, &server](Method method, const char *pattern, Call call) {
-        server.addRoute(method, QString::fromLatin1(pattern), Access::Public,
+        server.addApiRoute(method, pattern,
                         [this, call](const HttpRequest &request, const HttpReplyPtr &reply) {
                             (m_service->*call)(request, [reply](const HttpResponse &response) { reply->send(response); });
                         });
     };
-    server.addRoute(Method::Get, QStringLiteral("/healthz"), Access::Public,
+    server.addApiRoute(Method::Get, "/healthz",
                     [this](const HttpRequest &request, const HttpReplyPtr &reply) { health(request, reply); });
-    server.addRoute(Method::Get, QStringLiteral("/v1/_stats"), Access::Public,
+    server.addApiRoute(Method::Get, "/v1/_stats",
                     [this](const HttpRequest &request, const HttpReplyPtr &reply) { stats(request, reply); });
     route(Method::Get, "/v1/db", &ReplicatedDocumentService::listDatabases);
     route(Method::Put, "/v1/db/{db}", &ReplicatedDocumentService::createDatabase);

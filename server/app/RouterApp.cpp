@@ -3,6 +3,8 @@
 #include "ClusterApi.h"
 #include "ClusterEvents.h"
 #include "HealthMonitor.h"
+#include "AuthStore.h"
+#include "ClientAuth.h"
 #include "HttpServer.h"
 #include "MetricsApi.h"
 #include "ReplicatedDocumentService.h"
@@ -74,10 +76,22 @@ int RouterApp::start()
     service.requestTimeoutMs = m_config.writeTimeoutMs + 5000;
     service.maxPageSize = m_config.maxPageSize;
     service.maxBulkDocs = m_config.maxBulkDocs;
+    service.token = token;
     m_service = std::make_unique<ReplicatedDocumentService>(service, m_monitor.get());
 
     m_http = std::make_unique<HttpServer>();
     m_http->setToken(token);
+    auto store = std::make_unique<RemoteAuthStore>(
+        [service = m_service.get()](const QByteArray &method, const QByteArray &target, const QByteArray &body,
+                                    HttpClientPool::Callback done) { service->toSystemShard(method, target, body, std::move(done)); });
+    Result<std::unique_ptr<ClientAuth>> auth =
+        ClientAuth::create(m_config, m_dataDirectory, std::move(store), true, m_config.healthCheckIntervalMs);
+    if (!auth.isOk()) {
+        fail(auth.status().message());
+        return ServerApp::ExitBadConfig;
+    }
+    m_auth = std::move(auth).value();
+    m_auth->install(*m_http);
     m_routerApi = std::make_unique<RouterApi>(m_service.get(), m_monitor.get(), m_http.get());
     m_routerApi->registerRoutes(*m_http);
     m_clusterApi = std::make_unique<ClusterApi>(m_monitor.get(), m_coordinator.get(), m_events.get());
@@ -110,6 +124,7 @@ int RouterApp::start()
         return ServerApp::ExitListen;
     }
     m_monitor->start();
+    m_auth->start();
     m_signals = std::make_unique<SignalWatcher>();
     connect(m_signals.get(), &SignalWatcher::terminationRequested, this, &RouterApp::beginShutdown);
     qCInfo(lcRouter, "PeaceDB %s router listening on http://%s:%u over %d shards (health checks every %lld ms, failover "

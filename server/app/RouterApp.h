@@ -16,6 +16,7 @@
 #include "DataDirectory.h"
 #include "ServerConfig.h"
 
+class ClientAuth;
 class ClusterApi;
 class ClusterEvents;
 class HealthMonitor;
@@ -52,6 +53,7 @@ private:
     std::unique_ptr<RouterApi> m_routerApi;
     std::unique_ptr<ClusterApi> m_clusterApi;
     std::unique_ptr<MetricsApi> m_metricsApi;
+    std::unique_ptr<ClientAuth> m_auth;
     QTimer m_shutdownDeadline;
     bool m_draining = false;
 };

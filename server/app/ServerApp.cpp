@@ -1,5 +1,7 @@
 #include "ServerApp.h"
 
+#include "AuthStore.h"
+#include "ClientAuth.h"
 #include "DocumentApi.h"
 #include "DocumentReader.h"
 #include "DocumentService.h"
@@ -20,6 +22,7 @@
 #include <QHostAddress>
 #include <QHostInfo>
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QRandomGenerator>
 #include <QTcpSocket>
 
@@ -32,6 +35,26 @@ namespace {
 void fail(const QString &message)
 {
     std::fprintf(stderr, "peacedb-server: %s\n", qPrintable(message));
+}
+
+using Pools = std::shared_ptr<QVector<QPointer<HttpClientPool>>>;
+
+// Sends to pools[index], then to the next while none answers (or answers 5xx).
+void askMembers(const Pools &pools, int index, const QByteArray &method, const QByteArray &target, const QByteArray &body,
+                HttpClientPool::Callback done)
+{
+    while (index < pools->size() && !pools->at(index))
+        ++index;
+    if (index >= pools->size()) {
+        HttpClientReply none;
+        none.error = QStringLiteral("no member of shard 0 answered");
+        return done(none);
+    }
+    pools->at(index)->request(method, target, body, [=](const HttpClientReply &reply) {
+        if (reply.answered() && reply.status < 500)
+            return done(reply);
+        askMembers(pools, index + 1, method, target, body, done);
+    });
 }
 
 } // namespace
@@ -65,10 +88,18 @@ ServerApp::~ServerApp()
 
 Status ServerApp::loadToken(const QString &tokenFile, const DataDirectory &dataDirectory, QByteArray *token)
 {
-    QString path = tokenFile;
+    return loadSecret(tokenFile, dataDirectory, QStringLiteral("token"), QStringLiteral("token"), token, nullptr);
+}
+
+Status ServerApp::loadSecret(const QString &configuredPath, const DataDirectory &dataDirectory, const QString &defaultName,
+                             const QString &what, QByteArray *secret, bool *created)
+{
+    QString path = configuredPath;
     const bool generated = path.isEmpty();
     if (generated)
-        path = dataDirectory.filePath(QStringLiteral("token"));
+        path = dataDirectory.filePath(defaultName);
+    if (created)
+        *created = false;
     QFile file(path);
     if (generated && !file.exists()) {
         QByteArray random(24, Qt::Uninitialized);
@@ -76,23 +107,41 @@ Status ServerApp::loadToken(const QString &tokenFile, const DataDirectory &dataD
         // Created 0600 (never chmod-ed afterwards): no other user can open it.
         if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)
             || file.write(random.toHex() + '\n') < 0 || !file.flush()) {
-            return Status::badRequest(QStringLiteral("cannot create token file %1: %2").arg(path, file.errorString()));
+            return Status::badRequest(QStringLiteral("cannot create %1 file %2: %3").arg(what, path, file.errorString()));
         }
         file.close();
-        qCInfo(lcServer, "created admin token file %s", qPrintable(path));
+        qCInfo(lcServer, "created %s file %s", qPrintable(what), qPrintable(path));
+        if (created)
+            *created = true;
     }
     if (!file.open(QIODevice::ReadOnly))
-        return Status::badRequest(QStringLiteral("cannot read token file %1: %2").arg(path, file.errorString()));
-    *token = file.readAll().trimmed();
-    const Status usable = TokenRules::check(*token, path);
+        return Status::badRequest(QStringLiteral("cannot read %1 file %2: %3").arg(what, path, file.errorString()));
+    *secret = file.readAll().trimmed();
+    const Status usable = TokenRules::check(*secret, path);
     if (!usable.isOk())
         return usable;
     if (file.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup | QFileDevice::WriteOther)) {
-        qCWarning(lcServer, "token file %s can be read or written by other users: chmod 600 it (anyone who reads it can "
+        qCWarning(lcServer, "%s file %s can be read or written by other users: chmod 600 it (anyone who reads it can "
                             "write, drop databases and kill nodes)",
-                  qPrintable(path));
+                  qPrintable(what), qPrintable(path));
     }
     return Status::ok();
+}
+
+std::unique_ptr<AuthStore> ServerApp::systemShardStore(const QByteArray &token)
+{
+    // Shard 0's members, asked in turn: a primary answers with what is
+    // committed, a replica with what it has applied (a moment behind).
+    auto pools = std::make_shared<QVector<QPointer<HttpClientPool>>>();
+    const Result<QVector<ShardLayout>> shards = m_config.shardLayout();
+    if (shards.isOk() && !shards->isEmpty()) {
+        for (const QString &member : shards->first().members)
+            pools->append(new HttpClientPool(QUrl(member), token, 2, int(m_config.writeTimeoutMs + 5000), this));
+    }
+    return std::make_unique<RemoteAuthStore>([pools](const QByteArray &method, const QByteArray &target, const QByteArray &body,
+                                                     HttpClientPool::Callback done) {
+        askMembers(pools, 0, method, method == "GET" ? target + "?readPreference=primaryPreferred" : target, body, std::move(done));
+    });
 }
 
 Result<std::unique_ptr<CommitLog>> ServerApp::makeCommitLog(const QByteArray &token, const QString &databasePath,
@@ -216,6 +265,17 @@ int ServerApp::start()
         m_replicationApi = std::make_unique<ReplicationApi>(m_replication);
         m_replicationApi->registerRoutes(*m_http);
     }
+    Result<std::unique_ptr<ClientAuth>> auth = m_replication
+        ? ClientAuth::create(m_config, m_dataDirectory, systemShardStore(token), false,
+                             qMax<qint64>(1000, m_config.healthCheckIntervalMs))
+        : ClientAuth::create(m_config, m_dataDirectory, std::make_unique<LocalAuthStore>(m_service.get(), m_reader.get()),
+                             true, 0);
+    if (!auth.isOk()) {
+        fail(auth.status().message());
+        return ExitBadConfig;
+    }
+    m_auth = std::move(auth).value();
+    m_auth->install(*m_http);
 
     const QHostAddress address = resolveHost(m_config.listenHost);
     if (address.isNull()) {
@@ -247,6 +307,7 @@ int ServerApp::start()
         connect(m_replication, &ReplicationNode::event, this, [this] { LogHandler::setTerm(m_replication->term()); });
         m_replication->start();
     }
+    m_auth->start();
     m_signals = std::make_unique<SignalWatcher>();
     connect(m_signals.get(), &SignalWatcher::terminationRequested, this, &ServerApp::beginShutdown);
 

@@ -25,6 +25,8 @@
 #include "StorageOptions.h"
 #include "ServerConfig.h"
 
+class AuthStore;
+class ClientAuth;
 class CommitLog;
 class DocumentApi;
 class DocumentReader;
@@ -63,6 +65,11 @@ public:
     // The token from `tokenFile`, or from <data dir>/token (created with a
     // random one on first start) when it is empty.
     static Status loadToken(const QString &tokenFile, const DataDirectory &dataDirectory, QByteArray *token);
+    // A secret from `configuredPath`, or from <data dir>/<defaultName>
+    // (created 0600 with a random one on first start, *created set) when
+    // it is empty; checked by TokenRules. `what` names it in messages.
+    static Status loadSecret(const QString &configuredPath, const DataDirectory &dataDirectory, const QString &defaultName,
+                             const QString &what, QByteArray *secret, bool *created);
     // "localhost", an address, or a name to look up; null if none.
     static QHostAddress resolveHost(const QString &host);
 
@@ -71,6 +78,8 @@ private:
     // The commit log for the configured role.
     Result<std::unique_ptr<CommitLog>> makeCommitLog(const QByteArray &token, const QString &databasePath,
                                                      const StorageOptions &storage, const QString &nodeId);
+    // The users and keys, read from shard 0's members.
+    std::unique_ptr<AuthStore> systemShardStore(const QByteArray &token);
     void beginShutdown(int signalNumber);
     void finishShutdown(int exitCode);
 
@@ -87,6 +96,7 @@ private:
     std::unique_ptr<NodeApi> m_nodeApi;
     std::unique_ptr<MetricsApi> m_metricsApi;
     std::unique_ptr<ReplicationApi> m_replicationApi;
+    std::unique_ptr<ClientAuth> m_auth;
     ReplicationNode *m_replication = nullptr; // m_commitLog, for a replica set member
     QTimer m_shutdownDeadline;
     enum class State { Running, Draining, HandingOff, Stopped };

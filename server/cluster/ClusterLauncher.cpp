@@ -174,19 +174,22 @@ Status ClusterLauncher::prepareFiles()
         if (!QDir().mkpath(path))
             return Status::badRequest(QStringLiteral("cannot create %1").arg(path));
     }
-    const Status token = prepareToken();
-    return token.isOk() ? writeConfig() : token;
+    Status status = prepareSecret(m_layout->tokenPath(), &m_token, nullptr);
+    if (status.isOk())
+        status = prepareSecret(m_layout->adminPasswordPath(), &m_adminPassword, &m_adminPasswordCreated);
+    return status.isOk() ? writeConfig() : status;
 }
 
-Status ClusterLauncher::prepareToken()
+Status ClusterLauncher::prepareSecret(const QString &path, QByteArray *secret, bool *created)
 {
-    const QString path = m_layout->tokenPath();
     QFile file(path);
+    if (created)
+        *created = false;
     if (file.exists()) {
         if (!file.open(QIODevice::ReadOnly))
             return Status::badRequest(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-        m_token = file.readAll().trimmed();
-        const Status usable = TokenRules::check(m_token, path);
+        *secret = file.readAll().trimmed();
+        const Status usable = TokenRules::check(*secret, path);
         if (!usable.isOk())
             return usable;
         file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
@@ -194,13 +197,15 @@ Status ClusterLauncher::prepareToken()
     }
     QByteArray random(16, Qt::Uninitialized);
     QRandomGenerator::system()->generate(random.begin(), random.end());
-    m_token = random.toHex();
+    *secret = random.toHex();
     // Created with mode 0600 (not chmod-ed afterwards), so no other user can
     // ever open it.
     if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFile::ReadOwner | QFile::WriteOwner)
-        || file.write(m_token + '\n') != m_token.size() + 1 || !file.flush()) {
+        || file.write(*secret + '\n') != secret->size() + 1 || !file.flush()) {
         return Status::badRequest(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
     }
+    if (created)
+        *created = true;
     return Status::ok();
 }
 
@@ -337,6 +342,11 @@ void ClusterLauncher::printSummary() const
     }
     say(QStringLiteral("router:       %1").arg(m_layout->router() ? m_layout->router()->url : QStringLiteral("none (--no-router)")));
     say(QStringLiteral("supervisor:   %1 (token in %2)").arg(m_layout->supervisorUrl(), m_layout->tokenPath()));
+    // The first credential is shown once, when it is made; then only its file holds it.
+    say(m_adminPasswordCreated
+            ? QStringLiteral("sign in:      user admin, password %1 (saved in %2; shown this once)")
+                  .arg(QString::fromLatin1(m_adminPassword), m_layout->adminPasswordPath())
+            : QStringLiteral("sign in:      user admin, password in %1").arg(m_layout->adminPasswordPath()));
     say(QStringLiteral("cluster file: %1").arg(m_layout->clusterFilePath()));
     say(QStringLiteral("Ctrl-C stops everything; a process that exits stays down until "
                        "`peacedb-cluster start NAME --data %1`.")

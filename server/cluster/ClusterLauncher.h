@@ -76,7 +76,8 @@ public:
 private:
     Status takeDirectory();
     Status prepareFiles();
-    Status prepareToken();
+    // Reads the secret at `path`, or creates it (0600, random; *created set).
+    static Status prepareSecret(const QString &path, QByteArray *secret, bool *created);
     Status writeConfig();
     Status checkPorts() const;
     void onStartedAll(const Status &status);
@@ -93,6 +94,8 @@ private:
     QString m_serverBinary;
     DataDirectory m_directory;
     QByteArray m_token;
+    QByteArray m_adminPassword;
+    bool m_adminPasswordCreated = false;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<Supervisor> m_supervisor;
     std::unique_ptr<SupervisorApi> m_api;

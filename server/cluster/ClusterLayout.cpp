@@ -136,7 +136,8 @@ QJsonObject ClusterLayout::config() const
         {QStringLiteral("HeartbeatIntervalMs"), defaults.heartbeatIntervalMs},
     };
     return QJsonObject{
-        {QStringLiteral("Server"), QJsonObject{{QStringLiteral("Role"), QStringLiteral("node")}}},
+        {QStringLiteral("Server"), QJsonObject{{QStringLiteral("Role"), QStringLiteral("node")},
+                                               {QStringLiteral("AdminPasswordFile"), adminPasswordPath()}}},
         {QStringLiteral("Sharding"), QJsonObject{{QStringLiteral("Enabled"), true},
                                                  {QStringLiteral("ShardCount"), m_request.shards},
                                                  {QStringLiteral("Replication"), replication},

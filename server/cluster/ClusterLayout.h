@@ -59,6 +59,8 @@ public:
     QString dataDir() const { return m_request.dataDir; }
     QString configPath() const { return path(QStringLiteral("cluster-config.json")); }
     QString tokenPath() const { return path(QStringLiteral("token")); }
+    // The built-in admin's password, shared by every process.
+    QString adminPasswordPath() const { return path(QStringLiteral("admin-password")); }
     QString clusterFilePath() const { return path(QStringLiteral("cluster.json")); }
     QString logDir() const { return path(QStringLiteral("logs")); }
     QString supervisorHost() const { return QStringLiteral("127.0.0.1"); }

@@ -15,7 +15,7 @@ void SupervisorApi::registerRoutes(HttpServer &server)
     using Access = HttpServer::Access;
     const auto route = [this, &server](Method method, const char *pattern,
                                        void (SupervisorApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
-        server.addRoute(method, QString::fromLatin1(pattern), Access::Token,
+        server.addRoute(method, QString::fromLatin1(pattern), Access::Cluster,
                         [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) {
                             (this->*handler)(request, reply);
                         });

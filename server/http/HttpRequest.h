@@ -16,6 +16,8 @@
 
 #include <optional>
 
+#include "AccessRules.h"
+
 struct HttpRequest
 {
     QHttpServerRequest::Method method = QHttpServerRequest::Method::Unknown;
@@ -28,6 +30,7 @@ struct HttpRequest
     QByteArray body;
     QByteArray authorization;    // the Authorization header
     bool closeConnection = false; // the client sent "Connection: close"
+    AccessRules::Principal principal; // who sent it (set before the handler runs)
 
     std::optional<QString> queryValue(const QString &key) const
     {

@@ -35,6 +35,7 @@ int HttpResponse::httpStatusOf(Status::Code code)
     case Status::Code::Conflict: return 409;
     case Status::Code::PayloadTooLarge: return 413;
     case Status::Code::Unavailable: return 503;
+    case Status::Code::TooManyRequests: return 429;
     case Status::Code::StorageFailure: return 507;
     case Status::Code::Internal: return 500;
     }
@@ -53,7 +54,7 @@ HttpResponse HttpResponse::error(const Status &status, const QJsonObject &contex
         body.insert(it.key(), it.value());
     HttpResponse response = json(httpStatusOf(status.code()), body);
     if (status.code() == Status::Code::Unauthorized)
-        response.withHeader("WWW-Authenticate", "Bearer realm=\"peacedb\"");
+        response.withHeader("WWW-Authenticate", "Basic realm=\"peacedb\", Bearer realm=\"peacedb\"");
     if (status.code() == Status::Code::Unavailable)
         response.withHeader("Retry-After", "1"); // nothing changed: try again
     return response;

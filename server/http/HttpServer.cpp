@@ -1,6 +1,10 @@
 #include "HttpServer.h"
 
+#include "ApiRoutes.h"
+#include "Authenticator.h"
+#include "AuthTable.h"
 #include "GuardedTcpServer.h"
+#include "NameRules.h"
 
 #include <QCryptographicHash>
 #include <QHttpServerRequest>
@@ -17,6 +21,12 @@ HttpServer::HttpServer(QObject *parent)
 void HttpServer::addRoute(QHttpServerRequest::Method method, const QString &pattern, Access access, Handler handler)
 {
     m_routes.append(Route{method, HttpRequest::decodeSegments(pattern), access, std::move(handler)});
+}
+
+void HttpServer::addApiRoute(QHttpServerRequest::Method method, const char *pattern, Handler handler)
+{
+    const Access need = ApiRoutes::need(HttpRequest::methodToString(method).toLatin1().constData(), pattern);
+    addRoute(method, QString::fromLatin1(pattern), need, std::move(handler));
 }
 
 bool HttpServer::listenOn(const QHostAddress &address, quint16 port, const ConnectionGuard::Limits &limits,
@@ -74,19 +84,79 @@ bool HttpServer::matches(const Route &route, const QStringList &segments, QHash<
     return true;
 }
 
-bool HttpServer::authorized(const QByteArray &authorization) const
+void HttpServer::setToken(const QByteArray &token)
 {
-    // The scheme is case-insensitive (RFC 9110, section 11.1).
-    const qsizetype space = authorization.indexOf(' ');
-    if (m_token.isEmpty() || space < 0 || QByteArrayView(authorization).first(space).compare("bearer", Qt::CaseInsensitive) != 0)
-        return false;
+    m_token = token;
+    m_tokenDigest = QCryptographicHash::hash(token, QCryptographicHash::Sha256);
+}
+
+bool HttpServer::isClusterToken(const QByteArray &secret) const
+{
     // Compare digests, so the time taken says nothing about the token.
-    const QByteArray given = QCryptographicHash::hash(authorization.mid(space + 1).trimmed(), QCryptographicHash::Sha256);
-    const QByteArray expected = QCryptographicHash::hash(m_token, QCryptographicHash::Sha256);
-    unsigned char difference = 0;
-    for (qsizetype i = 0; i < expected.size(); ++i)
-        difference |= static_cast<unsigned char>(given.at(i) ^ expected.at(i));
-    return difference == 0;
+    return !m_token.isEmpty()
+        && Credentials::constantTimeEquals(QCryptographicHash::hash(secret, QCryptographicHash::Sha256), m_tokenDigest);
+}
+
+void HttpServer::admit(Access need, const Handler &handler, HttpRequest request, const HttpReplyPtr &reply,
+                       const AuditPtr &audit, const QString &peer)
+{
+    using AccessRules::Principal;
+    const bool changes = request.method != QHttpServerRequest::Method::Get && request.method != QHttpServerRequest::Method::Head;
+    audit->enabled = changes && (need == Access::Cluster || need == Access::Operator || need == Access::Admin)
+        && !request.path.startsWith(QLatin1String("/v1/_replication/"));
+    if (need == Access::None)
+        return runAs(Principal::open(), need, handler, std::move(request), reply, audit);
+
+    const Credentials::Presented credential = Credentials::parse(request.authorization);
+    if (credential.scheme == Credentials::Presented::Scheme::Bearer && isClusterToken(credential.secret))
+        return runAs(Principal::cluster(), need, handler, std::move(request), reply, audit);
+    if (need == Access::Cluster || (!m_authenticator && need == Access::Operator)) {
+        audit->enabled = !request.authorization.isEmpty(); // a wrong token, not a forgotten one
+        audit->who = QStringLiteral("a wrong token");
+        return reply->send(HttpResponse::error(Status::unauthorized(
+            request.authorization.isEmpty() ? QStringLiteral("this endpoint needs \"Authorization: Bearer <token>\"")
+                                            : QStringLiteral("wrong token"))));
+    }
+    if (!m_authenticator)
+        return runAs(Principal::open(), need, handler, std::move(request), reply, audit);
+    if (credential.scheme == Credentials::Presented::Scheme::None) {
+        return reply->send(HttpResponse::error(Status::unauthorized(
+            QStringLiteral("sign in: \"Authorization: Basic <user:password>\" or \"Authorization: Bearer <API key>\""))));
+    }
+    m_authenticator->authenticate(
+        credential, peer,
+        [self = QPointer<HttpServer>(this), need, handler, request = std::move(request), reply, audit](
+            const Result<Principal> &principal) mutable {
+            if (!self)
+                return;
+            if (!principal.isOk()) {
+                HttpResponse refusal = HttpResponse::error(principal.status());
+                if (principal.status().code() == Status::Code::TooManyRequests) {
+                    refusal.withHeader("Retry-After",
+                                       QByteArray::number(principal.status().details().value(QStringLiteral("retryAfterSeconds")).toInt()));
+                }
+                return reply->send(refusal);
+            }
+            self->runAs(principal.value(), need, handler, std::move(request), reply, audit);
+        });
+}
+
+void HttpServer::runAs(const AccessRules::Principal &principal, Access need, const Handler &handler, HttpRequest request,
+                       const HttpReplyPtr &reply, const AuditPtr &audit)
+{
+    audit->who = principal.describe();
+    const auto db = request.params.constFind(QStringLiteral("db"));
+    if (db != request.params.constEnd() && !principal.isCluster()) {
+        const Status name = NameRules::checkDatabaseName(*db);
+        if (!name.isOk())
+            return reply->send(HttpResponse::error(name, request.errorContext()));
+    }
+    if (!AccessRules::allows(principal, need, db == request.params.constEnd() ? QString() : *db)) {
+        audit->enabled = audit->enabled || need == Access::Operator || need == Access::Admin;
+        return reply->send(HttpResponse::error(AccessRules::forbidden(principal, need, db == request.params.constEnd() ? QString() : *db)));
+    }
+    request.principal = principal;
+    handler(request, reply);
 }
 
 bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
@@ -109,9 +179,8 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     ++m_repliesInFlight;
     const RouteClass routeClass = RouteClasses::classify(copy.methodName, copy.segments);
     const QString peer = socket ? socket->peerAddress().toString() : QString();
-    // Operator actions (token routes that change something) are audited
-    // once their outcome is known.
-    auto audit = std::make_shared<bool>(false);
+    // Operator and admin actions are audited once their outcome is known.
+    auto audit = std::make_shared<Audit>();
     QElapsedTimer started;
     started.start();
     auto reply = std::make_shared<HttpReply>(makeResponder(request, socket), socket,
@@ -119,10 +188,9 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
                                              copy.closeConnection || m_draining,
                                              [this, routeClass, started, audit, peer, method = copy.methodName, path = copy.path](int status) {
                                                  m_metrics.record(routeClass, status, started.nsecsElapsed());
-                                                 if (*audit) {
-                                                     qCInfo(lcAudit, "audit: %s %s from %s %s: %d", qPrintable(method), qPrintable(path.left(200)),
-                                                            qPrintable(peer), status == 401 ? "with a wrong token" : "with the cluster token",
-                                                            status);
+                                                 if (audit->enabled) {
+                                                     qCInfo(lcAudit, "audit: %s: %s %s from %s: %d", qPrintable(audit->who),
+                                                            qPrintable(method), qPrintable(path.left(200)), qPrintable(peer), status);
                                                  }
                                                  if (--m_repliesInFlight == 0)
                                                      emit repliesDrained();
@@ -148,18 +216,7 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
             continue;
         }
         matches(route, copy.segments, &copy.params);
-        if (route.access == Access::Token) {
-            if (!authorized(copy.authorization)) {
-                *audit = !copy.authorization.isEmpty(); // a wrong token, not a forgotten one
-                reply->send(HttpResponse::error(Status::unauthorized(
-                    copy.authorization.isEmpty() ? QStringLiteral("this endpoint needs \"Authorization: Bearer <token>\"")
-                                                 : QStringLiteral("wrong token"))));
-                return true;
-            }
-            *audit = copy.method != QHttpServerRequest::Method::Get && copy.method != QHttpServerRequest::Method::Head
-                && !copy.path.startsWith(QLatin1String("/v1/_replication/"));
-        }
-        route.handler(copy, reply);
+        admit(route.access, route.handler, std::move(copy), reply, audit, peer);
         return true;
     }
     if (!allowed.isEmpty()) {

@@ -4,12 +4,19 @@
 // Routes are "/v1/db/{db}/docs/{id}"-style patterns matched segment by
 // segment on the decoded path (first match wins, so register literal routes
 // before captures). A path that matches no pattern is a 404, a known path
-// with another method a 405 with Allow; routes marked Access::Token need
-// "Authorization: Bearer <cluster token>" (401 otherwise, before the handler
-// runs, so nothing changes); every request to such a route that changes
-// something (replication traffic aside) and every refused token is written
-// to the audit log (category peacedb.audit: method, path, client address,
-// status), never the token itself. Every connection goes through a
+// with another method a 405 with Allow. Every route says what it needs
+// (AccessRules::Need), checked before the handler runs, so that nothing
+// changes on a refusal: the cluster token ("Authorization: Bearer <token>")
+// may do everything; other credentials go to the Authenticator (401 for a
+// missing or wrong one, 429 for an address that failed too often, 403 for a
+// principal without the role). Without an Authenticator (authentication
+// off) every client may do what needs no cluster token and no operator
+// role. Only the cluster token may name a reserved database (a "{db}"
+// capture starting with '_'). Every request that changes something through
+// an operator, admin or token route (replication traffic aside) and every
+// refused cluster token is written to the audit log (category
+// peacedb.audit: who, method, path, client address, status), never a
+// secret. Every connection goes through a
 // GuardedTcpServer, which refuses oversized requests before they are
 // buffered. While draining (shutdown) every new request gets 503. Every
 // answer is counted by route class and status, with its latency (metrics()).
@@ -24,6 +31,8 @@
 
 #include <functional>
 
+#include "AccessRules.h"
+#include "Authenticator.h"
 #include "ConnectionGuard.h"
 #include "HttpMetrics.h"
 #include "HttpReply.h"
@@ -36,13 +45,17 @@ class HttpServer : public QAbstractHttpServer
     Q_OBJECT
 
 public:
-    enum class Access { Public, Token };
+    using Access = AccessRules::Need;
     using Handler = std::function<void(const HttpRequest &request, const HttpReplyPtr &reply)>;
 
     explicit HttpServer(QObject *parent = nullptr);
 
-    void setToken(const QByteArray &token) { m_token = token; }
+    void setToken(const QByteArray &token);
+    // Client credentials are checked by `authenticator`; null: authentication off.
+    void setAuthenticator(Authenticator *authenticator) { m_authenticator = authenticator; }
     void addRoute(QHttpServerRequest::Method method, const QString &pattern, Access access, Handler handler);
+    // A route of the client and operator API, with the need ApiRoutes gives it.
+    void addApiRoute(QHttpServerRequest::Method method, const char *pattern, Handler handler);
 
     // Listens on host:port (port 0: any free port). On failure returns false
     // and sets *error to a sentence naming the address and the reason.
@@ -77,10 +90,24 @@ private:
     };
 
     bool matches(const Route &route, const QStringList &segments, QHash<QString, QString> *params) const;
-    bool authorized(const QByteArray &authorization) const;
+    struct Audit
+    {
+        bool enabled = false;
+        QString who;
+    };
+    using AuditPtr = std::shared_ptr<Audit>;
+
+    bool isClusterToken(const QByteArray &secret) const;
+    // Finds who sent `request` and runs `handler` if they may.
+    void admit(Access need, const Handler &handler, HttpRequest request, const HttpReplyPtr &reply, const AuditPtr &audit,
+               const QString &peer);
+    void runAs(const AccessRules::Principal &principal, Access need, const Handler &handler, HttpRequest request,
+               const HttpReplyPtr &reply, const AuditPtr &audit);
 
     QList<Route> m_routes;
     QByteArray m_token;
+    QByteArray m_tokenDigest; // SHA-256 of m_token
+    QPointer<Authenticator> m_authenticator;
 
     QPointer<GuardedTcpServer> m_tcpServer;
     bool m_draining = false;

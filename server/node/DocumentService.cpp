@@ -280,7 +280,7 @@ void DocumentService::createDatabase(const QString &db, const CreatedCallback &d
     const Status status = writable();
     if (!status.isOk())
         return done(status);
-    const Status nameStatus = NameRules::checkDatabaseName(db);
+    const Status nameStatus = NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed);
     if (!nameStatus.isOk())
         return done(nameStatus);
     const Result<bool> exists = databaseExists(db);
@@ -311,7 +311,7 @@ void DocumentService::deleteDatabase(const QString &db, const StatusCallback &do
     const Status status = writable();
     if (!status.isOk())
         return done(status);
-    const Status nameStatus = NameRules::checkDatabaseName(db);
+    const Status nameStatus = NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed);
     if (!nameStatus.isOk())
         return done(nameStatus);
     const Result<bool> exists = databaseExists(db);

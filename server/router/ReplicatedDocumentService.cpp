@@ -77,7 +77,7 @@ ReplicatedDocumentService::ReplicatedDocumentService(const Settings &settings, H
     for (int shard = 0; shard < monitor->shardCount(); ++shard) {
         QVector<HttpClientPool *> members;
         for (const QString &url : monitor->layout(shard).members) {
-            members.append(new HttpClientPool(QUrl(url), QByteArray(), settings.maxConnectionsPerNode,
+            members.append(new HttpClientPool(QUrl(url), settings.token, settings.maxConnectionsPerNode,
                                               int(settings.requestTimeoutMs), this));
         }
         m_pools.append(members);
@@ -155,6 +155,12 @@ void ReplicatedDocumentService::toPrimary(int shard, const QByteArray &method, c
             m_monitor->writeAcknowledged(shard);
         done(reply);
     });
+}
+
+void ReplicatedDocumentService::toSystemShard(const QByteArray &method, const QByteArray &target, const QByteArray &body,
+                                              std::function<void(const HttpClientReply &reply)> done)
+{
+    toPrimary(0, method, target, body, method != "GET", std::move(done));
 }
 
 void ReplicatedDocumentService::toEveryShard(const QByteArray &method, const QByteArray &target, const QByteArray &body,

@@ -48,6 +48,9 @@ public:
         int maxConnectionsPerNode = 64;
         qint64 maxPageSize = 1000;
         qint64 maxBulkDocs = 1000;
+        // Sent to the nodes: the router checks each client itself, then
+        // speaks for it with the cluster token.
+        QByteArray token;
     };
 
     ReplicatedDocumentService(const Settings &settings, HealthMonitor *monitor, QObject *parent = nullptr);
@@ -68,6 +71,11 @@ public:
     void findTags(const HttpRequest &request, Respond respond);
     void search(const HttpRequest &request, Respond respond);
     void changes(const HttpRequest &request, Respond respond);
+
+    // One request to shard 0's primary, for the cluster's own data (the
+    // users and keys in "_auth"), sent with the cluster token.
+    void toSystemShard(const QByteArray &method, const QByteArray &target, const QByteArray &body,
+                       std::function<void(const HttpClientReply &reply)> done);
 
     qint64 forwardedTotal() const { return m_forwardedTotal; }
 

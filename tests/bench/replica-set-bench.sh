@@ -65,11 +65,11 @@ isPrimary() { curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$base/
 for member in 0 1 2; do start $member; done
 waitFor "a primary" isPrimary
 echo "== single-document writes, 32 connections, WriteQuorum 2"
-"$bench" --url "http://127.0.0.1:$base" --mode write --connections 32 --duration 10
+"$bench" --url "http://127.0.0.1:$base" --mode write --connections 32 --duration 10 --token-file "$work/token"
 
 echo "== catch-up of a replica that was down for $catchupDocs writes"
 kill -9 "${pids[2]}"
-"$bench" --url "http://127.0.0.1:$base" --mode ingest --total "$catchupDocs" --connections 4 --bulk-size 1000 \
+"$bench" --url "http://127.0.0.1:$base" --mode ingest --total "$catchupDocs" --connections 4 --bulk-size 1000 --token-file "$work/token" \
     | grep -E "throughput|documents"
 target=$(field "$base" lastSeq)
 started=$(date +%s.%N)

@@ -210,10 +210,10 @@ echo "== cluster: 3 shards x 3 members, router $router, WriteQuorum 2, fsync on;
 echo "== single-document writes through the router, 32 connections, $duration s"
 # CPU per write: process CPU times and the writes applied (the database's
 # seq over all shards) from before the warm-up to the end.
-curl -sf -X PUT "$router/v1/db/bench" > /dev/null
+curl -sf -H "Authorization: Bearer $(cat "$dir/token")" -X PUT "$router/v1/db/bench" > /dev/null
 seqBefore=$(number "$(curl -sf "$router/v1/db/bench/_seq")" seq)
 routerBefore=$(clusterTicks '^router$'); membersBefore=$(clusterTicks '^shard'); read -r busyBefore allBefore <<<"$(machineTicks)"
-runBench writeJson --url "$router" --mode write --connections 32 --duration "$duration"
+runBench writeJson --url "$router" --mode write --connections 32 --duration "$duration" --token-file "$dir/token"
 routerTicks=$(($(clusterTicks '^router$') - routerBefore)); memberTicks=$(($(clusterTicks '^shard') - membersBefore))
 read -r busyAfter allAfter <<<"$(machineTicks)"
 writesApplied=$(($(number "$(curl -sf "$router/v1/db/bench/_seq")" seq) - seqBefore))
@@ -232,7 +232,7 @@ soakFailed=0
 if [ "$soak" != 0 ]; then
     echo "== $soak s of full write load (32 connections), no faults"
     firstEvent=$(number "$(admin /v1/_cluster/status)" lastEventId)
-    runBench soakJson --url "$router" --mode write --connections 32 --warmup 0 --duration "$soak"
+    runBench soakJson --url "$router" --mode write --connections 32 --warmup 0 --duration "$soak" --token-file "$dir/token"
     events=
     since=$firstEvent
     while :; do

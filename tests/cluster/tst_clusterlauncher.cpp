@@ -197,6 +197,15 @@ TestHttpResponse request(const QString &url, const QByteArray &method, const QBy
     return client.request(method, path, body, headers, timeoutMs);
 }
 
+// The built-in admin's credentials for the cluster in `dir` (its
+// admin-password file, as a user would read it).
+TestHttpClient::Headers admin(const QString &dir)
+{
+    QFile file(QDir(dir).filePath(QStringLiteral("admin-password")));
+    const QByteArray password = file.open(QIODevice::ReadOnly) ? file.readAll().trimmed() : QByteArray();
+    return {{QByteArrayLiteral("Authorization"), "Basic " + QByteArray("admin:" + password).toBase64()}};
+}
+
 bool answersHealthz(const QString &url)
 {
     return request(url, "GET", "/healthz", {}, {}, 5000).status == 200;
@@ -205,12 +214,12 @@ bool answersHealthz(const QString &url)
 // Creates database t and document a = {"x": 1} through the router, retrying
 // while it cannot write yet (no answer, 503: it is still finding the
 // primaries).
-bool writeDocument(const QString &routerUrl, QString *error)
+bool writeDocument(const QString &routerUrl, const TestHttpClient::Headers &auth, QString *error)
 {
     TestHttpResponse last;
     const bool created = waitUntil(
         [&] {
-            last = request(routerUrl, "PUT", "/v1/db/t");
+            last = request(routerUrl, "PUT", "/v1/db/t", {}, auth);
             return last.status == 200 || last.status == 201;
         },
         kRouterReadyMs);
@@ -220,7 +229,7 @@ bool writeDocument(const QString &routerUrl, QString *error)
     }
     const bool written = waitUntil(
         [&] {
-            last = request(routerUrl, "PUT", "/v1/db/t/docs/a", R"({"data":{"x":1}})");
+            last = request(routerUrl, "PUT", "/v1/db/t/docs/a", R"({"data":{"x":1}})", auth);
             // 409: an earlier attempt was applied although its answer was not 200.
             return last.status == 200 || last.status == 409;
         },
@@ -232,12 +241,12 @@ bool writeDocument(const QString &routerUrl, QString *error)
 
 // Reads document a through the router (retrying while the router is not
 // ready) and checks that its data is {"x": 1}.
-bool readDocument(const QString &routerUrl, QString *error)
+bool readDocument(const QString &routerUrl, const TestHttpClient::Headers &auth, QString *error)
 {
     TestHttpResponse last;
     const bool read = waitUntil(
         [&] {
-            last = request(routerUrl, "GET", "/v1/db/t/docs/a");
+            last = request(routerUrl, "GET", "/v1/db/t/docs/a", {}, auth);
             return last.status == 200 || last.status == 404;
         },
         kRouterReadyMs);
@@ -442,7 +451,7 @@ private slots:
         QVERIFY2(launcher.up(upArguments(1, 2, port)), qPrintable(launcher.describe()));
         // "up" means ready: the README's first command works at once, no retry.
         const QString routerUrl = QStringLiteral("http://127.0.0.1:%1").arg(port);
-        const TestHttpResponse created = request(routerUrl, "PUT", "/v1/db/first");
+        const TestHttpResponse created = request(routerUrl, "PUT", "/v1/db/first", {}, admin(dir));
         QVERIFY2(created.status == 201, qPrintable(QString::fromUtf8(created.body) + created.error));
         const TestHttpResponse health = request(routerUrl, "GET", "/healthz");
         QCOMPARE(health.status, 200);
@@ -509,8 +518,8 @@ private slots:
 
         // A document through the router.
         QString error;
-        QVERIFY2(writeDocument(routerUrl, &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
-        QVERIFY2(readDocument(routerUrl, &error), qPrintable(error));
+        QVERIFY2(writeDocument(routerUrl, admin(dir), &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
+        QVERIFY2(readDocument(routerUrl, admin(dir), &error), qPrintable(error));
 
         // status: the launcher and every process alive.
         const CommandResult status = runCluster({QStringLiteral("status"), QStringLiteral("--data"), dir});
@@ -536,7 +545,7 @@ private slots:
         QCOMPARE(QSet<qint64>(after.begin(), after.end()), pids);
         for (qint64 pid : pids)
             QVERIFY(pidAlive(pid));
-        QVERIFY2(readDocument(routerUrl, &error), qPrintable(error));
+        QVERIFY2(readDocument(routerUrl, admin(dir), &error), qPrintable(error));
     }
 
     void stopAndStartOneProcess()
@@ -753,7 +762,7 @@ private slots:
             Launcher launcher(dir);
             QVERIFY2(launcher.up(upArguments(1, 2, port)), qPrintable(launcher.describe()));
             QString error;
-            QVERIFY2(writeDocument(routerUrl, &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
+            QVERIFY2(writeDocument(routerUrl, admin(dir), &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
             token = readFile(dir + QStringLiteral("/token"));
             const QList<qint64> pids = launcher.pids();
             QCOMPARE(pids.size(), 4);
@@ -796,7 +805,7 @@ private slots:
         QVERIFY2(again.up(upArguments(1, 2, port)), qPrintable(again.describe()));
         QCOMPARE(readFile(dir + QStringLiteral("/token")), token);
         QString error;
-        QVERIFY2(readDocument(routerUrl, &error), qPrintable(error + QLatin1Char('\n') + again.describe()));
+        QVERIFY2(readDocument(routerUrl, admin(dir), &error), qPrintable(error + QLatin1Char('\n') + again.describe()));
     }
 
     void twoShards()
@@ -827,21 +836,21 @@ private slots:
         // Documents through the router land on both shards.
         const QString routerUrl = QStringLiteral("http://127.0.0.1:%1").arg(port);
         QString error;
-        QVERIFY2(writeDocument(routerUrl, &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
+        QVERIFY2(writeDocument(routerUrl, admin(dir), &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
         constexpr int kDocuments = 16;
         for (int i = 0; i < kDocuments; ++i) {
             const QByteArray id = "d" + QByteArray::number(i);
-            const TestHttpResponse put = request(routerUrl, "PUT", "/v1/db/t/docs/" + id, R"({"data":{"i":)" + QByteArray::number(i) + "}}");
+            const TestHttpResponse put = request(routerUrl, "PUT", "/v1/db/t/docs/" + id, R"({"data":{"i":)" + QByteArray::number(i) + "}}", admin(dir));
             QVERIFY2(put.status == 200, qPrintable(QStringLiteral("%1: %2").arg(put.status).arg(QString::fromUtf8(put.body))));
         }
         for (int i = 0; i < kDocuments; ++i) {
-            const TestHttpResponse get = request(routerUrl, "GET", "/v1/db/t/docs/d" + QByteArray::number(i));
+            const TestHttpResponse get = request(routerUrl, "GET", "/v1/db/t/docs/d" + QByteArray::number(i), {}, admin(dir));
             QCOMPARE(get.status, 200);
             QCOMPARE(get.json().value(QStringLiteral("data")).toObject().value(QStringLiteral("i")).toInt(), i);
         }
         int total = 0;
         for (const QString &primary : {names.at(0), names.at(2)}) {
-            const TestHttpResponse list = request(launcher.urlOf(primary), "GET", "/v1/db/t/_all_docs?limit=1000");
+            const TestHttpResponse list = request(launcher.urlOf(primary), "GET", "/v1/db/t/_all_docs?limit=1000", {}, admin(dir));
             QCOMPARE(list.status, 200);
             const int count = list.json().value(QStringLiteral("total")).toInt();
             QVERIFY2(count > 0, qPrintable(primary + QStringLiteral(" holds no document")));
@@ -918,8 +927,8 @@ private slots:
 
         const QString routerUrl = QStringLiteral("http://127.0.0.1:%1").arg(port);
         QString error;
-        QVERIFY2(writeDocument(routerUrl, &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
-        QVERIFY2(readDocument(routerUrl, &error), qPrintable(error));
+        QVERIFY2(writeDocument(routerUrl, admin(dir), &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
+        QVERIFY2(readDocument(routerUrl, admin(dir), &error), qPrintable(error));
     }
 };
 

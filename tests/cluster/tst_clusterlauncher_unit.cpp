@@ -497,7 +497,10 @@ private slots:
         const ClusterLayout layout = plan(request(2, 2, 9000));
         const QJsonObject config = layout.config();
         QCOMPARE(config.keys(), (QStringList{QStringLiteral("Server"), QStringLiteral("Sharding")}));
-        QCOMPARE(config.value(QStringLiteral("Server")).toObject(), (QJsonObject{{QStringLiteral("Role"), QStringLiteral("node")}}));
+        // Every process signs the built-in admin in with the same password file.
+        QCOMPARE(config.value(QStringLiteral("Server")).toObject(),
+                 (QJsonObject{{QStringLiteral("Role"), QStringLiteral("node")},
+                              {QStringLiteral("AdminPasswordFile"), layout.adminPasswordPath()}}));
         const QJsonObject sharding = config.value(QStringLiteral("Sharding")).toObject();
         QCOMPARE(sharding.value(QStringLiteral("Enabled")), QJsonValue(true));
         QCOMPARE(sharding.value(QStringLiteral("ShardCount")), QJsonValue(2));

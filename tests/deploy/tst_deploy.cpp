@@ -307,6 +307,12 @@ void TestDeploy::composeTokenFromSecret()
                  QStringLiteral("cluster-token"));
         QCOMPARE(service.value(QStringLiteral("environment")).toObject().value(QStringLiteral("PEACEDB_SERVER_TOKEN_FILE")).toString(),
                  kTokenFile);
+        // Secure by default: every process knows the built-in admin's password.
+        QCOMPARE(service.value(QStringLiteral("secrets")).toArray().at(1).toObject().value(QStringLiteral("source")).toString(),
+                 QStringLiteral("admin-password"));
+        QCOMPARE(service.value(QStringLiteral("environment")).toObject().value(QStringLiteral("PEACEDB_SERVER_ADMIN_PASSWORD_FILE")).toString(),
+                 QStringLiteral("/run/secrets/admin-password"));
+        QVERIFY(!service.value(QStringLiteral("environment")).toObject().contains(QStringLiteral("PEACEDB_SERVER_AUTHENTICATION")));
     }
 }
 

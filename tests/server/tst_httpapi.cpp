@@ -1806,7 +1806,7 @@ void TestHttpApi::adminNeedsToken()
     QVERIFY2(m_server->isRunning(), qPrintable(m_server->output()));
     VERIFY_STATUS(TestHttpClient(m_server->port()).get("/healthz"), 200);
     // A wrong token is audited (never the token itself); a missing one is not.
-    const QString audit = QStringLiteral("audit: %1 %2 from 127.0.0.1 with a wrong token: 401")
+    const QString audit = QStringLiteral("audit: a wrong token: %1 %2 from 127.0.0.1: 401")
                               .arg(QString::fromLatin1(method), QString::fromLatin1(path));
     const QString output = m_server->output();
     if (!authorization.isEmpty())
@@ -2076,7 +2076,7 @@ void TestHttpApi::adminKill()
     QVERIFY2(QTest::qWaitFor([&server] { return !server.isRunning(); }, 10000), "the server is still running after kill");
     QVERIFY2(!TestHttpClient(server.port()).get("/healthz").status, "something still answers on the port");
     // The operator's action is in the audit log, with where it came from.
-    QVERIFY2(server.output().contains(QLatin1String("audit: POST /v1/_admin/kill from 127.0.0.1 with the cluster token: 202")),
+    QVERIFY2(server.output().contains(QLatin1String("audit: the cluster token: POST /v1/_admin/kill from 127.0.0.1: 202")),
              qPrintable(server.output()));
 
     ServerProcess restarted(dir.path());

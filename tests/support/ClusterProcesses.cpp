@@ -101,6 +101,8 @@ bool ClusterProcesses::start(int timeoutMs)
     }
     const int processes = m_options.shards * (m_options.replicas + 1) + 1;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    if (!m_options.authentication)
+        environment.insert(QStringLiteral("PEACEDB_SERVER_AUTHENTICATION"), QStringLiteral("off"));
     for (const QString &variable : m_options.environment) {
         const qsizetype equals = variable.indexOf(QLatin1Char('='));
         environment.insert(variable.left(equals), variable.mid(equals + 1));

@@ -52,6 +52,9 @@ public:
         // (e.g. {"fiu-run", "-x"}); the wrapper must exec the launcher, so
         // the pid stays the launcher's. Empty: directly.
         QStringList launcherWrapper;
+        // Clients must sign in (the default of a real cluster); false runs
+        // every process with Server.Authentication off.
+        bool authentication = false;
     };
 
     explicit ClusterProcesses(const Options &options);

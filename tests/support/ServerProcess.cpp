@@ -34,8 +34,10 @@ bool ServerProcess::start(int timeoutMs)
     m_port = 0;
     QStringList arguments{QStringLiteral("--data"), m_dataDir, QStringLiteral("--listen"), m_listen};
     arguments += m_arguments;
-    if (!m_environment.isEmpty())
-        m_process.setEnvironment(QProcess::systemEnvironment() + m_environment);
+    QStringList environment = QProcess::systemEnvironment();
+    if (!m_authentication)
+        environment.append(QStringLiteral("PEACEDB_SERVER_AUTHENTICATION=off"));
+    m_process.setEnvironment(environment + m_environment);
     if (m_wrapper.isEmpty())
         m_process.start(binary(), arguments);
     else

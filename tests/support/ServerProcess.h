@@ -28,6 +28,9 @@ public:
     // Variables ("NAME=value") added to the test's environment for the
     // process, from the next start() on.
     void setEnvironment(const QStringList &variables) { m_environment = variables; }
+    // Clients must sign in, as by default; otherwise (the tests' default)
+    // the process runs with Server.Authentication off.
+    void setAuthentication(bool required) { m_authentication = required; }
     // Runs the server as `command... <binary> <arguments>` from the next
     // start() on (e.g. {"fiu-run", "-x"} to inject I/O errors; the command
     // must exec the binary, so the pid stays the server's). Empty: directly.
@@ -89,5 +92,6 @@ private:
     quint16 m_port = 0;
     QString m_listen = QStringLiteral("127.0.0.1:0");
     QStringList m_environment;
+    bool m_authentication = false;
     QStringList m_wrapper;
 };

@@ -1,6 +1,7 @@
 #include "TestHttpClient.h"
 
 #include <QDeadlineTimer>
+#include <QHostAddress>
 #include <QJsonDocument>
 #include <QUrl>
 
@@ -26,6 +27,10 @@ bool TestHttpClient::ensureConnected(QString *error)
         return true;
     m_socket = std::make_unique<QTcpSocket>();
     m_buffer.clear();
+    if (!m_localAddress.isEmpty() && !m_socket->bind(QHostAddress(m_localAddress), 0)) {
+        *error = m_socket->errorString();
+        return false;
+    }
     m_socket->connectToHost(m_host, m_port);
     if (!m_socket->waitForConnected(5000)) {
         *error = m_socket->errorString();

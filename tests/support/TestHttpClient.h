@@ -56,6 +56,9 @@ public:
     TestHttpResponse receive(bool headRequest = false, int timeoutMs = 15000);
 
     static QByteArray encode(const QString &segment); // percent-encodes one path segment
+    // Connects from this local address (e.g. "127.0.0.7") from the next
+    // connection on, so a test can be several clients.
+    void setLocalAddress(const QString &address) { m_localAddress = address; m_socket.reset(); }
 
 private:
     bool ensureConnected(QString *error);
@@ -63,6 +66,7 @@ private:
     TestHttpResponse readResponse(bool headRequest, int timeoutMs);
 
     QString m_host;
+    QString m_localAddress;
     quint16 m_port;
     std::unique_ptr<QTcpSocket> m_socket;
     QByteArray m_buffer;
