@@ -69,6 +69,10 @@ const QList<Setting> &settings()
         choiceSetting(QStringLiteral("Server.Authentication"), &ServerConfig::authentication,
                       {QStringLiteral("required"), QStringLiteral("off")}),
         textSetting(QStringLiteral("Server.AdminPasswordFile"), &ServerConfig::adminPasswordFile),
+        textSetting(QStringLiteral("Server.Tls.CertFile"), &ServerConfig::tlsCertFile),
+        textSetting(QStringLiteral("Server.Tls.KeyFile"), &ServerConfig::tlsKeyFile),
+        textSetting(QStringLiteral("Server.Tls.CaFile"), &ServerConfig::tlsCaFile),
+        textSetting(QStringLiteral("Server.Tls.ClientCaFile"), &ServerConfig::tlsClientCaFile),
         integerSetting(QStringLiteral("Server.MaxBodyBytes"), &ServerConfig::maxBodyBytes, 1024, qint64(1) << 32),
         integerSetting(QStringLiteral("Server.MaxHeaderBytes"), &ServerConfig::maxHeaderBytes, 1024, 1024 * 1024),
         integerSetting(QStringLiteral("Server.MaxPageSize"), &ServerConfig::maxPageSize, 1, 1000000),
@@ -135,7 +139,7 @@ Status assignText(ServerConfig &config, const Setting &setting, const QString &t
     switch (setting.kind) {
     case Kind::Text:
         if (text.trimmed().isEmpty() && setting.key != QLatin1String("Server.TokenFile")
-            && setting.key != QLatin1String("Server.AdminPasswordFile"))
+            && setting.key != QLatin1String("Server.AdminPasswordFile") && !setting.key.startsWith(QLatin1String("Server.Tls.")))
             return invalid(source, setting.key, QStringLiteral("must not be empty"));
         setting.assign(config, text, 0);
         return Status::ok();
@@ -346,11 +350,13 @@ Result<QString> memberUrl(const QJsonValue &value, const QString &key)
     if (!value.isString())
         return Status::badRequest(QStringLiteral("%1 must be a URL string, not %2").arg(key, JsonText::typeName(value)));
     const QUrl url(value.toString(), QUrl::StrictMode);
-    if (!url.isValid() || url.scheme() != QLatin1String("http") || url.host().isEmpty() || url.port() <= 0
+    const bool scheme = url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https");
+    if (!url.isValid() || !scheme || url.host().isEmpty() || url.port() <= 0
         || (!url.path().isEmpty() && url.path() != QLatin1String("/"))) {
-        return Status::badRequest(QStringLiteral("%1 must be http://HOST:PORT, not '%2'").arg(key, value.toString().left(120)));
+        return Status::badRequest(
+            QStringLiteral("%1 must be http://HOST:PORT or https://HOST:PORT, not '%2'").arg(key, value.toString().left(120)));
     }
-    return QStringLiteral("http://%1:%2").arg(url.host()).arg(url.port());
+    return QStringLiteral("%1://%2:%3").arg(url.scheme(), url.host()).arg(url.port());
 }
 
 } // namespace

@@ -38,6 +38,14 @@ struct ServerConfig
     QString tokenFile;                // empty: <dataDir>/token, created on first start
     QString authentication = QStringLiteral("required"); // "required" or "off"
     QString adminPasswordFile;        // the built-in admin's; empty: <dataDir>/admin-password, created on first start
+    // TLS (PEM files; empty: plain HTTP). With a certificate and key the
+    // process serves HTTPS only; https:// URLs of other processes are
+    // verified against CaFile; ClientCaFile makes clients present a
+    // certificate it signed (mutual TLS between members).
+    QString tlsCertFile;
+    QString tlsKeyFile;
+    QString tlsCaFile;
+    QString tlsClientCaFile;
     qint64 maxBodyBytes = 16 * 1024 * 1024;
     qint64 maxHeaderBytes = 64 * 1024;
     qint64 maxPageSize = 1000;

@@ -4,6 +4,8 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 #include <QTimer>
 
 #include "ConnectDialog.h"
@@ -39,9 +41,24 @@ int main(int argc, char *argv[])
     const QCommandLineOption screenshotAfterOption(QStringLiteral("screenshot-after-ms"),
                                                    QStringLiteral("Delay before --screenshot (default 5000)."),
                                                    QStringLiteral("MS"), QStringLiteral("5000"));
+    const QCommandLineOption caFileOption(QStringLiteral("ca-file"),
+                                          QStringLiteral("Trust the CA certificates in FILE for https:// routers (e.g. "
+                                                         "peacedb-cluster's DIR/tls/ca.pem)."),
+                                          QStringLiteral("FILE"));
     parser.addOptions({routerOption, tokenOption, tokenFileOption, supervisorOption, intervalOption, connectOption,
-                       screenshotOption, screenshotAfterOption});
+                       screenshotOption, screenshotAfterOption, caFileOption});
     parser.process(app);
+    if (parser.isSet(caFileOption)) {
+        const QList<QSslCertificate> authorities = QSslCertificate::fromPath(parser.value(caFileOption));
+        if (authorities.isEmpty()) {
+            qCritical("peacedb-console: %s holds no PEM certificate", qPrintable(parser.value(caFileOption)));
+            return 2;
+        }
+        // Every request of the console verifies servers against these too.
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.addCaCertificates(authorities);
+        QSslConfiguration::setDefaultConfiguration(tls);
+    }
 
     ConnectionSettings settings = ConnectionSettings::load();
     if (parser.isSet(routerOption))

@@ -23,6 +23,8 @@ packages=(
     # rules on cgroups, and close their open connections with ss; fiu-run and
     # fiu-ctrl make a member's fsync fail (storage-fault tests)
     nftables iproute2 fiu-utils
+    # peacedb-cluster up --tls makes its CA and certificates with openssl
+    openssl
 )
 
 missing=()

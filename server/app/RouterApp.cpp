@@ -54,6 +54,14 @@ int RouterApp::start()
         fail(status.message());
         return ServerApp::ExitBadConfig;
     }
+    // Before anything that may connect to a member.
+    m_http = std::make_unique<HttpServer>();
+    m_http->setToken(token);
+    status = ServerApp::setUpTls(m_config, *m_http);
+    if (!status.isOk()) {
+        fail(status.message());
+        return ServerApp::ExitBadConfig;
+    }
     const Result<QVector<ShardLayout>> shards = m_config.shardLayout();
     if (!shards.isOk()) {
         fail(shards.status().message());
@@ -79,8 +87,6 @@ int RouterApp::start()
     service.token = token;
     m_service = std::make_unique<ReplicatedDocumentService>(service, m_monitor.get());
 
-    m_http = std::make_unique<HttpServer>();
-    m_http->setToken(token);
     auto store = std::make_unique<RemoteAuthStore>(
         [service = m_service.get()](const QByteArray &method, const QByteArray &target, const QByteArray &body,
                                     HttpClientPool::Callback done) { service->toSystemShard(method, target, body, std::move(done)); });
@@ -127,9 +133,9 @@ int RouterApp::start()
     m_auth->start();
     m_signals = std::make_unique<SignalWatcher>();
     connect(m_signals.get(), &SignalWatcher::terminationRequested, this, &RouterApp::beginShutdown);
-    qCInfo(lcRouter, "PeaceDB %s router listening on http://%s:%u over %d shards (health checks every %lld ms, failover "
+    qCInfo(lcRouter, "PeaceDB %s router listening on %s://%s:%u over %d shards (health checks every %lld ms, failover "
                      "after %lld ms)",
-           PEACEDB_VERSION, qPrintable(address.toString()), unsigned(m_http->port()), int(shards->size()),
+           PEACEDB_VERSION, qPrintable(ServerApp::scheme(*m_http)), qPrintable(address.toString()), unsigned(m_http->port()), int(shards->size()),
            m_config.healthCheckIntervalMs, m_config.failoverTimeoutMs);
     return ServerApp::ExitOk;
 }

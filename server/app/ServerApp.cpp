@@ -6,6 +6,7 @@
 #include "DocumentReader.h"
 #include "DocumentService.h"
 #include "GroupCommitter.h"
+#include "HttpConnection.h"
 #include "HttpServer.h"
 #include "LogHandler.h"
 #include "MetricsApi.h"
@@ -15,6 +16,7 @@
 #include "ReplicationApi.h"
 #include "ReplicationNode.h"
 #include "StandaloneLog.h"
+#include "TlsFiles.h"
 #include "TokenRules.h"
 
 #include <QCoreApplication>
@@ -58,6 +60,23 @@ void askMembers(const Pools &pools, int index, const QByteArray &method, const Q
 }
 
 } // namespace
+
+Status ServerApp::setUpTls(const ServerConfig &config, HttpServer &http)
+{
+    TlsFiles files{config.tlsCertFile, config.tlsKeyFile, config.tlsCaFile, config.tlsClientCaFile};
+    const Result<TlsFiles::Loaded> loaded = files.load();
+    if (!loaded.isOk())
+        return loaded.status();
+    HttpConnection::setTlsConfiguration(loaded->client);
+    if (loaded->serving)
+        http.setTls(loaded->server);
+    return Status::ok();
+}
+
+QString ServerApp::scheme(const HttpServer &http)
+{
+    return http.servesTls() ? QStringLiteral("https") : QStringLiteral("http");
+}
 
 QHostAddress ServerApp::resolveHost(const QString &host)
 {
@@ -197,6 +216,15 @@ int ServerApp::start()
         return ExitBadConfig;
     }
 
+    // Before anything that may connect to another member.
+    m_http = std::make_unique<HttpServer>();
+    m_http->setToken(token);
+    status = setUpTls(m_config, *m_http);
+    if (!status.isOk()) {
+        fail(status.message());
+        return ExitBadConfig;
+    }
+
     StorageOptions storage;
     storage.synchronous = m_config.synchronous;
     storage.walAutoCheckpointPages = m_config.walAutoCheckpointPages;
@@ -231,8 +259,6 @@ int ServerApp::start()
     m_service = std::make_unique<DocumentService>(m_commitLog.get(), m_reader.get(), m_replication ? m_config.writeTimeoutMs : 0);
     m_service->setMaxDatabases(m_config.maxDatabases);
 
-    m_http = std::make_unique<HttpServer>();
-    m_http->setToken(token);
     ReadPool::Options readPool;
     readPool.path = databasePath;
     readPool.storage = storage;
@@ -313,8 +339,8 @@ int ServerApp::start()
 
     const QString host = address.protocol() == QAbstractSocket::IPv6Protocol ? QLatin1Char('[') + address.toString() + QLatin1Char(']')
                                                                             : address.toString();
-    qCInfo(lcServer, "PeaceDB %s (%s) listening on http://%s:%u, data in %s, log at seq %lld", PEACEDB_VERSION,
-           qPrintable(m_config.role), qPrintable(host), unsigned(m_http->port()), qPrintable(m_dataDirectory.path()),
+    qCInfo(lcServer, "PeaceDB %s (%s) listening on %s://%s:%u, data in %s, log at seq %lld", PEACEDB_VERSION,
+           qPrintable(m_config.role), qPrintable(scheme(*m_http)), qPrintable(host), unsigned(m_http->port()), qPrintable(m_dataDirectory.path()),
            m_committer->durableSeq());
     return ExitOk;
 }

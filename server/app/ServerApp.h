@@ -70,6 +70,11 @@ public:
     // it is empty; checked by TokenRules. `what` names it in messages.
     static Status loadSecret(const QString &configuredPath, const DataDirectory &dataDirectory, const QString &defaultName,
                              const QString &what, QByteArray *secret, bool *created);
+    // Reads the TLS files: sets how this process checks https:// peers and,
+    // with a certificate, makes `http` serve HTTPS.
+    static Status setUpTls(const ServerConfig &config, HttpServer &http);
+    // "http" or "https", as `http` serves.
+    static QString scheme(const HttpServer &http);
     // "localhost", an address, or a name to look up; null if none.
     static QHostAddress resolveHost(const QString &host);
 

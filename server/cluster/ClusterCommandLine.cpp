@@ -22,6 +22,7 @@ const QHash<QString, OptionRule> &optionRules()
         {QStringLiteral("stop-timeout-ms"), {true, true}},
         {QStringLiteral("bind-addresses"), {false, true}},
         {QStringLiteral("no-router"), {false, true}},
+        {QStringLiteral("tls"), {false, true}},
     };
     return rules;
 }
@@ -60,6 +61,10 @@ Status applyOption(ClusterOptions &options, const QString &name, const QString &
     }
     if (name == QLatin1String("no-router")) {
         options.router = false;
+        return Status::ok();
+    }
+    if (name == QLatin1String("tls")) {
+        options.tls = true;
         return Status::ok();
     }
     if (name == QLatin1String("shards")) {
@@ -194,7 +199,7 @@ QString ClusterCommandLine::helpText()
     return QStringLiteral(
         "Usage:\n"
         "  peacedb-cluster up [--shards N] [--replicas N] [--port P] [--data DIR]\n"
-        "                     [--bind-addresses] [--no-router] [--server PATH]\n"
+        "                     [--bind-addresses] [--no-router] [--tls] [--server PATH]\n"
         "                     [--startup-timeout-ms MS] [--stop-timeout-ms MS]\n"
         "  peacedb-cluster start NAME [--data DIR]\n"
         "  peacedb-cluster stop NAME [--data DIR]\n"
@@ -221,6 +226,10 @@ QString ClusterCommandLine::helpText()
         "  --bind-addresses        put member i on its own address 127.0.0.(i+2)\n"
         "                          (same ports), so partitions can be made with iptables\n"
         "  --no-router             start the replica set members only\n"
+        "  --tls                   HTTPS everywhere: a private CA and a certificate per\n"
+        "                          process in DIR/tls (made with openssl); members ask\n"
+        "                          each other for certificates; clients verify the\n"
+        "                          router with DIR/tls/ca.pem\n"
         "  --server PATH           peacedb-server binary (default: next to peacedb-cluster)\n"
         "  --startup-timeout-ms MS how long a process may take to answer HTTP (default 30000)\n"
         "  --stop-timeout-ms MS    how long a stopping process gets before SIGKILL (default 15000)\n"

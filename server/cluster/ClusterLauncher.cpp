@@ -17,12 +17,15 @@
 #include <functional>
 #include <utility>
 
+#include "ClusterCertificates.h"
 #include "ClusterFileStore.h"
 #include "HttpClientPool.h"
+#include "HttpConnection.h"
 #include "HttpServer.h"
 #include "JsonText.h"
 #include "SignalWatcher.h"
 #include "Supervisor.h"
+#include "TlsFiles.h"
 #include "SupervisorApi.h"
 #include "TokenRules.h"
 
@@ -83,6 +86,7 @@ int ClusterLauncher::start()
     request.port = m_options.port;
     request.bindAddresses = m_options.bindAddresses;
     request.router = m_options.router;
+    request.tls = m_options.tls;
     request.dataDir = QDir::cleanPath(QFileInfo(m_options.dataDir).absoluteFilePath());
     Result<ClusterLayout> layout = ClusterLayout::plan(request);
     if (!layout.isOk()) {
@@ -102,6 +106,13 @@ int ClusterLauncher::start()
         return ExitStartupFailed;
     }
     m_http = std::make_unique<HttpServer>();
+    if (m_layout->tls()) {
+        status = prepareTls();
+        if (!status.isOk()) {
+            complain(status.message());
+            return ExitStartupFailed;
+        }
+    }
     QString listenError;
     bool addressInUse = false;
     if (!m_http->listenOn(QHostAddress(m_layout->supervisorHost()), m_layout->supervisorPort(), ConnectionGuard::Limits(),
@@ -206,6 +217,26 @@ Status ClusterLauncher::prepareSecret(const QString &path, QByteArray *secret, b
     }
     if (created)
         *created = true;
+    return Status::ok();
+}
+
+Status ClusterLauncher::prepareTls()
+{
+    QList<std::pair<QString, QString>> processes{{QStringLiteral("supervisor"), m_layout->supervisorHost()}};
+    for (const ProcessSpec &process : m_layout->processes())
+        processes.append({process.name, process.host});
+    const Status made = ClusterCertificates(m_layout->tlsDir()).ensure(processes);
+    if (!made.isOk())
+        return made;
+    // The supervisor serves with its certificate and shows it to the members
+    // it probes (they ask every client for one).
+    const TlsFiles files{m_layout->certificatePath(QStringLiteral("supervisor")), m_layout->keyPath(QStringLiteral("supervisor")),
+                         m_layout->caPath(), QString()};
+    const Result<TlsFiles::Loaded> loaded = files.load();
+    if (!loaded.isOk())
+        return loaded.status();
+    HttpConnection::setTlsConfiguration(loaded->client);
+    m_http->setTls(loaded->server);
     return Status::ok();
 }
 
@@ -347,6 +378,10 @@ void ClusterLauncher::printSummary() const
             ? QStringLiteral("sign in:      user admin, password %1 (saved in %2; shown this once)")
                   .arg(QString::fromLatin1(m_adminPassword), m_layout->adminPasswordPath())
             : QStringLiteral("sign in:      user admin, password in %1").arg(m_layout->adminPasswordPath()));
+    if (m_layout->tls()) {
+        say(QStringLiteral("tls:          every process serves HTTPS; verify with the CA %1 (curl --cacert %1)")
+                .arg(m_layout->caPath()));
+    }
     say(QStringLiteral("cluster file: %1").arg(m_layout->clusterFilePath()));
     say(QStringLiteral("Ctrl-C stops everything; a process that exits stays down until "
                        "`peacedb-cluster start NAME --data %1`.")

@@ -76,6 +76,8 @@ public:
 private:
     Status takeDirectory();
     Status prepareFiles();
+    // --tls: the certificates, and the supervisor's HTTPS.
+    Status prepareTls();
     // Reads the secret at `path`, or creates it (0600, random; *created set).
     static Status prepareSecret(const QString &path, QByteArray *secret, bool *created);
     Status writeConfig();

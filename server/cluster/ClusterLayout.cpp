@@ -57,7 +57,7 @@ Result<ClusterLayout> ClusterLayout::plan(const Request &request)
         }
     }
     for (ProcessSpec &process : layout.m_processes) {
-        process.url = QStringLiteral("http://%1:%2").arg(process.host).arg(process.port);
+        process.url = QStringLiteral("%1://%2:%3").arg(layout.scheme(), process.host).arg(process.port);
         process.dataDir = layout.path(process.name);
         process.logPath = layout.logDir() + QLatin1Char('/') + process.name + QStringLiteral(".log");
     }
@@ -98,7 +98,7 @@ const ProcessSpec *ClusterLayout::router() const
 
 QString ClusterLayout::supervisorUrl() const
 {
-    return QStringLiteral("http://%1:%2").arg(supervisorHost()).arg(supervisorPort());
+    return QStringLiteral("%1://%2:%3").arg(scheme(), supervisorHost()).arg(supervisorPort());
 }
 
 QString ClusterLayout::nodeName(int shard, int member)
@@ -135,9 +135,11 @@ QJsonObject ClusterLayout::config() const
         {QStringLiteral("MaxReplicationLagMs"), defaults.maxReplicationLagMs},
         {QStringLiteral("HeartbeatIntervalMs"), defaults.heartbeatIntervalMs},
     };
+    QJsonObject server{{QStringLiteral("Role"), QStringLiteral("node")}, {QStringLiteral("AdminPasswordFile"), adminPasswordPath()}};
+    if (m_request.tls)
+        server.insert(QStringLiteral("Tls"), QJsonObject{{QStringLiteral("CaFile"), caPath()}});
     return QJsonObject{
-        {QStringLiteral("Server"), QJsonObject{{QStringLiteral("Role"), QStringLiteral("node")},
-                                               {QStringLiteral("AdminPasswordFile"), adminPasswordPath()}}},
+        {QStringLiteral("Server"), server},
         {QStringLiteral("Sharding"), QJsonObject{{QStringLiteral("Enabled"), true},
                                                  {QStringLiteral("ShardCount"), m_request.shards},
                                                  {QStringLiteral("Replication"), replication},
@@ -180,10 +182,20 @@ QStringList ClusterLayout::arguments(const ProcessSpec &process) const
 
 QHash<QString, QString> ClusterLayout::environment(const ProcessSpec &process) const
 {
+    QHash<QString, QString> variables;
+    if (m_request.tls) {
+        variables.insert(ServerConfig::environmentName(QStringLiteral("Server.Tls.CertFile")), certificatePath(process.name));
+        variables.insert(ServerConfig::environmentName(QStringLiteral("Server.Tls.KeyFile")), keyPath(process.name));
+        // Members accept only the cluster's processes (mutual TLS); the
+        // router serves clients without certificates.
+        if (process.role == ProcessSpec::Role::Node)
+            variables.insert(ServerConfig::environmentName(QStringLiteral("Server.Tls.ClientCaFile")), caPath());
+    }
     if (process.role != ProcessSpec::Role::Node)
-        return {};
-    return {{ServerConfig::environmentName(QStringLiteral("Node.Self")), process.url},
-            {ServerConfig::environmentName(QStringLiteral("Node.ShardId")), QString::number(process.shard)}};
+        return variables;
+    variables.insert(ServerConfig::environmentName(QStringLiteral("Node.Self")), process.url);
+    variables.insert(ServerConfig::environmentName(QStringLiteral("Node.ShardId")), QString::number(process.shard));
+    return variables;
 }
 
 QStringList ClusterLayout::environmentToRemove(const ProcessSpec &process) const

@@ -38,6 +38,7 @@ public:
         int port = 8080;
         bool bindAddresses = false;
         bool router = true;
+        bool tls = false; // every process serves HTTPS (DIR/tls)
         QString dataDir; // used as given; the launcher passes an absolute path
     };
 
@@ -66,6 +67,13 @@ public:
     QString supervisorHost() const { return QStringLiteral("127.0.0.1"); }
     quint16 supervisorPort() const { return quint16(m_request.port - 1); }
     QString supervisorUrl() const;
+    bool tls() const { return m_request.tls; }
+    QString tlsDir() const { return path(QStringLiteral("tls")); }
+    // With tls(): what process `name` serves with and checks others against.
+    QString certificatePath(const QString &name) const { return tlsDir() + QLatin1Char('/') + name + QStringLiteral(".pem"); }
+    QString keyPath(const QString &name) const { return tlsDir() + QLatin1Char('/') + name + QStringLiteral(".key"); }
+    QString caPath() const { return tlsDir() + QStringLiteral("/ca.pem"); }
+    QString scheme() const { return m_request.tls ? QStringLiteral("https") : QStringLiteral("http"); }
 
     // The configuration every process reads: Server.Role node and the
     // Sharding section (shards with their member URLs, majority write

@@ -17,6 +17,7 @@ struct ClusterOptions
     int port = 8080;                 // the router's; nodes use port+1 ..., the supervisor port-1
     bool bindAddresses = false;      // each node on its own 127.0.0.N
     bool router = true;              // --no-router: nodes only
+    bool tls = false;                // --tls: HTTPS between every pair of processes
     QString serverBinary;            // empty: peacedb-server next to peacedb-cluster
     int startupTimeoutMs = 30000;    // per process, until it answers HTTP
     int stopTimeoutMs = 15000;       // SIGTERM to SIGKILL

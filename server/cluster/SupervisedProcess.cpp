@@ -140,7 +140,8 @@ void SupervisedProcess::probe()
         return;
     if (!m_probe) {
         const QByteArray headers = "Host: " + m_spec.host.toLatin1() + ':' + QByteArray::number(m_spec.port) + "\r\n";
-        m_probe = new HttpConnection(m_spec.host, m_spec.port, headers, kProbeTimeoutMs, this);
+        m_probe = new HttpConnection(m_spec.host, m_spec.port, headers, kProbeTimeoutMs, this,
+                                     m_spec.url.startsWith(QLatin1String("https:")));
         connect(m_probe, &HttpConnection::responseReceived, this, [this] {
             discardProbe();
             if (m_state != State::Starting)

@@ -8,6 +8,7 @@
 #include "ClusterFileStore.h"
 #include "HttpConnection.h"
 #include "JsonText.h"
+#include "TlsFiles.h"
 
 Result<SupervisorClient> SupervisorClient::open(const QString &dataDir)
 {
@@ -51,7 +52,19 @@ Result<ClusterFile::Process> SupervisorClient::post(const QString &name, const Q
         return Status::badRequest(QStringLiteral("cluster.json names no valid supervisor URL ('%1')").arg(m_cluster.supervisorUrl));
     const QByteArray headers = "Host: " + url.host().toLatin1() + ':' + QByteArray::number(url.port()) + "\r\n"
                                + "Authorization: Bearer " + m_token + "\r\nConnection: close\r\n";
-    HttpConnection connection(url.host(), quint16(url.port()), headers, timeoutMs);
+    const bool tls = url.scheme() == QLatin1String("https");
+    if (tls) {
+        // The launcher's own CA (peacedb-cluster up --tls).
+        const Result<QList<QSslCertificate>> ca =
+            TlsFiles::certificates(QDir(m_cluster.dataDir).filePath(QStringLiteral("tls/ca.pem")), QStringLiteral("the cluster's CA"));
+        if (!ca.isOk())
+            return ca.status();
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setCaCertificates(ca.value());
+        configuration.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        HttpConnection::setTlsConfiguration(configuration);
+    }
+    HttpConnection connection(url.host(), quint16(url.port()), headers, timeoutMs, nullptr, tls);
     QEventLoop loop;
     int statusCode = 0;
     QByteArray body;

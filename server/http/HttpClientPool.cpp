@@ -56,7 +56,8 @@ void HttpClientPool::dispatch()
         if (free < 0) {
             if (m_slots.size() >= m_maxConnections)
                 return;
-            auto *connection = new HttpConnection(m_url.host(), quint16(m_url.port(80)), m_headers, m_timeoutMs, this);
+            const bool tls = m_url.scheme() == QLatin1String("https");
+            auto *connection = new HttpConnection(m_url.host(), quint16(m_url.port(tls ? 443 : 80)), m_headers, m_timeoutMs, this, tls);
             free = int(m_slots.size());
             m_slots.append(Slot{connection, {}});
             connect(connection, &HttpConnection::responseReceived, this, [this, free, connection](int status, const QByteArray &body, qint64) {

@@ -1,5 +1,9 @@
 #include "HttpConnection.h"
 
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcTls, "peacedb.tls")
+
 namespace {
 
 // Refuse to buffer a status line, header or chunk-size line longer than this.
@@ -26,15 +30,36 @@ bool containsToken(QByteArrayView value, QByteArrayView token)
     return value.toByteArray().toLower().contains(token);
 }
 
+QSslConfiguration &clientTls()
+{
+    static QSslConfiguration configuration = [] {
+        QSslConfiguration defaults = QSslConfiguration::defaultConfiguration();
+        defaults.setProtocol(QSsl::TlsV1_2OrLater);
+        defaults.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        return defaults;
+    }();
+    return configuration;
+}
+
 } // namespace
 
+void HttpConnection::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    clientTls() = configuration;
+}
+
 HttpConnection::HttpConnection(const QString &host, quint16 port, const QByteArray &fixedHeaders,
-                               int timeoutMs, QObject *parent)
+                               int timeoutMs, QObject *parent, bool tls)
     : QObject(parent)
+    , m_tls(tls)
     , m_host(host)
     , m_port(port)
     , m_fixedHeaders(fixedHeaders)
 {
+    if (m_tls) {
+        m_socket.setSslConfiguration(clientTls());
+        connect(&m_socket, &QSslSocket::encrypted, this, &HttpConnection::onEncrypted);
+    }
     m_timeoutTimer.setSingleShot(true);
     m_timeoutTimer.setInterval(timeoutMs);
     connect(&m_timeoutTimer, &QTimer::timeout, this, &HttpConnection::onTimeout);
@@ -74,7 +99,7 @@ void HttpConnection::sendRequest(const QByteArray &method, const QByteArray &tar
 
 void HttpConnection::writeRequest()
 {
-    if (m_socket.state() != QAbstractSocket::ConnectedState) {
+    if (m_socket.state() != QAbstractSocket::ConnectedState || (m_tls && !m_socket.isEncrypted())) {
         // Connect from the event loop, not here: this may run inside a signal
         // of m_socket, whose clean-up after that signal would cancel the new
         // connection. onConnected() then writes the request.
@@ -88,13 +113,24 @@ void HttpConnection::writeRequest()
 
 void HttpConnection::connectSocket()
 {
-    if (m_busy && m_socket.state() == QAbstractSocket::UnconnectedState)
+    if (!m_busy || m_socket.state() != QAbstractSocket::UnconnectedState)
+        return;
+    if (m_tls)
+        m_socket.connectToHostEncrypted(m_host, m_port);
+    else
         m_socket.connectToHost(m_host, m_port);
 }
 
 void HttpConnection::onConnected()
 {
     m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    if (m_busy && !m_tls)
+        writeRequest();
+}
+
+void HttpConnection::onEncrypted()
+{
+    m_tlsFailureLogged = false;
     if (m_busy)
         writeRequest();
 }
@@ -133,6 +169,14 @@ void HttpConnection::onErrorOccurred(QAbstractSocket::SocketError error)
             writeRequest();
             return;
         }
+    }
+    if (m_tls && !m_socket.isEncrypted() && error != QAbstractSocket::ConnectionRefusedError) {
+        const QString reason = QStringLiteral("TLS handshake with %1:%2 failed: %3").arg(m_host).arg(m_port).arg(m_socket.errorString());
+        if (!m_tlsFailureLogged)
+            qCWarning(lcTls, "%s", qPrintable(reason));
+        m_tlsFailureLogged = true;
+        m_socket.abort();
+        return failRequest(reason);
     }
     failRequest(describeSocketError(error, m_socket));
 }

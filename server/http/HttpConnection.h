@@ -5,8 +5,13 @@
 // outcome with its latency. Used by peacedb-bench and by replica set
 // members talking to each other (PeerClient): unlike QNetworkAccessManager
 // it turns Nagle off (small requests must not wait for delayed ACKs) and
-// leaves connection pooling to its owner. Lives on its owner's thread; owned
-// by its QObject parent.
+// leaves connection pooling to its owner. With `tls` it speaks HTTPS,
+// checking the server's certificate (and host name) with the process's TLS
+// client configuration (setTlsConfiguration(): the configured CA, and this
+// process's own certificate for servers that ask for one); a failed
+// handshake fails the request with the reason and is logged once per
+// connection until one succeeds. Lives on its owner's thread; owned by its
+// QObject parent.
 #pragma once
 
 #include <QByteArray>
@@ -14,7 +19,8 @@
 #include <QElapsedTimer>
 #include <QObject>
 #include <QString>
-#include <QTcpSocket>
+#include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTimer>
 
 class HttpConnection : public QObject
@@ -25,7 +31,11 @@ public:
     // `fixedHeaders` are complete header lines ("Name: value\r\n") sent with
     // every request, at least Host.
     HttpConnection(const QString &host, quint16 port, const QByteArray &fixedHeaders,
-                   int timeoutMs, QObject *parent = nullptr);
+                   int timeoutMs, QObject *parent = nullptr, bool tls = false);
+
+    // How every HttpConnection of this process checks HTTPS servers; set
+    // once at start-up, before any connection (main thread).
+    static void setTlsConfiguration(const QSslConfiguration &configuration);
 
     bool isBusy() const { return m_busy; }
     // Sends a request; the connection must not be busy. A non-empty body is
@@ -46,6 +56,7 @@ private:
     void writeRequest();
     void connectSocket();
     void onConnected();
+    void onEncrypted();
     void onReadyRead();
     void onErrorOccurred(QAbstractSocket::SocketError error);
     void onTimeout();
@@ -58,7 +69,9 @@ private:
     void failRequest(const QString &reason);
     void resetParser();
 
-    QTcpSocket m_socket;
+    QSslSocket m_socket;
+    const bool m_tls;
+    bool m_tlsFailureLogged = false;
     QTimer m_timeoutTimer;
     QElapsedTimer m_latencyTimer;
     const QString m_host;

@@ -32,7 +32,7 @@ void HttpServer::addApiRoute(QHttpServerRequest::Method method, const char *patt
 bool HttpServer::listenOn(const QHostAddress &address, quint16 port, const ConnectionGuard::Limits &limits,
                           QString *error, bool *addressInUse)
 {
-    auto *server = new GuardedTcpServer(limits, this);
+    auto *server = new GuardedTcpServer(limits, m_tls, this);
     if (!server->listen(address, port)) {
         *addressInUse = server->serverError() == QAbstractSocket::AddressInUseError;
         *error = *addressInUse ? QStringLiteral("%1 port %2 is already in use").arg(address.toString()).arg(port)

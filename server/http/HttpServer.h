@@ -28,8 +28,10 @@
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QPointer>
+#include <QSslConfiguration>
 
 #include <functional>
+#include <optional>
 
 #include "AccessRules.h"
 #include "Authenticator.h"
@@ -51,6 +53,9 @@ public:
     explicit HttpServer(QObject *parent = nullptr);
 
     void setToken(const QByteArray &token);
+    // Serve HTTPS with `configuration` from the next listenOn() on.
+    void setTls(const QSslConfiguration &configuration) { m_tls = configuration; }
+    bool servesTls() const { return m_tls.has_value(); }
     // Client credentials are checked by `authenticator`; null: authentication off.
     void setAuthenticator(Authenticator *authenticator) { m_authenticator = authenticator; }
     void addRoute(QHttpServerRequest::Method method, const QString &pattern, Access access, Handler handler);
@@ -107,6 +112,7 @@ private:
     QList<Route> m_routes;
     QByteArray m_token;
     QByteArray m_tokenDigest; // SHA-256 of m_token
+    std::optional<QSslConfiguration> m_tls;
     QPointer<Authenticator> m_authenticator;
 
     QPointer<GuardedTcpServer> m_tcpServer;

@@ -41,7 +41,7 @@ bool parseNumber(const QString &text, const QString &name, double minimum, doubl
 bool parseHttpUrl(const QString &text, const QString &name, QUrl *url, QString *errorMessage)
 {
     *url = QUrl(text, QUrl::StrictMode);
-    if (!url->isValid() || url->scheme() != QLatin1String("http") || url->host().isEmpty()
+    if (!url->isValid() || (url->scheme() != QLatin1String("http") && url->scheme() != QLatin1String("https")) || url->host().isEmpty()
         || !url->query().isEmpty() || !url->fragment().isEmpty() || !url->userInfo().isEmpty()) {
         *errorMessage = QStringLiteral("--%1 must look like http://host:port, got \"%2\"").arg(name, text);
         return false;
@@ -134,6 +134,9 @@ std::optional<BenchOptions> BenchOptions::parse(const QStringList &arguments, QS
     const QCommandLineOption tokenFileOption(QStringLiteral("token-file"),
             QStringLiteral("Like --token, with the token read from FILE (peacedb-cluster's DIR/token)."),
             QStringLiteral("FILE"));
+    const QCommandLineOption caFileOption(QStringLiteral("ca-file"),
+            QStringLiteral("For https:// URLs: trust only the CA certificates in FILE (peacedb-cluster's DIR/tls/ca.pem)."),
+            QStringLiteral("FILE"));
     const QCommandLineOption shardOption(QStringLiteral("shard"),
             QStringLiteral("Failover: the shard whose primary is killed."), QStringLiteral("S"),
             QStringLiteral("0"));
@@ -158,7 +161,7 @@ std::optional<BenchOptions> BenchOptions::parse(const QStringList &arguments, QS
             QStringLiteral("N"), QStringLiteral("1"));
     parser.addOptions({ urlOption, modeOption, connectionsOption, durationOption, warmupOption,
                         timeoutOption, dbOption, docSizeOption, docsOption, readRatioOption,
-                        bulkSizeOption, totalOption, tokenOption, tokenFileOption, jsonOption, seedOption,
+                        bulkSizeOption, totalOption, tokenOption, tokenFileOption, caFileOption, jsonOption, seedOption,
                         shardOption, runsOption, supervisorOption, runTimeoutOption, signalOption });
 
     parser.process(arguments);
@@ -255,6 +258,7 @@ std::optional<BenchOptions> BenchOptions::parse(const QStringList &arguments, QS
         *errorMessage = QStringLiteral("--token must not contain line breaks");
         return std::nullopt;
     }
+    options.caFile = parser.value(caFileOption);
     options.json = parser.isSet(jsonOption);
 
     if (parser.isSet(supervisorOption)

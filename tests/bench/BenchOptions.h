@@ -33,6 +33,7 @@ struct BenchOptions
     int bulkSize = 1000;
     qint64 total = 1000000;
     QByteArray token;
+    QString caFile; // https:// URLs: the CA to verify the server with
     bool json = false;
     quint32 seed = 1;
 

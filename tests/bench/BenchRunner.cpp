@@ -60,8 +60,9 @@ BenchRunner::BenchRunner(const BenchOptions &options, QObject *parent)
 
     const int timeoutMs = int(options.timeoutSeconds * 1000);
     for (int i = 0; i < options.connections; ++i) {
-        auto *connection = new HttpConnection(options.url.host(), quint16(options.url.port(80)),
-                                              fixedHeaders, timeoutMs, this);
+        const bool tls = options.url.scheme() == QLatin1String("https");
+        auto *connection = new HttpConnection(options.url.host(), quint16(options.url.port(tls ? 443 : 80)),
+                                              fixedHeaders, timeoutMs, this, tls);
         connect(connection, &HttpConnection::responseReceived, this,
                 [this, i](int statusCode, const QByteArray &body, qint64 latencyNs) {
                     onResponse(i, statusCode, body, latencyNs);

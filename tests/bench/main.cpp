@@ -4,9 +4,11 @@
 
 #include "BenchOptions.h"
 #include "BenchRunner.h"
+#include "HttpConnection.h"
 #include "FailoverBench.h"
 
 #include <QCoreApplication>
+#include <QSslCertificate>
 #include <QTextStream>
 
 int main(int argc, char *argv[])
@@ -24,6 +26,18 @@ int main(int argc, char *argv[])
     if (!options) {
         QTextStream(stderr) << "peacedb-bench: " << errorMessage << "\nTry 'peacedb-bench --help'.\n";
         return 1;
+    }
+
+    if (!options->caFile.isEmpty()) {
+        const QList<QSslCertificate> authorities = QSslCertificate::fromPath(options->caFile);
+        if (authorities.isEmpty()) {
+            QTextStream(stderr) << "peacedb-bench: " << options->caFile << " holds no PEM certificate\n";
+            return 1;
+        }
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setCaCertificates(authorities);
+        tls.setPeerVerifyMode(QSslSocket::VerifyPeer);
+        HttpConnection::setTlsConfiguration(tls);
     }
 
     if (options->mode == BenchOptions::Mode::Failover) {

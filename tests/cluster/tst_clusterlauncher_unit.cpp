@@ -153,7 +153,7 @@ private slots:
             {QStringLiteral("--shards"), QStringLiteral("4"), QStringLiteral("up"), QStringLiteral("--replicas=1"),
              QStringLiteral("--port"), QStringLiteral("9000"), QStringLiteral("--data"), QStringLiteral("/tmp/x"),
              QStringLiteral("--bind-addresses"), QStringLiteral("--no-router"), QStringLiteral("--server=/opt/peacedb-server"),
-             QStringLiteral("--startup-timeout-ms"), QStringLiteral("5000"), QStringLiteral("--stop-timeout-ms=100")});
+             QStringLiteral("--startup-timeout-ms"), QStringLiteral("5000"), QStringLiteral("--stop-timeout-ms=100"), QStringLiteral("--tls")});
         QVERIFY2(options.isOk(), qPrintable(options.status().message()));
         QCOMPARE(options->command, ClusterOptions::Command::Up);
         QCOMPARE(options->shards, 4);
@@ -162,6 +162,7 @@ private slots:
         QCOMPARE(options->dataDir, QStringLiteral("/tmp/x"));
         QCOMPARE(options->bindAddresses, true);
         QCOMPARE(options->router, false);
+        QCOMPARE(options->tls, true);
         QCOMPARE(options->serverBinary, QStringLiteral("/opt/peacedb-server"));
         QCOMPARE(options->startupTimeoutMs, 5000);
         QCOMPARE(options->stopTimeoutMs, 100);
@@ -312,7 +313,7 @@ private slots:
     {
         const QString help = ClusterCommandLine::helpText();
         for (const char *word : {"up", "start NAME", "stop NAME", "status", "--data DIR", "--shards N", "--replicas N", "--port P",
-                                 "--bind-addresses", "--no-router", "--server PATH", "--startup-timeout-ms MS",
+                                 "--bind-addresses", "--no-router", "--tls", "--server PATH", "--startup-timeout-ms MS",
                                  "--stop-timeout-ms MS", "--help", "--version", "Exit codes"}) {
             QVERIFY2(help.contains(QLatin1String(word)), word);
         }
@@ -572,6 +573,33 @@ private slots:
                 QCOMPARE(membership->first.id, process.shard);
                 QCOMPARE(membership->second, process.member);
             }
+        }
+    }
+
+    // --tls: https:// everywhere, the CA in the shared configuration, each
+    // process its own certificate, members asking for client certificates
+    // (the router not); every process's settings still validate.
+    void layoutWithTls()
+    {
+        ClusterLayout::Request tls = request(2, 2, 9000);
+        tls.tls = true;
+        const ClusterLayout layout = plan(tls);
+        QCOMPARE(layout.supervisorUrl(), QStringLiteral("https://127.0.0.1:8999"));
+        QCOMPARE(layout.config().value(QStringLiteral("Server")).toObject().value(QStringLiteral("Tls")).toObject(),
+                 (QJsonObject{{QStringLiteral("CaFile"), QStringLiteral("/c/tls/ca.pem")}}));
+        for (const ProcessSpec &process : layout.processes()) {
+            QVERIFY2(process.url.startsWith(QLatin1String("https://")), qPrintable(process.url));
+            const QHash<QString, QString> environment = layout.environment(process);
+            QCOMPARE(environment.value(QStringLiteral("PEACEDB_SERVER_TLS_CERT_FILE")), QStringLiteral("/c/tls/%1.pem").arg(process.name));
+            QCOMPARE(environment.value(QStringLiteral("PEACEDB_SERVER_TLS_KEY_FILE")), QStringLiteral("/c/tls/%1.key").arg(process.name));
+            QCOMPARE(environment.contains(QStringLiteral("PEACEDB_SERVER_TLS_CLIENT_CA_FILE")), process.role == ProcessSpec::Role::Node);
+            ServerConfig config;
+            QVERIFY(config.applyJson(layout.config(), layout.configPath()).isOk());
+            QVERIFY(config.applyEnvironment(environment).isOk());
+            if (process.role == ProcessSpec::Role::Router)
+                QVERIFY(config.setFromText(QStringLiteral("Server.Role"), QStringLiteral("router"), QStringLiteral("--role")).isOk());
+            const Status valid = config.validate();
+            QVERIFY2(valid.isOk(), qPrintable(valid.message()));
         }
     }
 

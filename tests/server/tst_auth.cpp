@@ -366,7 +366,8 @@ private slots:
         Fixture fixture{cluster.routerPort(), passwordIn(QDir(cluster.directory()).filePath(QStringLiteral("admin-password"))),
                         cluster.token()};
         QVERIFY(!fixture.adminPassword.isEmpty());
-        QVERIFY2(cluster.output().contains(QLatin1String("sign in:      user admin, password ")), qPrintable(cluster.output()));
+        QVERIFY2(cluster.waitUntil([&] { return cluster.output().contains(QLatin1String("sign in:      user admin, password ")); }, 5000),
+                 qPrintable(cluster.output()));
         QString why;
         QVERIFY2(fixture.setUp(&why), qPrintable(why));
         const QStringList failures = fixture.checkRouteTable(true);

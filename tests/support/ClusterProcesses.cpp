@@ -5,6 +5,8 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QProcessEnvironment>
+#include <QSslCertificate>
+#include <QSslKey>
 #include <QRandomGenerator>
 #include <QTcpServer>
 #include <QThread>
@@ -73,6 +75,8 @@ ClusterProcesses::ClusterProcesses(const Options &options)
 
 ClusterProcesses::~ClusterProcesses()
 {
+    if (m_options.tls)
+        TestHttpClient::setDefaultTls(std::nullopt);
     for (qint64 pid : std::as_const(m_paused))
         ::kill(pid_t(pid), SIGCONT);
     readClusterFile();
@@ -127,6 +131,8 @@ bool ClusterProcesses::start(int timeoutMs)
                               QString::number(m_port), QStringLiteral("--data"), m_dir.path()};
         if (m_options.bindAddresses)
             arguments << QStringLiteral("--bind-addresses");
+        if (m_options.tls)
+            arguments << QStringLiteral("--tls");
         if (m_options.launcherWrapper.isEmpty()) {
             m_launcher.start(QStringLiteral(PEACEDB_CLUSTER_BINARY), arguments);
         } else {
@@ -163,6 +169,18 @@ bool ClusterProcesses::start(int timeoutMs)
         return false;
     }
     m_token = tokenFile.readAll().trimmed();
+    if (m_options.tls) {
+        QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+        tls.setCaCertificates(QSslCertificate::fromPath(m_dir.filePath(QStringLiteral("tls/ca.pem"))));
+        tls.setLocalCertificate(QSslCertificate::fromPath(m_dir.filePath(QStringLiteral("tls/supervisor.pem"))).value(0));
+        QFile key(m_dir.filePath(QStringLiteral("tls/supervisor.key")));
+        if (!key.open(QIODevice::ReadOnly)) {
+            m_error = QStringLiteral("cannot read %1").arg(key.fileName());
+            return false;
+        }
+        tls.setPrivateKey(QSslKey(key.readAll(), QSsl::Ec));
+        TestHttpClient::setDefaultTls(tls);
+    }
     if (!readClusterFile()) {
         m_error = QStringLiteral("cannot read cluster.json");
         return false;

@@ -55,6 +55,10 @@ public:
         // Clients must sign in (the default of a real cluster); false runs
         // every process with Server.Authentication off.
         bool authentication = false;
+        // `up --tls`: HTTPS everywhere; every TestHttpClient made afterwards
+        // speaks HTTPS with the cluster's CA and the supervisor's
+        // certificate (so members, which ask for one, accept it too).
+        bool tls = false;
     };
 
     explicit ClusterProcesses(const Options &options);

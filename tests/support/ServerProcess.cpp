@@ -44,7 +44,7 @@ bool ServerProcess::start(int timeoutMs)
         m_process.start(m_wrapper.first(), m_wrapper.mid(1) + QStringList{binary()} + arguments);
     if (!m_process.waitForStarted(timeoutMs))
         return false;
-    static const QRegularExpression listening(QStringLiteral("listening on http://[^:]+:(\\d+)"));
+    static const QRegularExpression listening(QStringLiteral("listening on https?://[^:]+:(\\d+)"));
     QDeadlineTimer deadline(timeoutMs);
     while (!deadline.hasExpired()) {
         if (m_process.state() == QProcess::NotRunning) {

@@ -2,6 +2,7 @@
 
 #include <QDeadlineTimer>
 #include <QHostAddress>
+#include <QSslSocket>
 #include <QJsonDocument>
 #include <QUrl>
 
@@ -21,15 +22,43 @@ QByteArray TestHttpClient::encode(const QString &segment)
     return QUrl::toPercentEncoding(segment);
 }
 
+namespace {
+
+std::optional<QSslConfiguration> &defaultTls()
+{
+    static std::optional<QSslConfiguration> configuration;
+    return configuration;
+}
+
+} // namespace
+
+void TestHttpClient::setDefaultTls(const std::optional<QSslConfiguration> &configuration)
+{
+    defaultTls() = configuration;
+}
+
 bool TestHttpClient::ensureConnected(QString *error)
 {
     if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
         return true;
-    m_socket = std::make_unique<QTcpSocket>();
+    if (!m_tls)
+        m_tls = defaultTls();
+    QSslSocket *tls = m_tls ? new QSslSocket : nullptr;
+    m_socket.reset(tls ? tls : new QTcpSocket);
     m_buffer.clear();
     if (!m_localAddress.isEmpty() && !m_socket->bind(QHostAddress(m_localAddress), 0)) {
         *error = m_socket->errorString();
         return false;
+    }
+    if (tls) {
+        tls->setSslConfiguration(*m_tls);
+        tls->connectToHostEncrypted(m_host, m_port);
+        if (!tls->waitForEncrypted(5000)) {
+            *error = QStringLiteral("TLS: ") + tls->errorString();
+            m_socket.reset();
+            return false;
+        }
+        return true;
     }
     m_socket->connectToHost(m_host, m_port);
     if (!m_socket->waitForConnected(5000)) {

@@ -11,9 +11,11 @@
 #include <QJsonObject>
 #include <QList>
 #include <QPair>
+#include <QSslConfiguration>
 #include <QTcpSocket>
 
 #include <memory>
+#include <optional>
 
 struct TestHttpResponse
 {
@@ -59,6 +61,12 @@ public:
     // Connects from this local address (e.g. "127.0.0.7") from the next
     // connection on, so a test can be several clients.
     void setLocalAddress(const QString &address) { m_localAddress = address; m_socket.reset(); }
+    // Speaks HTTPS with `configuration` (CA, client certificate) from the
+    // next connection on; a failed handshake is an answer with status 0 and
+    // the reason in `error`.
+    void setTls(const QSslConfiguration &configuration) { m_tls = configuration; m_socket.reset(); }
+    // The default TLS of every client made afterwards (none: plain HTTP).
+    static void setDefaultTls(const std::optional<QSslConfiguration> &configuration);
 
 private:
     bool ensureConnected(QString *error);
@@ -67,6 +75,7 @@ private:
 
     QString m_host;
     QString m_localAddress;
+    std::optional<QSslConfiguration> m_tls;
     quint16 m_port;
     std::unique_ptr<QTcpSocket> m_socket;
     QByteArray m_buffer;
