@@ -77,6 +77,8 @@ ClusterProcesses::~ClusterProcesses()
 {
     if (m_options.tls)
         TestHttpClient::setDefaultTls(std::nullopt);
+    if (m_options.signInAsAdmin)
+        TestHttpClient::setDefaultHeaders({});
     for (qint64 pid : std::as_const(m_paused))
         ::kill(pid_t(pid), SIGCONT);
     readClusterFile();
@@ -180,6 +182,15 @@ bool ClusterProcesses::start(int timeoutMs)
         }
         tls.setPrivateKey(QSslKey(key.readAll(), QSsl::Ec));
         TestHttpClient::setDefaultTls(tls);
+    }
+    if (m_options.signInAsAdmin) {
+        QFile password(m_dir.filePath(QStringLiteral("admin-password")));
+        if (!password.open(QIODevice::ReadOnly)) {
+            m_error = QStringLiteral("cannot read %1").arg(password.fileName());
+            return false;
+        }
+        TestHttpClient::setDefaultHeaders(
+            {{QByteArrayLiteral("Authorization"), "Basic " + QByteArray("admin:" + password.readAll().trimmed()).toBase64()}});
     }
     if (!readClusterFile()) {
         m_error = QStringLiteral("cannot read cluster.json");

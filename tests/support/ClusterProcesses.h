@@ -59,6 +59,10 @@ public:
         // speaks HTTPS with the cluster's CA and the supervisor's
         // certificate (so members, which ask for one, accept it too).
         bool tls = false;
+        // With authentication: every request of a TestHttpClient that names
+        // no Authorization of its own signs in as the built-in admin (HTTP
+        // Basic with DIR/admin-password), as a client program would.
+        bool signInAsAdmin = false;
     };
 
     explicit ClusterProcesses(const Options &options);

@@ -32,6 +32,17 @@ std::optional<QSslConfiguration> &defaultTls()
 
 } // namespace
 
+TestHttpClient::Headers &TestHttpClient::defaultHeaders()
+{
+    static Headers headers;
+    return headers;
+}
+
+void TestHttpClient::setDefaultHeaders(const Headers &headers)
+{
+    defaultHeaders() = headers;
+}
+
 void TestHttpClient::setDefaultTls(const std::optional<QSslConfiguration> &configuration)
 {
     defaultTls() = configuration;
@@ -80,10 +91,16 @@ QByteArray TestHttpClient::requestBytes(const QByteArray &method, const QByteArr
     QByteArray bytes = method + ' ' + path + " HTTP/1.1\r\nHost: " + m_host.toLatin1() + ':' + QByteArray::number(m_port)
             + "\r\n";
     bool hasLength = false;
+    QList<QByteArray> given;
     for (const auto &[name, value] : headers) {
         bytes += name + ": " + value + "\r\n";
+        given.append(name.toLower());
         if (name.toLower() == "content-length" || name.toLower() == "transfer-encoding")
             hasLength = true;
+    }
+    for (const auto &[name, value] : defaultHeaders()) {
+        if (!given.contains(name.toLower()))
+            bytes += name + ": " + value + "\r\n";
     }
     if (!hasLength && (!body.isEmpty() || method == "PUT" || method == "POST"))
         bytes += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";

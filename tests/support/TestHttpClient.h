@@ -67,8 +67,12 @@ public:
     void setTls(const QSslConfiguration &configuration) { m_tls = configuration; m_socket.reset(); }
     // The default TLS of every client made afterwards (none: plain HTTP).
     static void setDefaultTls(const std::optional<QSslConfiguration> &configuration);
+    // Headers every request carries unless it names them itself (e.g. the
+    // credentials of a cluster that requires them).
+    static void setDefaultHeaders(const Headers &headers);
 
 private:
+    static Headers &defaultHeaders();
     bool ensureConnected(QString *error);
     bool writeAll(const QByteArray &bytes, int timeoutMs); // false if bytes remain unsent
     TestHttpResponse readResponse(bool headRequest, int timeoutMs);
