@@ -208,6 +208,15 @@ Status checkPassword(const QString &password)
     return Status::ok();
 }
 
+Status checkKeyName(const QString &name)
+{
+    if (name.trimmed().isEmpty() || name.size() > kMaxKeyNameLength) {
+        return Status::badRequest(
+            QStringLiteral("name (what the key is for) must be a string of 1 to %1 characters").arg(kMaxKeyNameLength));
+    }
+    return Status::ok();
+}
+
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b)
 {
     if (a.size() != b.size())

@@ -93,6 +93,10 @@ QByteArray formatKey(const QString &id, const QByteArray &secret);
 
 Status checkUserName(const QString &name);
 Status checkPassword(const QString &password);
+// An API key's name (what it is for): 1 to kMaxKeyNameLength characters,
+// not only spaces.
+constexpr int kMaxKeyNameLength = 200;
+Status checkKeyName(const QString &name);
 
 // Equal contents, in a time that depends on the lengths only.
 bool constantTimeEquals(const QByteArray &a, const QByteArray &b);

@@ -18,6 +18,7 @@
 #include <QScrollBar>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
 #include <QTreeView>
@@ -26,12 +27,14 @@
 #include <algorithm>
 
 #include "ActionController.h"
+#include "ActionResultLabel.h"
 #include "ConnectDialog.h"
 #include "ConsoleClient.h"
 #include "EventFilterModel.h"
 #include "EventModel.h"
 #include "LagChartView.h"
 #include "TopologyModel.h"
+#include "UsersView.h"
 
 namespace {
 
@@ -105,13 +108,12 @@ void MainWindow::buildActions()
     toolbar->setMovable(false);
     toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
     toolbar->addAction(m_connectAction);
-    toolbar->addSeparator();
-    toolbar->addAction(m_killAction);
-    toolbar->addAction(m_promoteAction);
-    toolbar->addAction(m_stepDownAction);
-    toolbar->addAction(m_startAction);
-    toolbar->addSeparator();
+    QAction *topologySeparator = toolbar->addSeparator();
+    toolbar->addActions({m_killAction, m_promoteAction, m_stepDownAction, m_startAction});
+    QAction *probeSeparator = toolbar->addSeparator();
     toolbar->addAction(m_failoverAction);
+    m_clusterToolbarActions = {topologySeparator, m_killAction,   m_promoteAction, m_stepDownAction,
+                               m_startAction,     probeSeparator, m_failoverAction};
 }
 
 void MainWindow::buildLayout()
@@ -224,18 +226,39 @@ void MainWindow::buildLayout()
     vertical->setStretchFactor(0, 1);
     vertical->setStretchFactor(1, 1);
 
+    m_usersView = new UsersView(m_client, this);
+    m_tabs = new QTabWidget(this);
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(vertical, QStringLiteral("Cluster"));
+    m_tabs->addTab(m_usersView, QStringLiteral("Users"));
+    m_tabs->setTabToolTip(int(View::Users), QStringLiteral("Users and API keys: who may sign in, with which roles"));
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this]() {
+        // The toolbar's actions act on the topology's selection.
+        for (QAction *action : std::as_const(m_clusterToolbarActions))
+            action->setVisible(currentView() == View::Cluster);
+    });
+
     auto *central = new QWidget(this);
     auto *layout = new QVBoxLayout(central);
     layout->setContentsMargins(8, 8, 8, 4);
     layout->addWidget(m_banner);
-    layout->addWidget(vertical, 1);
+    layout->addWidget(m_tabs, 1);
     setCentralWidget(central);
 
     m_connectionLabel = new QLabel(this);
-    m_actionLabel = new QLabel(this);
-    m_actionLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_actionLabel = new ActionResultLabel(this);
     statusBar()->addWidget(m_connectionLabel);
     statusBar()->addPermanentWidget(m_actionLabel, 1);
+}
+
+void MainWindow::showView(View view)
+{
+    m_tabs->setCurrentIndex(int(view));
+}
+
+MainWindow::View MainWindow::currentView() const
+{
+    return View(m_tabs->currentIndex());
 }
 
 void MainWindow::setPopups(bool popups)
@@ -298,7 +321,7 @@ QString MainWindow::bannerText() const
 
 QString MainWindow::lastActionText() const
 {
-    return m_lastAction;
+    return m_actionLabel->text();
 }
 
 void MainWindow::setSupervisor(bool reachable, const QJsonArray &processes)
@@ -397,6 +420,7 @@ void MainWindow::showConnectDialog()
     m_everConnected = false;
     setWindowTitle(QStringLiteral("PeaceDB console — %1").arg(chosen.router.toString()));
     setRouterReachable(false, QStringLiteral("connecting…"));
+    m_usersView->resetConnection();
     m_client->start();
 }
 
@@ -497,17 +521,12 @@ void MainWindow::copySelectedEvents()
 
 void MainWindow::actionStarted(const QString &action)
 {
-    m_lastAction = QStringLiteral("… %1").arg(action);
-    m_actionLabel->setStyleSheet(QString());
-    m_actionLabel->setText(m_lastAction);
+    m_actionLabel->showStarted(action);
 }
 
 void MainWindow::actionFinished(const QString &action, bool ok, const QString &message)
 {
-    m_lastAction = QStringLiteral("%1 %2: %3").arg(ok ? QStringLiteral("✔") : QStringLiteral("✖"), action, message);
-    m_actionLabel->setText(m_lastAction);
-    m_actionLabel->setToolTip(m_lastAction);
-    m_actionLabel->setStyleSheet(ok ? QStringLiteral("QLabel { color: #1a6a1a; }") : QStringLiteral("QLabel { color: #a01010; }"));
+    m_actionLabel->showFinished(action, ok, message);
     updateActions();
     m_client->refreshNow();
     const bool probe = action.startsWith(QLatin1String("Test failover"));

@@ -1,6 +1,8 @@
-// MainWindow: the console's window. Topology tree on top (one group per
-// shard, one row per member), lag chart and event timeline below, actions
-// in a toolbar and a context menu, connection state in the status bar.
+// MainWindow: the console's window, in two tabs. "Cluster": topology tree
+// on top (one group per shard, one row per member), lag chart and event
+// timeline below, actions in a toolbar and a context menu. "Users": the
+// users and API keys (UsersView), loaded when the tab is shown. Connection
+// state in the status bar.
 //
 // It wires the client's signals into the models (TopologyModel, EventModel,
 // LagHistory) and the views; it never talks to the network itself. While
@@ -26,6 +28,7 @@
 #include "LagHistory.h"
 
 class ActionController;
+class ActionResultLabel;
 class ConsoleClient;
 class EventFilterModel;
 class EventModel;
@@ -36,14 +39,23 @@ class QLabel;
 class QLineEdit;
 class QTableView;
 class QTreeView;
+class QTabWidget;
 class TopologyModel;
+class UsersView;
 
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
+    // The tabs, in order.
+    enum class View { Cluster, Users };
+
     explicit MainWindow(ConsoleClient *client, QWidget *parent = nullptr);
+
+    void showView(View view);
+    View currentView() const;
+    UsersView *usersView() const { return m_usersView; }
 
     TopologyModel *topologyModel() const { return m_topology; }
     EventModel *eventModel() const { return m_events; }
@@ -100,6 +112,8 @@ private:
     LagHistory m_lagHistory{3 * 60 * 1000};
     QPointer<FailoverProbe> m_probe;
 
+    QTabWidget *m_tabs = nullptr;
+    UsersView *m_usersView = nullptr;
     QTreeView *m_tree = nullptr;
     QTableView *m_eventView = nullptr;
     LagChartView *m_chart = nullptr;
@@ -109,7 +123,7 @@ private:
     QLineEdit *m_eventText = nullptr;
     QLabel *m_banner = nullptr;
     QLabel *m_connectionLabel = nullptr;
-    QLabel *m_actionLabel = nullptr;
+    ActionResultLabel *m_actionLabel = nullptr;
 
     QAction *m_connectAction = nullptr;
     QAction *m_killAction = nullptr;
@@ -118,6 +132,8 @@ private:
     QAction *m_startAction = nullptr;
     QAction *m_failoverAction = nullptr;
     QAction *m_copyEventsAction = nullptr;
+    // The toolbar's topology actions and their separators.
+    QList<QAction *> m_clusterToolbarActions;
 
     bool m_popups = true;
     bool m_routerReachable = false;
@@ -127,5 +143,4 @@ private:
     qint64 m_lastStatusMs = 0;
     qint64 m_unreachableSinceMs = 0;
     QString m_routerError;
-    QString m_lastAction;
 };

@@ -1,6 +1,7 @@
 // peacedb-console: a Qt Widgets management console for a PeaceDB cluster.
 // Connects to a router (command line, else the remembered settings, else a
-// connect dialog) and shows topology, lag and events live.
+// connect dialog) and shows topology, lag and events live, and the users
+// and API keys.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
@@ -45,7 +46,9 @@ int main(int argc, char *argv[])
                                           QStringLiteral("Trust the CA certificates in FILE for https:// routers (e.g. "
                                                          "peacedb-cluster's DIR/tls/ca.pem)."),
                                           QStringLiteral("FILE"));
-    parser.addOptions({routerOption, tokenOption, tokenFileOption, supervisorOption, intervalOption, connectOption,
+    const QCommandLineOption viewOption(QStringLiteral("view"), QStringLiteral("The tab to open: cluster (default) or users."),
+                                        QStringLiteral("VIEW"), QStringLiteral("cluster"));
+    parser.addOptions({routerOption, tokenOption, tokenFileOption, supervisorOption, intervalOption, connectOption, viewOption,
                        screenshotOption, screenshotAfterOption, caFileOption});
     parser.process(app);
     if (parser.isSet(caFileOption)) {
@@ -81,6 +84,11 @@ int main(int argc, char *argv[])
         qCritical("peacedb-console: --interval-ms must be 50 to 60000");
         return 2;
     }
+    const QString view = parser.value(viewOption);
+    if (view != QLatin1String("cluster") && view != QLatin1String("users")) {
+        qCritical("peacedb-console: --view must be cluster or users");
+        return 2;
+    }
     if (!settings.isComplete() || parser.isSet(connectOption)) {
         ConnectDialog dialog(settings);
         if (dialog.exec() != QDialog::Accepted)
@@ -94,6 +102,7 @@ int main(int argc, char *argv[])
     client.setSupervisor(settings.supervisor);
     client.setPollInterval(intervalMs);
     MainWindow window(&client);
+    window.showView(view == QLatin1String("users") ? MainWindow::View::Users : MainWindow::View::Cluster);
     window.show();
     client.start();
 

@@ -13,7 +13,6 @@ namespace {
 using Method = QHttpServerRequest::Method;
 
 constexpr int kMaxAttempts = 5;
-constexpr int kMaxKeyNameLength = 200;
 
 QByteArray randomHex(int digits)
 {
@@ -215,10 +214,9 @@ void AuthApi::createKey(const HttpRequest &request, const HttpReplyPtr &reply)
     if (!body.isOk())
         return reply->send(HttpResponse::error(body.status()));
     const QJsonValue name = body->value(QStringLiteral("name"));
-    if (!name.isString() || name.toString().trimmed().isEmpty() || name.toString().size() > kMaxKeyNameLength) {
-        return reply->send(HttpResponse::error(
-            Status::badRequest(QStringLiteral("name (what the key is for) must be a string of 1 to %1 characters").arg(kMaxKeyNameLength))));
-    }
+    const Status validName = Credentials::checkKeyName(name.isString() ? name.toString() : QString());
+    if (!validName.isOk())
+        return reply->send(HttpResponse::error(validName));
     const Result<QStringList> roles = AccessRules::parseRoles(body->value(QStringLiteral("roles")));
     if (!roles.isOk())
         return reply->send(HttpResponse::error(roles.status()));

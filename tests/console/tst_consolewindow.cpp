@@ -7,7 +7,6 @@
 // stale state, and the window reconnects by itself. Confirmations are
 // answered by the test (no modal dialogs).
 #include <QAction>
-#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -65,14 +64,7 @@ private:
 
 bool TestConsoleWindow::waitFor(const std::function<bool()> &predicate, int timeoutMs)
 {
-    QDeadlineTimer deadline(timeoutMs);
-    while (!predicate()) {
-        if (deadline.hasExpired())
-            return false;
-        QTest::qWait(25);
-        m_cluster->drainOutput();
-    }
-    return true;
+    return m_cluster->waitProcessingEvents(predicate, timeoutMs);
 }
 
 bool TestConsoleWindow::runAction(const std::function<void()> &action, QString *message)

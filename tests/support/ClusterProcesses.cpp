@@ -9,6 +9,7 @@
 #include <QSslKey>
 #include <QRandomGenerator>
 #include <QTcpServer>
+#include <QTest>
 #include <QThread>
 #include <QUrl>
 
@@ -393,6 +394,18 @@ bool ClusterProcesses::waitUntil(const std::function<bool()> &predicate, int tim
             return predicate();
         QThread::msleep(50);
     }
+}
+
+bool ClusterProcesses::waitProcessingEvents(const std::function<bool()> &predicate, int timeoutMs)
+{
+    QDeadlineTimer deadline(timeoutMs);
+    while (!predicate()) {
+        if (deadline.hasExpired())
+            return false;
+        QTest::qWait(20);
+        drainOutput();
+    }
+    return true;
 }
 
 void ClusterProcesses::sleep(int milliseconds)

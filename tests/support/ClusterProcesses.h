@@ -123,6 +123,9 @@ public:
 
     // Polls `predicate` every 50 ms until it holds or timeoutMs passes.
     bool waitUntil(const std::function<bool()> &predicate, int timeoutMs);
+    // The same, but the test's event loop runs meanwhile (QTest::qWait), for
+    // tests that drive widgets or asynchronous clients.
+    bool waitProcessingEvents(const std::function<bool()> &predicate, int timeoutMs);
     void sleep(int milliseconds);
     void drainOutput();
     QString output();
