@@ -435,6 +435,11 @@ class TestFaults : public QObject
 private slots:
     void initTestCase()
     {
+        // The seed is read (and printed) now; the cluster's processes
+        // inherit this environment and refuse PEACEDB_* variables they do
+        // not know.
+        faultRandom();
+        qunsetenv("PEACEDB_FAULTS_SEED");
         if (NetworkPartition::unavailableReason().isEmpty())
             NetworkPartition::removeLeftovers();
     }
