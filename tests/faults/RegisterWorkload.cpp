@@ -23,9 +23,9 @@ QByteArray documentPath(const QByteArray &database, const QString &id)
 
 } // namespace
 
-RegisterWorkload::RegisterWorkload(quint16 routerPort, const QByteArray &database, int clients, int keysPerGeneration,
+RegisterWorkload::RegisterWorkload(const QList<quint16> &routerPorts, const QByteArray &database, int clients, int keysPerGeneration,
                                    const QElapsedTimer &clock, int pauseMs)
-    : m_port(routerPort)
+    : m_ports(routerPorts)
     , m_database(database)
     , m_clients(clients)
     , m_keys(keysPerGeneration)
@@ -48,7 +48,8 @@ QString RegisterWorkload::key(int generation, int index) const
 bool RegisterWorkload::nextGeneration(QString *error)
 {
     const int generation = m_generation + 1;
-    TestHttpClient http(m_port);
+    // Each generation is created through the next router.
+    TestHttpClient http(m_ports.at(generation % m_ports.size()));
     for (int index = 0; index < m_keys; ++index) {
         const QString id = key(generation, index);
         Operation creation{Kind::Write, Outcome::Ok, 0, LinearizabilityChecker::kAbsent, m_clock.nsecsElapsed() / 1000, 0, -1};
@@ -87,7 +88,7 @@ void RegisterWorkload::runClient(int client)
         QByteArray rev;
         qint64 value = 0;
     };
-    auto http = std::make_unique<TestHttpClient>(m_port);
+    auto http = std::make_unique<TestHttpClient>(routerPort(client));
     ClientLog &log = m_logs[size_t(client)];
     QHash<QString, Known> known;
     QRandomGenerator random(quint32(client * 7919 + 17));
@@ -142,7 +143,7 @@ void RegisterWorkload::runClient(int client)
             log.unexpected << QStringLiteral("%1 %2: %3 %4").arg(write ? QStringLiteral("PUT") : QStringLiteral("GET"), id)
                                   .arg(response.status).arg(QString::fromUtf8(response.body.left(200)));
         if (response.status == 0)
-            http = std::make_unique<TestHttpClient>(m_port);
+            http = std::make_unique<TestHttpClient>(routerPort(client));
         log.operations[id].append(operation);
         QThread::msleep(ulong(m_pauseMs));
     }

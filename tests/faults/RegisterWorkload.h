@@ -1,6 +1,13 @@
 // RegisterWorkload: reads and compare-and-sets on a few documents through
-// the router from several client threads, recorded as per-document register
-// histories for LinearizabilityChecker.
+// one or more routers from several client threads, recorded as per-document
+// register histories for LinearizabilityChecker.
+//
+// Client c goes through router routerPorts[c % routerPorts.size()] and picks
+// each operation's document from the whole current generation, so every
+// document is read and written by clients of every router (given at least
+// as many clients as routers): a read through one router right after a
+// write acknowledged through another is in the history, and that is where a
+// router with a stale view of the primary would show.
 //
 // Each document holds {"data":{"v": V}} with V unique per write, so its rev
 // stands for V. A client reads a document (GET: a Read of V, remembering the
@@ -36,7 +43,8 @@ class RegisterWorkload
 public:
     using Operation = LinearizabilityChecker::Operation;
 
-    RegisterWorkload(quint16 routerPort, const QByteArray &database, int clients, int keysPerGeneration,
+    // REQUIRES: routerPorts is not empty; clients >= routerPorts.size().
+    RegisterWorkload(const QList<quint16> &routerPorts, const QByteArray &database, int clients, int keysPerGeneration,
                      const QElapsedTimer &clock, int pauseMs = 10);
     ~RegisterWorkload();
     RegisterWorkload(const RegisterWorkload &) = delete;
@@ -53,6 +61,8 @@ public:
     int operationCount() const;
     // Answers no register operation should get (4xx other than 409).
     QStringList unexpectedAnswers() const;
+    // The router `client` goes through.
+    quint16 routerPort(int client) const { return m_ports.at(client % m_ports.size()); }
 
 private:
     struct ClientLog
@@ -64,7 +74,7 @@ private:
     QString key(int generation, int index) const;
     void runClient(int client);
 
-    quint16 m_port;
+    QList<quint16> m_ports;
     QByteArray m_database;
     int m_clients;
     int m_keys;

@@ -16,9 +16,9 @@ QString SetWorkload::Verdict::summary() const
         .arg(refused);
 }
 
-SetWorkload::SetWorkload(quint16 routerPort, const QByteArray &database, const QString &prefix, int clients,
+SetWorkload::SetWorkload(const QList<quint16> &routerPorts, const QByteArray &database, const QString &prefix, int clients,
                          const QElapsedTimer &clock, int pauseMs, int timeoutMs)
-    : m_port(routerPort)
+    : m_ports(routerPorts)
     , m_database(database)
     , m_prefix(prefix)
     , m_clients(clients)
@@ -51,10 +51,12 @@ void SetWorkload::stop()
 
 void SetWorkload::runClient(int client)
 {
-    auto http = std::make_unique<TestHttpClient>(m_port);
+    const quint16 port = m_ports.at(client % m_ports.size());
+    auto http = std::make_unique<TestHttpClient>(port);
     QList<Insert> &history = m_histories[size_t(client)];
     for (int number = 0; !m_stop; ++number) {
         Insert insert;
+        insert.port = port;
         insert.id = QStringLiteral("%1%2-%3").arg(m_prefix).arg(client).arg(number);
         const QByteArray body = "{\"data\":{\"client\":" + QByteArray::number(client) + ",\"n\":" + QByteArray::number(number) + "}}";
         insert.invokedUs = m_clock.nsecsElapsed() / 1000;
@@ -69,7 +71,7 @@ void SetWorkload::runClient(int client)
         else
             insert.outcome = Insert::Outcome::Refused;
         if (response.status == 0)
-            http = std::make_unique<TestHttpClient>(m_port);
+            http = std::make_unique<TestHttpClient>(port);
         history.append(insert);
         QThread::msleep(ulong(m_pauseMs));
     }
@@ -111,11 +113,11 @@ SetWorkload::Verdict SetWorkload::check(const QSet<QString> &present) const
     return verdict;
 }
 
-qint64 SetWorkload::firstAcknowledgedAfter(qint64 us) const
+qint64 SetWorkload::firstAcknowledgedAfter(qint64 us, quint16 port) const
 {
     qint64 first = -1;
     for (const Insert &insert : history()) {
-        if (insert.outcome == Insert::Outcome::Acknowledged && insert.invokedUs >= us
+        if (insert.outcome == Insert::Outcome::Acknowledged && insert.invokedUs >= us && (port == 0 || insert.port == port)
             && (first < 0 || insert.completedUs < first))
             first = insert.completedUs;
     }

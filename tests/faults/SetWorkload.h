@@ -1,8 +1,9 @@
-// SetWorkload: unique inserts through the router from several client
-// threads, and the check that every acknowledged insert survived.
+// SetWorkload: unique inserts through one or more routers from several
+// client threads, and the check that every acknowledged insert survived.
 //
-// Client c inserts documents `<prefix>c-N` (N = 0, 1, ...) with a blocking
-// TestHttpClient of its own, one request at a time, and records each
+// Client c inserts documents `<prefix>c-N` (N = 0, 1, ...) through router
+// routerPorts[c % routerPorts.size()] with a blocking TestHttpClient of its
+// own, one request at a time, and records each
 // insert's invocation and completion (microseconds on the shared clock) and
 // outcome: Acknowledged (200/201), Refused (any other definite answer, e.g.
 // 409 — none is expected) or Unknown (503, timeout, no connection: it may
@@ -38,6 +39,7 @@ public:
         qint64 completedUs = 0;
         Outcome outcome = Outcome::Unknown;
         int status = 0;
+        quint16 port = 0; // the router it went through
     };
 
     struct Verdict
@@ -51,7 +53,8 @@ public:
         QString summary() const;
     };
 
-    SetWorkload(quint16 routerPort, const QByteArray &database, const QString &prefix, int clients,
+    // REQUIRES: routerPorts is not empty.
+    SetWorkload(const QList<quint16> &routerPorts, const QByteArray &database, const QString &prefix, int clients,
                 const QElapsedTimer &clock, int pauseMs = 5, int timeoutMs = 6000);
     ~SetWorkload();
     SetWorkload(const SetWorkload &) = delete;
@@ -64,13 +67,13 @@ public:
     // `present`: the ids starting with the prefix found at the end.
     Verdict check(const QSet<QString> &present) const;
     // When the first insert invoked at or after `us` was acknowledged
-    // (-1 if none was).
-    qint64 firstAcknowledgedAfter(qint64 us) const;
+    // (-1 if none was); with `port`, only inserts through that router count.
+    qint64 firstAcknowledgedAfter(qint64 us, quint16 port = 0) const;
 
 private:
     void runClient(int client);
 
-    quint16 m_port;
+    QList<quint16> m_ports;
     QByteArray m_database;
     QString m_prefix;
     int m_clients;

@@ -1,14 +1,19 @@
 // Fault injection against a real cluster: one shard of three members and a
-// router, run by peacedb-cluster, under a set workload (unique inserts) and
-// a register workload (reads and compare-and-sets on a few documents), while
-// nemeses kill, pause and cut off its processes:
+// router, run by peacedb-cluster, and a second router beside it (each with
+// its own view of who is primary), under a set workload (unique inserts)
+// and a register workload (reads and compare-and-sets on a few documents),
+// whose clients are spread over both routers — every register document is
+// used through both, so a read through one router right after a write
+// acknowledged through the other must see it — while nemeses kill, pause
+// and cut off its processes:
 //   kill-primary, kill-replica   SIGKILL, then a restart through the launcher
 //   pause-primary, pause-replica SIGSTOP, then SIGCONT
-//   kill-router                  SIGKILL of the router, then a restart
+//   kill-router                  SIGKILL of one router (which, the seed
+//                                says), then a restart; the other serves on
 //   isolate-primary              the primary cut off from the other members
-//                                and from the router
+//                                and from both routers
 //   primary-minority             the primary cut off from the other members
-//                                only: the router still reaches it
+//                                only: the routers still reach it
 //   isolate-replica              a replica cut off from everyone
 //   wipe-replica                 a lost disk: SIGKILL, the data directory
 //                                deleted, a restart at once; the primary
@@ -28,12 +33,15 @@
 // (uniform): shorter than a failover, or ending right around the election
 // and the new primary's first writes, or long after — the moments where a
 // primary's term changes under its clients. A partition lasts 4 s. Each
-// fault is healed and the cluster must become healthy again (after a wipe
-// or a storage fault also the member back InSync and a voter). At the end:
+// fault is healed and the cluster must become healthy again, the second
+// router naming the same primary as the first (after a wipe or a storage
+// fault also the member back InSync and a voter). At the end:
 // every acknowledged insert is present, every register history is
 // linearizable, no two members were primary in one term; the write outage
-// after each fault is printed. PEACEDB_FAULTS_SEED=N repeats a run's random
-// choices (each run prints its seed).
+// after each fault is printed (through either router, and through each).
+// A failing run keeps every process's log and prints where.
+// PEACEDB_FAULTS_SEED=N repeats a run's random choices (each run prints its
+// seed).
 //
 // killsAndPauses(), primaryFaultsUnderLoad() (the primary paused or killed
 // again and again under inserts and compare-and-sets: what exposed an
@@ -44,8 +52,10 @@
 // CI selection; soak() runs random faults for PEACEDB_FAULTS_SOAK_SECONDS
 // seconds (with partitions and storage faults when it can) and is skipped
 // without it.
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QFile>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -63,6 +73,7 @@
 #include "NetworkPartition.h"
 #include "PromotionLog.h"
 #include "RegisterWorkload.h"
+#include "RouterProcess.h"
 #include "SetWorkload.h"
 #include "StorageFault.h"
 #include "TestHttpClient.h"
@@ -81,6 +92,9 @@ constexpr int kLongestFaultMs = 4000;
 const QByteArray kDatabase = QByteArrayLiteral("faults");
 const QString kSetPrefix = QStringLiteral("set-");
 const QString kProbePrefix = QStringLiteral("probe-");
+// The launcher's router and the one FaultRun starts beside it.
+const QString kRouter = QStringLiteral("router");
+const QString kSecondRouter = QStringLiteral("router-b");
 // primaryFaultsUnderLoad(): rounds of pausing (2 of 3) or killing the primary.
 constexpr int kPrimaryFaultRounds = 45;
 
@@ -192,11 +206,15 @@ public:
             *error = QStringLiteral("PUT /v1/db/faults: %1 %2").arg(created.status).arg(QString::fromUtf8(created.body));
             return false;
         }
+        m_secondRouter = std::make_unique<RouterProcess>(m_cluster, m_storage ? m_storage->wrapper() : QStringList());
+        if (!m_secondRouter->start(error))
+            return false;
         if (m_partitions) {
             m_partition = std::make_unique<NetworkPartition>();
             if (!m_partition->setUp(error))
                 return false;
-            for (const QString &name : m_cluster.processNames()) {
+            const QStringList names = m_cluster.processNames() << kSecondRouter;
+            for (const QString &name : names) {
                 if (!adopt(name, error))
                     return false;
             }
@@ -204,11 +222,33 @@ public:
         return true;
     }
 
+    QStringList routers() const { return {kRouter, kSecondRouter}; }
+    // The routers' ports, in the order of routers().
+    QList<quint16> routerPorts() const { return {m_cluster.routerPort(), m_secondRouter->port()}; }
+
     bool adopt(const QString &name, QString *error)
     {
         if (!m_partition)
             return true;
+        if (name == kSecondRouter)
+            return m_partition->adopt(name, m_secondRouter->pid(), QStringLiteral("127.0.0.1"), m_secondRouter->port(), error);
         return m_partition->adopt(name, m_cluster.pid(name), m_cluster.host(name), m_cluster.port(name), error);
+    }
+
+    // SIGKILL of a process of the cluster or of the second router.
+    void kill(const QString &name)
+    {
+        if (name == kSecondRouter)
+            m_secondRouter->kill();
+        else
+            m_cluster.kill(name);
+    }
+
+    // Starts a killed process again and waits until it answers.
+    bool restart(const QString &name, QString *error)
+    {
+        const bool started = name == kSecondRouter ? m_secondRouter->start(error) : m_cluster.startProcess(name, error);
+        return started && adopt(name, error);
     }
 
     QStringList members() const
@@ -246,12 +286,12 @@ public:
         case Nemesis::KillRouter:
             round.target = nemesis == Nemesis::KillPrimary ? primaryName
                            : nemesis == Nemesis::KillReplica ? replicaName
-                                                             : QStringLiteral("router");
-            m_cluster.kill(round.target);
+                                                             : routers().at(int(faultRandom().bounded(int(routers().size()))));
+            kill(round.target);
             round.startUs = m_clock.nsecsElapsed() / 1000;
             m_cluster.sleep(faultMs);
             round.healUs = m_clock.nsecsElapsed() / 1000;
-            if (!m_cluster.startProcess(round.target, &error) || !adopt(round.target, &error))
+            if (!restart(round.target, &error))
                 m_problems << error;
             break;
         case Nemesis::PausePrimary:
@@ -269,7 +309,7 @@ public:
             round.target = nemesis == Nemesis::IsolateReplica ? replicaName : primaryName;
             others.removeAll(round.target);
             if (nemesis != Nemesis::PrimaryMinority)
-                others << QStringLiteral("router");
+                others << routers();
             if (!m_partition->cut({round.target}, others, &error))
                 m_problems << error;
             round.startUs = m_clock.nsecsElapsed() / 1000;
@@ -286,7 +326,7 @@ public:
             if (!QDir(m_cluster.dataDir(round.target)).removeRecursively())
                 m_problems << QStringLiteral("cannot delete %1").arg(m_cluster.dataDir(round.target));
             round.healUs = m_clock.nsecsElapsed() / 1000;
-            if (!m_cluster.startProcess(round.target, &error) || !adopt(round.target, &error))
+            if (!restart(round.target, &error))
                 m_problems << error;
             break;
         case Nemesis::DiskFullPrimary:
@@ -313,7 +353,7 @@ public:
             round.healUs = m_clock.nsecsElapsed() / 1000;
             // It refuses appends and votes until restarted.
             m_cluster.kill(round.target);
-            if (!m_cluster.startProcess(round.target, &error) || !adopt(round.target, &error))
+            if (!restart(round.target, &error))
                 m_problems << error;
             break;
         }
@@ -322,6 +362,15 @@ public:
             m_problems << QStringLiteral("%1 %2: not healthy %3 s after the fault was healed:\n%4")
                               .arg(nemesisName(nemesis), round.target)
                               .arg(kHealthyTimeoutMs / 1000)
+                              .arg(m_cluster.describe());
+        else if (!waitForSecondRouter(kHealthyTimeoutMs))
+            m_problems << QStringLiteral("%1 %2: %3 s after the fault was healed, %4 names primary %5, %6 names %7:\n%8")
+                              .arg(nemesisName(nemesis), round.target)
+                              .arg(kHealthyTimeoutMs / 1000)
+                              .arg(kSecondRouter)
+                              .arg(m_cluster.primaryOf(0, m_secondRouter->port(), 5000))
+                              .arg(kRouter)
+                              .arg(m_cluster.primaryOf(0))
                               .arg(m_cluster.describe());
         const bool mustCatchUp = nemesis == Nemesis::WipeReplica || storageFaultOf(nemesis);
         if (mustCatchUp && !waitForInSync(round.target, kHealthyTimeoutMs))
@@ -338,6 +387,40 @@ public:
                 m_problems << QStringLiteral("wipe-replica %1: no member recorded a member-reset of it").arg(round.target);
         }
         return round;
+    }
+
+    // Waits until the second router names as serving primary the member the
+    // first one names (-1 from either: not yet).
+    bool waitForSecondRouter(int timeoutMs)
+    {
+        return m_cluster.waitUntil(
+            [this] {
+                m_secondRouter->drainOutput();
+                const int primary = m_cluster.primaryOf(0, m_secondRouter->port(), 2000);
+                return primary >= 0 && primary == m_cluster.primaryOf(0);
+            },
+            timeoutMs);
+    }
+
+    // Copies every process's log, the second router's output and the
+    // launcher's to a new directory that outlives the run; returns its path.
+    QString keepLogs()
+    {
+        const QDir kept(QDir::temp().filePath(QStringLiteral("peacedb-faults-%1-%2")
+                                                  .arg(QCoreApplication::applicationPid())
+                                                  .arg(QDateTime::currentMSecsSinceEpoch())));
+        QDir().mkpath(kept.path());
+        const QDir logs(QDir(m_cluster.directory()).filePath(QStringLiteral("logs")));
+        for (const QString &file : logs.entryList(QDir::Files))
+            QFile::copy(logs.filePath(file), kept.filePath(file));
+        const QList<QPair<QString, QString>> outputs{{kSecondRouter + QStringLiteral(".log"), m_secondRouter->output()},
+                                                     {QStringLiteral("launcher.log"), m_cluster.output()}};
+        for (const auto &[name, text] : outputs) {
+            QFile file(kept.filePath(name));
+            if (file.open(QIODevice::WriteOnly))
+                file.write(text.toUtf8());
+        }
+        return kept.path();
     }
 
     // The member's storageFailure (empty while its storage works or when it
@@ -421,6 +504,7 @@ private:
     // Before the cluster: its control FIFOs outlive the processes.
     std::unique_ptr<StorageFault> m_storage;
     ClusterProcesses m_cluster;
+    std::unique_ptr<RouterProcess> m_secondRouter;
     std::unique_ptr<NetworkPartition> m_partition;
     PromotionLog m_promotions;
     QStringList m_problems;
@@ -435,6 +519,11 @@ class TestFaults : public QObject
 private slots:
     void initTestCase()
     {
+        // The seed is read (and printed) now; the cluster's processes
+        // inherit this environment and refuse PEACEDB_* variables they do
+        // not know.
+        faultRandom();
+        qunsetenv("PEACEDB_FAULTS_SEED");
         if (NetworkPartition::unavailableReason().isEmpty())
             NetworkPartition::removeLeftovers();
     }
@@ -591,10 +680,12 @@ private:
         QVERIFY2(faults.start(&error), qPrintable(error));
         ClusterProcesses &cluster = faults.cluster();
 
-        SetWorkload inserts(cluster.routerPort(), kDatabase, kSetPrefix, inserters, clock);
-        // Short timeouts: measures when writes are accepted again.
-        SetWorkload probe(cluster.routerPort(), kDatabase, kProbePrefix, 2, clock, 20, 500);
-        RegisterWorkload registers(cluster.routerPort(), kDatabase, registerClients, 3, clock);
+        const QList<quint16> ports = faults.routerPorts();
+        SetWorkload inserts(ports, kDatabase, kSetPrefix, inserters, clock);
+        // Short timeouts: measures when writes are accepted again (one
+        // client per router).
+        SetWorkload probe(ports, kDatabase, kProbePrefix, 2, clock, 20, 500);
+        RegisterWorkload registers(ports, kDatabase, registerClients, 3, clock);
         QVERIFY2(registers.nextGeneration(&error), qPrintable(error));
         faults.pollPromotions();
         inserts.start();
@@ -674,12 +765,30 @@ private:
         qInfo("fault-injection results (%s%s, %d rounds, %.0f s):", partitions ? "with partitions" : "without partitions",
               storageFaults ? ", with storage faults" : "", int(rounds.size()), double(clock.elapsed()) / 1000.0);
         qInfo("  faults: %s", qPrintable(faultCounts.join(QStringLiteral(", "))));
+        QStringList clientsByRouter;
+        for (int router = 0; router < ports.size(); ++router) {
+            QStringList clients;
+            for (int client = 0; client < registerClients; ++client) {
+                if (registers.routerPort(client) == ports.at(router))
+                    clients << QString::number(client);
+            }
+            clientsByRouter << QStringLiteral("%1 (port %2): register clients %3")
+                                   .arg(faults.routers().at(router))
+                                   .arg(ports.at(router))
+                                   .arg(clients.join(QStringLiteral(", ")));
+        }
+        qInfo("  routers: %s", qPrintable(clientsByRouter.join(QStringLiteral("; "))));
         for (int index = 0; index < rounds.size(); ++index) {
             const Round &round = rounds.at(index);
-            const qint64 back = probe.firstAcknowledgedAfter(round.startUs);
-            qInfo("  round %d %-16s %-14s write outage %s", index + 1, qPrintable(nemesisName(round.nemesis)),
-                  qPrintable(round.target),
-                  back < 0 ? "(no write acknowledged afterwards)" : qPrintable(QStringLiteral("%1 ms").arg((back - round.startUs) / 1000)));
+            const auto outage = [&](quint16 port) {
+                const qint64 back = probe.firstAcknowledgedAfter(round.startUs, port);
+                return back < 0 ? QStringLiteral("none acknowledged") : QStringLiteral("%1 ms").arg((back - round.startUs) / 1000);
+            };
+            QStringList byRouter;
+            for (int router = 0; router < ports.size(); ++router)
+                byRouter << QStringLiteral("%1 %2").arg(faults.routers().at(router), outage(ports.at(router)));
+            qInfo("  round %d %-16s %-14s write outage %s (%s)", index + 1, qPrintable(nemesisName(round.nemesis)),
+                  qPrintable(round.target), qPrintable(outage(0)), qPrintable(byRouter.join(QStringLiteral(", "))));
         }
         qInfo("  set: %s", qPrintable(set.summary()));
         qInfo("  probe (500 ms timeout): %s", qPrintable(probes.summary()));
@@ -692,9 +801,12 @@ private:
             qWarning("%s", qPrintable(report));
         for (const QString &answer : registers.unexpectedAnswers())
             qWarning("unexpected register answer: %s", qPrintable(answer));
-        QVERIFY2(faults.problems().isEmpty(), qPrintable(faults.problems().join(QLatin1Char('\n'))));
         const QStringList lost = set.lost + probes.lost;
         const QStringList unexpected = set.unexpected + probes.unexpected;
+        if (!faults.problems().isEmpty() || !lost.isEmpty() || !unexpected.isEmpty() || !nonLinearizable.isEmpty()
+            || !twoPrimaries.isEmpty())
+            qWarning("every process's log is kept in %s", qPrintable(faults.keepLogs()));
+        QVERIFY2(faults.problems().isEmpty(), qPrintable(faults.problems().join(QLatin1Char('\n'))));
         QVERIFY2(lost.isEmpty(), qPrintable(QStringLiteral("%1 acknowledged inserts lost, e.g. %2")
                                                 .arg(lost.size())
                                                 .arg(lost.mid(0, 20).join(QStringLiteral(", ")))));
@@ -702,6 +814,9 @@ private:
         QVERIFY2(nonLinearizable.isEmpty(), qPrintable(QStringLiteral("%1 register histories not linearizable (reports above)").arg(nonLinearizable.size())));
         QVERIFY2(twoPrimaries.isEmpty(), qPrintable(QStringLiteral("two primaries in one term: ") + twoPrimaries.join(QStringLiteral("; "))));
         QVERIFY2(set.acknowledged > 0 && operations > 0, "the workloads did nothing");
+        for (int router = 0; router < ports.size(); ++router)
+            QVERIFY2(inserts.firstAcknowledgedAfter(0, ports.at(router)) >= 0,
+                     qPrintable(QStringLiteral("no insert was acknowledged through %1").arg(faults.routers().at(router))));
     }
 };
 

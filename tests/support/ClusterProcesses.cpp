@@ -107,14 +107,7 @@ bool ClusterProcesses::start(int timeoutMs)
         return false;
     }
     const int processes = m_options.shards * (m_options.replicas + 1) + 1;
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
-    if (!m_options.authentication)
-        environment.insert(QStringLiteral("PEACEDB_SERVER_AUTHENTICATION"), QStringLiteral("off"));
-    for (const QString &variable : m_options.environment) {
-        const qsizetype equals = variable.indexOf(QLatin1Char('='));
-        environment.insert(variable.left(equals), variable.mid(equals + 1));
-    }
-    m_launcher.setProcessEnvironment(environment);
+    m_launcher.setProcessEnvironment(processEnvironment());
 
     QDeadlineTimer deadline(timeoutMs);
     for (int attempt = 0; attempt < 3; ++attempt) {
@@ -199,6 +192,18 @@ bool ClusterProcesses::start(int timeoutMs)
     }
     m_error.clear();
     return true;
+}
+
+QProcessEnvironment ClusterProcesses::processEnvironment() const
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    if (!m_options.authentication)
+        environment.insert(QStringLiteral("PEACEDB_SERVER_AUTHENTICATION"), QStringLiteral("off"));
+    for (const QString &variable : m_options.environment) {
+        const qsizetype equals = variable.indexOf(QLatin1Char('='));
+        environment.insert(variable.left(equals), variable.mid(equals + 1));
+    }
+    return environment;
 }
 
 bool ClusterProcesses::readClusterFile()
@@ -343,13 +348,23 @@ TestHttpResponse ClusterProcesses::request(const QString &name, const QByteArray
 
 QJsonObject ClusterProcesses::status(int timeoutMs)
 {
-    const TestHttpResponse response = router("GET", "/v1/_cluster/status", {}, timeoutMs);
+    return status(m_port, timeoutMs);
+}
+
+QJsonObject ClusterProcesses::status(quint16 routerPort, int timeoutMs)
+{
+    const TestHttpResponse response = send(QStringLiteral("127.0.0.1"), routerPort, "GET", "/v1/_cluster/status", {}, timeoutMs);
     return response.status == 200 ? response.json() : QJsonObject();
 }
 
 int ClusterProcesses::primaryOf(int shard, int timeoutMs)
 {
-    const QJsonArray shards = status(timeoutMs).value(QStringLiteral("shards")).toArray();
+    return primaryOf(shard, m_port, timeoutMs);
+}
+
+int ClusterProcesses::primaryOf(int shard, quint16 routerPort, int timeoutMs)
+{
+    const QJsonArray shards = status(routerPort, timeoutMs).value(QStringLiteral("shards")).toArray();
     if (shard >= shards.size())
         return -1;
     return servingPrimary(shards.at(shard).toObject());

@@ -26,6 +26,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
+#include <QProcessEnvironment>
 #include <QSet>
 #include <QString>
 #include <QStringList>
@@ -84,6 +85,11 @@ public:
     QString directory() const { return m_dir.path(); }
     QString configPath() const { return m_dir.filePath(QStringLiteral("cluster-config.json")); }
     QString tokenPath() const { return m_dir.filePath(QStringLiteral("token")); }
+    // The environment the launcher, and so every process of the cluster,
+    // starts with: the test's own, Server.Authentication off unless
+    // Options::authentication, and Options::environment. A process a test
+    // starts beside the cluster (a second router) should get it too.
+    QProcessEnvironment processEnvironment() const;
 
     // From the last cluster.json read (refreshed by pid()).
     QString url(const QString &name) const;
@@ -113,8 +119,12 @@ public:
                              const QByteArray &body = {}, int timeoutMs = 15000);
     // GET /v1/_cluster/status of the router; empty when it did not answer.
     QJsonObject status(int timeoutMs = 5000);
+    // The same from another router of this cluster on 127.0.0.1:routerPort
+    // (one the test started itself).
+    QJsonObject status(quint16 routerPort, int timeoutMs);
     // The member index the router reports as `shard`'s primary, -1 if none.
     int primaryOf(int shard, int timeoutMs = 5000);
+    int primaryOf(int shard, quint16 routerPort, int timeoutMs);
     // Waits until the router reports a writable primary for every shard and
     // every member of each shard reachable; false on timeout.
     bool waitForHealthy(int timeoutMs);

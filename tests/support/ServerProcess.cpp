@@ -8,6 +8,8 @@
 #include <csignal>
 #include <unistd.h>
 
+#include <sys/prctl.h>
+
 ServerProcess::ServerProcess(const QString &dataDir, const QStringList &extraArguments)
     : m_dataDir(dataDir)
     , m_arguments(extraArguments)
@@ -21,6 +23,11 @@ ServerProcess::~ServerProcess()
         resume();
         terminate(5000);
     }
+}
+
+void ServerProcess::killWithTest()
+{
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
 }
 
 QString ServerProcess::binary()

@@ -35,6 +35,10 @@ public:
     // start() on (e.g. {"fiu-run", "-x"} to inject I/O errors; the command
     // must exec the binary, so the pid stays the server's). Empty: directly.
     void setWrapper(const QStringList &command) { m_wrapper = command; }
+    // From the next start() on, the process gets SIGKILL when the thread
+    // that started it ends, so a test that dies without running this
+    // destructor (a crash, a QtTest timeout) leaves no server behind.
+    void killWithTest();
     // Moves what the process printed so far from its pipe into output()
     // without an event loop, so a long test that never waits for output
     // cannot fill the pipe and block the server.
