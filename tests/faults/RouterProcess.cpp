@@ -21,7 +21,13 @@ RouterProcess::RouterProcess(ClusterProcesses &cluster, const QStringList &wrapp
     // Exactly the cluster's environment: ServerProcess adds no
     // authentication setting of its own then.
     m_process.setAuthentication(true);
-    m_process.setEnvironment(cluster.processEnvironment().toStringList());
+    QStringList environment = cluster.processEnvironment().toStringList();
+    if (cluster.tls()) {
+        // The launcher's router certificate names 127.0.0.1 too.
+        environment << QStringLiteral("PEACEDB_SERVER_TLS_CERT_FILE=") + cluster.directory() + QStringLiteral("/tls/router.pem")
+                    << QStringLiteral("PEACEDB_SERVER_TLS_KEY_FILE=") + cluster.directory() + QStringLiteral("/tls/router.key");
+    }
+    m_process.setEnvironment(environment);
     m_process.setWrapper(wrapper);
     m_process.killWithTest();
 }

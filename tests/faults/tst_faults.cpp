@@ -176,15 +176,24 @@ class FaultRun
 {
 public:
     // `storageFaults`: every process runs under StorageFault's wrapper.
-    FaultRun(bool partitions, bool storageFaults, const QElapsedTimer &clock)
+    // `secured`: TLS between every pair of processes (up --tls) and
+    // authentication required, the workloads signing in as the admin.
+    FaultRun(bool partitions, bool storageFaults, const QElapsedTimer &clock, bool secured = false)
         : m_partitions(partitions)
         , m_clock(clock)
         , m_storage(storageFaults ? std::make_unique<StorageFault>() : nullptr)
-        , m_cluster(ClusterProcesses::Options{1, kMembers - 1,
-                                              {QStringLiteral("PEACEDB_SHARDING_REPLICATION_WRITE_TIMEOUT_MS=2000")},
-                                              partitions,
-                                              m_storage ? m_storage->wrapper() : QStringList()})
+        , m_cluster(options(partitions, m_storage.get(), secured))
     {
+    }
+
+    static ClusterProcesses::Options options(bool partitions, const StorageFault *storage, bool secured)
+    {
+        ClusterProcesses::Options options{1, kMembers - 1, {QStringLiteral("PEACEDB_SHARDING_REPLICATION_WRITE_TIMEOUT_MS=2000")},
+                                          partitions, storage ? storage->wrapper() : QStringList()};
+        options.authentication = secured;
+        options.tls = secured;
+        options.signInAsAdmin = secured;
+        return options;
     }
 
     ClusterProcesses &cluster() { return m_cluster; }
@@ -554,6 +563,14 @@ private slots:
         run(schedule, false, 0, Load::Heavy);
     }
 
+    // Once with TLS between every pair of processes and authentication on:
+    // the same checks, through both routers.
+    void killsAndPausesSecured()
+    {
+        run({Nemesis::KillPrimary, Nemesis::PausePrimary, Nemesis::KillRouter, Nemesis::KillReplica, Nemesis::KillPrimary}, false, 0,
+            Load::Normal, true);
+    }
+
     void partitions()
     {
         const QString reason = NetworkPartition::unavailableReason();
@@ -667,7 +684,7 @@ private:
     // Runs `schedule` once in order or, with soakMs, random picks from it
     // until soakMs has passed; then checks everything. The cluster runs
     // under StorageFault's wrapper when the schedule has a storage fault.
-    void run(const QList<Nemesis> &schedule, bool partitions, qint64 soakMs, Load load = Load::Normal)
+    void run(const QList<Nemesis> &schedule, bool partitions, qint64 soakMs, Load load = Load::Normal, bool secured = false)
     {
         const int inserters = load == Load::Heavy ? 4 : 2;
         const int registerClients = load == Load::Heavy ? 6 : 3;
@@ -675,7 +692,7 @@ private:
             std::any_of(schedule.cbegin(), schedule.cend(), [](Nemesis nemesis) { return storageFaultOf(nemesis).has_value(); });
         QElapsedTimer clock;
         clock.start();
-        FaultRun faults(partitions, storageFaults, clock);
+        FaultRun faults(partitions, storageFaults, clock, secured);
         QString error;
         QVERIFY2(faults.start(&error), qPrintable(error));
         ClusterProcesses &cluster = faults.cluster();

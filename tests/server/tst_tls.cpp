@@ -200,8 +200,8 @@ private slots:
         QVERIFY(cluster.waitUntil([&] { return cluster.output().contains(QLatin1String("tls:")); }, 5000));
         QCOMPARE(cluster.router("PUT", "/v1/db/t").status, 201);
         QCOMPARE(cluster.router("PUT", "/v1/db/t/docs/a", R"({"data":{"x":1}})").status, 200);
-        const int primary = cluster.primaryOf(0);
-        QVERIFY(primary >= 0);
+        int primary = -1;
+        QVERIFY(cluster.waitUntil([&] { return (primary = cluster.primaryOf(0, 1000)) >= 0; }, 10000));
         cluster.kill(ClusterProcesses::nodeName(0, primary));
         QVERIFY2(cluster.waitUntil([&] {
             const int next = cluster.primaryOf(0, 1000);

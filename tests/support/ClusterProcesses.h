@@ -77,6 +77,7 @@ public:
     QString error() const { return m_error; }
 
     int shardCount() const { return m_options.shards; }
+    bool tls() const { return m_options.tls; }
     int memberCount() const { return m_options.replicas + 1; }
     static QString nodeName(int shard, int member) { return QStringLiteral("shard%1-node%2").arg(shard).arg(member); }
     QString routerUrl() const { return url(QStringLiteral("router")); }
