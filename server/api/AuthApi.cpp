@@ -111,6 +111,22 @@ void AuthApi::apply(Change change, Changed done, int attempt)
     });
 }
 
+template <typename Entry>
+void AuthApi::remove(QMap<QString, Entry> AuthTable::*entries, const QString &key, const QString &what, const HttpReplyPtr &reply)
+{
+    apply(
+        [entries, key, what](AuthTable &table) -> Result<int> {
+            if ((table.*entries).remove(key) == 0)
+                return Status::notFound(QStringLiteral("no %1 '%2'").arg(what, key.left(80)));
+            return 200;
+        },
+        [reply, key](const Result<int> &status, const AuthTable &) {
+            if (!status.isOk())
+                return reply->send(HttpResponse::error(status.status()));
+            reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("deleted"), key}}));
+        });
+}
+
 void AuthApi::listUsers(const HttpRequest &, const HttpReplyPtr &reply)
 {
     current(reply, [](const AuthTable &table) {
@@ -185,17 +201,7 @@ void AuthApi::deleteUser(const HttpRequest &request, const HttpReplyPtr &reply)
         return reply->send(HttpResponse::error(Status::badRequest(
             QStringLiteral("'admin' is the built-in administrator: change the admin password file to replace its password"))));
     }
-    apply(
-        [name](AuthTable &table) -> Result<int> {
-            if (table.users.remove(name) == 0)
-                return Status::notFound(QStringLiteral("no user '%1'").arg(name.left(80)));
-            return 200;
-        },
-        [reply, name](const Result<int> &status, const AuthTable &) {
-            if (!status.isOk())
-                return reply->send(HttpResponse::error(status.status()));
-            reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("deleted"), name}}));
-        });
+    remove(&AuthTable::users, name, QStringLiteral("user"), reply);
 }
 
 void AuthApi::listKeys(const HttpRequest &, const HttpReplyPtr &reply)
@@ -247,16 +253,5 @@ void AuthApi::createKey(const HttpRequest &request, const HttpReplyPtr &reply)
 
 void AuthApi::deleteKey(const HttpRequest &request, const HttpReplyPtr &reply)
 {
-    const QString id = request.param(QStringLiteral("id"));
-    apply(
-        [id](AuthTable &table) -> Result<int> {
-            if (table.keys.remove(id) == 0)
-                return Status::notFound(QStringLiteral("no key '%1'").arg(id.left(80)));
-            return 200;
-        },
-        [reply, id](const Result<int> &status, const AuthTable &) {
-            if (!status.isOk())
-                return reply->send(HttpResponse::error(status.status()));
-            reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("deleted"), id}}));
-        });
+    remove(&AuthTable::keys, request.param(QStringLiteral("id")), QStringLiteral("key"), reply);
 }

@@ -48,6 +48,10 @@ private:
 
     // Loads the table, applies `change`, stores it with the revision read.
     void apply(Change change, Changed done, int attempt = 1);
+    // Removes `key` from the table's `entries` (users or keys): 200
+    // {ok, deleted}, or 404 naming `what`.
+    template <typename Entry>
+    void remove(QMap<QString, Entry> AuthTable::*entries, const QString &key, const QString &what, const HttpReplyPtr &reply);
     // The table as stored now, for lists.
     void current(const HttpReplyPtr &reply, std::function<HttpResponse(const AuthTable &table)> answer);
 
