@@ -212,13 +212,14 @@ void ReplicationCore::sendAppend(int member, qint64 now, bool heartbeat)
 {
     Progress &progress = m_progress[member];
     const bool heartbeatDue = progress.lastSentMs < 0 || now - progress.lastSentMs >= m_options.heartbeatIntervalMs;
-    const auto send = [&](qint64 from, qint64 count) {
+    // Queues an append of up to `count` entries from `from`; nullopt, with
+    // nothing queued, when the node has not loaded those entries yet.
+    const auto send = [&](qint64 from, qint64 count) -> std::optional<AppendRequest> {
         AppendRequest request;
         request.term = m_state.term;
         request.leader = m_options.self;
         request.commitSeq = m_commitSeq;
         const std::optional<qint64> prevTerm = m_log.termAt(from - 1);
-        progress.snapshotNeeded = !prevTerm;
         if (!prevTerm) {
             // The member needs entries this log no longer has.
             request.snapshotNeeded = true;
@@ -227,8 +228,17 @@ void ReplicationCore::sendAppend(int member, qint64 now, bool heartbeat)
         } else {
             request.prevSeq = from - 1;
             request.prevTerm = *prevTerm;
-            request.entryCount = count > 0 && m_options.fitEntries ? qBound<qint64>(1, m_options.fitEntries(from, count), count) : count;
+            request.entryCount = count;
+            if (count > 0 && m_options.fitEntries) {
+                const qint64 fit = m_options.fitEntries(from, count);
+                if (fit <= 0) {
+                    progress.snapshotNeeded = false;
+                    return std::nullopt;
+                }
+                request.entryCount = qMin(fit, count);
+            }
         }
+        progress.snapshotNeeded = request.snapshotNeeded;
         OutgoingMessage message;
         message.to = member;
         message.kind = OutgoingMessage::Kind::Append;
@@ -249,18 +259,22 @@ void ReplicationCore::sendAppend(int member, qint64 now, bool heartbeat)
         if (progress.inflight > 0 || !((answered && !needsSnapshot) || heartbeatDue))
             return;
         const qint64 count = qMax<qint64>(0, qMin(m_options.maxBatchEntries, m_log.lastSeq() - progress.nextSeq + 1));
-        send(progress.nextSeq, count);
+        // Entries still loading: an empty probe when a heartbeat is due.
+        if (!send(progress.nextSeq, count) && heartbeatDue)
+            send(progress.nextSeq, 0);
         return;
     }
     // Replicating: keep up to maxInflight requests in flight.
     while (progress.inflight < m_options.maxInflight && progress.sentThrough < m_log.lastSeq()) {
         const qint64 from = progress.sentThrough + 1;
-        const AppendRequest request = send(from, qMin(m_options.maxBatchEntries, m_log.lastSeq() - from + 1));
-        if (request.snapshotNeeded) {
+        const std::optional<AppendRequest> request = send(from, qMin(m_options.maxBatchEntries, m_log.lastSeq() - from + 1));
+        if (!request)
+            break; // entries still loading: the node ticks the core again once they are
+        if (request->snapshotNeeded) {
             progress.probing = true;
             return;
         }
-        progress.sentThrough = request.lastSeq();
+        progress.sentThrough = request->lastSeq();
     }
     if (heartbeat && heartbeatDue && progress.inflight == 0)
         send(progress.sentThrough + 1, 0);

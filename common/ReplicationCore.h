@@ -55,8 +55,12 @@ public:
         qint64 requestTimeoutMs = 2000;    // an unanswered append counts as lost
         qint64 maxBatchEntries = 1000;     // entries per append request
         // How many of the `count` entries from `from` fit one append request
-        // (the node's byte budget; the core does not hold entry bodies). At
-        // least one is always sent. Null: all of them.
+        // (the node's byte budget; the core does not hold entry bodies); the
+        // node answers at least 1 for entries it holds, even one larger than
+        // its budget. 0: the node is still loading them (from disk, off its
+        // thread) — no append carrying them goes now, only an empty one when
+        // a heartbeat is due; the node calls tick() once they are loaded.
+        // Null: all of them.
         std::function<qint64(qint64 from, qint64 count)> fitEntries;
         int maxInflight = 4;               // append requests in flight per replica
     };

@@ -114,6 +114,7 @@ const QList<Setting> &settings()
         integerSetting(QStringLiteral("Sharding.Replication.WriteTimeoutMs"), &ServerConfig::writeTimeoutMs, 100, 600000),
         integerSetting(QStringLiteral("Sharding.Replication.MaxBatchEntries"), &ServerConfig::replicationBatchEntries, 1, 100000),
         integerSetting(QStringLiteral("Sharding.Replication.MaxInflight"), &ServerConfig::maxInflight, 1, 64),
+        integerSetting(QStringLiteral("Sharding.Replication.EntryCacheBytes"), &ServerConfig::entryCacheBytes, 0, qint64(1) << 40),
         integerSetting(QStringLiteral("Node.ShardId"), &ServerConfig::nodeShardId, -1, 1023),
         textSetting(QStringLiteral("Node.Self"), &ServerConfig::nodeSelf),
     };

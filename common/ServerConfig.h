@@ -87,6 +87,7 @@ struct ServerConfig
     qint64 writeTimeoutMs = 5000;
     qint64 replicationBatchEntries = 1000;
     qint64 maxInflight = 4;
+    qint64 entryCacheBytes = 64 * 1024 * 1024;
     // Node (which replica set member this process is)
     qint64 nodeShardId = -1; // -1: the shard that lists nodeSelf
     QString nodeSelf; // this member's URL, exactly as in Sharding.Shards

@@ -187,6 +187,7 @@ Result<std::unique_ptr<CommitLog>> ServerApp::makeCommitLog(const QByteArray &to
     settings.core.requestTimeoutMs = qMax(qint64(1000), m_config.failoverTimeoutMs / 2);
     settings.core.maxBatchEntries = m_config.replicationBatchEntries;
     settings.core.maxInflight = int(m_config.maxInflight);
+    settings.entryCacheBytes = m_config.entryCacheBytes;
     settings.maxReplicationLagMs = m_config.maxReplicationLagMs;
     settings.maxPendingWrites = m_config.maxPendingWrites;
     settings.maxPendingWriteBytes = m_config.maxPendingWriteBytes;

@@ -23,8 +23,10 @@ Q_LOGGING_CATEGORY(lcReplication, "peacedb.replication")
 namespace {
 
 constexpr qint64 kCacheEntries = 50000;
-constexpr qint64 kCacheBytes = 64 * 1024 * 1024;
 constexpr int kMaxEvents = 200;
+// Ranges read back from disk and not yet sent, at most (each up to
+// kMaxAppendBytes).
+constexpr int kMaxLoadedRanges = 16;
 
 QByteArray errorJson(const Status &status)
 {
@@ -100,6 +102,12 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
     connect(&m_handOffTimeout, &QTimer::timeout, this,
             [this] { finishHandOff(false, QStringLiteral("no replica caught up and won an election in time")); });
     connect(&m_handOffPoll, &QTimer::timeout, this, &ReplicationNode::checkHandOff);
+    ReadPool::Options logReads;
+    logReads.path = settings.databasePath;
+    logReads.storage = settings.storageOptions;
+    logReads.threads = 1;
+    logReads.maxQueued = kMaxLoadedRanges;
+    m_logReadPool = std::make_unique<ReadPool>(logReads);
 }
 
 ReplicationNode::~ReplicationNode()
@@ -139,7 +147,7 @@ Status ReplicationNode::writable() const
     // member's disk in the committer's queue.
     return RequestLimits::checkPendingWrites(
         qMax(m_core.lastSeq() - m_core.commitSeq(), m_committer->queuedEntries()),
-        qMax(m_cacheBytes - kCacheBytes, m_committer->queuedBytes()), m_settings.maxPendingWrites,
+        qMax(m_cacheBytes - m_settings.entryCacheBytes, m_committer->queuedBytes()), m_settings.maxPendingWrites,
         m_settings.maxPendingWriteBytes);
 }
 
@@ -269,6 +277,7 @@ void ReplicationNode::processReady()
             recordEvent(event);
         if (ready.truncateFrom) {
             cacheTruncate(*ready.truncateFrom);
+            forgetLoadedEntries();
             emit cut(*ready.truncateFrom);
         }
         if (!ready.append.isEmpty())
@@ -350,14 +359,17 @@ void ReplicationNode::sendAppend(const OutgoingMessage &message)
     AppendRequest request = message.append;
     const int member = message.to;
     if (request.entryCount > 0) {
-        QVector<LogEntry> prefetched = m_prefetched.take(request.prevSeq + 1);
-        Result<QVector<LogEntry>> loaded = prefetched.size() == request.entryCount
-            ? Result<QVector<LogEntry>>(std::move(prefetched))
-            : entries(request.prevSeq + 1, request.entryCount);
+        const qint64 from = request.prevSeq + 1;
+        QVector<LogEntry> prepared = from < cacheFirstSeq() ? m_loaded.take(from) : m_prefetched.take(from);
+        Result<QVector<LogEntry>> loaded = Status::unavailable(QStringLiteral("log entries %1.. are not loaded").arg(from));
+        if (prepared.size() >= request.entryCount)
+            loaded = prepared.mid(0, request.entryCount);
+        else if (from >= cacheFirstSeq())
+            loaded = cachedEntries(from, request.entryCount);
         if (loaded.isOk() && loaded->size() != request.entryCount)
             loaded = Status::unavailable(QStringLiteral("log entries changed while an append was prepared"));
         if (!loaded.isOk()) {
-            qCWarning(lcReplication, "cannot send entries %lld.. to member %d: %s", request.prevSeq + 1, member,
+            qCWarning(lcReplication, "cannot send entries %lld.. to member %d: %s", from, member,
                       qPrintable(loaded.status().message()));
             m_core.requestFailed(member, now());
             return;
@@ -396,46 +408,98 @@ ReplicationCore::Options ReplicationNode::coreOptions(ReplicationCore::Options o
     return options;
 }
 
-Result<QVector<LogEntry>> ReplicationNode::entries(qint64 from, qint64 count)
+qint64 ReplicationNode::cacheFirstSeq() const
+{
+    return m_cache.empty() ? m_core.lastSeq() + 1 : m_cache.front().seq;
+}
+
+Result<QVector<LogEntry>> ReplicationNode::cachedEntries(qint64 from, qint64 count)
 {
     QVector<LogEntry> out;
     const qint64 to = from + count - 1;
-    const qint64 cacheFirst = m_cache.empty() ? m_core.lastSeq() + 1 : m_cache.front().seq;
     qint64 bytes = 0;
-    bool shortened = false; // a prefix is as good as the whole range: the core sends what fits
-    if (from < cacheFirst) {
-        const qint64 storedTo = qMin(to, cacheFirst - 1);
-        Result<QVector<LogEntry>> stored = m_reader->logEntries(from, storedTo, count, kMaxAppendBytes);
-        if (!stored.isOk())
-            return stored.status();
-        out = std::move(stored).value();
-        for (const LogEntry &entry : std::as_const(out))
-            bytes += entry.approximateJsonBytes();
-        shortened = out.size() < storedTo - from + 1;
-    }
-    for (qint64 seq = from + out.size(); !shortened && seq <= to; ++seq) {
+    for (qint64 seq = from; seq <= to; ++seq) {
         if (m_cache.empty() || seq < m_cache.front().seq || seq > m_cache.back().seq)
             break;
         const LogEntry &entry = m_cache.at(size_t(seq - m_cache.front().seq));
         bytes += entry.approximateJsonBytes();
         if (bytes > kMaxAppendBytes && !out.isEmpty())
-            break;
+            break; // a prefix is as good as the whole range: the core sends what fits
         out.append(entry);
     }
-    if (out.isEmpty() || out.first().seq != from || out.last().seq != from + out.size() - 1) {
-        return Status::unavailable(QStringLiteral("log entries %1..%2 are not available").arg(from).arg(to));
-    }
+    if (out.isEmpty() || out.first().seq != from)
+        return Status::unavailable(QStringLiteral("log entries %1..%2 are not in memory").arg(from).arg(to));
     return out;
 }
 
 qint64 ReplicationNode::fitEntries(qint64 from, qint64 count)
 {
-    Result<QVector<LogEntry>> loaded = entries(from, count);
-    if (!loaded.isOk())
-        return count; // sending them fails, and the core hears of it
-    const qint64 fit = loaded->size();
-    m_prefetched.insert(from, std::move(loaded).value());
-    return fit;
+    const qint64 cacheFirst = cacheFirstSeq();
+    if (from >= cacheFirst) {
+        Result<QVector<LogEntry>> cached = cachedEntries(from, count);
+        if (!cached.isOk())
+            return count; // sending them fails, and the core hears of it
+        const qint64 fit = cached->size();
+        m_prefetched.insert(from, std::move(cached).value());
+        return fit;
+    }
+    // Older entries come from disk, read on the log-read thread; the core
+    // sends them once they are here (loadEntries ticks it).
+    const auto loaded = m_loaded.constFind(from);
+    if (loaded != m_loaded.constEnd()) {
+        if (isCurrent(*loaded))
+            return qMin<qint64>(loaded->size(), count);
+        m_loaded.erase(loaded);
+    }
+    loadEntries(from, qMin(from + count - 1, cacheFirst - 1));
+    return 0;
+}
+
+bool ReplicationNode::isCurrent(const QVector<LogEntry> &entries) const
+{
+    // Log matching: equal terms at the first and last seq mean equal entries
+    // in between (and none of them compacted away).
+    return !entries.isEmpty() && m_core.log().termAt(entries.first().seq) == entries.first().term
+        && m_core.log().termAt(entries.last().seq) == entries.last().term && entries.first().seq > m_core.log().compactedSeq();
+}
+
+void ReplicationNode::loadEntries(qint64 from, qint64 to)
+{
+    if (m_loading.contains(from) || to < from)
+        return;
+    if (m_loaded.size() + m_loading.size() >= kMaxLoadedRanges)
+        m_loaded.clear(); // ranges nobody took (a member moved on); bounded memory
+    const quint64 generation = m_loadGeneration;
+    const qint64 count = to - from + 1;
+    const bool queued = m_logReadPool->submit<QVector<LogEntry>>(
+        [from, to, count](DocumentReader &reader) { return reader.logEntries(from, to, count, kMaxAppendBytes); },
+        [this, from, generation](const Result<QVector<LogEntry>> &loaded) {
+            if (generation != m_loadGeneration)
+                return;
+            m_loading.remove(from);
+            if (!loaded.isOk() || loaded->isEmpty() || loaded->first().seq != from) {
+                if (m_lastLoadWarningMs < 0 || now() - m_lastLoadWarningMs >= 1000) {
+                    m_lastLoadWarningMs = now();
+                    qCWarning(lcReplication, "shard %d: cannot read log entries %lld.. for a replica: %s", m_settings.shardId, from,
+                              qPrintable(loaded.isOk() ? QStringLiteral("not on disk") : loaded.status().message()));
+                }
+                return;
+            }
+            ++m_logReadsDone;
+            m_loaded.insert(from, loaded.value());
+            // The appends that waited for them.
+            m_core.tick(now());
+            processReady();
+        });
+    if (queued)
+        m_loading.insert(from);
+}
+
+void ReplicationNode::forgetLoadedEntries()
+{
+    ++m_loadGeneration;
+    m_loaded.clear();
+    m_loading.clear();
 }
 
 void ReplicationNode::cacheAppend(const QVector<LogEntry> &entries)
@@ -456,7 +520,7 @@ void ReplicationNode::cacheAppend(const QVector<LogEntry> &entries)
     // Entries may leave the cache once they can be read back from disk.
     const qint64 durable = m_committer->durableSeq();
     while (!m_cache.empty() && m_cache.front().seq <= durable
-           && (qint64(m_cache.size()) > kCacheEntries || m_cacheBytes > kCacheBytes)) {
+           && (qint64(m_cache.size()) > kCacheEntries || m_cacheBytes > m_settings.entryCacheBytes)) {
         m_cacheBytes -= m_cache.front().body.size();
         m_cache.pop_front();
     }
@@ -726,19 +790,31 @@ void ReplicationNode::handleWal(qint64 since, qint64 limit, const Respond &respo
                                                            .arg(since)
                                                            .arg(m_core.log().firstSeq()))));
     }
-    const qint64 count = qMax<qint64>(0, qMin(limit, m_committer->durableSeq() - since));
-    const Result<QVector<LogEntry>> loaded = count > 0 ? entries(since + 1, count) : Result<QVector<LogEntry>>(QVector<LogEntry>());
-    if (!loaded.isOk())
-        return respond(503, errorJson(loaded.status()));
-    QByteArray body = "{\"lastSeq\":" + QByteArray::number(m_committer->durableSeq()) + ",\"commitSeq\":"
-            + QByteArray::number(m_core.commitSeq()) + ",\"entries\":[";
-    for (qsizetype i = 0; i < loaded->size(); ++i) {
-        if (i)
-            body.append(',');
-        body.append(loaded->at(i).toJson());
-    }
-    body.append("]}");
-    respond(200, body);
+    const qint64 durable = m_committer->durableSeq();
+    const qint64 count = qMax<qint64>(0, qMin(limit, durable - since));
+    const qint64 commitSeq = m_core.commitSeq();
+    const auto answer = [respond, durable, commitSeq](const Result<QVector<LogEntry>> &loaded) {
+        if (!loaded.isOk())
+            return respond(503, errorJson(loaded.status()));
+        QByteArray body = "{\"lastSeq\":" + QByteArray::number(durable) + ",\"commitSeq\":" + QByteArray::number(commitSeq)
+            + ",\"entries\":[";
+        for (qsizetype i = 0; i < loaded->size(); ++i) {
+            if (i)
+                body.append(',');
+            body.append(loaded->at(i).toJson());
+        }
+        body.append("]}");
+        respond(200, body);
+    };
+    if (count == 0)
+        return answer(QVector<LogEntry>());
+    // Durable entries, read on the log-read thread.
+    const qint64 from = since + 1;
+    const qint64 to = since + count;
+    const bool queued = m_logReadPool->submit<QVector<LogEntry>>(
+        [from, to, count](DocumentReader &reader) { return reader.logEntries(from, to, count, kMaxAppendBytes); }, answer);
+    if (!queued)
+        respond(503, errorJson(Status::unavailable(QStringLiteral("too many log reads queued; retry"))));
 }
 
 void ReplicationNode::makeSnapshot(const SnapshotReady &ready)
@@ -820,6 +896,8 @@ void ReplicationNode::installSnapshot(const QString &path)
             m_reader->close();
             if (m_readPool)
                 m_readPool->suspend();
+            m_logReadPool->suspend();
+            forgetLoadedEntries();
             const QString database = m_settings.databasePath;
             Status status = SnapshotFile::finishInstall(path, database, HardState{m_core.term(), m_core.votedFor(), m_core.isVoter()});
             if (status.isOk())
@@ -831,6 +909,7 @@ void ReplicationNode::installSnapshot(const QString &path)
                 status = m_reader->open(database, m_settings.storageOptions);
             if (m_readPool)
                 m_readPool->resume();
+            m_logReadPool->resume();
             m_snapshotBusy = false;
             if (!status.isOk()) {
                 // Stopping the committer dropped queued writes the core
@@ -932,6 +1011,7 @@ QJsonObject ReplicationNode::state() const
         {QStringLiteral("lastPrimaryContactAgeMs"),
          m_core.lastLeaderContactMs() < 0 ? QJsonValue() : QJsonValue(nowMs - m_core.lastLeaderContactMs())},
         {QStringLiteral("rolledBack"), m_rolledBack},
+        {QStringLiteral("logReads"), m_logReadsDone},
         {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
         {QStringLiteral("uptimeMs"), nowMs},
         {QStringLiteral("members"), members},

@@ -1,8 +1,9 @@
 // ReplicationNode: a replica set member — runs a ReplicationCore against the
 // real world: a QTimer for ticks, HTTP to the other members (the cluster
-// token on every request), the GroupCommitter for durability, the
-// DocumentReader for old log entries, snapshots when a member is too far
-// behind. It is also the node's CommitLog: writes enter the log through it
+// token on every request), the GroupCommitter for durability, a read
+// connection on a worker thread of its own for log entries no longer in
+// memory (a lagging replica's catch-up never blocks this thread), snapshots
+// when a member is too far behind. It is also the node's CommitLog: writes enter the log through it
 // and are reported applied once the write quorum holds them.
 //
 // The Ready contract of ReplicationCore is kept here: log changes and the
@@ -21,6 +22,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QPointer>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 
@@ -54,6 +56,9 @@ public:
         qint64 maxPendingWrites = 100000;
         qint64 maxPendingWriteBytes = 256 * 1024 * 1024;
         qint64 logRetentionEntries = 100000;
+        // Recent entries kept in memory for the replicas; older ones are read
+        // back from disk (on a worker thread) when a replica needs them.
+        qint64 entryCacheBytes = 64 * 1024 * 1024;
         QByteArray token;
         QString dataDir;       // snapshots are written and downloaded here
         QString databasePath;  // the node's SQLite file
@@ -145,9 +150,16 @@ private:
     void sendAppend(const OutgoingMessage &message);
     void sendVote(const OutgoingMessage &message);
     void post(int member, const QByteArray &path, const QByteArray &body, std::function<void(int, const QByteArray &)> done);
-    // Entries from..from+count-1, fewer if they pass kMaxAppendBytes.
-    Result<QVector<LogEntry>> entries(qint64 from, qint64 count);
+    // Entries from..from+count-1 from the cache, fewer if they pass
+    // kMaxAppendBytes; never reads the disk.
+    Result<QVector<LogEntry>> cachedEntries(qint64 from, qint64 count);
+    qint64 cacheFirstSeq() const;
     qint64 fitEntries(qint64 from, qint64 count);
+    // Entries before the cache: loaded on m_logReadPool, kept in m_loaded by
+    // first seq until an append takes them (ReplicationCore::Options::fitEntries).
+    void loadEntries(qint64 from, qint64 to);
+    bool isCurrent(const QVector<LogEntry> &entries) const;
+    void forgetLoadedEntries();
     static ReplicationCore::Options coreOptions(ReplicationCore::Options options, ReplicationNode *node);
     void cacheAppend(const QVector<LogEntry> &entries);
     void cacheTruncate(qint64 fromSeq);
@@ -186,6 +198,13 @@ private:
     // Entries loaded to size an append, by first seq; sent (or dropped) by
     // the end of processReady().
     QHash<qint64, QVector<LogEntry>> m_prefetched;
+    // Entries read back from disk for appends, by first seq; a generation
+    // change (cut, snapshot) makes loads in flight worthless.
+    QHash<qint64, QVector<LogEntry>> m_loaded;
+    QSet<qint64> m_loading;
+    quint64 m_loadGeneration = 0;
+    qint64 m_logReadsDone = 0; // ranges read back from disk for appends
+    qint64 m_lastLoadWarningMs = -1;
 
     bool m_wasPrimary = false;
     QString m_storageFailure;
@@ -206,4 +225,6 @@ private:
     int m_lastLeader = -1;
     qint64 m_leaderChanges = 0;
     QHash<QString, qint64> m_eventCounts;
+    // Last: destroyed first, so no read finishes into a half-destroyed node.
+    std::unique_ptr<ReadPool> m_logReadPool;
 };

@@ -3,6 +3,7 @@
 // elections, writes, partitions, crashes and snapshots, deterministically,
 // and checks the protocol's safety (docs/replication.md) after every step
 // and convergence at the end.
+#include <deque>
 #include <QTest>
 
 #include "ReplicaSetSimulator.h"
@@ -709,22 +710,42 @@ void TestReplicaSet::pipelinedAppendsSurviveReorderingAndLoss_data()
 {
     QTest::addColumn<quint64>("seed");
     QTest::addColumn<bool>("byteBudget");
+    QTest::addColumn<bool>("loading");
     for (quint64 seed = 1; seed <= 5; ++seed)
-        QTest::addRow("seed %llu", seed) << seed << false;
+        QTest::addRow("seed %llu", seed) << seed << false << false;
     // The node's byte budget cuts appends short (1 to 3 entries here); the
     // simulator flags any append larger than what fits.
     for (quint64 seed = 6; seed <= 7; ++seed)
-        QTest::addRow("seed %llu, byte budget", seed) << seed << true;
+        QTest::addRow("seed %llu, byte budget", seed) << seed << true << false;
+    // Entries a node must first load from disk (off its thread): the first
+    // ask for a range answers 0 (still loading); the last 64 stay loaded.
+    for (quint64 seed = 8; seed <= 10; ++seed)
+        QTest::addRow("seed %llu, entries loading", seed) << seed << true << true;
 }
 
 void TestReplicaSet::pipelinedAppendsSurviveReorderingAndLoss()
 {
     QFETCH(quint64, seed);
     QFETCH(bool, byteBudget);
+    QFETCH(bool, loading);
     ReplicaSetSimulator::Options setup = options(3, seed);
     setup.core.maxBatchEntries = 8;
     if (byteBudget)
         setup.core.fitEntries = [](qint64 from, qint64 count) { return qMin(count, 1 + from % 3); };
+    auto loaded = std::make_shared<std::deque<qint64>>();
+    auto deferred = std::make_shared<int>(0);
+    if (loading) {
+        setup.core.fitEntries = [loaded, deferred](qint64 from, qint64 count) -> qint64 {
+            if (std::find(loaded->cbegin(), loaded->cend(), from) == loaded->cend()) {
+                if (loaded->size() >= 64)
+                    loaded->pop_front();
+                loaded->push_back(from);
+                ++*deferred;
+                return 0;
+            }
+            return qMin(count, 1 + from % 3);
+        };
+    }
     setup.trackInflight = true;
     ReplicaSetSimulator sim(setup);
     QVERIFY(sim.campaign(0, 1).isOk());
@@ -745,8 +766,11 @@ void TestReplicaSet::pipelinedAppendsSurviveReorderingAndLoss()
     QCOMPARE(refused, 0);
     QVERIFY2(sim.maxOutstandingAppends() > 1, "appends are not pipelined");
     QVERIFY2(sim.maxOutstandingAppends() <= setup.core.maxInflight, "more appends in flight than maxInflight");
-    qInfo("seed %llu: %d writes acknowledged, at most %d appends outstanding per replica, %lld messages delivered", seed,
-          sim.acknowledgedCount(), sim.maxOutstandingAppends(), sim.deliveredCount());
+    if (loading)
+        QVERIFY2(*deferred > 100, qPrintable(QString::number(*deferred)));
+    qInfo("seed %llu: %d writes acknowledged, at most %d appends outstanding per replica, %lld messages delivered, %d appends "
+          "waited for entries to load",
+          seed, sim.acknowledgedCount(), sim.maxOutstandingAppends(), sim.deliveredCount(), *deferred);
 }
 
 // 7b. Found by the fault runs (a paused primary resuming around an

@@ -988,16 +988,22 @@ private slots:
     {
         QTest::addColumn<qint64>("retention");
         QTest::addColumn<bool>("snapshot");
-        QTest::newRow("from the log") << qint64(0) << false;
-        QTest::newRow("from a snapshot") << qint64(500) << true;
+        QTest::addColumn<qint64>("cacheBytes");
+        QTest::newRow("from the log") << qint64(0) << false << qint64(-1);
+        // Nothing durable stays in memory: every entry member 2 lacks is
+        // read back from the primary's disk, off its main thread.
+        QTest::newRow("from the log on disk") << qint64(0) << false << qint64(0);
+        QTest::newRow("from a snapshot") << qint64(500) << true << qint64(-1);
     }
     void catchUp()
     {
         QFETCH(qint64, retention);
         QFETCH(bool, snapshot);
+        QFETCH(qint64, cacheBytes);
         ReplicaSetProcesses::Options options;
         if (retention > 0)
             options.extraConfig = QJsonObject{{QStringLiteral("Storage"), QJsonObject{{QStringLiteral("LogRetentionEntries"), retention}}}};
+        options.entryCacheBytes = cacheBytes;
         ReplicaSetProcesses set(options);
         startSet(set);
         if (QTest::currentTestFailed())
@@ -1075,6 +1081,10 @@ private slots:
         qInfo("member 2 caught up %lld entries in %lld ms (events %s)",
               caughtUp.value(QStringLiteral("lastSeq")).toInteger() - replicaSeq, clock.elapsed(), qPrintable(eventKinds(caughtUp)));
         QCOMPARE(hasEvent(caughtUp, QStringLiteral("snapshot-installed")), snapshot);
+        const qint64 logReads = set.state(0).value(QStringLiteral("logReads")).toInteger();
+        qInfo("the primary read %lld ranges of entries back from disk", logReads);
+        if (cacheBytes == 0)
+            QVERIFY2(logReads > 0, qPrintable(set.describe()));
         stopReading = true;
         QVERIFY(readerThread->wait(30000));
         qInfo("%d reads on member 2 while it caught up", reader.reads());

@@ -99,12 +99,14 @@ bool ReplicaSetProcesses::prepare()
     QJsonArray replicas;
     for (int i = 1; i < m_options.members; ++i)
         replicas.append(m_members.at(size_t(i)).url);
-    const QJsonObject replication{{QStringLiteral("Enabled"), true},
+    QJsonObject replication{{QStringLiteral("Enabled"), true},
                                   {QStringLiteral("ReplicaCount"), m_options.members - 1},
                                   {QStringLiteral("WriteQuorum"), m_options.writeQuorum},
                                   {QStringLiteral("FailoverTimeoutMs"), m_options.failoverTimeoutMs},
                                   {QStringLiteral("HeartbeatIntervalMs"), m_options.heartbeatIntervalMs},
                                   {QStringLiteral("WriteTimeoutMs"), m_options.writeTimeoutMs}};
+    if (m_options.entryCacheBytes >= 0)
+        replication.insert(QStringLiteral("EntryCacheBytes"), m_options.entryCacheBytes);
     const QJsonObject shard{{QStringLiteral("Id"), 0},
                             {QStringLiteral("Primary"), m_members.front().url},
                             {QStringLiteral("Replicas"), replicas}};
