@@ -128,7 +128,7 @@ void ReplicationCore::requestVote(int member, qint64 now)
     OutgoingMessage message;
     message.to = member;
     message.kind = OutgoingMessage::Kind::Vote;
-    message.vote = VoteRequest{m_state.term, m_options.self, m_log.lastSeq(), m_log.lastTerm(), m_transferElection};
+    message.vote = VoteRequest{m_state.term, m_options.self, m_log.lastSeq(), m_log.lastTerm(), m_transferElection, m_state.voter};
     // The term and vote must be durable before anyone is asked.
     m_ready.afterPersist.append(message);
     m_voteRetryAtMs[member] = now + m_options.heartbeatIntervalMs;

@@ -186,6 +186,10 @@ public:
 
     bool hasReady() const { return !m_ready.isEmpty(); }
     Ready takeReady();
+    // Entries appended since the last takeReady() (the next Ready's append):
+    // a node sizing an append (Options::fitEntries) may be asked about them
+    // before it has seen them, e.g. a new primary's no-op.
+    const QVector<LogEntry> &pendingAppend() const { return m_ready.append; }
 
 private:
     void addEvent(Event::Kind kind, qint64 count = 0, const QString &detail = QString(), int peer = -1);

@@ -164,7 +164,7 @@ Result<AppendResponse> AppendResponse::fromJson(const QByteArray &text)
 QByteArray VoteRequest::toJson() const
 {
     return "{\"term\":" + number(term) + ",\"candidate\":" + number(candidate) + ",\"lastSeq\":" + number(lastSeq)
-        + ",\"lastTerm\":" + number(lastTerm) + (transfer ? ",\"transfer\":true}" : "}");
+        + ",\"lastTerm\":" + number(lastTerm) + (transfer ? ",\"transfer\":true" : "") + (candidateVoter ? "}" : ",\"voter\":false}");
 }
 
 Result<VoteRequest> VoteRequest::fromJson(const QByteArray &text)
@@ -178,6 +178,7 @@ Result<VoteRequest> VoteRequest::fromJson(const QByteArray &text)
     request.lastSeq = reader.integer("lastSeq");
     request.lastTerm = reader.term("lastTerm");
     request.transfer = reader.boolean("transfer");
+    request.candidateVoter = reader.boolean("voter", true);
     if (!reader.ok())
         return reader.status();
     return request;

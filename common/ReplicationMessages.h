@@ -83,6 +83,12 @@ struct VoteRequest
     // this candidate, so no lease is in force and the vote need not wait
     // for one to run out (docs/replication.md, rule 2).
     bool transfer = false;
+    // The candidate's own HardState::voter: false only while it has never
+    // caught up with a primary (a brand-new member, or one whose disk was
+    // lost). A member that is not a voter votes only for such a candidate
+    // with an empty log (the bootstrap of a brand-new set). Absent on the
+    // wire: true.
+    bool candidateVoter = true;
 
     QByteArray toJson() const;
     static Result<VoteRequest> fromJson(const QByteArray &text);

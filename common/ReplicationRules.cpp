@@ -29,10 +29,15 @@ VoteDecision decideVote(const HardState &state, const TermHistory &log, const Vo
 {
     VoteDecision decision;
     decision.state = state;
-    // A member that may have forgotten its votes takes part only in the
-    // bootstrap of a brand-new set (every log empty, the candidate's too)
-    // until it has caught up.
-    if (!state.voter && request.lastSeq != 0)
+    // A member that may have forgotten its votes (not a voter) takes part
+    // only in the bootstrap of a brand-new set until it has caught up, and
+    // only members in the same position stand in one: every member there
+    // is new, so a voter never elects a candidate that is not one, and a
+    // member that is not one only elects a candidate with an empty log that
+    // never caught up with a primary either. (An empty log only says nothing
+    // was committed when its member last caught up; entries committed since
+    // may be held by one member besides a wiped one.)
+    if (request.candidateVoter != state.voter || (!state.voter && request.lastSeq != 0))
         return decision;
     const bool repeated = request.term == state.term && state.votedFor == request.candidate;
     // A hand-off speaks for the primary of the voter's own term only.
@@ -161,6 +166,47 @@ SyncState classifyLag(qint64 now, qint64 lastContactMs, qint64 lagMs, qint64 fai
     if (recovering)
         return SyncState::Recovering;
     return lagMs > maxLagMs ? SyncState::Lagging : SyncState::InSync;
+}
+
+BootstrapDecision decideBootstrap(int members, qint64 ownTerm, const QVector<std::pair<int, PeerSummary>> &answers)
+{
+    BootstrapDecision decision;
+    qint64 maxTerm = ownTerm;
+    int empty = 1; // this member
+    for (const auto &[member, summary] : answers) {
+        if (summary.lastSeq > 0 || summary.primary) {
+            decision.outcome = BootstrapDecision::Outcome::NotNew;
+            decision.withData = member;
+            return decision;
+        }
+        ++empty;
+        maxTerm = qMax(maxTerm, qBound(qint64(0), summary.term, kMaxTerm));
+    }
+    if (empty >= majority(members)) {
+        decision.outcome = BootstrapDecision::Outcome::Elect;
+        decision.term = maxTerm + 1;
+    }
+    return decision;
+}
+
+std::optional<int> handOffSuccessor(const QVector<MemberProgress> &replicas, qint64 lastSeq)
+{
+    std::optional<int> best;
+    qint64 bestContact = -1;
+    for (const MemberProgress &replica : replicas) {
+        if (replica.matchSeq < lastSeq)
+            continue;
+        if (!best || replica.lastContactMs > bestContact || (replica.lastContactMs == bestContact && replica.member < *best)) {
+            best = replica.member;
+            bestContact = replica.lastContactMs;
+        }
+    }
+    return best;
+}
+
+qint64 promotionTerm(qint64 requested, qint64 currentTerm)
+{
+    return requested == 0 ? currentTerm + 1 : requested;
 }
 
 } // namespace ReplicationRules

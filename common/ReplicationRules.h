@@ -34,8 +34,9 @@ struct VoteDecision
 
 // The vote rule. A member that is not a voter (HardState::voter: it started
 // with empty storage and has not caught up yet) refuses every vote but the
-// bootstrap of a brand-new set's (a candidate whose log is empty too),
-// keeping its state. While a lease this voter helped give may still be in force
+// bootstrap of a brand-new set's (a candidate whose log is empty and that
+// is not a voter either, VoteRequest::candidateVoter), and a voter refuses
+// a candidate that is not one, both keeping their state. While a lease this voter helped give may still be in force
 // (leaseGuardMs > 0: it accepted an append from a primary, or started, less
 // than FailoverTimeoutMs ago), a vote that would make a new primary is
 // refused without adopting the candidate's term, unless the request is a
@@ -93,6 +94,47 @@ struct MemberReport
 // (lastTerm, lastSeq), ties to the lowest index — and only when a majority
 // of `members` is reachable (otherwise nobody could win the vote anyway).
 std::optional<int> chooseCandidate(const QVector<MemberReport> &reports, int members);
+
+// What a member says of itself (GET /v1/_replication/state).
+struct PeerSummary
+{
+    qint64 term = 0;
+    qint64 lastSeq = 0;
+    bool primary = false;
+};
+
+struct BootstrapDecision
+{
+    enum class Outcome { Wait, Elect, NotNew };
+    Outcome outcome = Outcome::Wait;
+    qint64 term = 0;   // Elect: the term to stand for
+    int withData = -1; // NotNew: a member that holds data (or is primary)
+};
+
+// The bootstrap of a brand-new replica set: its configured primary, itself
+// empty and never having heard of a primary, asked the other members what
+// they hold (`answers`: member index and summary, one per member that
+// answered). A member with data (or a primary) means the set is not new:
+// elections are the coordinator's or an operator's. Otherwise, once a
+// majority of `members` (this one included) are up and empty, it stands for
+// the term after every term it heard of; else it waits and asks again.
+BootstrapDecision decideBootstrap(int members, qint64 ownTerm, const QVector<std::pair<int, PeerSummary>> &answers);
+
+struct MemberProgress
+{
+    int member = -1;
+    qint64 matchSeq = 0;       // durable and matching there
+    qint64 lastContactMs = -1; // its last answer (-1: none in this term)
+};
+
+// The replica a primary hands off to before it stops: one that durably
+// holds its whole log (matchSeq >= lastSeq) — the one heard from most
+// recently, ties to the lowest index. nullopt: none yet (wait).
+std::optional<int> handOffSuccessor(const QVector<MemberProgress> &replicas, qint64 lastSeq);
+
+// The term an operator's (or a hand-off's) promotion stands for:
+// `requested`, or the one after `currentTerm` when 0.
+qint64 promotionTerm(qint64 requested, qint64 currentTerm);
 
 enum class SyncState { InSync, Lagging, Offline, Recovering };
 QString syncStateName(SyncState state);

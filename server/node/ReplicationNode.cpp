@@ -22,11 +22,20 @@ Q_LOGGING_CATEGORY(lcReplication, "peacedb.replication")
 
 namespace {
 
-constexpr qint64 kCacheEntries = 50000;
 constexpr int kMaxEvents = 200;
-// Ranges read back from disk and not yet sent, at most (each up to
-// kMaxAppendBytes).
-constexpr int kMaxLoadedRanges = 16;
+// Log reads (appends, /wal) waiting for the log-read thread, at most.
+constexpr int kMaxQueuedLogReads = 16;
+
+// The HTTP status of a driver's refusal of a member request.
+int httpStatus(const Status &status)
+{
+    switch (status.code()) {
+    case Status::Code::StorageFailure: return 503;
+    case Status::Code::BadRequest: return 400;
+    case Status::Code::Internal: return 500;
+    default: return 409;
+    }
+}
 
 QByteArray errorJson(const Status &status)
 {
@@ -72,20 +81,95 @@ void runInBackground(QObject *receiver, std::function<T()> work, std::function<v
 
 } // namespace
 
+// The driver's storage: the group committer, and the log-read thread for
+// entries no longer in memory.
+class ReplicationNode::Store : public ReplicationDriver::LogStore
+{
+public:
+    Store(GroupCommitter *committer, ReadPool *reads)
+        : m_committer(committer)
+        , m_reads(reads)
+    {
+    }
+    quint64 submit(const LogWrite &write) override { return m_committer->submit(write); }
+    void commitThrough(qint64 seq) override { m_committer->commitThrough(seq); }
+    bool isIdle() const override { return m_committer->isIdle(); }
+    qint64 durableSeq() const override { return m_committer->durableSeq(); }
+    qint64 appliedSeq() const override { return m_committer->appliedSeq(); }
+    qint64 queuedEntries() const override { return m_committer->queuedEntries(); }
+    qint64 queuedBytes() const override { return m_committer->queuedBytes(); }
+    bool readEntries(qint64 from, qint64 to, qint64 maxBytes, ReadDone done) override
+    {
+        return m_reads->submit<QVector<LogEntry>>(
+            [from, to, maxBytes](DocumentReader &reader) { return reader.logEntries(from, to, to - from + 1, maxBytes); },
+            std::move(done));
+    }
+
+private:
+    GroupCommitter *m_committer;
+    ReadPool *m_reads;
+};
+
+// The driver's transport: HTTP to the other members' replication endpoints.
+class ReplicationNode::Peers : public ReplicationDriver::Transport
+{
+public:
+    explicit Peers(ReplicationNode *node)
+        : m_node(node)
+    {
+    }
+    void sendAppend(int member, const AppendRequest &request, std::function<void(const Result<AppendResponse> &)> done) override
+    {
+        m_node->post(member, QByteArrayLiteral("/v1/_replication/replicate"), request.toJson(),
+                     [done = std::move(done)](int status, const QByteArray &body) {
+                         done(status == 200 ? AppendResponse::fromJson(body)
+                                            : Result<AppendResponse>(Status::unavailable(QString::fromUtf8(body))));
+                     });
+    }
+    void sendVote(int member, const VoteRequest &request, std::function<void(const Result<VoteResponse> &)> done) override
+    {
+        m_node->post(member, QByteArrayLiteral("/v1/_replication/vote"), request.toJson(),
+                     [done = std::move(done)](int status, const QByteArray &body) {
+                         done(status == 200 ? VoteResponse::fromJson(body)
+                                            : Result<VoteResponse>(Status::unavailable(QString::fromUtf8(body))));
+                     });
+    }
+    void requestPromotion(int member, qint64 term, std::function<void(const Status &)> done) override
+    {
+        m_node->post(member, QByteArrayLiteral("/v1/_replication/promote"),
+                     JsonText::compact(QJsonObject{{QStringLiteral("term"), term}, {QStringLiteral("transfer"), true}}),
+                     [done = std::move(done)](int status, const QByteArray &body) {
+                         done(status == 200 ? Status::ok()
+                                            : Status::conflict(QStringLiteral("%1 %2").arg(status).arg(QString::fromUtf8(body.left(200)))));
+                     });
+    }
+    void probe(int member, std::function<void(const Result<ReplicationRules::PeerSummary> &)> done) override
+    {
+        m_node->m_peers.at(member)->get(QByteArrayLiteral("/v1/_replication/state"), [done = std::move(done)](const HttpClientReply &reply) {
+            if (reply.status != 200)
+                return done(Status::unavailable(reply.status ? QString::fromUtf8(reply.body.left(200)) : reply.error));
+            const QJsonObject state = QJsonDocument::fromJson(reply.body).object();
+            ReplicationRules::PeerSummary summary;
+            summary.term = state.value(QStringLiteral("term")).toInteger();
+            summary.lastSeq = state.value(QStringLiteral("lastSeq")).toInteger();
+            summary.primary = state.value(QStringLiteral("role")).toString() == QLatin1String("primary");
+            done(summary);
+        });
+    }
+
+private:
+    ReplicationNode *m_node;
+};
+
 ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *committer, DocumentReader *reader, QObject *parent)
     : CommitLog(parent)
     , m_settings(settings)
     , m_committer(committer)
     , m_reader(reader)
-    , m_core(coreOptions(settings.core, this), committer->initialHardState(), committer->initialTermHistory(),
-             committer->appliedSeq(), 0)
 {
     m_clock.start();
     const Result<qint64> rolledBack = reader->rolledBackCount();
     m_rolledBack = rolledBack.isOk() ? rolledBack.value() : 0;
-    connect(m_committer, &GroupCommitter::durable, this, &ReplicationNode::onDurable);
-    connect(m_committer, &GroupCommitter::compacted, this, &ReplicationNode::onCompacted);
-    connect(m_committer, &GroupCommitter::failed, this, &ReplicationNode::onStorageFailed);
     for (int member = 0; member < settings.members.size(); ++member) {
         m_peers.append(member == settings.self ? nullptr
                                                : new HttpClientPool(QUrl(settings.members.at(member)), settings.token,
@@ -93,26 +177,47 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
                                                                 int(qMax(settings.core.requestTimeoutMs, settings.core.electionTimeoutMs)),
                                                                 this));
     }
-    m_ticker.setInterval(int(qBound(qint64(10), settings.core.heartbeatIntervalMs / 4, qint64(50))));
-    connect(&m_ticker, &QTimer::timeout, this, &ReplicationNode::tick);
-    m_promotionTimeout.setSingleShot(true);
-    connect(&m_promotionTimeout, &QTimer::timeout, this,
-            [this] { resolvePromotions(false, QStringLiteral("no majority of votes before the election timed out")); });
-    m_handOffTimeout.setSingleShot(true);
-    connect(&m_handOffTimeout, &QTimer::timeout, this,
-            [this] { finishHandOff(false, QStringLiteral("no replica caught up and won an election in time")); });
-    connect(&m_handOffPoll, &QTimer::timeout, this, &ReplicationNode::checkHandOff);
     ReadPool::Options logReads;
     logReads.path = settings.databasePath;
     logReads.storage = settings.storageOptions;
     logReads.threads = 1;
-    logReads.maxQueued = kMaxLoadedRanges;
+    logReads.maxQueued = kMaxQueuedLogReads;
     m_logReadPool = std::make_unique<ReadPool>(logReads);
+    m_store = std::make_unique<Store>(committer, m_logReadPool.get());
+    m_transport = std::make_unique<Peers>(this);
+
+    ReplicationDriver::Settings driver;
+    driver.shardId = settings.shardId;
+    driver.members = int(settings.members.size());
+    driver.self = settings.self;
+    driver.core = settings.core;
+    driver.maxPendingWrites = settings.maxPendingWrites;
+    driver.maxPendingWriteBytes = settings.maxPendingWriteBytes;
+    driver.entryCacheBytes = settings.entryCacheBytes;
+    driver.maxLoadedRanges = kMaxQueuedLogReads;
+    driver.bootstrap = settings.bootstrap;
+    ReplicationDriver::Observer observer;
+    observer.event = [this](const ReplicationCore::Event &event) { recordEvent(event); };
+    observer.cut = [this](qint64 fromSeq) { emit cut(fromSeq); };
+    observer.applied = [this](qint64 seq) { emit applied(seq); };
+    observer.abandoned = [this](const Status &reason, qint64 lastKeptSeq) { emit abandoned(reason, lastKeptSeq); };
+    observer.fetchSnapshot = [this](int leader) { fetchSnapshot(leader); };
+    observer.storageFailed = [this](const QString &) { m_ticker.stop(); };
+    m_driver = std::make_unique<ReplicationDriver>(
+        driver, ReplicationDriver::Initial{committer->initialHardState(), committer->initialTermHistory(), committer->appliedSeq()},
+        m_store.get(), m_transport.get(), [this] { return now(); }, observer);
+
+    connect(m_committer, &GroupCommitter::durable, this,
+            [this](qint64 lastSeq, qint64 appliedSeq, quint64 ticket) { m_driver->durable(lastSeq, appliedSeq, ticket); });
+    connect(m_committer, &GroupCommitter::compacted, this, [this](qint64 seq, qint64) { m_driver->compacted(seq); });
+    connect(m_committer, &GroupCommitter::failed, this, [this](const Status &status) { onStorageFailed(status); });
+    m_ticker.setInterval(int(qBound(qint64(10), settings.core.heartbeatIntervalMs / 4, qint64(50))));
+    connect(&m_ticker, &QTimer::timeout, this, [this] { m_driver->tick(); });
 }
 
 ReplicationNode::~ReplicationNode()
 {
-    resolvePromotions(false, QStringLiteral("the node is shutting down"));
+    m_driver.reset(); // answers pending promotions
 }
 
 void ReplicationNode::start()
@@ -128,222 +233,43 @@ void ReplicationNode::start()
 std::pair<qint64, qint64> ReplicationNode::appliedPosition() const
 {
     const qint64 seq = m_committer->appliedSeq();
-    return {m_core.log().termAt(seq).value_or(0), seq};
+    return {m_driver->core().log().termAt(seq).value_or(0), seq};
 }
 
 QString ReplicationNode::primaryUrl() const
 {
-    const int leader = m_core.leader();
+    const int leader = m_driver->core().leader();
     return leader >= 0 && leader < m_settings.members.size() ? m_settings.members.at(leader) : QString();
 }
 
 Status ReplicationNode::writable() const
 {
-    const Status status = readable();
-    if (!status.isOk())
-        return status;
-    // Every uncommitted entry sits in the cache with a held answer for its
-    // client; entries committed by the replicas may still wait for this
-    // member's disk in the committer's queue.
-    return RequestLimits::checkPendingWrites(
-        qMax(m_core.lastSeq() - m_core.commitSeq(), m_committer->queuedEntries()),
-        qMax(m_cacheBytes - m_settings.entryCacheBytes, m_committer->queuedBytes()), m_settings.maxPendingWrites,
-        m_settings.maxPendingWriteBytes);
-}
-
-std::optional<qint64> ReplicationNode::termAt(qint64 seq) const
-{
-    return m_core.log().termAt(seq);
+    return withPrimary(m_driver->writable());
 }
 
 Status ReplicationNode::readable() const
 {
-    if (!m_storageFailure.isEmpty())
-        return Status::storageFailure(m_storageFailure);
-    if (m_core.role() != ReplicationCore::Role::Primary) {
+    return withPrimary(m_driver->readable());
+}
+
+Status ReplicationNode::withPrimary(Status status) const
+{
+    // Tell a client that reached a replica where the primary is.
+    if (!status.isOk() && m_driver->core().role() != ReplicationCore::Role::Primary && m_driver->storageFailure().isEmpty()) {
         const QString primary = primaryUrl();
-        return Status::unavailable(QStringLiteral("not primary"))
-            .withDetail(QStringLiteral("primary"), primary.isEmpty() ? QJsonValue() : QJsonValue(primary));
+        status = status.withDetail(QStringLiteral("primary"), primary.isEmpty() ? QJsonValue() : QJsonValue(primary));
     }
-    if (!m_core.hasLease(now())) {
-        return Status::unavailable(
-            QStringLiteral("no quorum: this primary has not heard from a majority of its replica set for %1 ms; writes and "
-                           "linearizable reads are refused")
-                .arg(m_settings.core.failoverTimeoutMs));
-    }
-    if (m_committer->appliedSeq() < m_core.termStartSeq())
-        return Status::unavailable(QStringLiteral("the new primary has not yet committed and applied the first entry of its "
-                                                  "term (until then it may lack writes its predecessor acknowledged); retry"));
-    return Status::ok();
+    return status;
+}
+
+std::optional<qint64> ReplicationNode::termAt(qint64 seq) const
+{
+    return m_driver->core().log().termAt(seq);
 }
 
 Status ReplicationNode::append(QVector<LogEntry> &entries)
 {
-    const Status status = writable();
-    if (!status.isOk())
-        return status;
-    // Cached before the core sees them: it sizes its appends to the
-    // replicas (fitEntries) while proposing.
-    for (LogEntry &entry : entries)
-        entry.term = m_core.term();
-    cacheAppend(entries);
-    const Status proposed = m_core.propose(entries, now());
-    if (!proposed.isOk() && !entries.isEmpty())
-        cacheTruncate(entries.first().seq);
-    processReady();
-    return proposed;
-}
-
-void ReplicationNode::tick()
-{
-    m_core.tick(now());
-    maybeBootstrap();
-    processReady();
-}
-
-bool ReplicationNode::isBrandNew() const
-{
-    return m_core.lastSeq() == 0 && m_core.role() == ReplicationCore::Role::Replica && m_core.lastLeaderContactMs() < 0;
-}
-
-void ReplicationNode::maybeBootstrap()
-{
-    if (!m_settings.bootstrap || m_bootstrapProbing || !isBrandNew()
-        || (m_lastBootstrapMs >= 0 && now() - m_lastBootstrapMs < m_settings.core.electionTimeoutMs)) {
-        return;
-    }
-    m_lastBootstrapMs = now();
-    struct Probe
-    {
-        int pending = 0;
-        int empty = 1; // this member
-        qint64 maxTerm = 0;
-        QString withData;
-    };
-    auto probe = std::make_shared<Probe>();
-    probe->pending = int(m_settings.members.size()) - 1;
-    probe->maxTerm = m_core.term();
-    const auto decide = [this, probe] {
-        m_bootstrapProbing = false;
-        if (!probe->withData.isEmpty()) {
-            m_settings.bootstrap = false;
-            qCInfo(lcReplication, "shard %d: %s already holds data, so this is not a new replica set: not electing "
-                                  "this member; a promotion (coordinator or operator) elects the primary",
-                   m_settings.shardId, qPrintable(probe->withData));
-            return;
-        }
-        if (!isBrandNew() || probe->empty < ReplicationRules::majority(int(m_settings.members.size())))
-            return; // tried again after the election timeout
-        qCInfo(lcReplication, "shard %d: %d of %d members are up and empty: electing this member for term %lld",
-               m_settings.shardId, probe->empty, int(m_settings.members.size()), probe->maxTerm + 1);
-        m_core.campaign(probe->maxTerm + 1, now());
-        processReady();
-    };
-    if (probe->pending == 0)
-        return decide();
-    m_bootstrapProbing = true;
-    for (int member = 0; member < m_settings.members.size(); ++member) {
-        if (member == m_settings.self)
-            continue;
-        m_peers.at(member)->get(QByteArrayLiteral("/v1/_replication/state"), [this, probe, member, decide](const HttpClientReply &reply) {
-            const int status = reply.status;
-            const QByteArray &body = reply.body;
-            if (status == 200) {
-                const QJsonObject state = QJsonDocument::fromJson(body).object();
-                if (state.value(QStringLiteral("lastSeq")).toInteger() > 0
-                    || state.value(QStringLiteral("role")).toString() == QLatin1String("primary")) {
-                    probe->withData = m_settings.members.at(member);
-                } else {
-                    ++probe->empty;
-                }
-                probe->maxTerm = qBound(probe->maxTerm, state.value(QStringLiteral("term")).toInteger(), kMaxTerm);
-            }
-            if (--probe->pending == 0)
-                decide();
-        });
-    }
-}
-
-void ReplicationNode::processReady()
-{
-    if (m_core.leader() != m_lastLeader) {
-        m_lastLeader = m_core.leader();
-        if (m_lastLeader >= 0)
-            ++m_leaderChanges;
-    }
-    while (m_core.hasReady()) {
-        ReplicationCore::Ready ready = m_core.takeReady();
-        for (const ReplicationCore::Event &event : ready.events)
-            recordEvent(event);
-        if (ready.truncateFrom) {
-            cacheTruncate(*ready.truncateFrom);
-            forgetLoadedEntries();
-            emit cut(*ready.truncateFrom);
-        }
-        if (!ready.append.isEmpty())
-            cacheAppend(ready.append);
-
-        quint64 ticket = 0;
-        if (ready.hardState || ready.truncateFrom || !ready.append.isEmpty()) {
-            GroupCommitter::LogWrite write;
-            write.truncateFromSeq = ready.truncateFrom.value_or(0);
-            write.hardState = ready.hardState;
-            write.entries = ready.append;
-            write.commitThroughSeq = m_core.commitSeq();
-            ticket = m_committer->submit(write);
-        } else if (ready.commitSeq) {
-            m_committer->commitThrough(*ready.commitSeq);
-        }
-
-        std::vector<std::function<void()>> held;
-        for (const OutgoingMessage &message : ready.afterPersist)
-            send(message, &held);
-        if (!held.empty()) {
-            // Nothing written by this Ready: its promises still need what is
-            // already on its way to the disk.
-            if (ticket == 0 && !m_committer->isIdle())
-                ticket = m_committer->submit(GroupCommitter::LogWrite());
-            if (ticket == 0 || ticket <= m_completedTicket) {
-                for (const auto &sendNow : held)
-                    sendNow();
-            } else {
-                m_held.push_back(HeldMessages{ticket, std::move(held)});
-            }
-        }
-        for (const OutgoingMessage &message : ready.messages)
-            send(message, nullptr);
-        if (ready.fetchSnapshot)
-            fetchSnapshot(int(*ready.fetchSnapshot));
-    }
-    m_prefetched.clear();
-}
-
-void ReplicationNode::send(const OutgoingMessage &message, std::vector<std::function<void()>> *held)
-{
-    std::function<void()> action;
-    switch (message.kind) {
-    case OutgoingMessage::Kind::Append:
-        sendAppend(message);
-        return;
-    case OutgoingMessage::Kind::Vote:
-        action = [this, message] { sendVote(message); };
-        break;
-    case OutgoingMessage::Kind::AppendResponse:
-    case OutgoingMessage::Kind::VoteResponse: {
-        if (!m_currentResponder)
-            return;
-        const QByteArray json = message.kind == OutgoingMessage::Kind::AppendResponse ? message.appendResponse.toJson()
-                                                                                     : message.voteResponse.toJson();
-        Respond respond = std::move(m_currentResponder);
-        m_currentResponder = nullptr;
-        action = [respond, json] { respond(200, json); };
-        break;
-    }
-    }
-    if (held)
-        held->push_back(std::move(action));
-    else
-        action();
+    return m_driver->propose(entries);
 }
 
 void ReplicationNode::post(int member, const QByteArray &path, const QByteArray &body,
@@ -354,227 +280,13 @@ void ReplicationNode::post(int member, const QByteArray &path, const QByteArray 
     });
 }
 
-void ReplicationNode::sendAppend(const OutgoingMessage &message)
+void ReplicationNode::onStorageFailed(const Status &status)
 {
-    AppendRequest request = message.append;
-    const int member = message.to;
-    if (request.entryCount > 0) {
-        const qint64 from = request.prevSeq + 1;
-        QVector<LogEntry> prepared = from < cacheFirstSeq() ? m_loaded.take(from) : m_prefetched.take(from);
-        Result<QVector<LogEntry>> loaded = Status::unavailable(QStringLiteral("log entries %1.. are not loaded").arg(from));
-        if (prepared.size() >= request.entryCount)
-            loaded = prepared.mid(0, request.entryCount);
-        else if (from >= cacheFirstSeq())
-            loaded = cachedEntries(from, request.entryCount);
-        if (loaded.isOk() && loaded->size() != request.entryCount)
-            loaded = Status::unavailable(QStringLiteral("log entries changed while an append was prepared"));
-        if (!loaded.isOk()) {
-            qCWarning(lcReplication, "cannot send entries %lld.. to member %d: %s", from, member,
-                      qPrintable(loaded.status().message()));
-            m_core.requestFailed(member, now());
-            return;
-        }
-        request.entries = std::move(loaded).value();
-    }
-    const qint64 term = request.term;
-    const qint64 sentMs = now();
-    post(member, QByteArrayLiteral("/v1/_replication/replicate"), request.toJson(), [this, member, term, sentMs](int status, const QByteArray &body) {
-        const Result<AppendResponse> response =
-            status == 200 ? AppendResponse::fromJson(body) : Result<AppendResponse>(Status::unavailable(QString::fromUtf8(body)));
-        if (response.isOk() && response->from == member)
-            m_core.receive(response.value(), now(), sentMs);
-        else if (m_core.term() == term) // an older term's request is no longer counted in flight
-            m_core.requestFailed(member, now());
-        processReady();
-    });
-}
-
-void ReplicationNode::sendVote(const OutgoingMessage &message)
-{
-    post(message.to, QByteArrayLiteral("/v1/_replication/vote"), message.vote.toJson(), [this](int status, const QByteArray &body) {
-        if (status != 200)
-            return;
-        const Result<VoteResponse> response = VoteResponse::fromJson(body);
-        if (response.isOk()) {
-            m_core.receive(response.value(), now());
-            processReady();
-        }
-    });
-}
-
-ReplicationCore::Options ReplicationNode::coreOptions(ReplicationCore::Options options, ReplicationNode *node)
-{
-    options.fitEntries = [node](qint64 from, qint64 count) { return node->fitEntries(from, count); };
-    return options;
-}
-
-qint64 ReplicationNode::cacheFirstSeq() const
-{
-    return m_cache.empty() ? m_core.lastSeq() + 1 : m_cache.front().seq;
-}
-
-Result<QVector<LogEntry>> ReplicationNode::cachedEntries(qint64 from, qint64 count)
-{
-    QVector<LogEntry> out;
-    const qint64 to = from + count - 1;
-    qint64 bytes = 0;
-    for (qint64 seq = from; seq <= to; ++seq) {
-        if (m_cache.empty() || seq < m_cache.front().seq || seq > m_cache.back().seq)
-            break;
-        const LogEntry &entry = m_cache.at(size_t(seq - m_cache.front().seq));
-        bytes += entry.approximateJsonBytes();
-        if (bytes > kMaxAppendBytes && !out.isEmpty())
-            break; // a prefix is as good as the whole range: the core sends what fits
-        out.append(entry);
-    }
-    if (out.isEmpty() || out.first().seq != from)
-        return Status::unavailable(QStringLiteral("log entries %1..%2 are not in memory").arg(from).arg(to));
-    return out;
-}
-
-qint64 ReplicationNode::fitEntries(qint64 from, qint64 count)
-{
-    const qint64 cacheFirst = cacheFirstSeq();
-    if (from >= cacheFirst) {
-        Result<QVector<LogEntry>> cached = cachedEntries(from, count);
-        if (!cached.isOk())
-            return count; // sending them fails, and the core hears of it
-        const qint64 fit = cached->size();
-        m_prefetched.insert(from, std::move(cached).value());
-        return fit;
-    }
-    // Older entries come from disk, read on the log-read thread; the core
-    // sends them once they are here (loadEntries ticks it).
-    const auto loaded = m_loaded.constFind(from);
-    if (loaded != m_loaded.constEnd()) {
-        if (isCurrent(*loaded))
-            return qMin<qint64>(loaded->size(), count);
-        m_loaded.erase(loaded);
-    }
-    loadEntries(from, qMin(from + count - 1, cacheFirst - 1));
-    return 0;
-}
-
-bool ReplicationNode::isCurrent(const QVector<LogEntry> &entries) const
-{
-    // Log matching: equal terms at the first and last seq mean equal entries
-    // in between (and none of them compacted away).
-    return !entries.isEmpty() && m_core.log().termAt(entries.first().seq) == entries.first().term
-        && m_core.log().termAt(entries.last().seq) == entries.last().term && entries.first().seq > m_core.log().compactedSeq();
-}
-
-void ReplicationNode::loadEntries(qint64 from, qint64 to)
-{
-    if (m_loading.contains(from) || to < from)
-        return;
-    if (m_loaded.size() + m_loading.size() >= kMaxLoadedRanges)
-        m_loaded.clear(); // ranges nobody took (a member moved on); bounded memory
-    const quint64 generation = m_loadGeneration;
-    const qint64 count = to - from + 1;
-    const bool queued = m_logReadPool->submit<QVector<LogEntry>>(
-        [from, to, count](DocumentReader &reader) { return reader.logEntries(from, to, count, kMaxAppendBytes); },
-        [this, from, generation](const Result<QVector<LogEntry>> &loaded) {
-            if (generation != m_loadGeneration)
-                return;
-            m_loading.remove(from);
-            if (!loaded.isOk() || loaded->isEmpty() || loaded->first().seq != from) {
-                if (m_lastLoadWarningMs < 0 || now() - m_lastLoadWarningMs >= 1000) {
-                    m_lastLoadWarningMs = now();
-                    qCWarning(lcReplication, "shard %d: cannot read log entries %lld.. for a replica: %s", m_settings.shardId, from,
-                              qPrintable(loaded.isOk() ? QStringLiteral("not on disk") : loaded.status().message()));
-                }
-                return;
-            }
-            ++m_logReadsDone;
-            m_loaded.insert(from, loaded.value());
-            // The appends that waited for them.
-            m_core.tick(now());
-            processReady();
-        });
-    if (queued)
-        m_loading.insert(from);
-}
-
-void ReplicationNode::forgetLoadedEntries()
-{
-    ++m_loadGeneration;
-    m_loaded.clear();
-    m_loading.clear();
-}
-
-void ReplicationNode::cacheAppend(const QVector<LogEntry> &entries)
-{
-    for (const LogEntry &entry : entries) {
-        if (!m_cache.empty() && entry.seq >= m_cache.front().seq && entry.seq <= m_cache.back().seq) {
-            if (m_cache.at(size_t(entry.seq - m_cache.front().seq)).term == entry.term)
-                continue; // a primary caches its proposals before the core hands them out
-            cacheTruncate(entry.seq);
-        }
-        if (!m_cache.empty() && entry.seq != m_cache.back().seq + 1) {
-            m_cache.clear();
-            m_cacheBytes = 0;
-        }
-        m_cache.push_back(entry);
-        m_cacheBytes += entry.body.size();
-    }
-    // Entries may leave the cache once they can be read back from disk.
-    const qint64 durable = m_committer->durableSeq();
-    while (!m_cache.empty() && m_cache.front().seq <= durable
-           && (qint64(m_cache.size()) > kCacheEntries || m_cacheBytes > m_settings.entryCacheBytes)) {
-        m_cacheBytes -= m_cache.front().body.size();
-        m_cache.pop_front();
-    }
-}
-
-void ReplicationNode::cacheTruncate(qint64 fromSeq)
-{
-    while (!m_cache.empty() && m_cache.back().seq >= fromSeq) {
-        m_cacheBytes -= m_cache.back().body.size();
-        m_cache.pop_back();
-    }
-}
-
-void ReplicationNode::onDurable(qint64 lastSeq, qint64 appliedSeq, quint64 ticket)
-{
-    m_completedTicket = qMax(m_completedTicket, ticket);
-    m_core.persisted(lastSeq, now());
-    while (!m_held.empty() && m_held.front().ticket <= m_completedTicket) {
-        const HeldMessages held = std::move(m_held.front());
-        m_held.pop_front();
-        for (const auto &sendNow : held.sends)
-            sendNow();
-    }
-    emit applied(appliedSeq);
-    processReady();
-}
-
-void ReplicationNode::onCompacted(qint64 seq, qint64 term)
-{
-    Q_UNUSED(term);
-    m_core.compacted(seq);
-}
-
-void ReplicationNode::onStorageFailed(const Status &status, bool fatal, qint64 lastDurableSeq)
-{
-    Q_UNUSED(fatal);
-    Q_UNUSED(lastDurableSeq);
-    // The core's view of the log now runs ahead of the disk: this node can
-    // no longer take part safely until it restarts and rereads its log.
-    m_storageFailure = QStringLiteral("the node stopped replicating after a storage failure (%1); restart it").arg(status.message());
-    qCCritical(lcReplication, "%s", qPrintable(m_storageFailure));
-    // Answers held for writes that did not become durable are never sent
-    // (dropping them answers their requests with an error): a later batch
-    // that succeeds must not release them.
-    m_held.clear();
-    m_core.stepDown(now());
-    m_ticker.stop();
-    processReady();
-    emit abandoned(Status::storageFailure(m_storageFailure), m_committer->appliedSeq());
+    m_driver->storageFailed(status);
 }
 
 void ReplicationNode::recordEvent(const ReplicationCore::Event &coreEvent)
 {
-    using Kind = ReplicationCore::Event::Kind;
     QJsonObject event{{QStringLiteral("timeMs"), QDateTime::currentMSecsSinceEpoch()},
                       {QStringLiteral("kind"), eventKindName(coreEvent.kind)},
                       {QStringLiteral("term"), coreEvent.term},
@@ -593,206 +305,83 @@ void ReplicationNode::recordEvent(const ReplicationCore::Event &coreEvent)
     ++m_eventCounts[eventKindName(coreEvent.kind)];
     while (m_events.size() > kMaxEvents)
         m_events.removeFirst();
+    if (coreEvent.kind == ReplicationCore::Event::Kind::RolledBack)
+        m_rolledBack += coreEvent.count;
     qCInfo(lcReplication, "shard %d term %lld: %s%s", m_settings.shardId, coreEvent.term,
            qPrintable(eventKindName(coreEvent.kind)),
            qPrintable(coreEvent.count ? QStringLiteral(" %1 entries").arg(coreEvent.count) : QString()));
     emit this->event(event);
-
-    switch (coreEvent.kind) {
-    case Kind::BecamePrimary:
-        m_wasPrimary = true;
-        resolvePromotions(true, QString());
-        break;
-    case Kind::BecameReplica:
-    case Kind::TermAdopted:
-        if (m_wasPrimary && m_core.role() != ReplicationCore::Role::Primary) {
-            m_wasPrimary = false;
-            // The commit point when the role was lost, not after the message
-            // that deposed it (which may have cut this primary's tail and
-            // committed a newer primary's entries at the same seqs).
-            emit abandoned(Status::unavailable(QStringLiteral("this node is no longer the primary")), coreEvent.commitSeq);
-        }
-        if (m_core.role() == ReplicationCore::Role::Replica)
-            resolvePromotions(false, QStringLiteral("the election ended without this node as primary (term %1)").arg(m_core.term()));
-        break;
-    case Kind::ElectionLost:
-        resolvePromotions(false, coreEvent.detail);
-        break;
-    case Kind::RolledBack:
-        m_rolledBack += coreEvent.count;
-        break;
-    default:
-        break;
-    }
-}
-
-void ReplicationNode::resolvePromotions(bool won, const QString &why)
-{
-    if (m_promotions.empty())
-        return;
-    m_promotionTimeout.stop();
-    const auto promotions = std::move(m_promotions);
-    m_promotions.clear();
-    for (const auto &[term, respond] : promotions) {
-        if (won && m_core.term() == term) {
-            respond(200, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
-                                                       {QStringLiteral("term"), term},
-                                                       {QStringLiteral("role"), QStringLiteral("primary")}}));
-        } else {
-            respond(409, errorJson(Status::conflict(why.isEmpty() ? QStringLiteral("the election was lost") : why)));
-        }
-    }
 }
 
 void ReplicationNode::handleAppend(const QByteArray &body, const Respond &respond)
 {
-    // A member whose storage failed no longer knows what its log holds: it
-    // must not acknowledge anything until it restarts and rereads it.
-    if (!m_storageFailure.isEmpty())
-        return respond(503, errorJson(Status::storageFailure(m_storageFailure)));
+    if (const QString failure = m_driver->storageFailure(); !failure.isEmpty())
+        return respond(503, errorJson(Status::storageFailure(failure)));
     const Result<AppendRequest> request = AppendRequest::fromJson(body);
     if (!request.isOk())
         return respond(400, errorJson(request.status()));
-    if (const Status refused = m_core.checkAppend(request.value()); !refused.isOk()) {
-        qCWarning(lcReplication, "shard %d term %lld: refused an append: %s", m_settings.shardId, m_core.term(),
-                  qPrintable(refused.message()));
-        return respond(refused.code() == Status::Code::BadRequest ? 400 : 409, errorJson(refused));
-    }
-    m_currentResponder = respond;
-    m_core.receive(request.value(), now());
-    processReady();
-    if (m_currentResponder) {
-        m_currentResponder = nullptr;
-        respond(500, errorJson(Status::internal(QStringLiteral("the append produced no answer"))));
-    }
+    m_driver->receiveAppend(request.value(), [respond](const Result<AppendResponse> &answer) {
+        if (answer.isOk())
+            respond(200, answer->toJson());
+        else
+            respond(httpStatus(answer.status()), errorJson(answer.status()));
+    });
 }
 
 void ReplicationNode::handleVote(const QByteArray &body, const Respond &respond)
 {
-    if (!m_storageFailure.isEmpty())
-        return respond(503, errorJson(Status::storageFailure(m_storageFailure)));
+    if (const QString failure = m_driver->storageFailure(); !failure.isEmpty())
+        return respond(503, errorJson(Status::storageFailure(failure)));
     const Result<VoteRequest> request = VoteRequest::fromJson(body);
     if (!request.isOk())
         return respond(400, errorJson(request.status()));
-    if (request->candidate < 0 || request->candidate >= m_settings.members.size() || request->candidate == m_settings.self)
-        return respond(400, errorJson(Status::badRequest(QStringLiteral("vote: candidate %1 is not another member").arg(request->candidate))));
-    m_currentResponder = respond;
-    m_core.receive(request.value(), now());
-    processReady();
-    if (m_currentResponder) {
-        m_currentResponder = nullptr;
-        respond(500, errorJson(Status::internal(QStringLiteral("the vote produced no answer"))));
-    }
+    m_driver->receiveVote(request.value(), [respond](const Result<VoteResponse> &answer) {
+        if (answer.isOk())
+            respond(200, answer->toJson());
+        else
+            respond(httpStatus(answer.status()), errorJson(answer.status()));
+    });
 }
 
 void ReplicationNode::promote(qint64 term, bool transfer, const Respond &respond)
 {
-    if (!m_storageFailure.isEmpty())
-        return respond(503, errorJson(Status::storageFailure(m_storageFailure)));
-    if (term == 0)
-        term = m_core.term() + 1;
-    const Status status = m_core.campaign(term, now(), transfer);
-    if (!status.isOk())
-        return respond(409, errorJson(status));
-    if (m_core.role() == ReplicationCore::Role::Primary && m_core.term() == term && !m_core.hasReady()) {
-        respond(200, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
-                                                   {QStringLiteral("term"), term},
-                                                   {QStringLiteral("role"), QStringLiteral("primary")}}));
-        return;
-    }
-    m_promotions.emplace_back(term, respond);
-    // An election may first wait up to FailoverTimeoutMs for leases to run out.
-    m_promotionTimeout.start(int(m_settings.core.failoverTimeoutMs + m_settings.core.electionTimeoutMs + 500));
-    processReady();
+    m_driver->promote(term, transfer, [respond](const Status &status, qint64 standingFor) {
+        if (status.isOk()) {
+            respond(200, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
+                                                       {QStringLiteral("term"), standingFor},
+                                                       {QStringLiteral("role"), QStringLiteral("primary")}}));
+        } else {
+            respond(status.code() == Status::Code::StorageFailure ? 503 : 409, errorJson(status));
+        }
+    });
 }
 
 void ReplicationNode::stepDown(const Respond &respond)
 {
-    const bool wasPrimary = m_core.role() == ReplicationCore::Role::Primary;
-    m_core.stepDown(now());
-    processReady();
+    const bool wasPrimary = m_driver->stepDown();
     respond(200, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
-                                               {QStringLiteral("term"), m_core.term()},
-                                               {QStringLiteral("role"), ReplicationCore::roleName(m_core.role())},
+                                               {QStringLiteral("term"), m_driver->core().term()},
+                                               {QStringLiteral("role"), ReplicationCore::roleName(m_driver->core().role())},
                                                {QStringLiteral("wasPrimary"), wasPrimary}}));
 }
 
 void ReplicationNode::handOff(qint64 timeoutMs, const HandOffDone &done)
 {
-    if (m_core.role() != ReplicationCore::Role::Primary)
-        return done(false, QStringLiteral("not the primary"));
-    if (m_settings.members.size() < 2)
-        return done(false, QStringLiteral("no other member"));
-    m_handOffDone = done;
-    qCInfo(lcReplication, "shard %d term %lld: handing off: waiting for a replica to hold seq %lld", m_settings.shardId,
-           m_core.term(), m_core.lastSeq());
-    m_handOffTimeout.start(int(timeoutMs));
-    m_handOffPoll.start(2);
-    checkHandOff();
-}
-
-void ReplicationNode::checkHandOff()
-{
-    if (!m_handOffDone || !m_handOffPoll.isActive())
-        return;
-    if (m_core.role() != ReplicationCore::Role::Primary)
-        return finishHandOff(false, QStringLiteral("stepped down before a replica caught up"));
-    // The replica that holds the whole log and answered most recently.
-    int successor = -1;
-    for (int member = 0; member < m_settings.members.size(); ++member) {
-        if (member == m_settings.self)
-            continue;
-        const ReplicationCore::Progress &progress = m_core.progress(member);
-        if (progress.matchSeq < m_core.lastSeq())
-            continue;
-        if (successor < 0 || progress.lastContactMs > m_core.progress(successor).lastContactMs)
-            successor = member;
-    }
-    if (successor < 0)
-        return;
-    m_handOffPoll.stop();
-    const qint64 term = m_core.term() + 1;
-    qCInfo(lcReplication, "shard %d term %lld: handing off: member %d holds seq %lld; stepping down and asking it to stand for "
-                          "term %lld",
-           m_settings.shardId, m_core.term(), successor, m_core.lastSeq(), term);
-    m_core.stepDown(now());
-    processReady();
-    post(successor, QByteArrayLiteral("/v1/_replication/promote"),
-         JsonText::compact(QJsonObject{{QStringLiteral("term"), term}, {QStringLiteral("transfer"), true}}),
-         [this, successor, term](int status, const QByteArray &body) {
-             if (status == 200)
-                 finishHandOff(true, QStringLiteral("member %1 is primary for term %2").arg(successor).arg(term));
-             else
-                 finishHandOff(false, QStringLiteral("member %1 did not win term %2: %3 %4")
-                                          .arg(successor)
-                                          .arg(term)
-                                          .arg(status)
-                                          .arg(QString::fromUtf8(body.left(200))));
-         });
-}
-
-void ReplicationNode::finishHandOff(bool handedOff, const QString &detail)
-{
-    if (!m_handOffDone)
-        return;
-    m_handOffPoll.stop();
-    m_handOffTimeout.stop();
-    const HandOffDone done = std::move(m_handOffDone);
-    m_handOffDone = nullptr;
-    done(handedOff, detail);
+    m_driver->handOff(timeoutMs, done);
 }
 
 void ReplicationNode::handleWal(qint64 since, qint64 limit, const Respond &respond)
 {
-    if (since < m_core.log().compactedSeq()) {
+    const ReplicationCore &core = m_driver->core();
+    if (since < core.log().compactedSeq()) {
         return respond(410, errorJson(Status::notFound(QStringLiteral("entries after %1 were compacted away (the log starts at %2); "
                                                                       "fetch /v1/_replication/snapshot")
                                                            .arg(since)
-                                                           .arg(m_core.log().firstSeq()))));
+                                                           .arg(core.log().firstSeq()))));
     }
     const qint64 durable = m_committer->durableSeq();
     const qint64 count = qMax<qint64>(0, qMin(limit, durable - since));
-    const qint64 commitSeq = m_core.commitSeq();
+    const qint64 commitSeq = core.commitSeq();
     const auto answer = [respond, durable, commitSeq](const Result<QVector<LogEntry>> &loaded) {
         if (!loaded.isOk())
             return respond(503, errorJson(loaded.status()));
@@ -891,15 +480,15 @@ void ReplicationNode::installSnapshot(const QString &path)
             // Swap the files while nothing has the database open. Answers
             // held for writes the stopped committer drops are never sent.
             m_ticker.stop();
-            m_held.clear();
+            m_driver->beginSnapshotInstall();
             m_committer->stop();
             m_reader->close();
             if (m_readPool)
                 m_readPool->suspend();
             m_logReadPool->suspend();
-            forgetLoadedEntries();
             const QString database = m_settings.databasePath;
-            Status status = SnapshotFile::finishInstall(path, database, HardState{m_core.term(), m_core.votedFor(), m_core.isVoter()});
+            const ReplicationCore &core = m_driver->core();
+            Status status = SnapshotFile::finishInstall(path, database, HardState{core.term(), core.votedFor(), core.isVoter()});
             if (status.isOk())
                 status = SnapshotFile::swapInto(path, database);
             const Status swapped = status;
@@ -919,19 +508,13 @@ void ReplicationNode::installSnapshot(const QString &path)
                     m_committer->start();
                     m_reader->open(database, m_settings.storageOptions);
                 }
-                onStorageFailed(Status::storageFailure(QStringLiteral("installing a snapshot failed: %1").arg(status.message())), true,
-                                m_committer->durableSeq());
+                onStorageFailed(Status::storageFailure(QStringLiteral("installing a snapshot failed: %1").arg(status.message())));
                 return;
             }
-            m_cache.clear();
-            m_cacheBytes = 0;
-            // Entries past this member's commit point may differ from the
-            // snapshot's: they are gone with the old file.
-            emit cut(m_core.commitSeq() + 1);
-            m_core.snapshotInstalled(info->seq, info->term, now());
+            m_driver->snapshotInstalled(info->seq, info->term);
             QJsonObject event{{QStringLiteral("timeMs"), QDateTime::currentMSecsSinceEpoch()},
                               {QStringLiteral("kind"), QStringLiteral("snapshot-installed")},
-                              {QStringLiteral("term"), m_core.term()},
+                              {QStringLiteral("term"), core.term()},
                               {QStringLiteral("shard"), m_settings.shardId},
                               {QStringLiteral("member"), m_settings.self},
                               {QStringLiteral("node"), m_settings.members.at(m_settings.self)},
@@ -948,22 +531,23 @@ QJsonObject ReplicationNode::state() const
 {
     const qint64 nowMs = now();
     const qint64 wallNow = QDateTime::currentMSecsSinceEpoch();
-    const bool primary = m_core.role() == ReplicationCore::Role::Primary;
+    const ReplicationCore &core = m_driver->core();
+    const bool primary = core.role() == ReplicationCore::Role::Primary;
     QJsonArray members;
     for (int member = 0; member < m_settings.members.size(); ++member) {
         QJsonObject info{{QStringLiteral("index"), member},
                          {QStringLiteral("url"), m_settings.members.at(member)},
                          {QStringLiteral("self"), member == m_settings.self}};
         if (primary) {
-            const ReplicationCore::Progress &progress = m_core.progress(member);
-            const qint64 matchSeq = member == m_settings.self ? m_core.durableSeq() : progress.matchSeq;
-            const qint64 lagEntries = qMax<qint64>(0, m_core.lastSeq() - matchSeq);
+            const ReplicationCore::Progress &progress = core.progress(member);
+            const qint64 matchSeq = member == m_settings.self ? core.durableSeq() : progress.matchSeq;
+            const qint64 lagEntries = qMax<qint64>(0, core.lastSeq() - matchSeq);
             // How old the oldest entry the member does not hold is (at
             // least the oldest cached one when that is older still).
             qint64 lagMs = 0;
-            if (lagEntries > 0 && !m_cache.empty() && matchSeq + 1 <= m_cache.back().seq) {
-                const qint64 first = qMax(matchSeq + 1, m_cache.front().seq);
-                const qint64 stamp = m_cache.at(size_t(first - m_cache.front().seq)).timestampMs;
+            const std::optional<qint64> oldest = lagEntries > 0 ? m_driver->timestampOf(matchSeq + 1) : std::nullopt;
+            if (oldest) {
+                const qint64 stamp = *oldest;
                 lagMs = stamp > 0 ? qMax<qint64>(0, wallNow - stamp) : 0;
             }
             const qint64 contact = member == m_settings.self ? nowMs : progress.lastContactMs;
@@ -992,26 +576,26 @@ QJsonObject ReplicationNode::state() const
         {QStringLiteral("shard"), m_settings.shardId},
         {QStringLiteral("member"), m_settings.self},
         {QStringLiteral("self"), m_settings.members.at(m_settings.self)},
-        {QStringLiteral("role"), ReplicationCore::roleName(m_core.role())},
-        {QStringLiteral("term"), m_core.term()},
-        {QStringLiteral("votedFor"), m_core.votedFor() < 0 ? QJsonValue() : QJsonValue(m_core.votedFor())},
-        {QStringLiteral("leader"), m_core.leader() < 0 ? QJsonValue() : QJsonValue(m_core.leader())},
+        {QStringLiteral("role"), ReplicationCore::roleName(core.role())},
+        {QStringLiteral("term"), core.term()},
+        {QStringLiteral("votedFor"), core.votedFor() < 0 ? QJsonValue() : QJsonValue(core.votedFor())},
+        {QStringLiteral("leader"), core.leader() < 0 ? QJsonValue() : QJsonValue(core.leader())},
         {QStringLiteral("primary"), primaryAddress.isEmpty() ? QJsonValue() : QJsonValue(primaryAddress)},
-        {QStringLiteral("lastSeq"), m_core.lastSeq()},
-        {QStringLiteral("lastTerm"), m_core.lastTerm()},
-        {QStringLiteral("voter"), m_core.isVoter()},
-        {QStringLiteral("commitSeq"), m_core.commitSeq()},
+        {QStringLiteral("lastSeq"), core.lastSeq()},
+        {QStringLiteral("lastTerm"), core.lastTerm()},
+        {QStringLiteral("voter"), core.isVoter()},
+        {QStringLiteral("commitSeq"), core.commitSeq()},
         {QStringLiteral("appliedSeq"), m_committer->appliedSeq()},
         {QStringLiteral("durableSeq"), m_committer->durableSeq()},
-        {QStringLiteral("compactedSeq"), m_core.log().compactedSeq()},
-        {QStringLiteral("lease"), m_core.hasLease(nowMs)},
+        {QStringLiteral("compactedSeq"), core.log().compactedSeq()},
+        {QStringLiteral("lease"), core.hasLease(nowMs)},
         {QStringLiteral("writable"), canWrite.isOk()},
         {QStringLiteral("writableReason"), canWrite.isOk() ? QJsonValue() : QJsonValue(canWrite.message())},
-        {QStringLiteral("storageFailure"), m_storageFailure.isEmpty() ? QJsonValue() : QJsonValue(m_storageFailure)},
+        {QStringLiteral("storageFailure"), m_driver->storageFailure().isEmpty() ? QJsonValue() : QJsonValue(m_driver->storageFailure())},
         {QStringLiteral("lastPrimaryContactAgeMs"),
-         m_core.lastLeaderContactMs() < 0 ? QJsonValue() : QJsonValue(nowMs - m_core.lastLeaderContactMs())},
+         core.lastLeaderContactMs() < 0 ? QJsonValue() : QJsonValue(nowMs - core.lastLeaderContactMs())},
         {QStringLiteral("rolledBack"), m_rolledBack},
-        {QStringLiteral("logReads"), m_logReadsDone},
+        {QStringLiteral("logReads"), m_driver->logReads()},
         {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
         {QStringLiteral("uptimeMs"), nowMs},
         {QStringLiteral("members"), members},

@@ -1,16 +1,13 @@
-// ReplicationNode: a replica set member — runs a ReplicationCore against the
-// real world: a QTimer for ticks, HTTP to the other members (the cluster
-// token on every request), the GroupCommitter for durability, a read
-// connection on a worker thread of its own for log entries no longer in
-// memory (a lagging replica's catch-up never blocks this thread), snapshots
-// when a member is too far behind. It is also the node's CommitLog: writes enter the log through it
-// and are reported applied once the write quorum holds them.
-//
-// The Ready contract of ReplicationCore is kept here: log changes and the
-// term/vote go to the committer as one submission; messages that promise
-// durability (acknowledgements, votes) leave only once that submission is
-// durable; answers to a member's request go back on that request's HTTP
-// reply.
+// ReplicationNode: a replica set member — runs a ReplicationDriver (the
+// ReplicationCore and the logic around it, shared with the simulator that
+// tests it) against the real world: a QTimer for ticks, HTTP to the other
+// members (the cluster token on every request), the GroupCommitter for
+// durability, a read connection on a worker thread of its own for log
+// entries no longer in memory (a lagging replica's catch-up never blocks
+// this thread), snapshot files made, downloaded and swapped in. It is also
+// the node's CommitLog: writes enter the log through it and are reported
+// applied once the write quorum holds them; and it turns the driver's
+// state and events into JSON (state(), event()).
 //
 // Main thread; owned by the ServerApp; uses, does not own, the committer and
 // the reader.
@@ -32,6 +29,7 @@
 
 #include "CommitLog.h"
 #include "ReplicationCore.h"
+#include "ReplicationDriver.h"
 #include "StorageOptions.h"
 
 class DocumentReader;
@@ -69,7 +67,7 @@ public:
     // Entries of one append request or /wal answer stop at about this many
     // bytes (a single larger entry still goes alone). A member accepts
     // replication requests up to maxRequestBytes(Server.MaxBodyBytes).
-    static constexpr qint64 kMaxAppendBytes = 4 * 1024 * 1024;
+    static constexpr qint64 kMaxAppendBytes = ReplicationDriver::kMaxAppendBytes;
     static qint64 maxRequestBytes(qint64 maxBodyBytes) { return maxBodyBytes + kMaxAppendBytes + 1024 * 1024; }
     using Respond = std::function<void(int httpStatus, const QByteArray &json)>;
 
@@ -86,10 +84,10 @@ public:
     std::optional<qint64> termAt(qint64 seq) const override;
     Status health() const override
     {
-        return m_storageFailure.isEmpty() ? Status::ok() : Status::storageFailure(m_storageFailure);
+        return m_driver->storageFailure().isEmpty() ? Status::ok() : Status::storageFailure(m_driver->storageFailure());
     }
-    qint64 term() const override { return m_core.term(); }
-    qint64 nextSeq() const override { return m_core.lastSeq() + 1; }
+    qint64 term() const override { return m_driver->core().term(); }
+    qint64 nextSeq() const override { return m_driver->core().lastSeq() + 1; }
     Status append(QVector<LogEntry> &entries) override;
 
     // Requests from other members (and operators); each answers exactly once.
@@ -103,7 +101,7 @@ public:
     // Graceful hand-off before this process exits (SIGTERM). REQUIRES: no
     // client write is pending. While this member is primary of a set with
     // other members:
-    //   1. it waits (checking every few ms) until a replica durably holds
+    //   1. it waits (checking after every answer) until a replica durably holds
     //      its whole log — it stays primary meanwhile, so replication goes on;
     //   2. it steps down (same term), so it sends no more appends;
     //   3. it asks that replica to hold an election for the next term
@@ -128,7 +126,7 @@ public:
     // Times this member learned of a new primary (itself included; the first
     // one it learned of counts), and its replication events by kind
     // ("promoted", "lease-lost", ...) since it started.
-    qint64 leaderChanges() const { return m_leaderChanges; }
+    qint64 leaderChanges() const { return m_driver->leaderChanges(); }
     const QHash<QString, qint64> &eventCounts() const { return m_eventCounts; }
     std::pair<qint64, qint64> appliedPosition() const override;
 
@@ -138,93 +136,36 @@ signals:
     void event(const QJsonObject &event);
 
 private:
-    struct HeldMessages
-    {
-        quint64 ticket = 0;
-        std::vector<std::function<void()>> sends;
-    };
+    class Store;
+    class Peers;
 
     qint64 now() const { return m_clock.elapsed(); }
-    void processReady();
-    void send(const OutgoingMessage &message, std::vector<std::function<void()>> *held);
-    void sendAppend(const OutgoingMessage &message);
-    void sendVote(const OutgoingMessage &message);
     void post(int member, const QByteArray &path, const QByteArray &body, std::function<void(int, const QByteArray &)> done);
-    // Entries from..from+count-1 from the cache, fewer if they pass
-    // kMaxAppendBytes; never reads the disk.
-    Result<QVector<LogEntry>> cachedEntries(qint64 from, qint64 count);
-    qint64 cacheFirstSeq() const;
-    qint64 fitEntries(qint64 from, qint64 count);
-    // Entries before the cache: loaded on m_logReadPool, kept in m_loaded by
-    // first seq until an append takes them (ReplicationCore::Options::fitEntries).
-    void loadEntries(qint64 from, qint64 to);
-    bool isCurrent(const QVector<LogEntry> &entries) const;
-    void forgetLoadedEntries();
-    static ReplicationCore::Options coreOptions(ReplicationCore::Options options, ReplicationNode *node);
-    void cacheAppend(const QVector<LogEntry> &entries);
-    void cacheTruncate(qint64 fromSeq);
-    void onDurable(qint64 lastSeq, qint64 appliedSeq, quint64 ticket);
-    void onCompacted(qint64 seq, qint64 term);
-    void onStorageFailed(const Status &status, bool fatal, qint64 lastDurableSeq);
     void recordEvent(const ReplicationCore::Event &event);
-    void resolvePromotions(bool won, const QString &why);
+    void onStorageFailed(const Status &status);
+    // Adds where the primary is to a refusal of a member that is not it.
+    Status withPrimary(Status status) const;
     void fetchSnapshot(int leader);
     void installSnapshot(const QString &path);
-    void tick();
-    bool isBrandNew() const;
-    // The configured primary of a brand-new replica set elects itself once a
-    // majority of the members are up and just as empty. Afterwards, and on a
-    // set with data, elections are the coordinator's (or operator's) call.
-    void maybeBootstrap();
 
     Settings m_settings;
     GroupCommitter *m_committer;
     DocumentReader *m_reader;
     ReadPool *m_readPool = nullptr;
-    ReplicationCore m_core;
     QElapsedTimer m_clock;
     QTimer m_ticker;
     QNetworkAccessManager m_network;        // snapshot downloads
-    QVector<HttpClientPool *> m_peers;          // by member index; null for self
+    QVector<HttpClientPool *> m_peers;      // by member index; null for self
+    // Log entries read back from disk for appends and /wal.
+    std::unique_ptr<ReadPool> m_logReadPool;
+    std::unique_ptr<Store> m_store;
+    std::unique_ptr<Peers> m_transport;
+    // Last: destroyed first (it answers pending promotions as it goes).
+    std::unique_ptr<ReplicationDriver> m_driver;
 
-    // The answer to the member request being processed.
-    Respond m_currentResponder;
-    std::deque<HeldMessages> m_held;
-    quint64 m_completedTicket = 0;
-
-    // Recent entries, for sending without reading them back from disk.
-    std::deque<LogEntry> m_cache;
-    qint64 m_cacheBytes = 0;
-    // Entries loaded to size an append, by first seq; sent (or dropped) by
-    // the end of processReady().
-    QHash<qint64, QVector<LogEntry>> m_prefetched;
-    // Entries read back from disk for appends, by first seq; a generation
-    // change (cut, snapshot) makes loads in flight worthless.
-    QHash<qint64, QVector<LogEntry>> m_loaded;
-    QSet<qint64> m_loading;
-    quint64 m_loadGeneration = 0;
-    qint64 m_logReadsDone = 0; // ranges read back from disk for appends
-    qint64 m_lastLoadWarningMs = -1;
-
-    bool m_wasPrimary = false;
-    QString m_storageFailure;
-    std::vector<std::pair<qint64, Respond>> m_promotions; // (term, answer)
-    QTimer m_promotionTimeout;
     bool m_snapshotBusy = false;
     qint64 m_snapshotsMade = 0;
-    bool m_bootstrapProbing = false;
-    qint64 m_lastBootstrapMs = -1;
     QJsonArray m_events;         // the most recent events, newest last
     qint64 m_rolledBack = 0;
-    void checkHandOff();
-    void finishHandOff(bool handedOff, const QString &detail);
-
-    HandOffDone m_handOffDone;
-    QTimer m_handOffPoll;
-    QTimer m_handOffTimeout;
-    int m_lastLeader = -1;
-    qint64 m_leaderChanges = 0;
     QHash<QString, qint64> m_eventCounts;
-    // Last: destroyed first, so no read finishes into a half-destroyed node.
-    std::unique_ptr<ReadPool> m_logReadPool;
 };

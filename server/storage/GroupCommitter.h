@@ -29,6 +29,7 @@
 #include <optional>
 
 #include "LogEntry.h"
+#include "LogWrite.h"
 #include "ReplicationMessages.h"
 #include "StorageOptions.h"
 #include "TermHistory.h"
@@ -41,13 +42,7 @@ class GroupCommitter : public QObject
     Q_OBJECT
 
 public:
-    struct LogWrite
-    {
-        qint64 truncateFromSeq = 0;         // cut the log from here first (0: no cut)
-        std::optional<HardState> hardState;
-        QVector<LogEntry> entries;          // continue the log (after the cut, if any)
-        qint64 commitThroughSeq = 0;        // entries up to here may be applied once durable
-    };
+    using LogWrite = ::LogWrite;
 
     GroupCommitter(const QString &path, const StorageOptions &options, qint64 maxBatchEntries,
                    QObject *parent = nullptr);

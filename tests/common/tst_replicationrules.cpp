@@ -120,6 +120,13 @@ private slots:
     void classifyLag_data();
     void classifyLag();
 
+    // --- bootstrap, hand-off, promotion -------------------------------------
+    void decideBootstrap_data();
+    void decideBootstrap();
+    void handOffSuccessor_data();
+    void handOffSuccessor();
+    void promotionTerm();
+
     // --- wire format -----------------------------------------------------------
     void appendRequestRoundTripsBytes();
     void heartbeatRoundTrips();
@@ -501,8 +508,15 @@ void TestReplicationRules::votesWaitForTheLeaseGuard_data()
         << HardState{2, -1, false} << VoteRequest{3, 1, 9, 2} << qint64(0) << false << HardState{2, -1, false} << qint64(0);
     QTest::newRow("not a voter, hand-off: refused")
         << HardState{2, -1, false} << VoteRequest{3, 1, 9, 2, true} << qint64(0) << false << HardState{2, -1, false} << qint64(0);
-    QTest::newRow("not a voter, a brand-new set's bootstrap (empty log): granted")
-        << HardState{1, -1, false} << VoteRequest{2, 1, 0, 0} << qint64(0) << true << HardState{2, 1, false} << qint64(0);
+    QTest::newRow("not a voter, a brand-new set's bootstrap (empty log, candidate not a voter): granted")
+        << HardState{1, -1, false} << VoteRequest{2, 1, 0, 0, false, false} << qint64(0) << true << HardState{2, 1, false} << qint64(0);
+    // Found by the simulator: the candidate caught up when nothing was
+    // committed yet; a write since committed by the two others, one of which
+    // is this wiped member, must not be lost to an empty primary.
+    QTest::newRow("not a voter, empty log of a voter: refused")
+        << HardState{1, -1, false} << VoteRequest{2, 1, 0, 0} << qint64(0) << false << HardState{1, -1, false} << qint64(0);
+    QTest::newRow("a voter, a candidate that is not one (empty logs): refused")
+        << HardState{1, -1, true} << VoteRequest{2, 1, 0, 0, false, false} << qint64(0) << false << HardState{1, -1, true} << qint64(0);
 }
 
 void TestReplicationRules::votesWaitForTheLeaseGuard()
@@ -754,6 +768,83 @@ void TestReplicationRules::classifyLag()
 }
 
 // --- wire format ---------------------------------------------------------------
+
+using Answers = QVector<std::pair<int, PeerSummary>>;
+Q_DECLARE_METATYPE(Answers)
+Q_DECLARE_METATYPE(BootstrapDecision::Outcome)
+
+void TestReplicationRules::decideBootstrap_data()
+{
+    QTest::addColumn<int>("members");
+    QTest::addColumn<qint64>("ownTerm");
+    QTest::addColumn<Answers>("answers");
+    QTest::addColumn<BootstrapDecision::Outcome>("outcome");
+    QTest::addColumn<qint64>("term");
+    QTest::addColumn<int>("withData");
+    using Outcome = BootstrapDecision::Outcome;
+    const PeerSummary empty{0, 0, false};
+    QTest::newRow("a single member elects itself") << 1 << qint64(0) << Answers{} << Outcome::Elect << qint64(1) << -1;
+    QTest::newRow("alone of three: wait") << 3 << qint64(0) << Answers{} << Outcome::Wait << qint64(0) << -1;
+    QTest::newRow("two of three empty") << 3 << qint64(0) << Answers{{1, empty}} << Outcome::Elect << qint64(1) << -1;
+    QTest::newRow("after every term heard of")
+        << 3 << qint64(2) << Answers{{1, PeerSummary{7, 0, false}}, {2, PeerSummary{4, 0, false}}} << Outcome::Elect << qint64(8) << -1;
+    QTest::newRow("two of five: wait") << 5 << qint64(0) << Answers{{3, empty}} << Outcome::Wait << qint64(0) << -1;
+    QTest::newRow("three of five") << 5 << qint64(0) << Answers{{3, empty}, {4, empty}} << Outcome::Elect << qint64(1) << -1;
+    QTest::newRow("a member with data: not new")
+        << 3 << qint64(0) << Answers{{1, empty}, {2, PeerSummary{3, 12, false}}} << Outcome::NotNew << qint64(0) << 2;
+    QTest::newRow("an empty primary: not new")
+        << 3 << qint64(0) << Answers{{1, PeerSummary{1, 0, true}}} << Outcome::NotNew << qint64(0) << 1;
+    QTest::newRow("data outweighs a majority of empty ones")
+        << 5 << qint64(0) << Answers{{1, empty}, {2, empty}, {3, empty}, {4, PeerSummary{1, 1, false}}} << Outcome::NotNew << qint64(0)
+        << 4;
+    QTest::newRow("a term past the last is not believed")
+        << 3 << qint64(0) << Answers{{1, PeerSummary{kMaxTerm + 5, 0, false}}} << Outcome::Elect << qint64(kMaxTerm + 1) << -1;
+}
+
+void TestReplicationRules::decideBootstrap()
+{
+    QFETCH(int, members);
+    QFETCH(qint64, ownTerm);
+    QFETCH(Answers, answers);
+    QFETCH(BootstrapDecision::Outcome, outcome);
+    QFETCH(qint64, term);
+    QFETCH(int, withData);
+    const BootstrapDecision decision = ReplicationRules::decideBootstrap(members, ownTerm, answers);
+    QCOMPARE(decision.outcome, outcome);
+    QCOMPARE(decision.term, term);
+    QCOMPARE(decision.withData, withData);
+}
+
+using Replicas = QVector<MemberProgress>;
+Q_DECLARE_METATYPE(Replicas)
+
+void TestReplicationRules::handOffSuccessor_data()
+{
+    QTest::addColumn<Replicas>("replicas");
+    QTest::addColumn<qint64>("lastSeq");
+    QTest::addColumn<int>("successor"); // -1: none yet
+    QTest::newRow("none caught up") << Replicas{{1, 9, 100}, {2, 8, 120}} << qint64(10) << -1;
+    QTest::newRow("the one caught up") << Replicas{{1, 9, 100}, {2, 10, 50}} << qint64(10) << 2;
+    QTest::newRow("heard from most recently") << Replicas{{1, 10, 100}, {2, 10, 120}} << qint64(10) << 2;
+    QTest::newRow("ties to the lowest index") << Replicas{{2, 10, 100}, {1, 10, 100}} << qint64(10) << 1;
+    QTest::newRow("never heard from, but caught up") << Replicas{{1, 10, -1}} << qint64(10) << 1;
+    QTest::newRow("no replicas") << Replicas{} << qint64(10) << -1;
+}
+
+void TestReplicationRules::handOffSuccessor()
+{
+    QFETCH(Replicas, replicas);
+    QFETCH(qint64, lastSeq);
+    QFETCH(int, successor);
+    QCOMPARE(ReplicationRules::handOffSuccessor(replicas, lastSeq).value_or(-1), successor);
+}
+
+void TestReplicationRules::promotionTerm()
+{
+    QCOMPARE(ReplicationRules::promotionTerm(0, 4), qint64(5));
+    QCOMPARE(ReplicationRules::promotionTerm(9, 4), qint64(9));
+    QCOMPARE(ReplicationRules::promotionTerm(3, 4), qint64(3)); // the core refuses it (an old term)
+}
 
 void TestReplicationRules::appendRequestRoundTripsBytes()
 {

@@ -44,10 +44,10 @@ public:
         qint64 failoverTimeoutMs = 2000;
         qint64 heartbeatIntervalMs = 200;
         qint64 writeTimeoutMs = 3000;
-        qint64 entryCacheBytes = -1; // Sharding.Replication.EntryCacheBytes; -1: the default
         // Merged into the configuration file section by section, e.g.
         // {"Storage": {"LogRetentionEntries": 500}}.
         QJsonObject extraConfig;
+        qint64 entryCacheBytes = -1; // Sharding.Replication.EntryCacheBytes; -1: the default
     };
 
     explicit ReplicaSetProcesses(const Options &options);

@@ -92,6 +92,151 @@ std::optional<qint64> ReplicaSetSimulator::Node::viewTermAt(qint64 seq) const
     return std::nullopt;
 }
 
+// --- the driver's environment ------------------------------------------------
+
+class ReplicaSetSimulator::Store : public ReplicationDriver::LogStore
+{
+public:
+    Store(ReplicaSetSimulator *sim, int index)
+        : m_sim(sim)
+        , m_index(index)
+    {
+    }
+    quint64 submit(const LogWrite &write) override { return m_sim->submit(node(), write); }
+    void commitThrough(qint64 seq) override { m_sim->commitThrough(node(), seq); }
+    bool isIdle() const override { return !node().hasPending; }
+    qint64 durableSeq() const override { return node().durableLastSeq(); }
+    qint64 appliedSeq() const override { return node().appliedSeq; }
+    qint64 queuedEntries() const override { return node().pendingTail.size(); }
+    qint64 queuedBytes() const override
+    {
+        qint64 bytes = 0;
+        for (const LogEntry &entry : node().pendingTail)
+            bytes += entry.body.size();
+        return bytes;
+    }
+    bool readEntries(qint64 from, qint64 to, qint64 maxBytes, ReadDone done) override
+    {
+        // Read when the simulator finishes pending work: what is durable then.
+        const int incarnation = node().incarnation;
+        m_sim->m_pending.push_back([sim = m_sim, index = m_index, incarnation, from, to, maxBytes, done] {
+            const Node &node = *sim->m_nodes.at(index);
+            if (node.crashed || node.incarnation != incarnation)
+                return;
+            QVector<LogEntry> entries;
+            qint64 bytes = 0;
+            for (qint64 seq = from; seq <= to; ++seq) {
+                const LogEntry *entry = node.durableEntry(seq);
+                if (!entry)
+                    break;
+                bytes += entry->approximateJsonBytes();
+                if (bytes > maxBytes && !entries.isEmpty())
+                    break;
+                entries.append(*entry);
+            }
+            sim->note(QStringLiteral("node %1 read %2 entries from %3 back from its log").arg(index).arg(entries.size()).arg(from));
+            if (entries.isEmpty())
+                done(Status::notFound(QStringLiteral("entries %1..%2 are not in the durable log").arg(from).arg(to)));
+            else
+                done(entries);
+            sim->drain(sim->mutableNode(index));
+        });
+        return true;
+    }
+
+private:
+    Node &node() const { return *m_sim->m_nodes[m_index]; }
+    ReplicaSetSimulator *m_sim;
+    int m_index;
+};
+
+class ReplicaSetSimulator::Peers : public ReplicationDriver::Transport
+{
+public:
+    Peers(ReplicaSetSimulator *sim, int index)
+        : m_sim(sim)
+        , m_index(index)
+    {
+    }
+    void sendAppend(int member, const AppendRequest &request, std::function<void(const Result<AppendResponse> &)> done) override
+    {
+        OutgoingMessage payload;
+        payload.kind = OutgoingMessage::Kind::Append;
+        payload.to = member;
+        payload.append = request;
+        PendingRequest pending;
+        pending.kind = payload.kind;
+        pending.to = member;
+        pending.term = request.term;
+        pending.appendDone = std::move(done);
+        Node &node = *m_sim->m_nodes[m_index];
+        if (!m_sim->checkAppend(node, request)) {
+            pending.appendDone(Status::internal(QStringLiteral("a bad append was not sent")));
+            return;
+        }
+        m_sim->sendRequest(node, m_sim->outgoing(node, member, payload), std::move(pending));
+    }
+    void sendVote(int member, const VoteRequest &request, std::function<void(const Result<VoteResponse> &)> done) override
+    {
+        OutgoingMessage payload;
+        payload.kind = OutgoingMessage::Kind::Vote;
+        payload.to = member;
+        payload.vote = request;
+        PendingRequest pending;
+        pending.kind = payload.kind;
+        pending.to = member;
+        pending.term = request.term;
+        pending.voteDone = std::move(done);
+        Node &node = *m_sim->m_nodes[m_index];
+        m_sim->sendRequest(node, m_sim->outgoing(node, member, payload), std::move(pending));
+    }
+    // Calls that are not protocol messages run when the simulator finishes
+    // pending work, if the two members can talk then.
+    void requestPromotion(int member, qint64 term, std::function<void(const Status &)> done) override
+    {
+        const int from = m_index;
+        const int incarnation = m_sim->m_nodes[from]->incarnation;
+        m_sim->note(QStringLiteral("node %1 asks node %2 to stand for term %3 (hand-off)").arg(from).arg(member).arg(term));
+        m_sim->m_pending.push_back([sim = m_sim, from, incarnation, member, term, done] {
+            const auto alive = [sim, from, incarnation] {
+                return !sim->m_nodes.at(from)->crashed && sim->m_nodes.at(from)->incarnation == incarnation;
+            };
+            if (!alive())
+                return;
+            if (!sim->isUp(member) || !sim->canTalk(from, member))
+                return done(Status::unavailable(QStringLiteral("no answer")));
+            Node &target = sim->mutableNode(member);
+            target.driver->promote(term, true, [sim, from, alive, done](const Status &status, qint64) {
+                if (!alive())
+                    return;
+                done(status);
+                sim->drain(sim->mutableNode(from));
+            });
+            sim->drain(target);
+        });
+    }
+    void probe(int member, std::function<void(const Result<ReplicationRules::PeerSummary> &)> done) override
+    {
+        const int from = m_index;
+        const int incarnation = m_sim->m_nodes[from]->incarnation;
+        m_sim->m_pending.push_back([sim = m_sim, from, incarnation, member, done] {
+            const Node &node = *sim->m_nodes.at(from);
+            if (node.crashed || node.incarnation != incarnation)
+                return;
+            if (!sim->isUp(member) || !sim->canTalk(from, member))
+                done(Status::unavailable(QStringLiteral("no answer")));
+            else
+                done(ReplicationRules::PeerSummary{sim->core(member).term(), sim->core(member).lastSeq(),
+                                                   sim->core(member).role() == ReplicationCore::Role::Primary});
+            sim->drain(sim->mutableNode(from));
+        });
+    }
+
+private:
+    ReplicaSetSimulator *m_sim;
+    int m_index;
+};
+
 // --- construction ---------------------------------------------------------
 
 ReplicaSetSimulator::ReplicaSetSimulator(const Options &options)
@@ -110,20 +255,62 @@ ReplicaSetSimulator::ReplicaSetSimulator(const Options &options)
         // As a node's new data file: empty, so not a voter before it catches up.
         node->hardState = HardState{0, -1, false};
         node->state = node->hardState;
-        node->core = std::make_unique<ReplicationCore>(coreOptions(index), node->hardState, TermHistory(), 0, m_now);
         m_nodes.push_back(std::move(node));
+        startDriver(*m_nodes.back());
     }
 }
 
-ReplicaSetSimulator::~ReplicaSetSimulator() = default;
-
-ReplicationCore::Options ReplicaSetSimulator::coreOptions(int index) const
+ReplicaSetSimulator::~ReplicaSetSimulator()
 {
-    ReplicationCore::Options options = m_options.core;
-    options.self = index;
-    options.members = m_options.members;
-    options.writeQuorum = m_options.writeQuorum;
-    return options;
+    // Drivers answer what they still hold (promotions) as they go: while
+    // everything they may call is still here.
+    for (const auto &node : m_nodes)
+        node->driver.reset();
+}
+
+void ReplicaSetSimulator::startDriver(Node &node)
+{
+    ReplicationDriver::Settings settings;
+    settings.members = m_options.members;
+    settings.self = node.index;
+    settings.core = m_options.core;
+    settings.core.writeQuorum = m_options.writeQuorum;
+    settings.maxAppendBytes = m_options.maxAppendBytes;
+    settings.entryCacheBytes = m_options.entryCacheBytes;
+    TermHistory history(node.compactedSeq, node.compactedTerm);
+    for (const LogEntry &entry : node.log)
+        history.append(entry.seq, entry.term);
+    node.store = std::make_unique<Store>(this, node.index);
+    node.peers = std::make_unique<Peers>(this, node.index);
+    const int index = node.index;
+    ReplicationDriver::Observer observer;
+    observer.event = [this, index](const ReplicationCore::Event &event) {
+        Node &node = mutableNode(index);
+        node.events.append(event);
+        if (event.kind == ReplicationCore::Event::Kind::BecamePrimary)
+            note(QStringLiteral("node %1 became primary of term %2").arg(index).arg(event.term));
+        else if (event.kind == ReplicationCore::Event::Kind::RolledBack)
+            note(QStringLiteral("node %1 rolled back %2 entries: %3").arg(index).arg(event.count).arg(event.detail));
+        else if (event.kind == ReplicationCore::Event::Kind::CommittedConflict)
+            note(QStringLiteral("node %1 CommittedConflict: %2").arg(index).arg(event.detail));
+    };
+    // As the server's DocumentService: writes cut from the log, or past the
+    // commit point of a primary that lost its role, are not acknowledged.
+    observer.cut = [this, index](qint64 fromSeq) {
+        Node &node = mutableNode(index);
+        answerClients(node, node.acknowledgements.cut(fromSeq), QStringLiteral("cut from the log"));
+    };
+    observer.abandoned = [this, index](const Status &reason, qint64 lastKeptSeq) {
+        Node &node = mutableNode(index);
+        answerClients(node, node.acknowledgements.abandoned(lastKeptSeq), reason.message());
+    };
+    observer.fetchSnapshot = [this, index](int leader) {
+        Node &node = mutableNode(index);
+        node.fetchSnapshotFrom = leader;
+        ++node.fetchSnapshotCount;
+    };
+    node.driver = std::make_unique<ReplicationDriver>(settings, ReplicationDriver::Initial{node.hardState, history, node.appliedSeq},
+                                                      node.store.get(), node.peers.get(), [this] { return m_now; }, observer);
 }
 
 quint64 ReplicaSetSimulator::random()
@@ -143,8 +330,8 @@ int ReplicaSetSimulator::randomBelow(int bound)
 void ReplicaSetSimulator::note(const QString &line)
 {
     m_trace.append(QStringLiteral("[t=%1] ").arg(m_now) + line);
-    if (m_trace.size() > 4000)
-        m_trace.erase(m_trace.begin(), m_trace.begin() + 1000);
+    if (m_trace.size() > 200000)
+        m_trace.erase(m_trace.begin(), m_trace.begin() + 50000);
 }
 
 QString ReplicaSetSimulator::trace(int lines) const
@@ -164,9 +351,9 @@ std::optional<int> ReplicaSetSimulator::primary() const
 {
     std::optional<int> best;
     for (const auto &node : m_nodes) {
-        if (node->crashed || node->core->role() != ReplicationCore::Role::Primary)
+        if (node->crashed || node->core().role() != ReplicationCore::Role::Primary)
             continue;
-        if (!best || node->core->term() > m_nodes.at(*best)->core->term())
+        if (!best || node->core().term() > m_nodes.at(*best)->core().term())
             best = node->index;
     }
     return best;
@@ -176,7 +363,7 @@ qint64 ReplicaSetSimulator::maxTerm() const
 {
     qint64 term = 0;
     for (const auto &node : m_nodes)
-        term = qMax(term, node->crashed ? node->hardState.term : node->core->term());
+        term = qMax(term, node->crashed ? node->hardState.term : node->core().term());
     return term;
 }
 
@@ -192,7 +379,22 @@ Status ReplicaSetSimulator::campaign(int index, qint64 term, bool transfer)
     Node &node = mutableNode(index);
     if (node.crashed)
         return Status::unavailable(QStringLiteral("node %1 is down").arg(index));
-    const Status status = node.core->campaign(term, m_now, transfer);
+    // The operator's promotion: its answer may come at once (refused) or later.
+    struct Answer
+    {
+        bool returned = false;
+        std::optional<Status> refused;
+    };
+    auto answer = std::make_shared<Answer>();
+    node.driver->promote(term, transfer, [this, index, answer](const Status &status, qint64 standingFor) {
+        if (!answer->returned && !status.isOk()) {
+            answer->refused = status;
+            return;
+        }
+        note(QStringLiteral("node %1: promotion for term %2: %3").arg(index).arg(standingFor).arg(status.isOk() ? QStringLiteral("won") : status.toString()));
+    });
+    answer->returned = true;
+    const Status status = answer->refused.value_or(Status::ok());
     note(QStringLiteral("node %1 campaigns for term %2: %3").arg(index).arg(term).arg(status.isOk() ? QStringLiteral("ok") : status.toString()));
     drain(node);
     return status;
@@ -205,7 +407,7 @@ Status ReplicaSetSimulator::propose(int index, int count)
         return Status::unavailable(QStringLiteral("node %1 is down").arg(index));
     QVector<LogEntry> entries;
     entries.reserve(count);
-    const qint64 first = node.core->lastSeq() + 1;
+    const qint64 first = node.core().lastSeq() + 1;
     for (int i = 0; i < count; ++i) {
         LogEntry entry;
         entry.seq = first + i;
@@ -219,7 +421,7 @@ Status ReplicaSetSimulator::propose(int index, int count)
         entry.timestampMs = m_now;
         entries.append(entry);
     }
-    const Status status = node.core->propose(entries, m_now);
+    const Status status = node.driver->propose(entries);
     note(QStringLiteral("node %1 proposes %2 entries from seq %3: %4")
              .arg(index)
              .arg(count)
@@ -245,7 +447,7 @@ void ReplicaSetSimulator::stepDown(int index)
     Node &node = mutableNode(index);
     if (node.crashed)
         return;
-    node.core->stepDown(m_now);
+    node.driver->stepDown();
     drain(node);
 }
 
@@ -267,8 +469,10 @@ void ReplicaSetSimulator::persist(int index)
 
 void ReplicaSetSimulator::drain(Node &node)
 {
-    while (!node.crashed && node.core->hasReady())
-        processReady(node, node.core->takeReady());
+    // What its store was given becomes durable at once, unless the test
+    // holds it back.
+    while (!node.crashed && !node.storageFailed && node.autoPersist && node.hasPending)
+        persistNode(node);
     if (node.crashed)
         return;
     applyCommitted(node);
@@ -278,54 +482,10 @@ void ReplicaSetSimulator::drain(Node &node)
         observeInflight();
 }
 
-void ReplicaSetSimulator::processReady(Node &node, ReplicationCore::Ready &&ready)
+quint64 ReplicaSetSimulator::submit(Node &node, const LogWrite &write)
 {
-    applyToView(node, ready);
-    for (const OutgoingMessage &message : ready.messages)
-        send(node, message, false);
-    for (const OutgoingMessage &message : ready.afterPersist) {
-        if (message.kind == OutgoingMessage::Kind::Append)
-            violation(QStringLiteral("node %1: an append held until persist").arg(node.index));
-        send(node, message, true);
-    }
-    if (ready.commitSeq) {
-        if (*ready.commitSeq < node.commitTarget) {
-            violation(QStringLiteral("node %1: commit point goes back from %2 to %3").arg(node.index).arg(node.commitTarget).arg(*ready.commitSeq));
-        }
-        node.commitTarget = qMax(node.commitTarget, *ready.commitSeq);
-    }
-    if (ready.fetchSnapshot) {
-        node.fetchSnapshotFrom = int(*ready.fetchSnapshot);
-        ++node.fetchSnapshotCount;
-    }
-    for (const ReplicationCore::Event &event : ready.events) {
-        node.events.append(event);
-        // As ReplicationNode: a primary that lost its role answers the
-        // writes past its commit point of that moment as unknown.
-        if (event.kind == ReplicationCore::Event::Kind::BecamePrimary) {
-            node.wasPrimary = true;
-        } else if ((event.kind == ReplicationCore::Event::Kind::BecameReplica || event.kind == ReplicationCore::Event::Kind::TermAdopted)
-                   && node.wasPrimary && node.core->role() != ReplicationCore::Role::Primary) {
-            node.wasPrimary = false;
-            answerClients(node, node.acknowledgements.abandoned(event.commitSeq), QStringLiteral("no longer primary"));
-        }
-        if (event.kind == ReplicationCore::Event::Kind::BecamePrimary)
-            note(QStringLiteral("node %1 became primary of term %2").arg(node.index).arg(event.term));
-        else if (event.kind == ReplicationCore::Event::Kind::RolledBack)
-            note(QStringLiteral("node %1 rolled back %2 entries: %3").arg(node.index).arg(event.count).arg(event.detail));
-        else if (event.kind == ReplicationCore::Event::Kind::CommittedConflict)
-            note(QStringLiteral("node %1 CommittedConflict: %2").arg(node.index).arg(event.detail));
-    }
-    if (ready.truncateFrom)
-        answerClients(node, node.acknowledgements.cut(*ready.truncateFrom), QStringLiteral("cut from the log"));
-    if (node.autoPersist)
-        persistNode(node);
-}
-
-void ReplicaSetSimulator::applyToView(Node &node, const ReplicationCore::Ready &ready)
-{
-    if (ready.hardState) {
-        const HardState &next = *ready.hardState;
+    if (write.hardState) {
+        const HardState &next = *write.hardState;
         if (next.term < node.state.term
             || (next.term == node.state.term && node.state.votedFor != -1 && next.votedFor != node.state.votedFor)) {
             violation(QStringLiteral("node %1: hard state goes from term %2 vote %3 to term %4 vote %5")
@@ -336,10 +496,9 @@ void ReplicaSetSimulator::applyToView(Node &node, const ReplicationCore::Ready &
                           .arg(next.votedFor));
         }
         node.state = next;
-        node.hasPending = true;
     }
-    if (ready.truncateFrom) {
-        const qint64 from = *ready.truncateFrom;
+    if (write.truncateFromSeq > 0) {
+        const qint64 from = write.truncateFromSeq;
         if (from <= node.compactedSeq)
             violation(QStringLiteral("node %1: truncate from %2 into the compacted log (through %3)").arg(node.index).arg(from).arg(node.compactedSeq));
         if (from <= node.appliedSeq || from <= node.commitTarget) {
@@ -369,14 +528,13 @@ void ReplicaSetSimulator::applyToView(Node &node, const ReplicationCore::Ready &
                 node.pendingCut = from;
                 node.pendingTail.clear();
             }
-            node.hasPending = true;
         }
     }
-    for (const LogEntry &entry : ready.append) {
+    for (const LogEntry &entry : write.entries) {
         const qint64 expected = node.viewLastSeq() + 1;
         const std::optional<qint64> lastTerm = node.viewTermAt(expected - 1);
         if (entry.seq != expected || (lastTerm && entry.term < *lastTerm) || entry.term > node.state.term) {
-            violation(QStringLiteral("node %1: Ready appends seq %2 term %3 to a log ending at %4 (term %5, node term %6)")
+            violation(QStringLiteral("node %1: a write appends seq %2 term %3 to a log ending at %4 (term %5, node term %6)")
                           .arg(node.index)
                           .arg(entry.seq)
                           .arg(entry.term)
@@ -387,13 +545,24 @@ void ReplicaSetSimulator::applyToView(Node &node, const ReplicationCore::Ready &
         if (node.pendingCut == 0)
             node.pendingCut = node.durableLastSeq() + 1;
         node.pendingTail.append(entry);
-        node.hasPending = true;
     }
+    commitThrough(node, write.commitThroughSeq);
+    // Every submission is a batch to make durable, an empty one included
+    // (answers held for what is already on its way to the disk wait for it).
+    node.hasPending = true;
+    return ++node.lastTicket;
+}
+
+void ReplicaSetSimulator::commitThrough(Node &node, qint64 seq)
+{
+    if (seq > 0 && seq < node.commitTarget)
+        violation(QStringLiteral("node %1: commit point goes back from %2 to %3").arg(node.index).arg(node.commitTarget).arg(seq));
+    node.commitTarget = qMax(node.commitTarget, seq);
 }
 
 void ReplicaSetSimulator::persistNode(Node &node)
 {
-    if (!node.hasPending || node.crashed)
+    if (!node.hasPending || node.crashed || node.storageFailed)
         return;
     if (node.state.term < node.hardState.term)
         violation(QStringLiteral("node %1: durable term goes back from %2 to %3").arg(node.index).arg(node.hardState.term).arg(node.state.term));
@@ -407,29 +576,9 @@ void ReplicaSetSimulator::persistNode(Node &node)
     node.pendingCut = 0;
     node.pendingTail.clear();
     node.hasPending = false;
-    node.core->persisted(node.durableLastSeq(), m_now);
-    releaseHeld(node);
     applyCommitted(node);
-}
-
-void ReplicaSetSimulator::releaseHeld(Node &node)
-{
-    const QVector<Message> held = std::exchange(node.held, {});
-    for (const Message &message : held) {
-        if (message.payload.kind == OutgoingMessage::Kind::VoteResponse && message.payload.voteResponse.granted) {
-            const QPair<int, qint64> key(node.index, message.payload.voteResponse.term);
-            const auto found = m_voteSent.constFind(key);
-            if (found != m_voteSent.constEnd() && *found != message.to) {
-                violation(QStringLiteral("node %1 granted its term %2 vote to %3 after granting it to %4")
-                              .arg(node.index)
-                              .arg(key.second)
-                              .arg(message.to)
-                              .arg(*found));
-            }
-            m_voteSent.insert(key, message.to);
-        }
-        m_network.append(message);
-    }
+    // Answers held for this batch leave now (votes are checked as they do).
+    node.driver->durable(node.durableLastSeq(), node.appliedSeq, node.lastTicket);
 }
 
 void ReplicaSetSimulator::applyCommitted(Node &node)
@@ -462,14 +611,14 @@ void ReplicaSetSimulator::applyCommitted(Node &node)
         }
         node.appliedSeq = seq;
     }
-    answerClients(node, node.acknowledgements.applied(node.appliedSeq, [&node](qint64 at) { return node.core->log().termAt(at); }),
+    answerClients(node, node.acknowledgements.applied(node.appliedSeq, [&node](qint64 at) { return node.core().log().termAt(at); }),
                   QStringLiteral("applied"));
 }
 
-bool ReplicaSetSimulator::fillEntries(const Node &node, AppendRequest &request)
+bool ReplicaSetSimulator::checkAppend(const Node &node, const AppendRequest &request)
 {
     const std::optional<qint64> prevTerm = node.viewTermAt(request.prevSeq);
-    if (!prevTerm || *prevTerm != request.prevTerm) {
+    if (!request.snapshotNeeded && (!prevTerm || *prevTerm != request.prevTerm)) {
         violation(QStringLiteral("node %1 sends an append with prev %2/%3 but its log has %4 there (log (%5, %6])")
                       .arg(node.index)
                       .arg(request.prevSeq)
@@ -479,34 +628,44 @@ bool ReplicaSetSimulator::fillEntries(const Node &node, AppendRequest &request)
                       .arg(node.viewLastSeq()));
         return false;
     }
-    if (request.entryCount > node.core->options().maxBatchEntries) {
+    if (request.entryCount > node.core().options().maxBatchEntries) {
         violation(QStringLiteral("node %1 sends %2 entries in one append (max %3)")
                       .arg(node.index)
                       .arg(request.entryCount)
-                      .arg(node.core->options().maxBatchEntries));
+                      .arg(node.core().options().maxBatchEntries));
     }
-    const auto &fitEntries = node.core->options().fitEntries;
-    if (request.entryCount > 1 && fitEntries && fitEntries(request.prevSeq + 1, request.entryCount) < request.entryCount) {
-        violation(QStringLiteral("node %1 sends %2 entries from %3 in one append, more than fit one request (%4)")
+    if (request.entries.size() != request.entryCount) {
+        violation(QStringLiteral("node %1 sends an append of %2 entries carrying %3")
                       .arg(node.index)
                       .arg(request.entryCount)
-                      .arg(request.prevSeq + 1)
-                      .arg(fitEntries(request.prevSeq + 1, request.entryCount)));
+                      .arg(request.entries.size()));
+        return false;
     }
-    request.entries.clear();
-    request.entries.reserve(request.entryCount);
-    for (qint64 seq = request.prevSeq + 1; seq <= request.lastSeq(); ++seq) {
+    qint64 bytes = 0;
+    for (const LogEntry &entry : request.entries)
+        bytes += entry.approximateJsonBytes();
+    if (request.entries.size() > 1 && bytes > m_options.maxAppendBytes) {
+        violation(QStringLiteral("node %1 sends %2 entries from %3 in one append: %4 bytes, more than fit one request (%5)")
+                      .arg(node.index)
+                      .arg(request.entries.size())
+                      .arg(request.prevSeq + 1)
+                      .arg(bytes)
+                      .arg(m_options.maxAppendBytes));
+    }
+    for (qsizetype i = 0; i < request.entries.size(); ++i) {
+        const qint64 seq = request.prevSeq + 1 + i;
         const LogEntry *entry = node.viewEntry(seq);
-        if (!entry) {
-            violation(QStringLiteral("node %1 sends an append of %2..%3 but its log holds (%4, %5]")
+        if (!entry || entryBytes(*entry) != entryBytes(request.entries.at(i))) {
+            violation(QStringLiteral("node %1 sends seq %2 (term %3) in an append, but its log holds %4 there (log (%5, %6])")
                           .arg(node.index)
-                          .arg(request.prevSeq + 1)
-                          .arg(request.lastSeq())
+                          .arg(seq)
+                          .arg(request.entries.at(i).term)
+                          .arg(entry ? QStringLiteral("term %1").arg(entry->term) : QStringLiteral("nothing"))
                           .arg(node.compactedSeq)
                           .arg(node.viewLastSeq()));
             return false;
         }
-        const std::optional<qint64> coreTerm = node.core->log().termAt(seq);
+        const std::optional<qint64> coreTerm = node.core().log().termAt(seq);
         if (!coreTerm || *coreTerm != entry->term) {
             violation(QStringLiteral("node %1: its core thinks seq %2 has term %3, the log has %4")
                           .arg(node.index)
@@ -515,48 +674,93 @@ bool ReplicaSetSimulator::fillEntries(const Node &node, AppendRequest &request)
                           .arg(entry->term));
             return false;
         }
-        request.entries.append(*entry);
     }
     return true;
 }
 
-void ReplicaSetSimulator::send(Node &node, const OutgoingMessage &payload, bool afterPersist)
+ReplicaSetSimulator::Message ReplicaSetSimulator::outgoing(Node &node, int to, const OutgoingMessage &payload)
 {
     Message message;
     message.id = m_nextMessageId++;
     message.from = node.index;
-    message.to = payload.to;
+    message.to = to;
     message.fromIncarnation = node.incarnation;
     message.sentMs = m_now;
     message.payload = payload;
-    if (payload.to < 0 || payload.to >= size() || payload.to == node.index) {
-        violation(QStringLiteral("node %1 sends a message to member %2").arg(node.index).arg(payload.to));
+    message.payload.to = to;
+    return message;
+}
+
+void ReplicaSetSimulator::sendRequest(Node &node, Message message, PendingRequest request)
+{
+    if (message.to < 0 || message.to >= size() || message.to == node.index) {
+        violation(QStringLiteral("node %1 sends a message to member %2").arg(node.index).arg(message.to));
         return;
     }
-    if (payload.kind == OutgoingMessage::Kind::Append && !fillEntries(node, message.payload.append))
+    node.requests.insert(message.id, std::move(request));
+    m_network.append(message);
+}
+
+// A member's answer to `request`, or its refusal, which fails the request at
+// its sender as an HTTP error would.
+void ReplicaSetSimulator::answer(int index, int incarnation, const Message &request, const Result<OutgoingMessage> &reply)
+{
+    Node &node = mutableNode(index);
+    if (node.crashed || node.incarnation != incarnation)
         return;
-    if (payload.kind == OutgoingMessage::Kind::AppendResponse) {
-        if (m_answeringLeader < 0) {
-            violation(QStringLiteral("node %1 answers an append it did not receive").arg(node.index));
-        } else {
-            message.requestTerm = m_answeringTerm;
-            message.requestIncarnation = m_answeringIncarnation;
-            message.requestSentMs = m_answeringSentMs;
-            if (payload.appendResponse.success && payload.appendResponse.term != m_answeringTerm) {
-                violation(QStringLiteral("node %1 (term %2) accepted an append of term %3")
-                              .arg(node.index)
-                              .arg(payload.appendResponse.term)
-                              .arg(m_answeringTerm));
+    node.unanswered.remove(request.id);
+    if (!reply.isOk()) {
+        note(QStringLiteral("node %1 refuses %2: %3").arg(index).arg(describe(request), reply.status().message()));
+        failRequest(request, reply.status().message());
+        return;
+    }
+    Message message = outgoing(node, request.from, reply.value());
+    message.requestId = request.id;
+    message.requestIncarnation = request.fromIncarnation;
+    message.requestSentMs = request.sentMs;
+    if (request.payload.kind == OutgoingMessage::Kind::Append) {
+        message.requestTerm = request.payload.append.term;
+        if (message.payload.appendResponse.success && message.payload.appendResponse.term != message.requestTerm) {
+            violation(QStringLiteral("node %1 (term %2) accepted an append of term %3")
+                          .arg(index)
+                          .arg(message.payload.appendResponse.term)
+                          .arg(message.requestTerm));
+        }
+    } else {
+        message.requestTerm = request.payload.vote.term;
+        if (message.payload.voteResponse.granted) {
+            const QPair<int, qint64> key(index, message.payload.voteResponse.term);
+            const auto found = m_voteSent.constFind(key);
+            if (found != m_voteSent.constEnd() && *found != message.to) {
+                violation(QStringLiteral("node %1 granted its term %2 vote to %3 after granting it to %4")
+                              .arg(index)
+                              .arg(key.second)
+                              .arg(message.to)
+                              .arg(*found));
             }
+            m_voteSent.insert(key, message.to);
         }
     }
-    if (afterPersist) {
-        node.held.append(message);
-        if (!node.hasPending)
-            releaseHeld(node);
-    } else {
-        m_network.append(message);
-    }
+    m_network.append(message);
+}
+
+// The request fails at its sender (if that incarnation still waits for it).
+void ReplicaSetSimulator::failRequest(const Message &request, const QString &why)
+{
+    Node &sender = mutableNode(request.from);
+    if (sender.crashed || sender.incarnation != request.fromIncarnation)
+        return;
+    const auto found = sender.requests.find(request.id);
+    if (found == sender.requests.end())
+        return;
+    const PendingRequest pending = std::move(found.value());
+    sender.requests.erase(found);
+    const Status failed = Status::unavailable(why);
+    if (pending.appendDone)
+        pending.appendDone(failed);
+    if (pending.voteDone)
+        pending.voteDone(failed);
+    drain(sender);
 }
 
 void ReplicaSetSimulator::checkReads()
@@ -564,10 +768,8 @@ void ReplicaSetSimulator::checkReads()
     for (const auto &node : m_nodes) {
         if (node->crashed)
             continue;
-        const ReplicationCore &core = *node->core;
-        const bool readable = core.role() == ReplicationCore::Role::Primary && core.hasLease(m_now)
-            && node->appliedSeq >= core.termStartSeq();
-        if (readable && node->appliedSeq < m_maxAcknowledgedSeq) {
+        const ReplicationCore &core = node->core();
+        if (node->driver->readable().isOk() && node->appliedSeq < m_maxAcknowledgedSeq) {
             violation(QStringLiteral("node %1 would serve a stale read: primary of term %2 with its lease, applied through %3, "
                                      "but seq %4 was acknowledged")
                           .arg(node->index)
@@ -580,7 +782,7 @@ void ReplicaSetSimulator::checkReads()
 
 void ReplicaSetSimulator::checkNode(const Node &node)
 {
-    const ReplicationCore &core = *node.core;
+    const ReplicationCore &core = node.core();
     if (core.role() == ReplicationCore::Role::Primary) {
         const auto found = m_primaryOfTerm.constFind(core.term());
         if (found == m_primaryOfTerm.constEnd())
@@ -597,6 +799,10 @@ void ReplicaSetSimulator::checkNode(const Node &node)
             }
         }
     }
+    // After a failed write the core runs ahead of the disk: the driver no
+    // longer takes part, and what the disk holds is checked at its restart.
+    if (node.storageFailed)
+        return;
     if (core.term() != node.state.term || core.votedFor() != node.state.votedFor) {
         violation(QStringLiteral("node %1: core at term %2 vote %3, its last hard state says term %4 vote %5")
                       .arg(node.index)
@@ -646,30 +852,25 @@ void ReplicaSetSimulator::answerClients(Node &node, const QVector<Acknowledgemen
 void ReplicaSetSimulator::observeInflight()
 {
     for (const auto &primary : m_nodes) {
-        if (primary->crashed || primary->core->role() != ReplicationCore::Role::Primary)
+        if (primary->crashed || primary->core().role() != ReplicationCore::Role::Primary)
             continue;
-        const qint64 term = primary->core->term();
+        const qint64 term = primary->core().term();
         for (int replica = 0; replica < size(); ++replica) {
             if (replica == primary->index)
                 continue;
-            const auto counts = [&](const Message &message) {
-                if (message.payload.kind == OutgoingMessage::Kind::Append)
-                    return message.from == primary->index && message.to == replica && message.fromIncarnation == primary->incarnation
-                        && message.payload.append.term == term;
-                if (message.payload.kind == OutgoingMessage::Kind::AppendResponse)
-                    return message.to == primary->index && message.from == replica && message.requestIncarnation == primary->incarnation
-                        && message.requestTerm == term;
-                return false;
-            };
-            int outstanding = int(std::count_if(m_network.cbegin(), m_network.cend(), counts));
-            outstanding += int(std::count_if(m_nodes.at(replica)->held.cbegin(), m_nodes.at(replica)->held.cend(), counts));
+            // Appends sent and neither answered nor failed yet.
+            int outstanding = 0;
+            for (const PendingRequest &request : std::as_const(primary->requests)) {
+                if (request.kind == OutgoingMessage::Kind::Append && request.to == replica && request.term == term)
+                    ++outstanding;
+            }
             m_maxOutstanding = qMax(m_maxOutstanding, outstanding);
-            if (outstanding > primary->core->options().maxInflight) {
+            if (outstanding > primary->core().options().maxInflight) {
                 violation(QStringLiteral("%1 appends outstanding from primary %2 to %3 (max %4)")
                               .arg(outstanding)
                               .arg(primary->index)
                               .arg(replica)
-                              .arg(primary->core->options().maxInflight));
+                              .arg(primary->core().options().maxInflight));
             }
         }
     }
@@ -688,21 +889,26 @@ void ReplicaSetSimulator::crash(int index)
              .arg(node.appliedSeq)
              .arg(node.hasPending ? QStringLiteral("writes") : QStringLiteral("nothing")));
     node.crashed = true;
-    node.core.reset();
+    // The process is gone: its driver with the answers it held, its
+    // requests' callbacks, its reads in flight.
+    node.driver.reset();
+    node.peers.reset();
+    node.store.reset();
+    node.requests.clear();
+    node.storageFailed = false;
     // Its clients lose their connections: no answer.
     node.acknowledgements.clear();
     node.waiterProposals.clear();
-    node.wasPrimary = false;
     node.hasPending = false;
     node.state = node.hardState;
     node.pendingCut = 0;
     node.pendingTail.clear();
     node.commitTarget = node.appliedSeq;
     node.fetchSnapshotFrom.reset();
-    // Answers it had not sent: the primary's requests fail.
-    const QVector<Message> held = std::exchange(node.held, {});
-    for (const Message &message : held)
-        dropMessage(message, QStringLiteral("sender crashed before persisting"));
+    // Requests it had not answered fail at their senders.
+    const QHash<qint64, Message> unanswered = std::exchange(node.unanswered, {});
+    for (const Message &request : unanswered)
+        failRequest(request, QStringLiteral("the member crashed before it answered"));
     QVector<Message> lost;
     for (qsizetype i = 0; i < m_network.size();) {
         if (m_network.at(i).to == index) {
@@ -718,14 +924,14 @@ void ReplicaSetSimulator::crash(int index)
 void ReplicaSetSimulator::restart(int index)
 {
     Node &node = mutableNode(index);
+    // A member whose storage failed stopped; restarting it is the cure.
+    if (node.storageFailed)
+        crash(index);
     if (!node.crashed)
         return;
     node.crashed = false;
     ++node.incarnation;
-    TermHistory history(node.compactedSeq, node.compactedTerm);
-    for (const LogEntry &entry : node.log)
-        history.append(entry.seq, entry.term);
-    node.core = std::make_unique<ReplicationCore>(coreOptions(index), node.hardState, history, node.appliedSeq, m_now);
+    startDriver(node);
     node.state = node.hardState;
     node.commitTarget = node.appliedSeq;
     note(QStringLiteral("node %1 restarts: term %2 vote %3, log (%4, %5], applied %6")
@@ -751,7 +957,7 @@ void ReplicaSetSimulator::compact(int index, qint64 seq)
     node.log.remove(0, seq - node.compactedSeq);
     node.compactedSeq = seq;
     node.compactedTerm = term;
-    node.core->compacted(seq);
+    node.driver->compacted(seq);
     note(QStringLiteral("node %1 compacts its log through %2 (term %3)").arg(index).arg(seq).arg(term));
     drain(node);
 }
@@ -779,25 +985,72 @@ void ReplicaSetSimulator::wipe(int index)
     restart(index);
 }
 
-qint64 ReplicaSetSimulator::installSnapshot(int index, int sourceIndex)
+void ReplicaSetSimulator::failStorage(int index)
+{
+    Node &node = mutableNode(index);
+    if (node.crashed || node.storageFailed)
+        return;
+    note(QStringLiteral("node %1: a write fails (durable log %2, %3 pending)")
+             .arg(index)
+             .arg(node.durableLastSeq())
+             .arg(node.hasPending ? QStringLiteral("writes") : QStringLiteral("nothing")));
+    // What was submitted never reaches the disk.
+    node.hasPending = false;
+    node.state = node.hardState;
+    node.pendingCut = 0;
+    node.pendingTail.clear();
+    node.storageFailed = true;
+    node.driver->storageFailed(Status::storageFailure(QStringLiteral("simulated disk failure")));
+    drain(node);
+}
+
+void ReplicaSetSimulator::handOff(int index, qint64 timeoutMs)
+{
+    Node &node = mutableNode(index);
+    m_handOffResult.reset();
+    if (node.crashed)
+        return;
+    node.driver->handOff(timeoutMs, [this, index](bool handedOff, const QString &detail) {
+        note(QStringLiteral("node %1: hand-off %2: %3").arg(index).arg(handedOff ? QStringLiteral("done") : QStringLiteral("failed"), detail));
+        m_handOffResult = std::make_pair(handedOff, detail);
+    });
+    drain(node);
+}
+
+qint64 ReplicaSetSimulator::installSnapshot(int index, int sourceIndex, CrashPoint crashPoint)
 {
     Node &node = mutableNode(index);
     Node &source = mutableNode(sourceIndex);
-    if (node.crashed || source.crashed)
+    if (node.crashed || source.crashed || node.storageFailed)
         return -1;
     persistNode(source);
     drain(source);
     persistNode(node);
     drain(node);
+    if (node.crashed || node.storageFailed)
+        return -1;
     const qint64 seq = source.appliedSeq;
     const qint64 term = seq == source.compactedSeq ? source.compactedTerm : source.durableEntry(seq)->term;
     if (seq < node.appliedSeq) {
-        violation(QStringLiteral("node %1 installs node %2's snapshot at %3, older than its own applied %4")
-                      .arg(index)
-                      .arg(sourceIndex)
-                      .arg(seq)
-                      .arg(node.appliedSeq));
+        // As the server does: a snapshot older than what this member applied
+        // would take committed entries back (the source lost data since it
+        // was named, e.g. its disk).
+        note(QStringLiteral("node %1 refuses node %2's snapshot at %3, older than its own applied %4")
+                 .arg(index)
+                 .arg(sourceIndex)
+                 .arg(seq)
+                 .arg(node.appliedSeq));
+        node.fetchSnapshotFrom.reset();
+        return -1;
     }
+    node.driver->beginSnapshotInstall();
+    if (crashPoint == CrashPoint::BeforeSwap) {
+        note(QStringLiteral("node %1 crashes while installing node %2's snapshot at %3, before the swap").arg(index).arg(sourceIndex).arg(seq));
+        crash(index);
+        return seq;
+    }
+    // The swap, atomic: the snapshot's documents and log position, this
+    // member's hard state as it is now (the server writes it at swap time).
     // Entries past its applied point were never committed here: keep them as a rollback would.
     for (const LogEntry &entry : node.log) {
         if (entry.seq > node.appliedSeq)
@@ -809,8 +1062,12 @@ qint64 ReplicaSetSimulator::installSnapshot(int index, int sourceIndex)
     node.appliedSeq = seq;
     node.commitTarget = qMax(node.commitTarget, seq);
     node.fetchSnapshotFrom.reset();
-    answerClients(node, node.acknowledgements.cut(node.core->commitSeq() + 1), QStringLiteral("replaced by a snapshot"));
-    node.core->snapshotInstalled(seq, term, m_now);
+    if (crashPoint == CrashPoint::AfterSwap) {
+        note(QStringLiteral("node %1 crashes right after swapping in node %2's snapshot at %3").arg(index).arg(sourceIndex).arg(seq));
+        crash(index);
+        return seq;
+    }
+    node.driver->snapshotInstalled(seq, term);
     note(QStringLiteral("node %1 installs node %2's snapshot at %3 (term %4)").arg(index).arg(sourceIndex).arg(seq).arg(term));
     drain(node);
     return seq;
@@ -826,7 +1083,10 @@ int ReplicaSetSimulator::installRequestedSnapshots()
         const int source = *node.fetchSnapshotFrom;
         if (source < 0 || source >= size() || source == index || !isUp(source) || !canTalk(index, source))
             continue;
-        installSnapshot(index, source);
+        CrashPoint crashPoint = CrashPoint::None;
+        if (m_options.snapshotCrashPercent > 0 && randomBelow(100) < m_options.snapshotCrashPercent)
+            crashPoint = randomBelow(2) ? CrashPoint::BeforeSwap : CrashPoint::AfterSwap;
+        installSnapshot(index, source, crashPoint);
         ++installed;
     }
     return installed;
@@ -837,12 +1097,25 @@ int ReplicaSetSimulator::installRequestedSnapshots()
 void ReplicaSetSimulator::advance(qint64 ms)
 {
     m_now += ms;
+    finishPending();
     for (const auto &node : m_nodes) {
         if (node->crashed)
             continue;
-        node->core->tick(m_now);
+        node->driver->tick();
         drain(*node);
     }
+}
+
+int ReplicaSetSimulator::finishPending()
+{
+    int finished = 0;
+    while (!m_pending.empty()) {
+        std::vector<std::function<void()>> pending = std::exchange(m_pending, {});
+        for (const auto &work : pending)
+            work();
+        finished += int(pending.size());
+    }
+    return finished;
 }
 
 bool ReplicaSetSimulator::canTalk(int a, int b) const
@@ -878,18 +1151,20 @@ void ReplicaSetSimulator::dropMessage(const Message &message, const QString &why
 {
     note(QStringLiteral("drop ") + describe(message) + QStringLiteral(" (") + why + QLatin1Char(')'));
     // The HTTP client sees the request fail (timeout, connection refused).
-    if (message.payload.kind == OutgoingMessage::Kind::Append) {
-        Node &sender = mutableNode(message.from);
-        if (!sender.crashed && sender.incarnation == message.fromIncarnation && sender.core->term() == message.payload.append.term) {
-            sender.core->requestFailed(message.to, m_now);
-            drain(sender);
-        }
-    } else if (message.payload.kind == OutgoingMessage::Kind::AppendResponse) {
-        Node &primary = mutableNode(message.to);
-        if (!primary.crashed && primary.incarnation == message.requestIncarnation && primary.core->term() == message.requestTerm) {
-            primary.core->requestFailed(message.from, m_now);
-            drain(primary);
-        }
+    switch (message.payload.kind) {
+    case OutgoingMessage::Kind::Append:
+    case OutgoingMessage::Kind::Vote:
+        failRequest(message, why);
+        break;
+    case OutgoingMessage::Kind::AppendResponse:
+    case OutgoingMessage::Kind::VoteResponse: {
+        Message request;
+        request.id = message.requestId;
+        request.from = message.to;
+        request.fromIncarnation = message.requestIncarnation;
+        failRequest(request, why);
+        break;
+    }
     }
 }
 
@@ -927,6 +1202,19 @@ void ReplicaSetSimulator::receiveAt(Node &node, const Message &message)
     note(QStringLiteral("deliver ") + describe(message));
     ++m_delivered;
     const OutgoingMessage &payload = message.payload;
+    const int index = node.index;
+    const int incarnation = node.incarnation;
+    // An answer goes to the request's callback, if that request still waits.
+    const auto takeRequest = [&node, &message]() -> std::optional<PendingRequest> {
+        if (node.incarnation != message.requestIncarnation)
+            return std::nullopt;
+        const auto found = node.requests.find(message.requestId);
+        if (found == node.requests.end())
+            return std::nullopt;
+        PendingRequest request = std::move(found.value());
+        node.requests.erase(found);
+        return request;
+    };
     // Every message goes through its wire format.
     switch (payload.kind) {
     case OutgoingMessage::Kind::Append: {
@@ -935,14 +1223,16 @@ void ReplicaSetSimulator::receiveAt(Node &node, const Message &message)
             violation(QStringLiteral("append does not parse: ") + request.status().message());
             return;
         }
-        m_entriesDelivered[node.index] += request->entries.size();
-        m_answeringTerm = request->term;
-        m_answeringIncarnation = message.fromIncarnation;
-        m_answeringSentMs = message.sentMs;
-        m_answeringLeader = message.from;
-        node.core->receive(*request, m_now);
+        m_entriesDelivered[index] += request->entries.size();
+        node.unanswered.insert(message.id, message);
+        node.driver->receiveAppend(*request, [this, index, incarnation, message](const Result<AppendResponse> &reply) {
+            OutgoingMessage out;
+            out.kind = OutgoingMessage::Kind::AppendResponse;
+            if (reply.isOk())
+                out.appendResponse = reply.value();
+            answer(index, incarnation, message, reply.isOk() ? Result<OutgoingMessage>(out) : Result<OutgoingMessage>(reply.status()));
+        });
         drain(node);
-        m_answeringLeader = -1;
         break;
     }
     case OutgoingMessage::Kind::AppendResponse: {
@@ -951,8 +1241,10 @@ void ReplicaSetSimulator::receiveAt(Node &node, const Message &message)
             violation(QStringLiteral("append answer does not parse: ") + response.status().message());
             return;
         }
-        node.core->receive(*response, m_now, message.requestSentMs);
-        drain(node);
+        if (const std::optional<PendingRequest> request = takeRequest(); request && request->appendDone) {
+            request->appendDone(response);
+            drain(node);
+        }
         break;
     }
     case OutgoingMessage::Kind::Vote: {
@@ -961,7 +1253,14 @@ void ReplicaSetSimulator::receiveAt(Node &node, const Message &message)
             violation(QStringLiteral("vote does not parse: ") + request.status().message());
             return;
         }
-        node.core->receive(*request, m_now);
+        node.unanswered.insert(message.id, message);
+        node.driver->receiveVote(*request, [this, index, incarnation, message](const Result<VoteResponse> &reply) {
+            OutgoingMessage out;
+            out.kind = OutgoingMessage::Kind::VoteResponse;
+            if (reply.isOk())
+                out.voteResponse = reply.value();
+            answer(index, incarnation, message, reply.isOk() ? Result<OutgoingMessage>(out) : Result<OutgoingMessage>(reply.status()));
+        });
         drain(node);
         break;
     }
@@ -971,8 +1270,10 @@ void ReplicaSetSimulator::receiveAt(Node &node, const Message &message)
             violation(QStringLiteral("vote answer does not parse: ") + response.status().message());
             return;
         }
-        node.core->receive(*response, m_now);
-        drain(node);
+        if (const std::optional<PendingRequest> request = takeRequest(); request && request->voteDone) {
+            request->voteDone(response);
+            drain(node);
+        }
         break;
     }
     }
@@ -984,7 +1285,9 @@ int ReplicaSetSimulator::deliverAll(int limit)
     if (m_livelocked)
         limit = qMin(limit, 1000);
     int delivered = 0;
-    while (!m_network.isEmpty()) {
+    while (!m_network.isEmpty() || finishPending() > 0) {
+        if (m_network.isEmpty())
+            continue;
         if (delivered >= limit) {
             m_livelocked = true;
             violation(QStringLiteral("the network is never quiet: %1 messages delivered at t=%2 and more keep coming; last: %3")
@@ -1003,7 +1306,9 @@ int ReplicaSetSimulator::deliverAll(int limit)
 
 bool ReplicaSetSimulator::deliverUntilQuiet(int limit)
 {
-    for (int delivered = 0; delivered < limit && !m_network.isEmpty(); ++delivered) {
+    for (int delivered = 0; delivered < limit && (!m_network.isEmpty() || finishPending() > 0); ++delivered) {
+        if (m_network.isEmpty())
+            continue;
         deliver(0);
         if (m_options.autoInstallSnapshots)
             installRequestedSnapshots();
@@ -1046,7 +1351,7 @@ QStringList ReplicaSetSimulator::checkConverged() const
     QStringList problems;
     QVector<int> primaries;
     for (const auto &node : m_nodes) {
-        if (!node->crashed && node->core->role() == ReplicationCore::Role::Primary)
+        if (!node->crashed && node->core().role() == ReplicationCore::Role::Primary)
             primaries.append(node->index);
     }
     if (primaries.size() != 1) {
@@ -1054,7 +1359,7 @@ QStringList ReplicaSetSimulator::checkConverged() const
         return problems;
     }
     const Node &primary = *m_nodes.at(primaries.first());
-    const qint64 commit = primary.core->commitSeq();
+    const qint64 commit = primary.core().commitSeq();
     if (commit < primary.viewLastSeq())
         problems.append(QStringLiteral("primary %1 committed %2 of %3").arg(primary.index).arg(commit).arg(primary.viewLastSeq()));
     for (const auto &node : m_nodes) {
@@ -1063,11 +1368,11 @@ QStringList ReplicaSetSimulator::checkConverged() const
         const QString name = QStringLiteral("node %1").arg(node->index);
         if (node->hasPending)
             problems.append(name + QStringLiteral(" has writes not durable"));
-        if (node->core->term() != primary.core->term())
-            problems.append(name + QStringLiteral(" at term %1, primary at %2").arg(node->core->term()).arg(primary.core->term()));
-        if (node->core->commitSeq() != commit || node->appliedSeq != commit) {
+        if (node->core().term() != primary.core().term())
+            problems.append(name + QStringLiteral(" at term %1, primary at %2").arg(node->core().term()).arg(primary.core().term()));
+        if (node->core().commitSeq() != commit || node->appliedSeq != commit) {
             problems.append(name + QStringLiteral(" commit %1 applied %2, primary commit %3")
-                                       .arg(node->core->commitSeq())
+                                       .arg(node->core().commitSeq())
                                        .arg(node->appliedSeq)
                                        .arg(commit));
         }

@@ -1,14 +1,19 @@
-// ReplicaSetSimulator: a whole replica set of ReplicationCores run in memory,
-// deterministically, the way server/node/ReplicationNode runs one core
-// (ReplicationCore.h's contract): each simulated node has a durable log,
-// hard state, commit point and rollback list, plus the writes and
-// after-persist messages of the Readies that are not durable yet. The network
-// is a list of in-flight messages the test delivers, drops, duplicates or
-// reorders; nodes crash (losing everything not durable) and restart from
-// their durable state; time is a number the test advances.
+// ReplicaSetSimulator: a whole replica set run in memory, deterministically,
+// each member by the same ReplicationDriver (and so the same
+// ReplicationCore) the server runs: the simulator only plays its
+// environment — a LogStore (a durable log, hard state, commit point and
+// rollback list, plus the submitted writes not durable yet; log reads that
+// finish later), a Transport (the network) and the clock. The network is a
+// list of in-flight messages the test delivers, drops, duplicates or
+// reorders; a request whose message or answer is lost fails at its sender,
+// as an HTTP request does. Nodes crash (losing everything not durable),
+// restart from their durable state, lose their disks, fail a write, and
+// crash in the middle of a snapshot install; time is a number the test
+// advances.
 //
-// Every message travels through its JSON wire format, and outgoing appends
-// get their entries from the sender's log, as a real node fills them.
+// Every message travels through its JSON wire format, and appends carry the
+// entries the sender's driver put in them (from its cache, or read back
+// from its store).
 //
 // The simulator checks the protocol's safety invariants after every step and
 // collects what it saw broken in violations():
@@ -17,14 +22,15 @@
 //  - a node never applies an entry that differs from the one any other node
 //    applied at that seq, never cuts an applied entry, and applies only
 //    durable entries;
-//  - every append range a core asks for exists in the sender's log, with the
-//    terms the core believes; a replica never accepts an append of an older
-//    term;
-//  - reads: a node that may serve linearizable reads (primary, lease held,
-//    its term's first entry applied — the rule ReplicationNode::readable()
-//    applies) has applied every write any node acknowledged.
+//  - every append carries entries that are in the sender's log, with the
+//    terms its core believes, within the byte budget; a replica never
+//    accepts an append of an older term;
+//  - reads: a node whose driver says it may serve linearizable reads
+//    (ReplicationDriver::readable(), the rule the server applies) has
+//    applied every write any node acknowledged.
 // Clients are answered as a node answers them: AcknowledgementQueue, fed
-// from the Readies the way ReplicationNode feeds it.
+// from the driver's cut / abandoned callbacks and the applied entries, as
+// the server's DocumentService is.
 // checkConverged() and checkAcknowledged() add the liveness-after-healing and
 // no-acknowledged-write-lost checks at the end of a scenario.
 //
@@ -37,6 +43,8 @@
 #include <QStringList>
 #include <QVector>
 
+#include <functional>
+
 #include <memory>
 #include <optional>
 #include <vector>
@@ -44,6 +52,7 @@
 #include "AcknowledgementQueue.h"
 #include "LogEntry.h"
 #include "ReplicationCore.h"
+#include "ReplicationDriver.h"
 #include "ReplicationMessages.h"
 
 class ReplicaSetSimulator
@@ -54,9 +63,15 @@ public:
         int members = 3;
         int writeQuorum = 0; // 0: a majority of members
         ReplicationCore::Options core; // self, members and writeQuorum are set per node
+        // The driver's append byte budget and entry cache: a budget of a few
+        // entries cuts appends short; a cache of 0 bytes makes every entry a
+        // lagging replica needs a read from the store (finished later).
+        qint64 maxAppendBytes = ReplicationDriver::kMaxAppendBytes;
+        qint64 entryCacheBytes = 64 * 1024 * 1024;
         quint64 seed = 1;
         bool trackInflight = false; // count outstanding appends per (primary, replica) after every step
         bool autoInstallSnapshots = false; // install requested snapshots between deliveries
+        int snapshotCrashPercent = 0; // of those installs, crash this many in the middle
     };
 
     struct Message
@@ -65,7 +80,8 @@ public:
         int from = -1;
         int to = -1;
         int fromIncarnation = 0;
-        // For an AppendResponse: the append it answers (term, sender's incarnation).
+        // For an answer: the request it answers (id, term, sender's incarnation).
+        qint64 requestId = 0;
         qint64 requestTerm = 0;
         int requestIncarnation = -1;
         qint64 sentMs = 0;         // when it was sent
@@ -84,11 +100,30 @@ public:
         bool acknowledged = false;
     };
 
+    class Store;
+    class Peers;
+
+    // A request a node sent and has not had answered (or failed) yet.
+    struct PendingRequest
+    {
+        OutgoingMessage::Kind kind = OutgoingMessage::Kind::Append;
+        int to = -1;
+        qint64 term = 0;
+        std::function<void(const Result<AppendResponse> &)> appendDone;
+        std::function<void(const Result<VoteResponse> &)> voteDone;
+    };
+
     struct Node
     {
         int index = -1;
-        std::unique_ptr<ReplicationCore> core;
+        std::unique_ptr<Store> store;
+        std::unique_ptr<Peers> peers;
+        std::unique_ptr<ReplicationDriver> driver;
+        const ReplicationCore &core() const { return driver->core(); }
         bool crashed = false;
+        // Its storage failed (a write did not become durable): its driver
+        // stopped taking part until a restart.
+        bool storageFailed = false;
         int incarnation = 0;
         bool autoPersist = true;
 
@@ -102,10 +137,12 @@ public:
 
         // Not durable yet: the log from pendingCut on is replaced by pendingTail.
         bool hasPending = false;
+        quint64 lastTicket = 0; // of the latest submission
+        QHash<qint64, PendingRequest> requests;   // by request message id
+        QHash<qint64, Message> unanswered;        // requests it received and has not answered yet
         HardState state; // the latest hard state, durable or not
         qint64 pendingCut = 0; // 0: the durable log is only extended
         QVector<LogEntry> pendingTail;
-        QVector<Message> held; // after-persist messages
         qint64 commitTarget = 0;
 
         std::optional<int> fetchSnapshotFrom;
@@ -116,7 +153,6 @@ public:
         // (AcknowledgementQueue, fed as ReplicationNode feeds it).
         AcknowledgementQueue acknowledgements;
         QHash<quint64, QVector<int>> waiterProposals; // waiter id -> indices into proposals()
-        bool wasPrimary = false;
 
         qint64 viewLastSeq() const;
         // The entry at `seq` including writes not yet durable; nullptr if none.
@@ -132,7 +168,8 @@ public:
     int size() const { return int(m_nodes.size()); }
     qint64 now() const { return m_now; }
     const Node &node(int index) const { return *m_nodes.at(index); }
-    const ReplicationCore &core(int index) const { return *m_nodes.at(index)->core; }
+    const ReplicationCore &core(int index) const { return m_nodes.at(index)->core(); }
+    const ReplicationDriver &driver(int index) const { return *m_nodes.at(index)->driver; }
     bool isUp(int index) const { return !m_nodes.at(index)->crashed; }
     // Live nodes that are primary of the highest term any live primary holds.
     std::optional<int> primary() const;
@@ -147,7 +184,15 @@ public:
     // and releases the messages held for it.
     void persist(int node);
     void crash(int node);
+    // Starts a crashed node (or one whose storage failed) from its durable state.
     void restart(int node);
+    // The node's pending writes fail (disk full, I/O error): they never
+    // become durable, and its driver stops taking part until a restart.
+    void failStorage(int node);
+    // Graceful hand-off (ReplicationDriver::handOff); the outcome, once
+    // known, in handOffResult().
+    void handOff(int node, qint64 timeoutMs);
+    std::optional<std::pair<bool, QString>> handOffResult() const { return m_handOffResult; }
     // The node loses its storage (a wiped disk) and starts again empty, at
     // the same address.
     void wipe(int node);
@@ -155,13 +200,20 @@ public:
     // Log retention: drops entries <= seq (REQUIRES seq <= the node's applied seq).
     void compact(int node, qint64 seq);
     // Installs on `node` a snapshot of `source`'s applied state; returns the seq.
-    qint64 installSnapshot(int node, int source);
+    // With a crash point, the node crashes during the install: before the
+    // new file is in place (it restarts from its old state) or right after
+    // (it restarts from the snapshot, never told it installed it).
+    enum class CrashPoint { None, BeforeSwap, AfterSwap };
+    qint64 installSnapshot(int node, int source, CrashPoint crash = CrashPoint::None);
     // Installs the snapshots replicas asked for (Ready::fetchSnapshot) when the
     // source is up and reachable; returns how many.
     int installRequestedSnapshots();
 
     // --- time --------------------------------------------------------------
-    void advance(qint64 ms); // ticks every live node
+    void advance(qint64 ms); // finishes the log reads and calls in progress, then ticks every live node
+    // Finishes the store reads and member calls (probes, promotions) in
+    // progress; returns how many.
+    int finishPending();
 
     // --- network -----------------------------------------------------------
     const QVector<Message> &inFlight() const { return m_network; }
@@ -221,15 +273,19 @@ private:
     };
 
     Node &mutableNode(int index) { return *m_nodes[index]; }
-    ReplicationCore::Options coreOptions(int index) const;
+    void startDriver(Node &node);
     void drain(Node &node);
-    void processReady(Node &node, ReplicationCore::Ready &&ready);
-    void applyToView(Node &node, const ReplicationCore::Ready &ready);
+    // The store's side of a node (ReplicaSetSimulator::Store calls these).
+    quint64 submit(Node &node, const LogWrite &write);
+    void commitThrough(Node &node, qint64 seq);
     void persistNode(Node &node);
     void applyCommitted(Node &node);
-    void send(Node &node, const OutgoingMessage &message, bool afterPersist);
-    bool fillEntries(const Node &node, AppendRequest &request);
-    void releaseHeld(Node &node);
+    // The transport's side.
+    Message outgoing(Node &node, int to, const OutgoingMessage &payload);
+    bool checkAppend(const Node &node, const AppendRequest &request);
+    void sendRequest(Node &node, Message message, PendingRequest request);
+    void answer(int index, int incarnation, const Message &request, const Result<OutgoingMessage> &answer);
+    void failRequest(const Message &request, const QString &why);
     void dropMessage(const Message &message, const QString &why);
     void receiveAt(Node &node, const Message &message);
     void checkNode(const Node &node);
@@ -262,9 +318,7 @@ private:
     bool m_livelocked = false;
     QVector<qint64> m_entriesDelivered;
 
-    // While a node handles an append: the request its answers belong to.
-    qint64 m_answeringTerm = 0;
-    int m_answeringIncarnation = -1;
-    qint64 m_answeringSentMs = -1;
-    int m_answeringLeader = -1;
+    // Store reads and member calls in progress, finished by finishPending().
+    std::vector<std::function<void()>> m_pending;
+    std::optional<std::pair<bool, QString>> m_handOffResult;
 };
