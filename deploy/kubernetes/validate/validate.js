@@ -22,6 +22,11 @@
 const { execFileSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
+
+if (!fs.existsSync(path.join(__dirname, "node_modules"))) {
+  console.error(`validate: ${__dirname}/node_modules is missing: run deploy/install-deps.sh (npm ci --prefix ${__dirname})`);
+  process.exit(1);
+}
 const YAML = require("yaml");
 
 // apiVersion/kind -> the kubernetes-models module declaring it.
