@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages PeaceDB needs to build, run and test.
+# Installs the Debian 12 packages PeaceDB needs to build, run and test, and
+# the npm packages of the Kubernetes manifests' validator.
 # Idempotent: installs only what is missing, and does nothing (not even
 # `apt-get update`) when everything is already there. Uses sudo when not root.
 set -euo pipefail
@@ -34,18 +35,35 @@ for package in "${packages[@]}"; do
     fi
 done
 
+# The Kubernetes manifests' validator (deploy/kubernetes/validate) runs on
+# node, is installed with npm and renders with `kubectl kustomize`. Looked
+# for by command, not by package: a machine may have them from other
+# packages than Debian's (Node.js's own nodejs bundles npm).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    missing+=(nodejs npm)
+fi
+if ! command -v kubectl >/dev/null; then
+    missing+=(kubernetes-client)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-deps: all ${#packages[@]} packages are installed"
-    exit 0
+else
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+        sudo="sudo"
+    fi
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
-    sudo="sudo"
+# The validator's npm packages, at the versions of its package-lock.json,
+# so that the test installs nothing when it runs.
+validate="$(cd "$(dirname "$0")" && pwd)/kubernetes/validate"
+if [ ! -d "$validate/node_modules" ]; then
+    echo "install-deps: installing the npm packages of $validate"
+    npm ci --prefix "$validate" --no-audit --no-fund
 fi
-
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
