@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages PeaceDB needs to build, run and test.
-# Idempotent: installs only what is missing, and does nothing (not even
-# `apt-get update`) when everything is already there. Uses sudo when not root.
+# Installs the Debian 12 packages PeaceDB needs to build, run and test, and
+# the OpenAPI validator's npm packages (tests/openapi/validator, pinned by
+# its package-lock.json). Idempotent: installs only what is missing, and does
+# nothing (not even `apt-get update`) when everything is already there. Uses
+# sudo when not root.
 set -euo pipefail
 
 packages=(
@@ -25,6 +27,10 @@ packages=(
     nftables iproute2 fiu-utils
     # peacedb-cluster up --tls makes its CA and certificates with openssl
     openssl
+    # tst_openapi validates the API's answers against docs/openapi.json with
+    # a JSON Schema validator from npm (tests/openapi/validator); Debian's
+    # nodejs, or a nodejs package that bundles npm
+    nodejs
 )
 
 missing=()
@@ -34,8 +40,19 @@ for package in "${packages[@]}"; do
     fi
 done
 
+# The OpenAPI validator's npm packages, pinned by its package-lock.json.
+validator="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/openapi/validator"
+install_validator() {
+    if [ ! -d "$validator/node_modules" ]; then
+        command -v npm >/dev/null || { echo "install-deps: npm is missing (apt-get install npm)" >&2; exit 1; }
+        echo "install-deps: installing the OpenAPI validator's npm packages"
+        npm ci --prefix "$validator" --no-audit --no-fund --loglevel=error
+    fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-deps: all ${#packages[@]} packages are installed"
+    install_validator
     exit 0
 fi
 
@@ -49,3 +66,4 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_validator
