@@ -10,6 +10,7 @@ const QVector<Route> &all()
     static const QVector<Route> routes{
         {"GET", "/healthz", Need::None, true, true},
         {"GET", "/metrics", Need::None, true, true},
+        {"GET", "/v1/_openapi.json", Need::None, true, true, true},
         {"GET", "/v1/_stats", Need::Authenticated, true, true},
         {"GET", "/v1/_session", Need::Authenticated, true, true},
         {"GET", "/v1/db", Need::ReadAll, true, true},
@@ -53,6 +54,33 @@ AccessRules::Need need(const char *method, const char *pattern)
             return route.need;
     }
     qFatal("route %s %s is missing from ApiRoutes", method, pattern);
+}
+
+const QVector<Route> &memberRoutes()
+{
+    using Need = AccessRules::Need;
+    static const QVector<Route> routes{
+        {"GET", "/v1/_replication/state", Need::Cluster, false, true},
+        {"POST", "/v1/_replication/replicate", Need::Cluster, false, true},
+        {"POST", "/v1/_replication/vote", Need::Cluster, false, true},
+        {"POST", "/v1/_replication/promote", Need::Cluster, false, true},
+        {"POST", "/v1/_replication/stepdown", Need::Cluster, false, true},
+        {"GET", "/v1/_replication/wal", Need::Cluster, false, true},
+        {"GET", "/v1/_replication/snapshot", Need::Cluster, false, true},
+        {"GET", "/v1/_supervisor/nodes", Need::Cluster, false, false, true},
+        {"POST", "/v1/_supervisor/nodes/{name}/start", Need::Cluster, false, false, true},
+        {"POST", "/v1/_supervisor/nodes/{name}/stop", Need::Cluster, false, false, true},
+    };
+    return routes;
+}
+
+void checkMemberRoute(const char *method, const char *pattern)
+{
+    for (const Route &route : memberRoutes()) {
+        if (std::strcmp(route.method, method) == 0 && std::strcmp(route.pattern, pattern) == 0)
+            return;
+    }
+    qFatal("member route %s %s is missing from ApiRoutes", method, pattern);
 }
 
 } // namespace ApiRoutes

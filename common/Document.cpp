@@ -180,3 +180,24 @@ QStringList Document::indexedTags() const
     }
     return out;
 }
+
+QStringList Document::tagKeys() const
+{
+    QStringList out;
+    if (!tags)
+        return out;
+    QSet<QString> seen;
+    for (const QString &tag : *tags) {
+        QString key = tagKey(tag);
+        if (key.isEmpty() || seen.contains(key))
+            continue;
+        seen.insert(key);
+        out.append(std::move(key));
+    }
+    return out;
+}
+
+QString Document::tagKey(QStringView tag)
+{
+    return tag.trimmed().toString().toCaseFolded();
+}

@@ -53,6 +53,15 @@ struct Document
     // removes a document by giving this text again.
     QString searchText() const;
 
-    // Tags as the tag index sees them: trimmed, empty ones dropped, unique.
+    // Tags as full-text search sees them: trimmed, empty ones dropped, unique.
     QStringList indexedTags() const;
+    // The keys the tag index stores: tagKey() of every tag, empty ones
+    // dropped, unique (so "Red" and "red" are one key).
+    QStringList tagKeys() const;
+    // How tags compare, as in the original PeaceDatabase (ordinal
+    // ignore-case): trimmed, then Unicode simple case folding
+    // (QString::toCaseFolded), so "EVEN", "even" and "Even" are one tag and
+    // so are "ΣΟΦΙΑ" and "σοφια"; no normalization, no full folding ("ß"
+    // and "ss" stay two tags).
+    static QString tagKey(QStringView tag);
 };

@@ -1,5 +1,6 @@
 #include "TagQuery.h"
 
+#include "Document.h"
 #include "JsonText.h"
 
 #include <QJsonArray>
@@ -23,7 +24,7 @@ Result<QStringList> tagList(const QJsonObject &object, const QString &key, bool 
                                           .arg(i)
                                           .arg(JsonText::typeName(array.at(i))));
         }
-        const QString tag = array.at(i).toString().trimmed();
+        const QString tag = Document::tagKey(array.at(i).toString());
         if (!tag.isEmpty() && !tags.contains(tag))
             tags.append(tag);
     }

@@ -3,9 +3,10 @@
 //   {"allOf": ["a", "b"], "anyOf": ["c", "d"], "noneOf": ["e"], "skip": 0, "limit": 100, "after": "id"}
 //
 // Matches live documents that have every allOf tag, at least one anyOf tag
-// (when anyOf is given) and no noneOf tag. Tags are compared trimmed and
-// case-sensitively; empty tags are ignored. skip, limit and after page the
-// matches (PageRequest). Pure; any thread.
+// (when anyOf is given) and no noneOf tag. Tags compare as
+// Document::tagKey says (trimmed, ignoring case, as in the original
+// PeaceDatabase); the lists hold those keys, empty ones dropped. skip,
+// limit and after page the matches (PageRequest). Pure; any thread.
 #pragma once
 
 #include <QJsonObject>

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages PeaceDB needs to build, run and test, and
-# the npm packages of the Kubernetes manifests' validator.
+# the npm packages of the two validators tests run with node (the Kubernetes
+# manifests', deploy/kubernetes/validate, and the OpenAPI document's,
+# tests/openapi/validator), pinned by their package-lock.json files.
 # Idempotent: installs only what is missing, and does nothing (not even
 # `apt-get update`) when everything is already there. Uses sudo when not root.
 set -euo pipefail
@@ -35,10 +37,10 @@ for package in "${packages[@]}"; do
     fi
 done
 
-# The Kubernetes manifests' validator (deploy/kubernetes/validate) runs on
-# node, is installed with npm and renders with `kubectl kustomize`. Looked
-# for by command, not by package: a machine may have them from other
-# packages than Debian's (Node.js's own nodejs bundles npm).
+# The validators run on node and are installed with npm; the Kubernetes one
+# renders with `kubectl kustomize`. Looked for by command, not by package: a
+# machine may have them from other packages than Debian's (Node.js's own
+# nodejs bundles npm).
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     missing+=(nodejs npm)
 fi
@@ -60,10 +62,12 @@ else
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The validator's npm packages, at the versions of its package-lock.json,
-# so that the test installs nothing when it runs.
-validate="$(cd "$(dirname "$0")" && pwd)/kubernetes/validate"
-if [ ! -d "$validate/node_modules" ]; then
-    echo "install-deps: installing the npm packages of $validate"
-    npm ci --prefix "$validate" --no-audit --no-fund
-fi
+# The validators' npm packages, at the versions of their package-lock.json,
+# so that the tests install nothing when they run.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for validator in "$root/deploy/kubernetes/validate" "$root/tests/openapi/validator"; do
+    if [ ! -d "$validator/node_modules" ]; then
+        echo "install-deps: installing the npm packages of $validator"
+        npm ci --prefix "$validator" --no-audit --no-fund --loglevel=error
+    fi
+done

@@ -33,15 +33,14 @@ ReplicationApi::ReplicationApi(ReplicationNode *node)
 
 void ReplicationApi::registerRoutes(HttpServer &server)
 {
-    using Access = HttpServer::Access;
     ReplicationNode *node = m_node;
-    server.addRoute(Method::Get, QStringLiteral("/v1/_replication/state"), Access::Cluster,
+    server.addMemberRoute(Method::Get, "/v1/_replication/state",
                     [node](const HttpRequest &, const HttpReplyPtr &reply) { reply->send(HttpResponse::json(200, node->state())); });
-    server.addRoute(Method::Post, QStringLiteral("/v1/_replication/replicate"), Access::Cluster,
+    server.addMemberRoute(Method::Post, "/v1/_replication/replicate",
                     [node](const HttpRequest &request, const HttpReplyPtr &reply) { node->handleAppend(request.body, responder(reply)); });
-    server.addRoute(Method::Post, QStringLiteral("/v1/_replication/vote"), Access::Cluster,
+    server.addMemberRoute(Method::Post, "/v1/_replication/vote",
                     [node](const HttpRequest &request, const HttpReplyPtr &reply) { node->handleVote(request.body, responder(reply)); });
-    server.addRoute(Method::Post, QStringLiteral("/v1/_replication/promote"), Access::Cluster,
+    server.addMemberRoute(Method::Post, "/v1/_replication/promote",
                     [node](const HttpRequest &request, const HttpReplyPtr &reply) {
                         qint64 term = 0;
                         bool transfer = false;
@@ -71,9 +70,9 @@ void ReplicationApi::registerRoutes(HttpServer &server)
                         }
                         node->promote(term, transfer, responder(reply));
                     });
-    server.addRoute(Method::Post, QStringLiteral("/v1/_replication/stepdown"), Access::Cluster,
+    server.addMemberRoute(Method::Post, "/v1/_replication/stepdown",
                     [node](const HttpRequest &, const HttpReplyPtr &reply) { node->stepDown(responder(reply)); });
-    server.addRoute(Method::Get, QStringLiteral("/v1/_replication/wal"), Access::Cluster,
+    server.addMemberRoute(Method::Get, "/v1/_replication/wal",
                     [node](const HttpRequest &request, const HttpReplyPtr &reply) {
                         const Result<qint64> since = integerParameter(request, QStringLiteral("since"), 0);
                         const Result<qint64> limit = integerParameter(request, QStringLiteral("limit"), 1000);
@@ -81,7 +80,7 @@ void ReplicationApi::registerRoutes(HttpServer &server)
                             return reply->send(HttpResponse::error(!since.isOk() ? since.status() : limit.status()));
                         node->handleWal(since.value(), qMin<qint64>(limit.value(), 10000), responder(reply));
                     });
-    server.addRoute(Method::Get, QStringLiteral("/v1/_replication/snapshot"), Access::Cluster,
+    server.addMemberRoute(Method::Get, "/v1/_replication/snapshot",
                     [node](const HttpRequest &, const HttpReplyPtr &reply) {
                         node->makeSnapshot([reply](const Status &status, const QString &path, qint64 seq, qint64 term) {
                             if (!status.isOk())

@@ -7,6 +7,7 @@
 #include "ClientAuth.h"
 #include "HttpServer.h"
 #include "MetricsApi.h"
+#include "OpenApiApi.h"
 #include "ReplicatedDocumentService.h"
 #include "ReplicationCoordinator.h"
 #include "RouterApi.h"
@@ -109,6 +110,7 @@ int RouterApp::start()
     metrics.events = m_events.get();
     m_metricsApi = std::make_unique<MetricsApi>(metrics);
     m_metricsApi->registerRoutes(*m_http);
+    OpenApiApi::registerRoutes(*m_http);
 
     const QHostAddress address = ServerApp::resolveHost(m_config.listenHost);
     if (address.isNull()) {

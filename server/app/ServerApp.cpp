@@ -10,6 +10,7 @@
 #include "HttpServer.h"
 #include "LogHandler.h"
 #include "MetricsApi.h"
+#include "OpenApiApi.h"
 #include "NodeApi.h"
 #include "ReadPool.h"
 #include "SignalWatcher.h"
@@ -287,6 +288,7 @@ int ServerApp::start()
     metrics.replication = m_replication;
     m_metricsApi = std::make_unique<MetricsApi>(metrics);
     m_metricsApi->registerRoutes(*m_http);
+    OpenApiApi::registerRoutes(*m_http);
     m_documentApi->registerRoutes(*m_http);
     if (m_replication) {
         m_replicationApi = std::make_unique<ReplicationApi>(m_replication);

@@ -23,6 +23,7 @@
 #include "HttpConnection.h"
 #include "HttpServer.h"
 #include "JsonText.h"
+#include "OpenApiApi.h"
 #include "SignalWatcher.h"
 #include "Supervisor.h"
 #include "TlsFiles.h"
@@ -134,6 +135,7 @@ int ClusterLauncher::start()
     connect(m_supervisor.get(), &Supervisor::processExited, this, &ClusterLauncher::onProcessExited);
     m_api = std::make_unique<SupervisorApi>(*m_supervisor);
     m_api->registerRoutes(*m_http);
+    OpenApiApi::registerRoutes(*m_http);
     m_signals = std::make_unique<SignalWatcher>();
     connect(m_signals.get(), &SignalWatcher::terminationRequested, this, &ClusterLauncher::onTerminationRequested);
 

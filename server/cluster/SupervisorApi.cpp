@@ -12,10 +12,9 @@ SupervisorApi::SupervisorApi(Supervisor &supervisor)
 void SupervisorApi::registerRoutes(HttpServer &server)
 {
     using Method = QHttpServerRequest::Method;
-    using Access = HttpServer::Access;
     const auto route = [this, &server](Method method, const char *pattern,
                                        void (SupervisorApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
-        server.addRoute(method, QString::fromLatin1(pattern), Access::Cluster,
+        server.addMemberRoute(method, pattern,
                         [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) {
                             (this->*handler)(request, reply);
                         });

@@ -29,6 +29,12 @@ void HttpServer::addApiRoute(QHttpServerRequest::Method method, const char *patt
     addRoute(method, QString::fromLatin1(pattern), need, std::move(handler));
 }
 
+void HttpServer::addMemberRoute(QHttpServerRequest::Method method, const char *pattern, Handler handler)
+{
+    ApiRoutes::checkMemberRoute(HttpRequest::methodToString(method).toLatin1().constData(), pattern);
+    addRoute(method, QString::fromLatin1(pattern), Access::Cluster, std::move(handler));
+}
+
 bool HttpServer::listenOn(const QHostAddress &address, quint16 port, const ConnectionGuard::Limits &limits,
                           QString *error, bool *addressInUse)
 {

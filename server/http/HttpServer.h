@@ -61,6 +61,9 @@ public:
     void addRoute(QHttpServerRequest::Method method, const QString &pattern, Access access, Handler handler);
     // A route of the client and operator API, with the need ApiRoutes gives it.
     void addApiRoute(QHttpServerRequest::Method method, const char *pattern, Handler handler);
+    // A route between the processes of a cluster (ApiRoutes::memberRoutes):
+    // the cluster token only.
+    void addMemberRoute(QHttpServerRequest::Method method, const char *pattern, Handler handler);
 
     // Listens on host:port (port 0: any free port). On failure returns false
     // and sets *error to a sentence naming the address and the reason.

@@ -575,18 +575,17 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
         return respond(HttpResponse::error(name, where));
     const qint64 defaultLimit = qMin<qint64>(100, m_settings.maxPageSize);
     QJsonObject body;
-    Result<PageRequest> page = Status::ok();
-    if (method == kGet) {
-        page = PageRequest::fromText(request.queryValue(QStringLiteral("skip")), request.queryValue(QStringLiteral("limit")),
-                                     defaultLimit, m_settings.maxPageSize, request.queryValue(QStringLiteral("after")));
-    } else {
+    if (method != kGet) {
         const Result<QJsonObject> parsed =
             JsonText::parseObject(request.body.trimmed().isEmpty() ? QByteArrayLiteral("{}") : request.body);
         if (!parsed.isOk())
             return respond(HttpResponse::error(parsed.status(), where));
         body = parsed.value();
-        page = PageRequest::fromJson(body, defaultLimit, m_settings.maxPageSize);
     }
+    const Result<PageRequest> page = method == kGet
+        ? PageRequest::fromText(request.queryValue(QStringLiteral("skip")), request.queryValue(QStringLiteral("limit")),
+                                defaultLimit, m_settings.maxPageSize, request.queryValue(QStringLiteral("after")))
+        : PageRequest::fromJson(body, defaultLimit, m_settings.maxPageSize);
     if (!page.isOk())
         return respond(HttpResponse::error(page.status(), where));
 

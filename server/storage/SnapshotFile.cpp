@@ -117,6 +117,10 @@ Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId)
         return status;
     if (empty)
         return Status::storageFailure(QStringLiteral("the snapshot is empty"));
+    // A snapshot of an older build's primary becomes this build's format.
+    status = StorageSchema::upgrade(file);
+    if (!status.isOk())
+        return status;
     QSqlQuery query(file.database());
     Info info;
     const Result<qint64> applied = metaValue(query, "appliedSeq");

@@ -1,5 +1,7 @@
 #include "StorageSchema.h"
 
+#include "Document.h"
+
 #include <QDateTime>
 #include <QSqlQuery>
 #include <QUuid>
@@ -109,10 +111,66 @@ Status check(SqliteConnection &connection, bool *empty)
     if (!status.isOk() || meta.value(QStringLiteral("format")) != QLatin1String("peacedb"))
         return Status::storageFailure(QStringLiteral("the file is an SQLite database but not a PeaceDB data file"));
     const int version = meta.value(QStringLiteral("schemaVersion")).toInt();
-    if (version != kVersion) {
-        return Status::storageFailure(
-            QStringLiteral("the data file has schema version %1; this build reads version %2").arg(version).arg(kVersion));
+    if (version < kOldestUpgradable || version > kVersion) {
+        return Status::storageFailure(QStringLiteral("the data file has schema version %1; this build reads versions %2 to %3")
+                                          .arg(version)
+                                          .arg(kOldestUpgradable)
+                                          .arg(kVersion));
     }
+    return Status::ok();
+}
+
+Status upgrade(SqliteConnection &connection)
+{
+    QSqlDatabase &db = connection.database();
+    QHash<QString, QString> meta;
+    Status status = readMeta(connection, &meta);
+    if (!status.isOk())
+        return status;
+    const int version = meta.value(QStringLiteral("schemaVersion")).toInt();
+    if (version == kVersion)
+        return Status::ok();
+    if (!db.transaction())
+        return SqliteConnection::error(db.lastError(), QStringLiteral("cannot begin the schema upgrade"));
+    const auto fail = [&db](const QSqlQuery &query, const QString &what) {
+        const Status failed = SqliteConnection::error(query.lastError(), what);
+        db.rollback();
+        return failed;
+    };
+    // 1 -> 2: fold the tag index. Two tags of one document that fold to one
+    // key become one row.
+    QSqlQuery select(db);
+    select.setForwardOnly(true);
+    if (!select.exec(QStringLiteral("SELECT db, tag, id FROM tags")))
+        return fail(select, QStringLiteral("cannot read the tag index"));
+    struct Row
+    {
+        QString db;
+        QString tag;
+        QString id;
+    };
+    QVector<Row> rows;
+    while (select.next())
+        rows.append(Row{select.value(0).toString(), select.value(1).toString(), select.value(2).toString()});
+    select.finish();
+    QSqlQuery write(db);
+    if (!write.exec(QStringLiteral("DELETE FROM tags")))
+        return fail(write, QStringLiteral("cannot rewrite the tag index"));
+    write.prepare(QStringLiteral("INSERT OR IGNORE INTO tags(db, tag, id) VALUES(?, ?, ?)"));
+    for (const Row &row : rows) {
+        const QString key = Document::tagKey(row.tag);
+        if (key.isEmpty())
+            continue;
+        write.bindValue(0, row.db);
+        write.bindValue(1, key);
+        write.bindValue(2, row.id);
+        if (!write.exec())
+            return fail(write, QStringLiteral("cannot rewrite the tag index"));
+    }
+    if (!write.exec(QStringLiteral("UPDATE meta SET value = %1 WHERE key = 'schemaVersion'").arg(kVersion)))
+        return fail(write, QStringLiteral("cannot record the schema version"));
+    if (!db.commit())
+        return SqliteConnection::error(db.lastError(), QStringLiteral("cannot commit the schema upgrade"));
     return Status::ok();
 }
 

@@ -10,7 +10,8 @@
 //   docs(rowid, db, id, rev, seq, deleted, body)
 //                                          the current revision of each document
 //   revs(db, id, rev, seq, deleted, body)  every earlier revision (?rev=)
-//   tags(db, tag, id)                      the tag index
+//   tags(db, tag, id)                      the tag index: Document::tagKey of
+//                                          each tag (case-folded)
 //   fts_<created_seq>(text)                one FTS5 index per database,
 //                                          rowid = docs.rowid
 //   rollback(seq, term, ..., rolled_back_ms)
@@ -26,14 +27,21 @@
 
 namespace StorageSchema {
 
-constexpr int kVersion = 1;
+// Version 2: the tag index holds case-folded keys (version 1 held the tags
+// as written, compared case-sensitively).
+constexpr int kVersion = 2;
+constexpr int kOldestUpgradable = 1;
 
 // Reads (without changing anything) whether the file is empty or a PeaceDB
-// data file of a version this build reads; the error says what it is
-// instead. Sets *empty.
+// data file of a version this build reads or upgrades; the error says what
+// it is instead. Sets *empty.
 Status check(SqliteConnection &connection, bool *empty);
 // Creates the schema in an empty file.
 Status create(SqliteConnection &connection);
+// Brings a checked, non-empty file of an older version to kVersion in one
+// transaction (nothing changes on failure); nothing to do for a current one.
+// From 1: every tag index row is rewritten as its Document::tagKey.
+Status upgrade(SqliteConnection &connection);
 // Runs SQLite's integrity check: "quick" (quick_check) or "full"
 // (integrity_check); the error lists the first problems found.
 Status verify(SqliteConnection &connection, const QString &depth);

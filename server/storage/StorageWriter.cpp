@@ -43,8 +43,8 @@ Status StorageWriter::open()
             return status;
     }
     status = m_connection.enableWal();
-    if (status.isOk() && empty)
-        status = StorageSchema::create(m_connection);
+    if (status.isOk())
+        status = empty ? StorageSchema::create(m_connection) : StorageSchema::upgrade(m_connection);
     if (status.isOk())
         status = prepareStatements();
     if (!status.isOk())
@@ -510,7 +510,7 @@ Status StorageWriter::applyPut(const LogEntry &entry)
         if (!status.isOk())
             return status;
     }
-    const QStringList tags = document->indexedTags();
+    const QStringList tags = document->tagKeys();
     if (!tags.isEmpty()) {
         QByteArray array = "[";
         for (qsizetype i = 0; i < tags.size(); ++i) {

@@ -349,6 +349,7 @@ private slots:
     // ---- 8. _find/tags ----------------------------------------------------
     void findTags_data();
     void findTags();
+    void tagsAreStoredAsGiven();
     void findTagsErrors_data();
     void findTagsErrors();
 
@@ -417,7 +418,7 @@ void TestHttpApi::initTestCase()
         QJsonObject{{"id", "t3"}, {"tags", QJsonArray{"red", "veg"}}},
         QJsonObject{{"id", "t4"}, {"tags", QJsonArray{"  red "}}},
         QJsonObject{{"id", "t5"}, {"data", QJsonObject{{"untagged", true}}}},
-        QJsonObject{{"id", "t6"}, {"tags", QJsonArray{"Red"}}},
+        QJsonObject{{"id", "t6"}, {"tags", QJsonArray{"Red", "ΣΟΦΙΑ", "RED"}}},
         QJsonObject{{"id", "t7"}, {"tags", QJsonArray{"red", "fruit", "green", "veg"}}},
     });
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
@@ -1577,17 +1578,23 @@ void TestHttpApi::findTags_data()
     QTest::addColumn<QByteArray>("query");
     QTest::addColumn<QStringList>("ids");
     const QStringList live = {"t1", "t2", "t3", "t4", "t5", "t6"};
-    QTest::newRow("allOf one") << QByteArray(R"({"allOf":["red"]})") << QStringList{"t1", "t3", "t4"};
-    QTest::newRow("allOf trimmed") << QByteArray(R"({"allOf":[" red  "]})") << QStringList{"t1", "t3", "t4"};
+    QTest::newRow("allOf one") << QByteArray(R"({"allOf":["red"]})") << QStringList{"t1", "t3", "t4", "t6"};
+    QTest::newRow("allOf trimmed") << QByteArray(R"({"allOf":[" red  "]})") << QStringList{"t1", "t3", "t4", "t6"};
     QTest::newRow("allOf two") << QByteArray(R"({"allOf":["red","fruit"]})") << QStringList{"t1"};
-    QTest::newRow("allOf case-sensitive") << QByteArray(R"({"allOf":["Red"]})") << QStringList{"t6"};
+    // As in the original PeaceDatabase: tags compare ignoring case.
+    QTest::newRow("allOf ignores case") << QByteArray(R"({"allOf":["Red"]})") << QStringList{"t1", "t3", "t4", "t6"};
+    QTest::newRow("allOf upper case") << QByteArray(R"({"allOf":["RED","FRUIT"]})") << QStringList{"t1"};
+    QTest::newRow("allOf one tag in two cases") << QByteArray(R"({"allOf":["red","rEd"]})") << QStringList{"t1", "t3", "t4", "t6"};
+    QTest::newRow("allOf Unicode case folding") << QByteArray(R"({"allOf":["σοφια"]})") << QStringList{"t6"};
+    QTest::newRow("anyOf ignores case") << QByteArray(R"({"anyOf":["GREEN","Veg"]})") << QStringList{"t2", "t3"};
+    QTest::newRow("noneOf ignores case") << QByteArray(R"({"noneOf":["RED"]})") << QStringList{"t2", "t5"};
     QTest::newRow("allOf unknown tag") << QByteArray(R"({"allOf":["blue"]})") << QStringList{};
     QTest::newRow("anyOf") << QByteArray(R"({"anyOf":["green","veg"]})") << QStringList{"t2", "t3"};
     QTest::newRow("anyOf with unknown") << QByteArray(R"({"anyOf":["blue","green"]})") << QStringList{"t2"};
     QTest::newRow("noneOf") << QByteArray(R"({"noneOf":["fruit"]})") << QStringList{"t3", "t4", "t5", "t6"};
     QTest::newRow("allOf + noneOf") << QByteArray(R"({"allOf":["fruit"],"noneOf":["red"]})") << QStringList{"t2"};
     QTest::newRow("anyOf + noneOf") << QByteArray(R"({"anyOf":["red","green"],"noneOf":["veg"]})")
-                                    << QStringList{"t1", "t2", "t4"};
+                                    << QStringList{"t1", "t2", "t4", "t6"};
     QTest::newRow("all three") << QByteArray(R"({"allOf":["fruit"],"anyOf":["red","green"],"noneOf":["green"]})")
                                << QStringList{"t1"};
     QTest::newRow("empty anyOf matches nothing") << QByteArray(R"({"anyOf":[]})") << QStringList{};
@@ -1602,6 +1609,17 @@ void TestHttpApi::findTags()
     QFETCH(QByteArray, query);
     QFETCH(QStringList, ids);
     VERIFY_LIST(post("/v1/db/tags/_find/tags", query), ids, ids.size());
+}
+
+void TestHttpApi::tagsAreStoredAsGiven()
+{
+    const TestHttpResponse response = get(docPath("tags", "t6"));
+    VERIFY_STATUS(response, 200);
+    QCOMPARE(response.json().value("tags").toArray(), (QJsonArray{"Red", "ΣΟΦΙΑ", "RED"}));
+    // Distinct tags ignoring case: red, fruit, green, veg and σοφια.
+    const TestHttpResponse stats = get("/v1/db/tags/_stats");
+    VERIFY_STATUS(stats, 200);
+    QCOMPARE(stats.json().value("tagIndexCount").toInteger(), 5);
 }
 
 void TestHttpApi::findTagsErrors_data()

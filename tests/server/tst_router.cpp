@@ -275,6 +275,14 @@ private slots:
         const TestHttpResponse five = cluster().router("POST", "/v1/db/api/_find/tags",
                                                        json({{QStringLiteral("allOf"), QJsonArray{QStringLiteral("five")}}, {QStringLiteral("limit"), 1000}}));
         QCOMPARE(five.json().value(QStringLiteral("items")).toArray().size(), 11); // doc-000 lost its tag in the update
+        // Tags compare ignoring case on every shard, as in the original PeaceDatabase.
+        const TestHttpResponse upperFive = cluster().router("POST", "/v1/db/api/_find/tags",
+                                                            json({{QStringLiteral("allOf"), QJsonArray{QStringLiteral(" FIVE ")}}, {QStringLiteral("limit"), 1000}}));
+        QCOMPARE(upperFive.json().value(QStringLiteral("items")).toArray(), five.json().value(QStringLiteral("items")).toArray());
+        const TestHttpResponse notFive = cluster().router("POST", "/v1/db/api/_find/tags",
+                                                          json({{QStringLiteral("noneOf"), QJsonArray{QStringLiteral("Five")}},
+                                                                {QStringLiteral("anyOf"), QJsonArray{QStringLiteral("OTHER")}}, {QStringLiteral("limit"), 1000}}));
+        QCOMPARE(notFive.json().value(QStringLiteral("total")).toInt(), 47); // 48 tagged "other", doc-059 deleted
         const TestHttpResponse search = cluster().router("GET", "/v1/db/api/_search?limit=1000&q=" + TestHttpClient::encode(QStringLiteral("привет")));
         QCOMPARE(search.status, 200);
         QCOMPARE(search.json().value(QStringLiteral("items")).toArray().size(), 19); // not doc-000 since its update

@@ -317,6 +317,68 @@ private slots:
         QVERIFY2(status.message().contains(QLatin1String("not a PeaceDB data file")), qPrintable(status.message()));
     }
 
+    // A version 1 file (tags indexed as written, compared case-sensitively)
+    // is upgraded on open: its tag index holds case-folded keys afterwards,
+    // so the tag queries ignore case for the documents it already holds. A
+    // newer version than this build's is refused.
+    void upgradesAVersionOneTagIndex()
+    {
+        {
+            StorageWriter writer(m_path, StorageOptions());
+            QVERIFY(writer.open().isOk());
+            LogBuilder log;
+            const WriteBatchResult result = writer.write(batch({
+                log.createDatabase(QStringLiteral("db")),
+                log.put(QStringLiteral("db"), QStringLiteral("a"), QStringLiteral("1-a"),
+                        body(QStringLiteral("a"), QStringLiteral("1-a"), ",\"tags\":[\"Red\",\"RED\",\"Blue\"]")),
+                log.put(QStringLiteral("db"), QStringLiteral("b"), QStringLiteral("1-b"),
+                        body(QStringLiteral("b"), QStringLiteral("1-b"), ",\"tags\":[\"red\",\"ΣΟΦΙΑ\"]")),
+            }));
+            QVERIFY2(result.status.isOk(), qPrintable(result.status.toString()));
+        }
+        const auto rewrite = [this](const QStringList &statements) {
+            {
+                QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("older"));
+                db.setDatabaseName(m_path);
+                QVERIFY(db.open());
+                for (const QString &statement : statements)
+                    QVERIFY2(QSqlQuery(db).exec(statement), qPrintable(statement));
+                db.close();
+            }
+            QSqlDatabase::removeDatabase(QStringLiteral("older"));
+        };
+        // What version 1 wrote for the same documents.
+        rewrite({QStringLiteral("DELETE FROM tags"),
+                 QStringLiteral("INSERT INTO tags(db, tag, id) VALUES('db', 'Red', 'a'), ('db', 'RED', 'a'), ('db', 'Blue', 'a'),"
+                                " ('db', 'red', 'b'), ('db', 'ΣΟΦΙΑ', 'b')"),
+                 QStringLiteral("UPDATE meta SET value = 1 WHERE key = 'schemaVersion'")});
+        {
+            StorageWriter writer(m_path, StorageOptions());
+            const Status opened = writer.open();
+            QVERIFY2(opened.isOk(), qPrintable(opened.toString()));
+        }
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        const auto found = [&reader](const QString &tag) {
+            TagQuery query;
+            query.allOf = {Document::tagKey(tag)};
+            return ids(reader.findTags(QStringLiteral("db"), query).value());
+        };
+        QCOMPARE(found(QStringLiteral("red")), (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+        QCOMPARE(found(QStringLiteral("BLUE")), QStringList{QStringLiteral("a")});
+        QCOMPARE(found(QStringLiteral("σοφια")), QStringList{QStringLiteral("b")});
+        QCOMPARE(reader.tagCount(QStringLiteral("db")).value(), qint64(3));
+        // Documents keep their tags as written.
+        QVERIFY(reader.document(QStringLiteral("db"), QStringLiteral("a"), QString()).value()->body.contains("\"Red\",\"RED\",\"Blue\""));
+        reader.close();
+
+        rewrite({QStringLiteral("UPDATE meta SET value = 3 WHERE key = 'schemaVersion'")});
+        StorageWriter newer(m_path, StorageOptions());
+        const Status status = newer.open();
+        QVERIFY(!status.isOk());
+        QVERIFY2(status.message().contains(QLatin1String("schema version 3")), qPrintable(status.message()));
+    }
+
     void truncationKeepsARollbackCopyAndRefusesCommittedEntries()
     {
         StorageWriter writer(m_path, StorageOptions());
