@@ -1,5 +1,7 @@
 #include "ServerApp.h"
 
+#include "SecretFile.h"
+
 #include "AuthStore.h"
 #include "ClientAuth.h"
 #include "DocumentApi.h"
@@ -114,37 +116,23 @@ Status ServerApp::loadToken(const QString &tokenFile, const DataDirectory &dataD
 Status ServerApp::loadSecret(const QString &configuredPath, const DataDirectory &dataDirectory, const QString &defaultName,
                              const QString &what, QByteArray *secret, bool *created)
 {
-    QString path = configuredPath;
-    const bool generated = path.isEmpty();
-    if (generated)
-        path = dataDirectory.filePath(defaultName);
-    if (created)
-        *created = false;
-    QFile file(path);
-    if (generated && !file.exists()) {
-        QByteArray random(24, Qt::Uninitialized);
-        QRandomGenerator::system()->generate(random.begin(), random.end());
-        // Created 0600 (never chmod-ed afterwards): no other user can open it.
-        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)
-            || file.write(random.toHex() + '\n') < 0 || !file.flush()) {
-            return Status::badRequest(QStringLiteral("cannot create %1 file %2: %3").arg(what, path, file.errorString()));
-        }
-        file.close();
+    // A file of the operator's is read as it is; the default one in the data
+    // directory is created on first start.
+    const bool generated = configuredPath.isEmpty();
+    const QString path = generated ? dataDirectory.filePath(defaultName) : configuredPath;
+    const Result<SecretFile::Loaded> loaded = SecretFile::load(path, generated, what);
+    if (!loaded.isOk())
+        return loaded.status();
+    if (loaded->created)
         qCInfo(lcServer, "created %s file %s", qPrintable(what), qPrintable(path));
-        if (created)
-            *created = true;
-    }
-    if (!file.open(QIODevice::ReadOnly))
-        return Status::badRequest(QStringLiteral("cannot read %1 file %2: %3").arg(what, path, file.errorString()));
-    *secret = file.readAll().trimmed();
-    const Status usable = TokenRules::check(*secret, path);
-    if (!usable.isOk())
-        return usable;
-    if (file.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup | QFileDevice::WriteOther)) {
+    if (loaded->othersMayAccess) {
         qCWarning(lcServer, "%s file %s can be read or written by other users: chmod 600 it (anyone who reads it can "
                             "write, drop databases and kill nodes)",
                   qPrintable(what), qPrintable(path));
     }
+    *secret = loaded->secret;
+    if (created)
+        *created = loaded->created;
     return Status::ok();
 }
 

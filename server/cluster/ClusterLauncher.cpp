@@ -1,5 +1,7 @@
 #include "ClusterLauncher.h"
 
+#include "SecretFile.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -195,30 +197,15 @@ Status ClusterLauncher::prepareFiles()
 
 Status ClusterLauncher::prepareSecret(const QString &path, QByteArray *secret, bool *created)
 {
-    QFile file(path);
+    const Result<SecretFile::Loaded> loaded = SecretFile::load(path, true, QFileInfo(path).fileName());
+    if (!loaded.isOk())
+        return loaded.status();
+    // The cluster directory is the launcher's own: tighten what it finds.
+    if (loaded->othersMayAccess)
+        QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
+    *secret = loaded->secret;
     if (created)
-        *created = false;
-    if (file.exists()) {
-        if (!file.open(QIODevice::ReadOnly))
-            return Status::badRequest(QStringLiteral("cannot read %1: %2").arg(path, file.errorString()));
-        *secret = file.readAll().trimmed();
-        const Status usable = TokenRules::check(*secret, path);
-        if (!usable.isOk())
-            return usable;
-        file.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
-        return Status::ok();
-    }
-    QByteArray random(16, Qt::Uninitialized);
-    QRandomGenerator::system()->generate(random.begin(), random.end());
-    *secret = random.toHex();
-    // Created with mode 0600 (not chmod-ed afterwards), so no other user can
-    // ever open it.
-    if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFile::ReadOwner | QFile::WriteOwner)
-        || file.write(*secret + '\n') != secret->size() + 1 || !file.flush()) {
-        return Status::badRequest(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-    }
-    if (created)
-        *created = true;
+        *created = loaded->created;
     return Status::ok();
 }
 

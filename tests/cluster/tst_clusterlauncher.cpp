@@ -510,7 +510,7 @@ private slots:
 
         // The token: 32 hex digits, readable by the owner only.
         const QByteArray token = readFile(dir + QStringLiteral("/token")).trimmed();
-        QVERIFY2(QRegularExpression(QStringLiteral("^[0-9a-f]{32}$")).match(QString::fromLatin1(token)).hasMatch(), token.constData());
+        QVERIFY2(QRegularExpression(QStringLiteral("^[0-9a-f]{48}$")).match(QString::fromLatin1(token)).hasMatch(), token.constData());
         const QFile::Permissions others = QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther;
         QCOMPARE(QFileInfo(dir + QStringLiteral("/token")).permissions() & others, QFile::Permissions());
         const QJsonObject config = readJsonFile(dir + QStringLiteral("/cluster-config.json"));
