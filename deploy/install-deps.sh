@@ -28,6 +28,8 @@ packages=(
     nftables iproute2 fiu-utils
     # peacedb-cluster up --tls makes its CA and certificates with openssl
     openssl
+    # deploy/failover-drill.sh reads the cluster's status and events with jq
+    jq
 )
 
 missing=()
