@@ -165,9 +165,13 @@ void ReplicatedDocumentService::toPrimary(int shard, const QByteArray &method, c
         // another: fail at once rather than after the request timeout, so
         // clients retry soon (nothing was sent, nothing changed).
         HttpClientReply reply;
-        reply.error = QStringLiteral("no answer from its primary (member %1) for over %2 ms; a failover is under way, retry")
+        reply.error = QStringLiteral("no answer from its primary (member %1) for over %2 ms; %3")
                           .arg(member)
-                          .arg(m_monitor->failoverTimeoutMs());
+                          .arg(m_monitor->failoverTimeoutMs())
+                          .arg(m_monitor->automaticFailover()
+                                   ? QStringLiteral("a failover is under way, retry")
+                                   : QStringLiteral("automatic failover is off: an operator must promote a member; "
+                                                    "readPreference=primaryPreferred reads from the others"));
         return done(reply);
     }
     pool(shard, member)->request(method, target, body, [=](const HttpClientReply &reply) {
