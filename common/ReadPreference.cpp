@@ -1,14 +1,21 @@
 #include "ReadPreference.h"
 
-Result<ReadPreference> ReadPreference::fromText(const std::optional<QString> &text)
+Result<ReadPreference> ReadPreference::fromText(const std::optional<QString> &text, Mode absent)
 {
     if (!text)
-        return ReadPreference();
-    for (Mode mode : {Mode::Primary, Mode::PrimaryPreferred, Mode::Nearest}) {
-        if (*text == modeName(mode))
-            return ReadPreference(mode);
-    }
+        return ReadPreference(absent);
+    if (const std::optional<Mode> mode = modeFromName(*text))
+        return ReadPreference(*mode);
     return Status::badRequest(QStringLiteral("readPreference must be primary, primaryPreferred or nearest, not '%1'").arg(text->left(40)));
+}
+
+std::optional<ReadPreference::Mode> ReadPreference::modeFromName(const QString &text)
+{
+    for (Mode mode : {Mode::Primary, Mode::PrimaryPreferred, Mode::Nearest}) {
+        if (text == modeName(mode))
+            return mode;
+    }
+    return std::nullopt;
 }
 
 QString ReadPreference::modeName(Mode mode)

@@ -34,8 +34,11 @@ public:
     ReadPreference() = default;
     explicit ReadPreference(Mode mode) : m_mode(mode) {}
 
-    // From the readPreference query parameter (absent: primary).
-    static Result<ReadPreference> fromText(const std::optional<QString> &text);
+    // From the readPreference query parameter (absent: `absent`, primary
+    // on a node; a router's Sharding.Replication.DefaultReadPreference).
+    static Result<ReadPreference> fromText(const std::optional<QString> &text, Mode absent = Mode::Primary);
+    // The mode named exactly `text`; nullopt for any other text.
+    static std::optional<Mode> modeFromName(const QString &text);
     static QString modeName(Mode mode);
     // The value of the X-PeaceDB-Consistency answer header.
     static QByteArray consistencyName(Consistency consistency);

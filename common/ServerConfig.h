@@ -78,6 +78,11 @@ struct ServerConfig
     qint64 replicaCount = 2;
     qint64 writeQuorum = 2;
     qint64 readQuorum = 1;
+    // A router's read preference for reads that name none (ReadPreference).
+    QString defaultReadPreference = QStringLiteral("primary");
+    // Whether a router promotes a member when a shard's primary is down
+    // (false: only operators do, through /v1/_cluster/shards/{id}/promote).
+    bool automaticFailover = true;
     // Tuned for fast failover (README, "Failover"); the plan's 5000/3000 are
     // in resources/appsettings.Replication.json.
     qint64 failoverTimeoutMs = 600;

@@ -162,6 +162,11 @@ bool DocumentApi::admitRead(const HttpRequest &request, const HttpReplyPtr &repl
         return false;
     }
     reply->addHeader(QByteArrayLiteral("X-PeaceDB-Consistency"), ReadPreference::consistencyName(consistency.value()));
+    // Taken before the read, so the answer is at least this new: a router
+    // reading from several members keeps the most up-to-date answer, and
+    // tells its client how new each shard's part is.
+    const auto [appliedTerm, appliedSeq] = m_service->appliedPosition();
+    reply->addHeader(QByteArrayLiteral("X-PeaceDB-Applied"), QByteArray::number(appliedTerm) + '-' + QByteArray::number(appliedSeq));
     return true;
 }
 
@@ -242,10 +247,6 @@ void DocumentApi::getDocument(const HttpRequest &request, const HttpReplyPtr &re
     if (!requireDatabase(request, reply))
         return;
     const QString rev = request.queryValue(QStringLiteral("rev")).value_or(QString());
-    // Taken before the read, so the document is at least this new: a router
-    // reading from several members keeps the most up-to-date answer.
-    const auto [appliedTerm, appliedSeq] = m_service->appliedPosition();
-    const QByteArray applied = QByteArray::number(appliedTerm) + '-' + QByteArray::number(appliedSeq);
     const Result<std::optional<StoredDocument>> stored =
         m_reader->document(request.param(QStringLiteral("db")), request.param(QStringLiteral("id")), rev);
     if (!stored.isOk())
@@ -254,11 +255,10 @@ void DocumentApi::getDocument(const HttpRequest &request, const HttpReplyPtr &re
         QJsonObject where = request.errorContext();
         if (stored->has_value())
             where.insert(QStringLiteral("reason"), QStringLiteral("deleted"));
-        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("not found")), where).withHeader("X-PeaceDB-Applied", applied));
+        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("not found")), where));
     }
     reply->send(HttpResponse::json(200, (*stored)->body)
-                    .withHeader("ETag", '"' + (*stored)->rev.toLatin1() + '"')
-                    .withHeader("X-PeaceDB-Applied", applied));
+                    .withHeader("ETag", '"' + (*stored)->rev.toLatin1() + '"'));
 }
 
 void DocumentApi::putDocument(const HttpRequest &request, const HttpReplyPtr &reply)

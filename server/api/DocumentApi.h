@@ -55,7 +55,8 @@ private:
 
     // The read preference (?readPreference=) against this member's role
     // (ReadPreference): false after sending the refusal; true after marking
-    // the answer-to-be with X-PeaceDB-Consistency.
+    // the answer-to-be with X-PeaceDB-Consistency and X-PeaceDB-Applied
+    // (this member's applied term-seq before the read).
     bool admitRead(const HttpRequest &request, const HttpReplyPtr &reply);
     // Checks the {db} parameter names an existing database; otherwise sends
     // the 400/404/500 and returns false.

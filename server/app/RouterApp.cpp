@@ -76,10 +76,13 @@ int RouterApp::start()
     monitor.intervalMs = m_config.healthCheckIntervalMs;
     monitor.failoverTimeoutMs = m_config.failoverTimeoutMs;
     monitor.maxReplicationLagMs = m_config.maxReplicationLagMs;
+    monitor.automaticFailover = m_config.automaticFailover;
     m_monitor = std::make_unique<HealthMonitor>(monitor, m_events.get());
     m_coordinator = std::make_unique<ReplicationCoordinator>(m_monitor.get(), m_events.get());
     ReplicatedDocumentService::Settings service;
     service.readQuorum = int(m_config.readQuorum);
+    // ServerConfig only accepts the names of the modes.
+    service.defaultReadPreference = ReadPreference::modeFromName(m_config.defaultReadPreference).value_or(ReadPreference::Mode::Primary);
     // A node answers a write within WriteTimeoutMs (503 "quorum not
     // reached" at the latest); a node that says nothing for longer is gone.
     service.requestTimeoutMs = m_config.writeTimeoutMs + 5000;

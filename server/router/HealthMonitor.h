@@ -46,6 +46,7 @@ public:
     void start();
     qint64 now() const { return m_clock.elapsed(); }
     qint64 failoverTimeoutMs() const { return m_settings.failoverTimeoutMs; }
+    bool automaticFailover() const { return m_settings.automaticFailover; }
 
     int shardCount() const { return int(m_shards.size()); }
     const ShardLayout &layout(int shard) const { return m_settings.shards.at(shard); }

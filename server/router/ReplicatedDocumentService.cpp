@@ -6,6 +6,7 @@
 #include "JsonText.h"
 #include "NameRules.h"
 #include "PageRequest.h"
+#include "ReadRouting.h"
 #include "RequestLimits.h"
 #include "ShardPlacement.h"
 #include "SortedMerge.h"
@@ -24,6 +25,8 @@ const QByteArray kPut = QByteArrayLiteral("PUT");
 const QByteArray kPost = QByteArrayLiteral("POST");
 const QByteArray kDelete = QByteArrayLiteral("DELETE");
 
+const QByteArray kReadPreference = QByteArrayLiteral("readPreference");
+
 // The request's target as received (percent-encoded path and query).
 QByteArray targetOf(const HttpRequest &request)
 {
@@ -31,6 +34,36 @@ QByteArray targetOf(const HttpRequest &request)
     if (!request.rawQuery.isEmpty())
         target += '?' + request.rawQuery;
     return target;
+}
+
+// The request's target without its readPreference parameter (the router
+// sends the preference it applies, ReplicatedDocumentService::readShard).
+QByteArray readTargetOf(const HttpRequest &request)
+{
+    QByteArrayList kept;
+    for (const QByteArray &pair : request.rawQuery.split('&')) {
+        if (!pair.isEmpty() && pair != kReadPreference && !pair.startsWith(QByteArray(kReadPreference + "=")))
+            kept.append(pair);
+    }
+    QByteArray target = request.path.toUtf8();
+    if (!kept.isEmpty())
+        target += '?' + kept.join('&');
+    return target;
+}
+
+QByteArray withPreference(const QByteArray &target, ReadPreference::Mode mode)
+{
+    return target + (target.contains('?') ? '&' : '?') + kReadPreference + '=' + ReadPreference::modeName(mode).toLatin1();
+}
+
+// The headers a node's read answer carries about its freshness: the router
+// sets its own (ReadOrigins) in their place.
+bool isOriginHeader(const QByteArray &name)
+{
+    return name.compare("X-PeaceDB-Consistency", Qt::CaseInsensitive) == 0
+        || name.compare("X-PeaceDB-Applied", Qt::CaseInsensitive) == 0
+        || name.compare("X-PeaceDB-Stale-Shards", Qt::CaseInsensitive) == 0
+        || name.compare("X-PeaceDB-Lag-Ms", Qt::CaseInsensitive) == 0;
 }
 
 QByteArray databasePath(const QString &db)
@@ -95,7 +128,7 @@ HttpResponse ReplicatedDocumentService::relay(const HttpClientReply &reply)
     const QByteArray contentType = reply.header("Content-Type");
     if (!contentType.isEmpty())
         response.contentType = contentType;
-    for (const char *name : {"Location", "ETag", "Allow", "X-PeaceDB-Consistency"}) {
+    for (const char *name : {"Location", "ETag", "Allow"}) {
         const QByteArray value = reply.header(name);
         if (!value.isEmpty())
             response.withHeader(name, value);
@@ -132,9 +165,13 @@ void ReplicatedDocumentService::toPrimary(int shard, const QByteArray &method, c
         // another: fail at once rather than after the request timeout, so
         // clients retry soon (nothing was sent, nothing changed).
         HttpClientReply reply;
-        reply.error = QStringLiteral("no answer from its primary (member %1) for over %2 ms; a failover is under way, retry")
+        reply.error = QStringLiteral("no answer from its primary (member %1) for over %2 ms; %3")
                           .arg(member)
-                          .arg(m_monitor->failoverTimeoutMs());
+                          .arg(m_monitor->failoverTimeoutMs())
+                          .arg(m_monitor->automaticFailover()
+                                   ? QStringLiteral("a failover is under way, retry")
+                                   : QStringLiteral("automatic failover is off: an operator must promote a member; "
+                                                    "readPreference=primaryPreferred reads from the others"));
         return done(reply);
     }
     pool(shard, member)->request(method, target, body, [=](const HttpClientReply &reply) {
@@ -155,6 +192,88 @@ void ReplicatedDocumentService::toPrimary(int shard, const QByteArray &method, c
             m_monitor->writeAcknowledged(shard);
         done(reply);
     });
+}
+
+Result<ReadPreference> ReplicatedDocumentService::preferenceOf(const HttpRequest &request) const
+{
+    return ReadPreference::fromText(request.queryValue(QString::fromLatin1(kReadPreference)), m_settings.defaultReadPreference);
+}
+
+void ReplicatedDocumentService::readShard(int shard, ReadPreference::Mode mode, const QByteArray &method, const QByteArray &target,
+                                          const QByteArray &body, int pinned, ShardRead done)
+{
+    const QByteArray sent = withPreference(target, mode);
+    if (mode == ReadPreference::Mode::Primary) {
+        return toPrimary(shard, method, sent, body, false, [this, shard, done](const HttpClientReply &reply) {
+            done(reply, m_monitor->shard(shard).primary());
+        });
+    }
+    QVector<int> members = ReadRouting::candidates(m_monitor->shard(shard), mode, m_monitor->now());
+    if (pinned >= 0 && members.contains(pinned)) {
+        members.removeOne(pinned);
+        members.prepend(pinned);
+    }
+    if (members.isEmpty()) {
+        HttpClientReply reply;
+        reply.error = QStringLiteral("no member answered the router's health checks within %1 ms")
+                          .arg(m_monitor->failoverTimeoutMs());
+        return done(reply, -1);
+    }
+    readMembers(shard, members, 0, method, sent, body, std::move(done));
+}
+
+void ReplicatedDocumentService::readMembers(int shard, const QVector<int> &members, int index, const QByteArray &method,
+                                            const QByteArray &target, const QByteArray &body, ShardRead done)
+{
+    const int member = members.at(index);
+    ++m_forwardedTotal;
+    pool(shard, member)->request(method, target, body, [=](const HttpClientReply &reply) {
+        // No answer, or one saying it cannot answer now (shutting down, too
+        // many reads waiting): the next member may.
+        if ((!reply.answered() || reply.status >= 500) && index + 1 < members.size())
+            return readMembers(shard, members, index + 1, method, target, body, done);
+        done(reply, member);
+    });
+}
+
+void ReplicatedDocumentService::readShards(ReadPreference::Mode mode, const QVector<QByteArray> &targets, GatheredReads done)
+{
+    struct State
+    {
+        QVector<HttpClientReply> replies;
+        ReadOrigins origins;
+        int pending = 0;
+    };
+    auto state = std::make_shared<State>();
+    state->replies.resize(m_monitor->shardCount());
+    state->pending = m_monitor->shardCount();
+    for (int shard = 0; shard < m_monitor->shardCount(); ++shard) {
+        readShard(shard, mode, kGet, targets.at(shard), QByteArray(), -1,
+                  [this, state, shard, done](const HttpClientReply &reply, int member) {
+            state->replies[shard] = reply;
+            if (reply.answered())
+                state->origins.add(shard, originOf(shard, member, reply));
+            if (--state->pending == 0)
+                done(state->replies, state->origins);
+        });
+    }
+}
+
+ReadOrigins::Part ReplicatedDocumentService::originOf(int shard, int member, const HttpClientReply &reply) const
+{
+    ReadOrigins::Part part;
+    part.linearizable = reply.header("X-PeaceDB-Consistency") == ReadPreference::consistencyName(ReadPreference::Consistency::Linearizable);
+    part.applied = reply.header("X-PeaceDB-Applied");
+    if (!part.linearizable && member >= 0)
+        part.lagMs = ReadRouting::lagMs(m_monitor->shard(shard), member, m_monitor->now());
+    return part;
+}
+
+HttpResponse ReplicatedDocumentService::withOrigins(HttpResponse response, const ReadOrigins &origins)
+{
+    response.headers.removeIf([](const QPair<QByteArray, QByteArray> &header) { return isOriginHeader(header.first); });
+    response.headers.append(origins.headers());
+    return response;
 }
 
 void ReplicatedDocumentService::toSystemShard(const QByteArray &method, const QByteArray &target, const QByteArray &body,
@@ -190,9 +309,13 @@ void ReplicatedDocumentService::toShards(const QByteArray &method, const QVector
     }
 }
 
-void ReplicatedDocumentService::listDatabases(const HttpRequest &, Respond respond)
+void ReplicatedDocumentService::listDatabases(const HttpRequest &request, Respond respond)
 {
-    toEveryShard(kGet, QByteArrayLiteral("/v1/db"), QByteArray(), [this, respond](const QVector<HttpClientReply> &replies) {
+    const Result<ReadPreference> preference = preferenceOf(request);
+    if (!preference.isOk())
+        return respond(HttpResponse::error(preference.status(), request.errorContext()));
+    const QVector<QByteArray> targets(m_monitor->shardCount(), QByteArrayLiteral("/v1/db"));
+    readShards(preference->mode(), targets, [this, respond](const QVector<HttpClientReply> &replies, const ReadOrigins &origins) {
         if (const std::optional<HttpResponse> failed = firstFailure(replies, {200}))
             return respond(*failed);
         QSet<QString> names;
@@ -203,8 +326,9 @@ void ReplicatedDocumentService::listDatabases(const HttpRequest &, Respond respo
         }
         QStringList sorted(names.cbegin(), names.cend());
         sorted.sort();
-        respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("total"), sorted.size()},
-                                                    {QStringLiteral("items"), QJsonArray::fromStringList(sorted)}}));
+        respond(withOrigins(HttpResponse::json(200, QJsonObject{{QStringLiteral("total"), sorted.size()},
+                                                                {QStringLiteral("items"), QJsonArray::fromStringList(sorted)}}),
+                            origins));
     });
 }
 
@@ -249,7 +373,11 @@ void ReplicatedDocumentService::databaseStats(const HttpRequest &request, Respon
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
         return respond(HttpResponse::error(name, request.errorContext()));
-    toEveryShard(kGet, databasePath(db) + "/_stats", QByteArray(), [this, db, respond](const QVector<HttpClientReply> &replies) {
+    const Result<ReadPreference> preference = preferenceOf(request);
+    if (!preference.isOk())
+        return respond(HttpResponse::error(preference.status(), request.errorContext()));
+    const QVector<QByteArray> targets(m_monitor->shardCount(), databasePath(db) + "/_stats");
+    readShards(preference->mode(), targets, [this, db, respond](const QVector<HttpClientReply> &replies, const ReadOrigins &origins) {
         if (const std::optional<HttpResponse> failed = firstFailure(replies, {200, 404}))
             return respond(*failed);
         QStringList missing;
@@ -270,20 +398,27 @@ void ReplicatedDocumentService::databaseStats(const HttpRequest &request, Respon
             }
         }
         if (present.isEmpty())
-            return respond(relay(replies.first()));
+            return respond(withOrigins(relay(replies.first()), origins));
         if (!missing.isEmpty()) {
             return respond(HttpResponse::error(
                 Status::unavailable(QStringLiteral("database %1 exists on shards %2 but not on shards %3; repeat PUT /v1/db/%1")
                                         .arg(db, present.join(QLatin1Char(',')), missing.join(QLatin1Char(','))))
                     .withDetail(QStringLiteral("db"), db)));
         }
-        respond(HttpResponse::json(200, sums));
+        respond(withOrigins(HttpResponse::json(200, sums), origins));
     });
 }
 
 void ReplicatedDocumentService::headDatabase(const HttpRequest &request, Respond respond)
 {
-    databaseStats(request, [respond](const HttpResponse &response) { respond(HttpResponse::empty(response.status)); });
+    databaseStats(request, [respond](const HttpResponse &response) {
+        HttpResponse head = HttpResponse::empty(response.status);
+        for (const QPair<QByteArray, QByteArray> &header : response.headers) {
+            if (isOriginHeader(header.first))
+                head.headers.append(header);
+        }
+        respond(head);
+    });
 }
 
 void ReplicatedDocumentService::sequence(const HttpRequest &request, Respond respond)
@@ -292,8 +427,10 @@ void ReplicatedDocumentService::sequence(const HttpRequest &request, Respond res
         if (response.status != 200)
             return respond(response);
         const Result<QJsonObject> stats = JsonText::parseObject(response.body);
-        respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("db"), stats->value(QStringLiteral("db"))},
-                                                    {QStringLiteral("seq"), stats->value(QStringLiteral("seq"))}}));
+        HttpResponse seq = HttpResponse::json(200, QJsonObject{{QStringLiteral("db"), stats->value(QStringLiteral("db"))},
+                                                               {QStringLiteral("seq"), stats->value(QStringLiteral("seq"))}});
+        seq.headers = response.headers;
+        respond(seq);
     });
 }
 
@@ -301,10 +438,23 @@ void ReplicatedDocumentService::forwardDocument(const HttpRequest &request, bool
 {
     const QString id = request.param(QStringLiteral("id"));
     const int shard = ShardPlacement::shardOf(id, m_monitor->shardCount());
-    if (!write && m_settings.readQuorum > 1)
-        return readFromMembers(shard, targetOf(request), std::move(respond));
-    toPrimary(shard, request.methodName.toLatin1(), targetOf(request), request.body, write,
-              [this, shard, respond](const HttpClientReply &reply) { respond(failure(shard, reply)); });
+    if (write) {
+        return toPrimary(shard, request.methodName.toLatin1(), targetOf(request), request.body, true,
+                         [this, shard, respond](const HttpClientReply &reply) { respond(failure(shard, reply)); });
+    }
+    const Result<ReadPreference> preference = preferenceOf(request);
+    if (!preference.isOk())
+        return respond(HttpResponse::error(preference.status(), request.errorContext()));
+    if (preference->mode() == ReadPreference::Mode::Primary && m_settings.readQuorum > 1)
+        return readFromMembers(shard, readTargetOf(request), std::move(respond));
+    readShard(shard, preference->mode(), kGet, readTargetOf(request), QByteArray(), -1,
+              [this, shard, respond](const HttpClientReply &reply, int member) {
+        if (!reply.answered())
+            return respond(failure(shard, reply));
+        ReadOrigins origins;
+        origins.add(shard, originOf(shard, member, reply));
+        respond(withOrigins(failure(shard, reply), origins));
+    });
 }
 
 void ReplicatedDocumentService::getDocument(const HttpRequest &request, Respond respond)
@@ -346,10 +496,11 @@ void ReplicatedDocumentService::readFromMembers(int shard, const QByteArray &tar
     const int wanted = int(members.size());
     // The others answer from their committed state (the primary's answer
     // is the linearizable one; a newer committed answer is as good).
-    const QByteArray others = target + (target.contains('?') ? "&" : "?") + "readPreference=nearest";
+    const QByteArray first = withPreference(target, ReadPreference::Mode::Primary);
+    const QByteArray others = withPreference(target, ReadPreference::Mode::Nearest);
     for (int i = 0; i < members.size(); ++i) {
         ++m_forwardedTotal;
-        pool(shard, members.at(i))->get(i == 0 ? target : others, [this, state, i, shard, wanted, respond](const HttpClientReply &reply) {
+        pool(shard, members.at(i))->get(i == 0 ? first : others, [this, state, i, shard, wanted, members, respond](const HttpClientReply &reply) {
             state->replies[i] = reply;
             if (--state->pending > 0)
                 return;
@@ -374,10 +525,11 @@ void ReplicatedDocumentService::readFromMembers(int shard, const QByteArray &tar
             }
             // As consistent as the primary's answer: an answer newer than
             // it is committed state too.
-            HttpResponse response = relay(state->replies.at(best));
-            response.headers.removeIf([](const QPair<QByteArray, QByteArray> &header) { return header.first == "X-PeaceDB-Consistency"; });
-            response.withHeader("X-PeaceDB-Consistency", state->replies.at(0).header("X-PeaceDB-Consistency"));
-            respond(response);
+            ReadOrigins::Part part = originOf(shard, members.at(best), state->replies.at(best));
+            part.linearizable = originOf(shard, members.at(0), state->replies.at(0)).linearizable;
+            ReadOrigins origins;
+            origins.add(shard, part);
+            respond(withOrigins(relay(state->replies.at(best)), origins));
         });
     }
 }
@@ -588,12 +740,18 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
         : PageRequest::fromJson(body, defaultLimit, m_settings.maxPageSize);
     if (!page.isOk())
         return respond(HttpResponse::error(page.status(), where));
+    const Result<ReadPreference> preference = preferenceOf(request);
+    if (!preference.isOk())
+        return respond(HttpResponse::error(preference.status(), where));
+    const ReadPreference::Mode mode = preference->mode();
 
-    // The client's query or body without its paging; each shard request
-    // gets its own limit and after.
+    // The client's query or body without its paging and read preference;
+    // each shard request gets its own limit and after, and the preference
+    // from readShard.
     QByteArray query;
     for (auto it = request.query.cbegin(); it != request.query.cend(); ++it) {
-        if (it.key() == QLatin1String("skip") || it.key() == QLatin1String("limit") || it.key() == QLatin1String("after"))
+        if (it.key() == QLatin1String("skip") || it.key() == QLatin1String("limit") || it.key() == QLatin1String("after")
+            || it.key() == QLatin1String(kReadPreference))
             continue;
         query += QUrl::toPercentEncoding(it.key()) + '=' + QUrl::toPercentEncoding(it.value()) + '&';
     }
@@ -604,14 +762,17 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
     struct State
     {
         std::unique_ptr<SortedMerge> merge;
+        QVector<int> members; // per shard: the member its last page came from
+        ReadOrigins origins;
         bool finished = false;
     };
     auto state = std::make_shared<State>();
+    state->members.fill(-1, m_monitor->shardCount());
     state->merge = std::make_unique<SortedMerge>(m_monitor->shardCount(), page->skip, page->limit, m_settings.maxPageSize);
     const QByteArray path = request.path.toUtf8();
     const QString clientAfter = page->after;
     auto pump = std::make_shared<std::function<void()>>();
-    *pump = [this, state, pump, method, path, query, body, clientAfter, respond, where] {
+    *pump = [this, state, pump, mode, method, path, query, body, clientAfter, respond, where] {
         for (const SortedMerge::Request &ask : state->merge->takeRequests()) {
             const QString after = ask.after.isEmpty() ? clientAfter : ask.after;
             QByteArray target = path;
@@ -628,13 +789,17 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
                 payload = JsonText::compact(shardBody);
             }
             const int shard = ask.shard;
-            toPrimary(shard, method, target, payload, false, [this, state, pump, shard, respond, where](const HttpClientReply &reply) {
+            readShard(shard, mode, method, target, payload, state->members.at(shard),
+                      [this, state, pump, shard, respond, where](const HttpClientReply &reply, int member) {
                 if (state->finished)
                     return;
+                state->members[shard] = member;
+                if (reply.answered())
+                    state->origins.add(shard, originOf(shard, member, reply));
                 if (reply.status != 200) {
                     state->finished = true;
                     *pump = nullptr;
-                    return respond(failure(shard, reply));
+                    return respond(withOrigins(failure(shard, reply), state->origins));
                 }
                 const Result<QByteArray> answer = JsonText::minify(reply.body);
                 qint64 total = -1;
@@ -673,7 +838,7 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
                     out.append(result.items.at(i).json);
                 }
                 out.append("]}");
-                respond(HttpResponse::json(200, out));
+                respond(withOrigins(HttpResponse::json(200, out), state->origins));
             });
         }
     };
@@ -694,13 +859,17 @@ void ReplicatedDocumentService::changes(const HttpRequest &request, Respond resp
                                                            m_settings.maxPageSize, m_settings.maxPageSize);
     if (!page.isOk())
         return respond(HttpResponse::error(page.status(), where));
+    const Result<ReadPreference> preference = preferenceOf(request);
+    if (!preference.isOk())
+        return respond(HttpResponse::error(preference.status(), where));
     const qint64 limit = page->limit;
     QVector<QByteArray> targets;
     for (int shard = 0; shard < m_monitor->shardCount(); ++shard) {
         targets.append(databasePath(db) + "/_changes?since=" + QByteArray::number(since->seq(shard))
                        + "&limit=" + QByteArray::number(limit));
     }
-    toShards(kGet, targets, [this, since = since.value(), limit, respond, where](const QVector<HttpClientReply> &replies) {
+    readShards(preference->mode(), targets, [this, since = since.value(), limit, respond, where](const QVector<HttpClientReply> &replies,
+                                                                                             const ReadOrigins &origins) {
         if (const std::optional<HttpResponse> failed = firstFailure(replies, {200}))
             return respond(*failed);
         QVector<ShardChangePage> pages;
@@ -719,6 +888,6 @@ void ReplicatedDocumentService::changes(const HttpRequest &request, Respond resp
         const Result<MergedChanges> merged = ChangeCursor::merge(since, pages, limit);
         if (!merged.isOk())
             return respond(HttpResponse::error(merged.status(), where));
-        respond(HttpResponse::json(200, merged->toJson()));
+        respond(withOrigins(HttpResponse::json(200, merged->toJson()), origins));
     });
 }

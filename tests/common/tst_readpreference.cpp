@@ -42,6 +42,16 @@ private slots:
         QCOMPARE(ReadPreference::fromText(std::nullopt)->mode(), Mode::Primary);
     }
 
+    // A router's default applies only where the request names none.
+    void absentMeansTheGivenDefault()
+    {
+        QCOMPARE(ReadPreference::fromText(std::nullopt, Mode::PrimaryPreferred)->mode(), Mode::PrimaryPreferred);
+        QCOMPARE(ReadPreference::fromText(QStringLiteral("primary"), Mode::Nearest)->mode(), Mode::Primary);
+        QVERIFY(!ReadPreference::fromText(QStringLiteral("secondary"), Mode::Nearest).isOk());
+        QCOMPARE(ReadPreference::modeFromName(QStringLiteral("nearest")), std::optional<Mode>(Mode::Nearest));
+        QCOMPARE(ReadPreference::modeFromName(QStringLiteral("Nearest")), std::optional<Mode>());
+    }
+
     void decides()
     {
         const Status notPrimary = Status::unavailable(QStringLiteral("not primary"));

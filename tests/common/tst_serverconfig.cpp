@@ -183,6 +183,26 @@ private slots:
         QVERIFY(!config.applyEnvironment({{QStringLiteral("PEACEDB_SHARDING_ENABLED"), QStringLiteral("yes")}}).isOk());
     }
 
+    // A router's read preference default and automatic failover.
+    void readPreferenceDefaultAndAutomaticFailover()
+    {
+        ServerConfig config;
+        QCOMPARE(config.defaultReadPreference, QStringLiteral("primary"));
+        QVERIFY(config.automaticFailover);
+        const Status status = config.applyEnvironment(
+            {{QStringLiteral("PEACEDB_SHARDING_REPLICATION_DEFAULT_READ_PREFERENCE"), QStringLiteral("primaryPreferred")},
+             {QStringLiteral("PEACEDB_SHARDING_REPLICATION_AUTOMATIC_FAILOVER"), QStringLiteral("false")}});
+        QVERIFY2(status.isOk(), qPrintable(status.message()));
+        QCOMPARE(config.defaultReadPreference, QStringLiteral("primaryPreferred"));
+        QVERIFY(!config.automaticFailover);
+        const Status bad = config.applyJson(
+            QJsonDocument::fromJson(R"({"Sharding":{"Replication":{"DefaultReadPreference":"secondary"}}})").object(), QStringLiteral("test.json"));
+        QVERIFY(!bad.isOk());
+        QVERIFY2(bad.message().startsWith(QStringLiteral("test.json: Sharding.Replication.DefaultReadPreference must be one of primary, "
+                                                          "primaryPreferred, nearest")),
+                 qPrintable(bad.message()));
+    }
+
     void toJsonListsEverySetting()
     {
         const QJsonObject json = ServerConfig().toJson();
