@@ -94,6 +94,17 @@ void HealthMonitor::writeAcknowledged(int shard)
     flushEvents(shard);
 }
 
+void HealthMonitor::primaryUnsure(int shard)
+{
+    Shard &state = m_shards.at(shard);
+    const qint64 nowMs = now();
+    if (state.lastUrgentPollMs >= 0 && nowMs - state.lastUrgentPollMs < kUrgentPollSpacingMs)
+        return;
+    state.lastUrgentPollMs = nowMs;
+    for (int member = 0; member < state.members.size(); ++member)
+        pollMember(shard, member);
+}
+
 HttpClientPool *HealthMonitor::commands(int shard, int member) const
 {
     return m_shards.at(shard).members.at(member).commands;

@@ -61,6 +61,13 @@ public:
     QString primaryUrl(int shard) const;
     void primaryHinted(int shard, const QString &url);
     void writeAcknowledged(int shard);
+    // A request to the shard's primary got no answer, or one saying it is
+    // not primary without naming another (it is handing off, or gone): poll
+    // the shard's members now instead of at the next interval, so a new
+    // primary is known in milliseconds rather than up to an interval later.
+    // At most once per kUrgentPollSpacingMs per shard.
+    void primaryUnsure(int shard);
+    static constexpr qint64 kUrgentPollSpacingMs = 50;
 
     HttpClientPool *commands(int shard, int member) const;
     // Decides for `shard` now and reports what ShardHealth recorded.
@@ -84,6 +91,7 @@ private:
     {
         std::unique_ptr<ShardHealth> health;
         QVector<MemberLink> members;
+        qint64 lastUrgentPollMs = -1;
     };
 
     void poll();

@@ -186,8 +186,12 @@ void ReplicatedDocumentService::toPrimary(int shard, const QByteArray &method, c
                     m_monitor->primaryHinted(shard, primary);
                     return toPrimary(shard, method, target, body, write, done, true);
                 }
+                if (named < 0)
+                    m_monitor->primaryUnsure(shard);
             }
         }
+        if (!reply.answered())
+            m_monitor->primaryUnsure(shard);
         if (write && reply.status >= 200 && reply.status < 300)
             m_monitor->writeAcknowledged(shard);
         done(reply);

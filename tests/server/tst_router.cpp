@@ -688,6 +688,56 @@ private slots:
         QCOMPARE(router.terminate(), 0);
     }
 
+    // A primary stopped with SIGTERM hands off to a replica; a router whose
+    // health checks are seconds apart (the Compose file's 3 s) learns the
+    // new primary from the first write that finds the old one gone or not
+    // primary, not at its next poll.
+    void aRouterFollowsAHandOffBeforeItsNextHealthCheck()
+    {
+        QVERIFY2(healthy(), qPrintable(failureContext()));
+        QTemporaryDir dir;
+        ServerProcess slow(dir.path(), {QStringLiteral("--role"), QStringLiteral("router"), QStringLiteral("--config"),
+                                        cluster().configPath(), QStringLiteral("--token-file"), cluster().tokenPath()});
+        QStringList environment = cluster().processEnvironment().toStringList();
+        environment << QStringLiteral("PEACEDB_SHARDING_REPLICATION_HEALTH_CHECK_INTERVAL_MS=3000")
+                    << QStringLiteral("PEACEDB_SHARDING_REPLICATION_FAILOVER_TIMEOUT_MS=6000");
+        slow.setEnvironment(environment);
+        QVERIFY2(slow.start(30000), qPrintable(slow.output()));
+        TestHttpClient client(slow.port());
+        TestHttpResponse health;
+        QVERIFY2(cluster().waitUntil([&] { return (health = client.get("/healthz")).status == 200; }, 15000), health.body.constData());
+
+        const int shard = 0;
+        const int primary = waitForPrimary(shard);
+        QVERIFY(primary >= 0);
+        const auto put = [&](int n) {
+            return client.request("PUT", docPath(QStringLiteral("t"), idOnShard(shard, QStringLiteral("handoff"), &m_counter)),
+                                  json({{QStringLiteral("data"), QJsonObject{{QStringLiteral("n"), n}}}}), {}, 5000);
+        };
+        QCOMPARE(put(0).status, 200);
+        QElapsedTimer clock;
+        QString error;
+        QVERIFY2(cluster().stopProcess(ClusterProcesses::nodeName(shard, primary), &error), qPrintable(error));
+        clock.start();
+        int attempts = 0;
+        TestHttpResponse answer;
+        while (clock.elapsed() < 10000) {
+            ++attempts;
+            if ((answer = put(attempts)).status == 200)
+                break;
+            QTest::qWait(20);
+        }
+        const qint64 outageMs = clock.elapsed();
+        qInfo("hand-off through a router polling every 3 s: first write acknowledged %lld ms after the old primary exited, "
+              "%d attempts",
+              outageMs, attempts);
+        QCOMPARE(answer.status, 200);
+        // Its next poll could be up to 3 s away; the refused writes made it ask at once.
+        QVERIFY2(outageMs < 1500, qPrintable(QStringLiteral("%1 ms").arg(outageMs)));
+        QVERIFY2(cluster().startProcess(ClusterProcesses::nodeName(shard, primary), &error), qPrintable(error));
+        QCOMPARE(slow.terminate(), 0);
+    }
+
     void twoRoutersNeverMakeTwoPrimariesInOneTerm()
     {
         QVERIFY2(healthy(), qPrintable(failureContext()));
