@@ -35,6 +35,8 @@ HealthMonitor::HealthMonitor(const Settings &settings, ClusterEvents *events, QO
     }
     m_timer.setInterval(int(settings.intervalMs));
     connect(&m_timer, &QTimer::timeout, this, &HealthMonitor::poll);
+    m_slowPrimaryTimer.setInterval(int(kSlowPrimaryMs / 2));
+    connect(&m_slowPrimaryTimer, &QTimer::timeout, this, &HealthMonitor::checkSlowPrimaries);
 }
 
 HealthMonitor::~HealthMonitor() = default;
@@ -42,6 +44,7 @@ HealthMonitor::~HealthMonitor() = default;
 void HealthMonitor::start()
 {
     m_timer.start();
+    m_slowPrimaryTimer.start();
     poll();
 }
 
@@ -103,6 +106,30 @@ void HealthMonitor::primaryUnsure(int shard)
     state.lastUrgentPollMs = nowMs;
     for (int member = 0; member < state.members.size(); ++member)
         pollMember(shard, member);
+}
+
+void HealthMonitor::primaryRequestStarted(int shard)
+{
+    Shard &state = m_shards.at(shard);
+    if (state.primaryRequests++ == 0)
+        state.lastPrimaryProgressMs = now();
+}
+
+void HealthMonitor::primaryRequestEnded(int shard)
+{
+    Shard &state = m_shards.at(shard);
+    state.primaryRequests = qMax(0, state.primaryRequests - 1);
+    state.lastPrimaryProgressMs = now();
+}
+
+void HealthMonitor::checkSlowPrimaries()
+{
+    const qint64 nowMs = now();
+    for (int shard = 0; shard < shardCount(); ++shard) {
+        const Shard &state = m_shards.at(shard);
+        if (state.primaryRequests > 0 && nowMs - state.lastPrimaryProgressMs >= kSlowPrimaryMs)
+            primaryUnsure(shard);
+    }
 }
 
 HttpClientPool *HealthMonitor::commands(int shard, int member) const

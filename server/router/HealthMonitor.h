@@ -68,6 +68,14 @@ public:
     // At most once per kUrgentPollSpacingMs per shard.
     void primaryUnsure(int shard);
     static constexpr qint64 kUrgentPollSpacingMs = 50;
+    // Requests forwarded to a shard's primary, from when they leave until
+    // they are answered or fail. A primary that answers none of them for
+    // kSlowPrimaryMs (a container that vanished with its address: nothing
+    // refuses the connection, it times out) makes the shard be polled as by
+    // primaryUnsure(), so the next request may go to a new primary already.
+    void primaryRequestStarted(int shard);
+    void primaryRequestEnded(int shard);
+    static constexpr qint64 kSlowPrimaryMs = 250;
 
     HttpClientPool *commands(int shard, int member) const;
     // Decides for `shard` now and reports what ShardHealth recorded.
@@ -92,14 +100,18 @@ private:
         std::unique_ptr<ShardHealth> health;
         QVector<MemberLink> members;
         qint64 lastUrgentPollMs = -1;
+        int primaryRequests = 0;           // in flight
+        qint64 lastPrimaryProgressMs = -1; // one started with none in flight, or one ended
     };
 
     void poll();
     void pollMember(int shard, int member);
+    void checkSlowPrimaries();
 
     Settings m_settings;
     ClusterEvents *m_events;
     QElapsedTimer m_clock;
     QTimer m_timer;
+    QTimer m_slowPrimaryTimer;
     std::vector<Shard> m_shards;
 };

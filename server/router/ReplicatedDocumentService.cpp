@@ -174,7 +174,9 @@ void ReplicatedDocumentService::toPrimary(int shard, const QByteArray &method, c
                                                     "readPreference=primaryPreferred reads from the others"));
         return done(reply);
     }
+    m_monitor->primaryRequestStarted(shard);
     pool(shard, member)->request(method, target, body, [=](const HttpClientReply &reply) {
+        m_monitor->primaryRequestEnded(shard);
         if (reply.status == 503 && !redirected) {
             // A replica refused it ("not primary"; nothing was changed):
             // follow the primary it names, once.

@@ -120,6 +120,20 @@ private:
                                 timeoutMs);
     }
 
+    // A second router of this cluster, with health checks `intervalMs`
+    // apart and failing over only after `failoverMs` of silence.
+    QStringList slowRouterArguments()
+    {
+        return {QStringLiteral("--role"), QStringLiteral("router"), QStringLiteral("--config"), cluster().configPath(),
+                QStringLiteral("--token-file"), cluster().tokenPath()};
+    }
+    QStringList slowRouterEnvironment(int intervalMs, int failoverMs)
+    {
+        return cluster().processEnvironment().toStringList()
+            << QStringLiteral("PEACEDB_SHARDING_REPLICATION_HEALTH_CHECK_INTERVAL_MS=%1").arg(intervalMs)
+            << QStringLiteral("PEACEDB_SHARDING_REPLICATION_FAILOVER_TIMEOUT_MS=%1").arg(failoverMs);
+    }
+
     // The member that is primary of `shard`, waiting for one; -1 on timeout.
     int waitForPrimary(int shard, int exclude = -1, int timeoutMs = kHealthyTimeoutMs)
     {
@@ -696,12 +710,8 @@ private slots:
     {
         QVERIFY2(healthy(), qPrintable(failureContext()));
         QTemporaryDir dir;
-        ServerProcess slow(dir.path(), {QStringLiteral("--role"), QStringLiteral("router"), QStringLiteral("--config"),
-                                        cluster().configPath(), QStringLiteral("--token-file"), cluster().tokenPath()});
-        QStringList environment = cluster().processEnvironment().toStringList();
-        environment << QStringLiteral("PEACEDB_SHARDING_REPLICATION_HEALTH_CHECK_INTERVAL_MS=3000")
-                    << QStringLiteral("PEACEDB_SHARDING_REPLICATION_FAILOVER_TIMEOUT_MS=6000");
-        slow.setEnvironment(environment);
+        ServerProcess slow(dir.path(), slowRouterArguments());
+        slow.setEnvironment(slowRouterEnvironment(3000, 6000));
         QVERIFY2(slow.start(30000), qPrintable(slow.output()));
         TestHttpClient client(slow.port());
         TestHttpResponse health;
@@ -735,6 +745,59 @@ private slots:
         // Its next poll could be up to 3 s away; the refused writes made it ask at once.
         QVERIFY2(outageMs < 1500, qPrintable(QStringLiteral("%1 ms").arg(outageMs)));
         QVERIFY2(cluster().startProcess(ClusterProcesses::nodeName(shard, primary), &error), qPrintable(error));
+        QCOMPARE(slow.terminate(), 0);
+    }
+
+    // A router whose requests to a shard's primary go unanswered (here a
+    // paused process; in containers, one whose address vanished) asks the
+    // shard's members within a fraction of a second, so once another router
+    // has failed the shard over its writes go to the new primary long
+    // before its own next health check (30 s apart here).
+    void aRouterLeavesAnUnansweringPrimaryBeforeItsNextHealthCheck()
+    {
+        QVERIFY2(healthy(), qPrintable(failureContext()));
+        QTemporaryDir dir;
+        ServerProcess slow(dir.path(), slowRouterArguments());
+        slow.setEnvironment(slowRouterEnvironment(30000, 60000));
+        QVERIFY2(slow.start(30000), qPrintable(slow.output()));
+        TestHttpClient client(slow.port());
+        TestHttpResponse health;
+        QVERIFY2(cluster().waitUntil([&] { return (health = client.get("/healthz")).status == 200; }, 15000), health.body.constData());
+
+        const int shard = 0;
+        const int primary = waitForPrimary(shard);
+        QVERIFY(primary >= 0);
+        const auto put = [&](int n, int timeoutMs) {
+            return client.request("PUT", docPath(QStringLiteral("t"), idOnShard(shard, QStringLiteral("unanswering"), &m_counter)),
+                                  json({{QStringLiteral("data"), QJsonObject{{QStringLiteral("n"), n}}}}), {}, timeoutMs);
+        };
+        QCOMPARE(put(0, 5000).status, 200);
+        // The cluster's own router fails the shard over; the slow one is
+        // not told.
+        const QString paused = ClusterProcesses::nodeName(shard, primary);
+        cluster().pause(paused);
+        const int next = waitForPrimary(shard, primary, 20000);
+        if (next < 0)
+            cluster().resume(paused);
+        QVERIFY2(next >= 0, qPrintable(failureContext()));
+
+        QElapsedTimer clock;
+        clock.start();
+        int attempts = 0;
+        TestHttpResponse answer;
+        while (clock.elapsed() < 15000) {
+            ++attempts;
+            if ((answer = put(attempts, 1000)).status == 200)
+                break;
+            QTest::qWait(20);
+        }
+        const qint64 outageMs = clock.elapsed();
+        cluster().resume(paused);
+        qInfo("a router polling every 30 s, its shard's primary paused and replaced: first write acknowledged after %lld ms, "
+              "%d attempts",
+              outageMs, attempts);
+        QCOMPARE(answer.status, 200);
+        QVERIFY2(outageMs < 3000, qPrintable(QStringLiteral("%1 ms").arg(outageMs)));
         QCOMPARE(slow.terminate(), 0);
     }
 
