@@ -1,5 +1,7 @@
 #include "HttpConnection.h"
 
+#include "HostNameRefresh.h"
+
 #include <QLoggingCategory>
 
 Q_LOGGING_CATEGORY(lcTls, "peacedb.tls")
@@ -178,13 +180,18 @@ void HttpConnection::onErrorOccurred(QAbstractSocket::SocketError error)
         m_socket.abort();
         return failRequest(reason);
     }
+    if (m_socket.state() != QAbstractSocket::ConnectedState)
+        HostNameRefresh::afterFailedConnect(m_host);
     failRequest(describeSocketError(error, m_socket));
 }
 
 void HttpConnection::onTimeout()
 {
-    if (m_busy)
-        failRequest(QStringLiteral("timeout"));
+    if (!m_busy)
+        return;
+    if (m_socket.state() != QAbstractSocket::ConnectedState)
+        HostNameRefresh::afterFailedConnect(m_host);
+    failRequest(QStringLiteral("timeout"));
 }
 
 void HttpConnection::parse()
