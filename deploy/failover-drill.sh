@@ -95,6 +95,7 @@ api() { curl -sS --max-time 5 -u "admin:$password" "$@"; }
 # --- the cluster, local or in containers ------------------------------------
 
 launcher_pid=""
+service_pid=""
 compose=()
 
 local_up() {
@@ -115,20 +116,32 @@ container_engine() {
     if [ -z "$engine" ]; then
         if command -v podman >/dev/null; then engine=podman; else engine=docker; fi
     fi
-    if [ "$engine" = podman ]; then
-        command -v podman-compose >/dev/null || fail "podman-compose is missing (deploy/container-host-setup.sh installs it)"
-        compose=(podman-compose -p "$project")
-    elif docker compose version >/dev/null 2>&1; then
+    # docker-compose (or Docker's compose plugin) runs the file faithfully;
+    # with podman it drives podman's Docker-compatible API (README,
+    # "Deployment with Docker Compose"), started here unless DOCKER_HOST
+    # already names one.
+    if [ "$engine" = podman ] && [ -z "${DOCKER_HOST:-}" ]; then
+        podman system service --time=0 "unix://$work/podman.sock" >"$work/podman-service.log" 2>&1 &
+        service_pid=$!
+        export DOCKER_HOST="unix://$work/podman.sock"
+        for _ in $(seq 1 100); do [ -S "$work/podman.sock" ] && break; sleep 0.1; done
+        [ -S "$work/podman.sock" ] || fail "podman system service did not start"
+    fi
+    if docker compose version >/dev/null 2>&1; then
         compose=(docker compose -p "$project")
-    else
+    elif command -v docker-compose >/dev/null; then
         compose=(docker-compose -p "$project")
+    else
+        fail "docker-compose is missing (deploy/container-host-setup.sh installs it)"
     fi
     for file in "${compose_files[@]}"; do compose+=(-f "$file"); done
 }
 
 containers_up() {
     container_engine
-    local secrets="$repo/deploy/secrets"
+    # The secrets the Compose file names, beside it.
+    local secrets
+    secrets="$(cd "$(dirname "${compose_files[0]}")" && pwd)/secrets"
     mkdir -p "$secrets"
     for secret in cluster-token admin-password; do
         if [ ! -s "$secrets/$secret" ]; then
@@ -142,12 +155,13 @@ containers_up() {
     say "starting the Compose stack (project $project, router on port $port) with $engine"
     PEACEDB_ROUTER_PORT="$port" "${compose[@]}" up -d >"$work/compose-up.log" 2>&1 \
         || { tail -20 "$work/compose-up.log" >&2; fail "compose up failed"; }
+    # Ready: the router has heard from every shard and each has a primary.
+    ready() { [ "$(curl -s --max-time 2 "$base/healthz" | jq -r .status 2>/dev/null)" = ok ]; }
     for _ in $(seq 1 1800); do
-        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$base/healthz")" = 200 ] && break
+        ready && break
         sleep 0.1
     done
-    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$base/healthz")" = 200 ] \
-        || fail "the router was not ready within 180 s"
+    ready || fail "the cluster was not ready (every shard with a primary) within 180 s"
 }
 
 # The container of a member URL (http://<service>:8080).
@@ -172,6 +186,10 @@ teardown() {
         fi
     elif [ ${#compose[@]} -gt 0 ]; then
         "${compose[@]}" down -v >"$work/compose-down.log" 2>&1
+    fi
+    if [ -n "$service_pid" ]; then
+        kill "$service_pid" 2>/dev/null
+        wait "$service_pid" 2>/dev/null
     fi
     rm -rf "$work"
 }
@@ -272,14 +290,14 @@ if [ "$mode" = local ]; then
     "$bin/peacedb-cluster" start "$old_name" --data "$work/cluster" >>"$work/launcher-commands.log" 2>&1 \
         || fail "peacedb-cluster start $old_name failed"
 else
-    say "waiting for the engine's restart policy to bring $container back"
+    say "waiting 10 s for the engine's restart policy to bring $container back"
     back=0
-    for _ in $(seq 1 150); do
+    for _ in $(seq 1 50); do
         [ "$($engine inspect -f '{{.State.Running}}' "$container" 2>/dev/null)" = true ] && { back=1; break; }
         sleep 0.2
     done
     if [ "$back" = 0 ]; then
-        say "$engine did not restart it within 30 s; starting it ($engine start $container), as README says"
+        say "$engine did not restart it (podman never restarts a container stopped through it, whatever the policy); starting it ($engine start $container), as the README says"
         $engine start "$container" >/dev/null || fail "$engine start $container failed"
     fi
 fi
@@ -310,9 +328,15 @@ else
     stopped="$(container_of "$cur_url")"
     $engine stop "$stopped" >/dev/null || fail "$engine stop $stopped failed"
 fi
+next_name=""
+for _ in $(seq 1 150); do
+    read -r next_name _ _ next_term <<<"$(primary_of_shard0)"
+    [ -n "${next_name:-}" ] && [ "$next_name" != "$cur_name" ] && break
+    next_name=""
+    sleep 0.1
+done
+[ -n "$next_name" ] || fail "no new primary within 15 s of the stop"
 sleep 2
-read -r next_name _ _ next_term <<<"$(primary_of_shard0)"
-[ -n "${next_name:-}" ] && [ "$next_name" != "$cur_name" ] || fail "no new primary after the stop"
 read -r gap2 gap2_at <<<"$(outage_after "$((stop_ms - 1000))")"
 say "new primary: $next_name (term $next_term); timeline after the stop:"
 timeline "$events_from" "$stop_ms"

@@ -26,6 +26,9 @@
 # 9. The TLS variant (deploy/make-certs.sh, docker-compose.tls.yml) comes
 #    up, answers HTTPS with the CA and refuses plain HTTP; health checks
 #    pass over HTTPS.
+# 10. deploy/failover-drill.sh against the containers (its own project):
+#    kill through the engine, timeline and outage, the member back and
+#    caught up, a graceful hand-off, every acknowledged write readable.
 # Every wait is bounded; the stack is torn down (`down -v`) on any exit.
 set -euo pipefail
 
@@ -66,10 +69,13 @@ cleanup() {
         kill "$service_pid" 2>/dev/null
         wait "$service_pid" 2>/dev/null
     fi
-    # Whatever the engine left of this project (a failed `up`).
-    podman ps -aq --filter "label=com.docker.compose.project=$project" | xargs -r podman rm -f >/dev/null 2>&1
-    podman volume ls -q --filter "label=com.docker.compose.project=$project" | xargs -r podman volume rm -f >/dev/null 2>&1
-    podman network ls -q --filter "label=com.docker.compose.project=$project" | xargs -r podman network rm -f >/dev/null 2>&1
+    # Whatever the engine left of this project and the drill's (a failed `up`).
+    local name
+    for name in "$project" "$project-drill"; do
+        podman ps -aq --filter "label=com.docker.compose.project=$name" | xargs -r podman rm -f >/dev/null 2>&1
+        podman volume ls -q --filter "label=com.docker.compose.project=$name" | xargs -r podman volume rm -f >/dev/null 2>&1
+        podman network ls -q --filter "label=com.docker.compose.project=$name" | xargs -r podman network rm -f >/dev/null 2>&1
+    done
     rm -rf "$work"
     log "exit $status"
     exit "$status"
@@ -285,5 +291,13 @@ if curl -sS --max-time 5 "https://localhost:$port/healthz" >/dev/null 2>&1; then
 podman healthcheck run "$(container shard-0-replica-2)" >/dev/null || fail "TLS: health check of shard-0-replica-2 failed"
 podman healthcheck run "$(container router)" >/dev/null || fail "TLS: health check of the router failed"
 log "TLS: https with the CA works, plain HTTP and an unknown CA are refused, health checks pass over HTTPS"
+
+# --- 10. the failover drill against the containers ------------------------------
+compose down -v >"$work/down.log" 2>&1 || fail "down -v failed"
+log "deploy/failover-drill.sh against the containers (project $project-drill)"
+timeout 600 "$src/deploy/failover-drill.sh" --compose-file "$work/deploy/docker-compose.replication.yml" \
+    --project "$project-drill" --port "$port" >"$work/drill.log" 2>&1 || { cat "$work/drill.log"; fail "the failover drill failed"; }
+cat "$work/drill.log"
+grep -q "drill: passed" "$work/drill.log" || fail "the drill did not say it passed"
 
 log "PASS"
