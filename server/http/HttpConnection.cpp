@@ -11,6 +11,11 @@ namespace {
 // Refuse to buffer a status line, header or chunk-size line longer than this.
 constexpr qsizetype kMaxLineLength = 64 * 1024;
 
+// A TCP connect to a live peer on a LAN takes milliseconds; one that has not
+// completed after a second (a lost SYN is resent only after one) is given up
+// and tried again, with the peer's name looked up anew.
+constexpr int kConnectTimeoutMs = 1000;
+
 QString describeSocketError(QAbstractSocket::SocketError error, const QTcpSocket &socket)
 {
     switch (error) {
@@ -65,6 +70,9 @@ HttpConnection::HttpConnection(const QString &host, quint16 port, const QByteArr
     m_timeoutTimer.setSingleShot(true);
     m_timeoutTimer.setInterval(timeoutMs);
     connect(&m_timeoutTimer, &QTimer::timeout, this, &HttpConnection::onTimeout);
+    m_connectTimer.setSingleShot(true);
+    m_connectTimer.setInterval(qMin(timeoutMs, kConnectTimeoutMs));
+    connect(&m_connectTimer, &QTimer::timeout, this, &HttpConnection::onConnectTimeout);
     connect(&m_socket, &QTcpSocket::connected, this, &HttpConnection::onConnected);
     connect(&m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
     connect(&m_socket, &QTcpSocket::errorOccurred, this, &HttpConnection::onErrorOccurred);
@@ -117,14 +125,24 @@ void HttpConnection::connectSocket()
 {
     if (!m_busy || m_socket.state() != QAbstractSocket::UnconnectedState)
         return;
+    m_connectTimer.start();
     if (m_tls)
         m_socket.connectToHostEncrypted(m_host, m_port);
     else
         m_socket.connectToHost(m_host, m_port);
 }
 
+void HttpConnection::onConnectTimeout()
+{
+    if (!m_busy || m_socket.state() == QAbstractSocket::ConnectedState)
+        return;
+    HostNameRefresh::afterFailedConnect(m_host);
+    failRequest(QStringLiteral("no connection within %1 ms").arg(m_connectTimer.interval()));
+}
+
 void HttpConnection::onConnected()
 {
+    m_connectTimer.stop();
     m_socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (m_busy && !m_tls)
         writeRequest();
@@ -349,6 +367,7 @@ void HttpConnection::completeResponse()
 void HttpConnection::failRequest(const QString &reason)
 {
     m_timeoutTimer.stop();
+    m_connectTimer.stop();
     m_busy = false;
     m_socket.abort();
     m_buffer.clear();

@@ -60,6 +60,7 @@ private:
     void onReadyRead();
     void onErrorOccurred(QAbstractSocket::SocketError error);
     void onTimeout();
+    void onConnectTimeout();
     void parse();
     bool takeLine(QByteArrayView *line);
     bool parseStatusLine(QByteArrayView line);
@@ -73,6 +74,10 @@ private:
     const bool m_tls;
     bool m_tlsFailureLogged = false;
     QTimer m_timeoutTimer;
+    // Connecting gets a shorter bound than the whole request: a peer that
+    // moved to another address leaves connects to the old one unanswered,
+    // and each such connect would hold its request for the full timeout.
+    QTimer m_connectTimer;
     QElapsedTimer m_latencyTimer;
     const QString m_host;
     const quint16 m_port;

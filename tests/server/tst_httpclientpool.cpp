@@ -1,13 +1,22 @@
 // HttpClientPool against a peer that accepts connections and never answers
 // (a stalled member): requests fail after the timeout, requests that waited
 // for a connection that long fail instead of being sent late, and the wait
-// queue is bounded; failures always arrive from the event loop.
+// queue is bounded; failures always arrive from the event loop; a connect
+// nobody answers is given up after a second.
 #include <QElapsedTimer>
+#include <QHostAddress>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 
 #include "HttpClientPool.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <optional>
 
 class TestHttpClientPool : public QObject
 {
@@ -67,6 +76,48 @@ private slots:
         QVERIFY2(refused.error.contains(QLatin1String("already wait")), qPrintable(refused.error));
         QCOMPARE(pool.queued(), HttpClientPool::kMaxQueued);
         QCOMPARE(answered, 0);
+    }
+
+    // A connect that is not answered at all (SYNs dropped: a peer whose
+    // address vanished) is given up after about a second, not the whole
+    // request timeout, so a retry can go to where the peer is now.
+    void anUnansweredConnectFailsWithinASecond()
+    {
+        // A listening socket whose accept queue is full and never drained:
+        // the kernel drops further SYNs, so connects to it hang.
+        const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        QVERIFY(listener >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        QCOMPARE(::bind(listener, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+        QCOMPARE(::listen(listener, 0), 0);
+        socklen_t length = sizeof address;
+        QCOMPARE(::getsockname(listener, reinterpret_cast<sockaddr *>(&address), &length), 0);
+        const quint16 port = ntohs(address.sin_port);
+        QList<QTcpSocket *> fillers;
+        for (int i = 0; i < 4; ++i) {
+            auto *filler = new QTcpSocket(this);
+            filler->connectToHost(QHostAddress::LocalHost, port);
+            fillers.append(filler);
+        }
+        QTest::qWait(300);
+
+        HttpClientPool pool(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)), QByteArray(), 1, 10000);
+        QElapsedTimer clock;
+        clock.start();
+        std::optional<HttpClientReply> reply;
+        qint64 failedAtMs = -1;
+        pool.get("/", [&](const HttpClientReply &answer) {
+            reply = answer;
+            failedAtMs = clock.elapsed();
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(reply.has_value(), 5000);
+        qDeleteAll(fillers);
+        ::close(listener);
+        QCOMPARE(reply->status, 0);
+        QVERIFY2(reply->error.contains(QLatin1String("no connection within 1000 ms")), qPrintable(reply->error));
+        QVERIFY2(failedAtMs >= 900 && failedAtMs < 3000, qPrintable(QStringLiteral("failed after %1 ms").arg(failedAtMs)));
     }
 
 private:
