@@ -1,6 +1,7 @@
 #include "HttpClientPool.h"
 
 #include "HttpConnection.h"
+#include "PeerAddressBook.h"
 
 #include <QTimer>
 
@@ -22,6 +23,9 @@ HttpClientPool::HttpClientPool(const QUrl &url, const QByteArray &token, int max
     , m_timeoutMs(timeoutMs)
 {
     m_clock.start();
+    // Resolve the peer's name now, so the first request (a vote in an
+    // election, perhaps) need not wait on DNS.
+    PeerAddressBook::instance().address(url.host());
 }
 
 void HttpClientPool::request(const QByteArray &method, const QByteArray &target, const QByteArray &body, Callback done)

@@ -1,6 +1,6 @@
 #include "HttpConnection.h"
 
-#include "HostNameRefresh.h"
+#include "PeerAddressBook.h"
 
 #include <QLoggingCategory>
 
@@ -126,17 +126,22 @@ void HttpConnection::connectSocket()
     if (!m_busy || m_socket.state() != QAbstractSocket::UnconnectedState)
         return;
     m_connectTimer.start();
+    // The peer's last known address, without waiting on DNS; the name
+    // itself only when it was never resolved yet. TLS checks the
+    // certificate against the name either way.
+    const std::optional<QHostAddress> address = PeerAddressBook::instance().address(m_host);
+    const QString target = address ? address->toString() : m_host;
     if (m_tls)
-        m_socket.connectToHostEncrypted(m_host, m_port);
+        m_socket.connectToHostEncrypted(target, m_port, m_host);
     else
-        m_socket.connectToHost(m_host, m_port);
+        m_socket.connectToHost(target, m_port);
 }
 
 void HttpConnection::onConnectTimeout()
 {
     if (!m_busy || m_socket.state() == QAbstractSocket::ConnectedState)
         return;
-    HostNameRefresh::afterFailedConnect(m_host);
+    PeerAddressBook::instance().connectFailed(m_host);
     failRequest(QStringLiteral("no connection within %1 ms").arg(m_connectTimer.interval()));
 }
 
@@ -199,7 +204,7 @@ void HttpConnection::onErrorOccurred(QAbstractSocket::SocketError error)
         return failRequest(reason);
     }
     if (m_socket.state() != QAbstractSocket::ConnectedState)
-        HostNameRefresh::afterFailedConnect(m_host);
+        PeerAddressBook::instance().connectFailed(m_host);
     failRequest(describeSocketError(error, m_socket));
 }
 
@@ -208,7 +213,7 @@ void HttpConnection::onTimeout()
     if (!m_busy)
         return;
     if (m_socket.state() != QAbstractSocket::ConnectedState)
-        HostNameRefresh::afterFailedConnect(m_host);
+        PeerAddressBook::instance().connectFailed(m_host);
     failRequest(QStringLiteral("timeout"));
 }
 
