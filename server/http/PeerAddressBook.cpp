@@ -51,10 +51,8 @@ std::optional<QHostAddress> PeerAddressBook::address(const QString &name)
     QMutexLocker locker(&m_mutex);
     Entry &entry = m_entries[name];
     const qint64 now = nowMs();
-    if (!entry.lookingUp && (entry.resolvedMs < 0 || now - entry.resolvedMs >= kRefreshMs)
-        && (entry.lookupStartedMs < 0 || now - entry.lookupStartedMs >= kRetryMs)) {
+    if ((entry.resolvedMs < 0 || now - entry.resolvedMs >= kRefreshMs) && mayStartLookup(entry, now))
         startLookup(name, now);
-    }
     return m_entries.value(name).address;
 }
 
@@ -65,30 +63,41 @@ void PeerAddressBook::connectFailed(const QString &name)
     QMutexLocker locker(&m_mutex);
     Entry &entry = m_entries[name];
     const qint64 now = nowMs();
-    if (!entry.lookingUp && (entry.lookupStartedMs < 0 || now - entry.lookupStartedMs >= kRetryMs))
+    if (mayStartLookup(entry, now))
         startLookup(name, now);
+}
+
+bool PeerAddressBook::mayStartLookup(const Entry &entry, qint64 now)
+{
+    // One lookup per kRetryMs; a second beside one that is stuck (a DNS
+    // server that does not answer can hold a lookup for tens of seconds).
+    return entry.lookups < kMaxLookupsPerName && (entry.lookupStartedMs < 0 || now - entry.lookupStartedMs >= kRetryMs);
 }
 
 void PeerAddressBook::startLookup(const QString &name, qint64 now, qint64 delayMs)
 {
     Entry &entry = m_entries[name];
-    entry.lookingUp = true;
-    entry.lookupStartedMs = now + delayMs;
+    ++entry.lookups;
+    const qint64 startedMs = now + delayMs;
+    entry.lookupStartedMs = startedMs;
     // Unlocked while the task is handed over (an executor may run it at
     // once, here); entries may move meanwhile, so callers look theirs up
     // again afterwards.
     m_mutex.unlock();
-    m_executor([this, name] {
+    m_executor([this, name, startedMs] {
         const QList<QHostAddress> addresses = m_resolver(name);
         QMutexLocker locker(&m_mutex);
         Entry &done = m_entries[name];
-        done.lookingUp = false;
+        --done.lookups;
         if (addresses.isEmpty()) {
             // Keep the last good address; without one, ask again soon.
-            if (!done.address)
+            if (!done.address && done.lookups == 0)
                 startLookup(name, nowMs(), kRetryMs);
             return;
         }
+        if (startedMs < done.answerStartedMs)
+            return; // a later lookup answered already
+        done.answerStartedMs = startedMs;
         // Prefer IPv4, as Qt's own connect does first.
         QHostAddress chosen = addresses.first();
         for (const QHostAddress &candidate : addresses) {

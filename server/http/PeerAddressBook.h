@@ -20,8 +20,9 @@
 // its name at a new one. So the book resolves each name as soon as a
 // connection to it is made, again every kRefreshMs while it is used and at
 // once (at most every kRetryMs) after a failed connect, keeps the last good
-// answer when a lookup fails or stalls, and never blocks its caller:
-// lookups run on a thread pool of their own. A name that never resolved yet
+// answer when a lookup fails or stalls (a second lookup may start beside
+// one stuck for over kRetryMs), and never blocks its caller: lookups run on
+// a thread pool of their own. A name that never resolved yet
 // (its container not started, or the DNS stalled) is asked again every
 // kRetryMs until it does, whether or not anyone connects to it meanwhile:
 // a replica first calls another one in an election, when a stalled DNS
@@ -34,6 +35,7 @@ class PeerAddressBook
 public:
     static constexpr qint64 kRefreshMs = 5000;
     static constexpr qint64 kRetryMs = 1000;
+    static constexpr int kMaxLookupsPerName = 2;
 
     // Blocking name lookup: the addresses, empty when the name did not resolve.
     using Resolver = std::function<QList<QHostAddress>(const QString &name)>;
@@ -55,10 +57,12 @@ private:
     struct Entry
     {
         std::optional<QHostAddress> address;
-        qint64 lookupStartedMs = -1;
+        qint64 lookupStartedMs = -1;  // the latest lookup
+        qint64 answerStartedMs = -1;  // the lookup whose answer `address` is
         qint64 resolvedMs = -1;
-        bool lookingUp = false;
+        int lookups = 0;              // in flight
     };
+    static bool mayStartLookup(const Entry &entry, qint64 nowMs);
     void startLookup(const QString &name, qint64 nowMs, qint64 delayMs = 0); // with m_mutex held
     qint64 nowMs() const { return m_clock.elapsed(); }
 

@@ -133,6 +133,35 @@ private slots:
         QCOMPARE(m_lookups, 3);
     }
 
+    // A lookup stuck on a DNS server that does not answer: after kRetryMs a
+    // second may start beside it (not a third), and the stuck one's late
+    // answer does not replace the newer one's.
+    void aStuckLookupDoesNotBlockTheNextOne()
+    {
+        PeerAddressBook book = makeBook();
+        m_dns.insert(QStringLiteral("member-1"), {QHostAddress(QStringLiteral("10.0.0.5"))});
+        book.address(QStringLiteral("member-1"));
+        runTasks();
+        QTest::qWait(int(PeerAddressBook::kRetryMs) + 50);
+        book.connectFailed(QStringLiteral("member-1"));
+        QCOMPARE(m_tasks.size(), size_t(1));
+        std::function<void()> stuck = std::move(m_tasks.front()); // answers later, with the old address
+        m_tasks.clear();
+        book.connectFailed(QStringLiteral("member-1"));
+        QVERIFY(m_tasks.empty()); // within kRetryMs of the stuck one
+        QTest::qWait(int(PeerAddressBook::kRetryMs) + 50);
+        m_dns.insert(QStringLiteral("member-1"), {QHostAddress(QStringLiteral("10.0.0.9"))});
+        book.connectFailed(QStringLiteral("member-1"));
+        QCOMPARE(m_tasks.size(), size_t(1));
+        runTasks();
+        QCOMPARE(book.address(QStringLiteral("member-1")), QHostAddress(QStringLiteral("10.0.0.9")));
+        QTest::qWait(int(PeerAddressBook::kRetryMs) + 50);
+        book.connectFailed(QStringLiteral("member-1"));
+        m_dns.insert(QStringLiteral("member-1"), {QHostAddress(QStringLiteral("10.0.0.5"))});
+        stuck(); // the old lookup ends, late: its answer is older
+        QCOMPARE(book.address(QStringLiteral("member-1")), QHostAddress(QStringLiteral("10.0.0.9")));
+    }
+
     void ipv4IsPreferredAndLiteralsPassThrough()
     {
         PeerAddressBook book = makeBook();
