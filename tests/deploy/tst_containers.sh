@@ -29,7 +29,9 @@
 # 10. deploy/failover-drill.sh against the containers (its own project):
 #    kill through the engine, timeline and outage, the member back and
 #    caught up, a graceful hand-off, every acknowledged write readable.
-# Every wait is bounded; the stack is torn down (`down -v`) on any exit.
+# Every wait is bounded; the stack is torn down (`down -v`) on any exit
+# (unless PEACEDB_CT_KEEP_ON_FAILURE is set and the test failed: then it is
+# left running for inspection).
 set -euo pipefail
 
 src=$(cd "${1:?usage: $0 SOURCE_DIR}" && pwd)
@@ -62,6 +64,10 @@ compose_files=(-f "$work/deploy/docker-compose.replication.yml")
 cleanup() {
     local status=$?
     set +e
+    if [ "$status" -ne 0 ] && [ -n "${PEACEDB_CT_KEEP_ON_FAILURE:-}" ]; then
+        log "failed: left project $project running for inspection (PEACEDB_CT_KEEP_ON_FAILURE), files in $work"
+        exit "$status"
+    fi
     if [ -n "$service_pid" ]; then
         log "tearing down $project"
         timeout 180 docker-compose -p "$project" "${compose_files[@]}" down -v --remove-orphans >"$work/down.log" 2>&1 \
