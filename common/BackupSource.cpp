@@ -15,8 +15,11 @@ std::optional<qint64> commitPoint(const Answers &answers)
     return point;
 }
 
-int choose(const Answers &answers, qint64 commitPoint)
+int choose(const Answers &answers, qint64 commitPoint, bool waitForReplica)
 {
+    const auto healthy = [](const std::optional<MemberStatus> &answer) {
+        return answer && !answer->raw.value(QStringLiteral("storageFailure")).isString();
+    };
     int best = -1;
     // Whether answers[a] is a better source than answers[b].
     const auto better = [&answers](int a, int b) {
@@ -28,10 +31,16 @@ int choose(const Answers &answers, qint64 commitPoint)
     };
     for (int member = 0; member < answers.size(); ++member) {
         const std::optional<MemberStatus> &answer = answers.at(member);
-        if (!answer || answer->appliedSeq < commitPoint || answer->raw.value(QStringLiteral("storageFailure")).isString())
+        if (!healthy(answer) || answer->appliedSeq < commitPoint)
             continue;
         if (best < 0 || better(member, best))
             best = member;
+    }
+    if (best >= 0 && answers.at(best)->isPrimary() && waitForReplica) {
+        for (const std::optional<MemberStatus> &answer : answers) {
+            if (healthy(answer) && !answer->isPrimary())
+                return -1;
+        }
     }
     return best;
 }

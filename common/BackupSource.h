@@ -9,8 +9,12 @@
 //  - choose(): the member to copy — one that has applied the commit point
 //    and reports no storage failure; replicas before the primary (the copy
 //    costs its disk and its thread), then the member that has applied the
-//    most, then the lowest index. -1: none yet (replicas learn a commit
-//    point with the primary's next message: ask again shortly).
+//    most, then the lowest index. Under writes the primary is often the
+//    only one there at first (replicas learn a commit point with its next
+//    message), so with waitForReplica the primary is not chosen while a
+//    replica that answers without a storage failure has yet to apply it.
+//    -1: none yet: ask again shortly (and stop waiting for a replica after
+//    a while).
 //
 // What a member has applied is committed, so any member passing choose()
 // gives a copy that holds every write acknowledged before the commit point
@@ -28,6 +32,6 @@ namespace BackupSource {
 using Answers = QVector<std::optional<MemberStatus>>;
 
 std::optional<qint64> commitPoint(const Answers &answers);
-int choose(const Answers &answers, qint64 commitPoint);
+int choose(const Answers &answers, qint64 commitPoint, bool waitForReplica);
 
 } // namespace BackupSource

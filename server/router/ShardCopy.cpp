@@ -104,7 +104,7 @@ void ShardCopy::onAnswers(const BackupSource::Answers &answers)
     BackupSource::Answers candidates = answers;
     for (const int member : std::as_const(m_failedMembers))
         candidates[member].reset();
-    const int member = BackupSource::choose(candidates, m_commitPoint);
+    const int member = BackupSource::choose(candidates, m_commitPoint, m_phaseClock.elapsed() < m_settings.replicaWaitMs);
     if (member < 0) {
         return retryLater(QStringLiteral("no member has applied the commit point %1%2")
                               .arg(m_commitPoint)

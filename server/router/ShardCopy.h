@@ -7,7 +7,8 @@
 //      backup began is at or below it;
 //   2. choosing: asks again until a member has applied the commit point
 //      (BackupSource::choose: a replica by preference, so the primary's
-//      disk and thread are spared);
+//      disk and thread are spared — the primary only once no replica has
+//      got there within replicaWaitMs);
 //   3. snapshotting, copying: GET /v1/_replication/snapshot from that
 //      member, which makes a consistent copy at the seq it has applied
 //      (SnapshotFile::create, one SQLite read transaction; its writes go on)
@@ -61,6 +62,8 @@ public:
         QString path;              // the file to write
         QByteArray token;
         qint64 waitTimeoutMs = 15000;
+        // How long phase 2 waits for a replica before it takes the primary.
+        qint64 replicaWaitMs = 5000;
         int transferTimeoutMs = 600000;
     };
 

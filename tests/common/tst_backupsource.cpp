@@ -1,7 +1,7 @@
 // A backup's choices about one shard (BackupSource): the commit point comes
 // only from a writable primary, and the member copied is one that has
-// applied it — a replica before the primary, the most applied first, never
-// one whose storage failed.
+// applied it — a replica before the primary (waiting for one while asked
+// to), the most applied first, never one whose storage failed.
 #include <QTest>
 
 #include "BackupSource.h"
@@ -75,28 +75,40 @@ private slots:
     {
         QTest::addColumn<Answers>("answers");
         QTest::addColumn<qint64>("commitPoint");
+        QTest::addColumn<bool>("waitForReplica");
         QTest::addColumn<int>("expected");
         QTest::newRow("a replica that has applied it") << Answers{primary(2, 120, 120), replica(2, 120, 120), replica(2, 110, 110)}
-                                                        << qint64(120) << 1;
+                                                        << qint64(120) << false << 1;
         QTest::newRow("the replica that applied the most") << Answers{primary(2, 130, 130), replica(2, 121, 121), replica(2, 125, 125)}
-                                                            << qint64(120) << 2;
+                                                            << qint64(120) << false << 2;
         QTest::newRow("ties: the lowest index") << Answers{replica(2, 125, 125), primary(2, 130, 130), replica(2, 125, 125)}
-                                                 << qint64(120) << 0;
+                                                 << qint64(120) << false << 0;
         QTest::newRow("the primary when no replica has it") << Answers{primary(2, 120, 120), replica(2, 119, 119), std::nullopt}
-                                                             << qint64(120) << 0;
-        QTest::newRow("nobody yet") << Answers{primary(2, 120, 119), replica(2, 119, 119), replica(2, 118, 118)} << qint64(120) << -1;
+                                                             << qint64(120) << false << 0;
+        QTest::newRow("nobody yet") << Answers{primary(2, 120, 119), replica(2, 119, 119), replica(2, 118, 118)} << qint64(120) << false << -1;
         QTest::newRow("not a member whose storage failed")
-            << Answers{primary(2, 120, 120), failedStorage(replica(2, 125, 125)), replica(2, 118, 118)} << qint64(120) << 0;
-        QTest::newRow("a silent member is no choice") << Answers{std::nullopt, replica(2, 121, 121), std::nullopt} << qint64(120) << 1;
-        QTest::newRow("an empty shard") << Answers{primary(1, 0, 0), replica(1, 0, 0)} << qint64(0) << 1;
+            << Answers{primary(2, 120, 120), failedStorage(replica(2, 125, 125)), replica(2, 118, 118)} << qint64(120) << false << 0;
+        QTest::newRow("a silent member is no choice") << Answers{std::nullopt, replica(2, 121, 121), std::nullopt} << qint64(120) << false << 1;
+        QTest::newRow("an empty shard") << Answers{primary(1, 0, 0), replica(1, 0, 0)} << qint64(0) << false << 1;
+        // Waiting for a replica: it applies the commit point within a
+        // heartbeat; the primary only when no replica is there to wait for.
+        QTest::newRow("waiting: a replica that has it") << Answers{primary(2, 120, 120), replica(2, 120, 120)} << qint64(120) << true << 1;
+        QTest::newRow("waiting: not yet the primary") << Answers{primary(2, 120, 120), replica(2, 119, 119), replica(2, 118, 118)}
+                                                       << qint64(120) << true << -1;
+        QTest::newRow("waiting: no replica answers") << Answers{primary(2, 120, 120), std::nullopt, std::nullopt} << qint64(120) << true
+                                                      << 0;
+        QTest::newRow("waiting: only a failed replica")
+            << Answers{primary(2, 120, 120), failedStorage(replica(2, 119, 119))} << qint64(120) << true << 0;
+        QTest::newRow("waiting: a set of one") << Answers{primary(1, 7, 7)} << qint64(7) << true << 0;
     }
 
     void choose()
     {
         QFETCH(Answers, answers);
         QFETCH(qint64, commitPoint);
+        QFETCH(bool, waitForReplica);
         QFETCH(int, expected);
-        QCOMPARE(BackupSource::choose(answers, commitPoint), expected);
+        QCOMPARE(BackupSource::choose(answers, commitPoint, waitForReplica), expected);
     }
 };
 
