@@ -8,6 +8,8 @@
 #include <QFileInfo>
 #include <QSqlQuery>
 
+#include <functional>
+
 namespace SnapshotFile {
 
 namespace {
@@ -57,6 +59,36 @@ Result<qint64> termAt(QSqlQuery &query, qint64 seq)
     return metaValue(query, "compactedTerm");
 }
 
+// The commit point of the file `query` reads and the term there, into *info.
+Status readPosition(QSqlQuery &query, Info *info)
+{
+    const Result<qint64> applied = metaValue(query, "appliedSeq");
+    if (!applied.isOk())
+        return applied.status();
+    info->seq = applied.value();
+    const Result<qint64> term = termAt(query, info->seq);
+    if (!term.isOk())
+        return term.status();
+    info->term = term.value();
+    return Status::ok();
+}
+
+// Runs `work` in one transaction of `file`: committed if it succeeds,
+// rolled back if it fails.
+Status inTransaction(SqliteConnection &file, const std::function<Status()> &work)
+{
+    if (!file.database().transaction())
+        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
+    const Status status = work();
+    if (!status.isOk()) {
+        file.database().rollback();
+        return status;
+    }
+    if (!file.database().commit())
+        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot commit"));
+    return Status::ok();
+}
+
 Status writeMeta(QSqlQuery &query, const HardState &state)
 {
     const QList<QPair<QString, QVariant>> meta = {
@@ -93,14 +125,9 @@ Result<Info> create(const QString &databasePath, const QString &targetPath)
     if (!status.isOk())
         return status;
     QSqlQuery query(copy.database());
-    const Result<qint64> applied = metaValue(query, "appliedSeq");
-    if (!applied.isOk())
-        return applied.status();
-    info.seq = applied.value();
-    const Result<qint64> term = termAt(query, info.seq);
-    if (!term.isOk())
-        return term.status();
-    info.term = term.value();
+    status = readPosition(query, &info);
+    if (!status.isOk())
+        return status;
     // Entries past the commit point are not part of the snapshot: the
     // replica gets them, if they commit, through the log.
     status = exec(query, QStringLiteral("DELETE FROM wal WHERE seq > ?"), {info.seq});
@@ -126,16 +153,10 @@ Result<Info> read(const QString &snapshotPath)
     if (!status.isOk())
         return status;
     QSqlQuery query(file.database());
-    const Result<qint64> applied = metaValue(query, "appliedSeq");
-    if (!applied.isOk())
-        return applied.status();
     Info info;
-    info.seq = applied.value();
-    const Result<qint64> term = termAt(query, info.seq);
-    if (!term.isOk())
-        return term.status();
-    info.term = term.value();
-    status = exec(query, QStringLiteral("SELECT name, seq FROM dbs"));
+    status = readPosition(query, &info);
+    if (status.isOk())
+        status = exec(query, QStringLiteral("SELECT name, seq FROM dbs"));
     if (!status.isOk())
         return status;
     while (query.next())
@@ -163,32 +184,24 @@ Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId)
         return status;
     QSqlQuery query(file.database());
     Info info;
-    const Result<qint64> applied = metaValue(query, "appliedSeq");
-    if (!applied.isOk())
-        return applied.status();
-    info.seq = applied.value();
-    const Result<qint64> term = termAt(query, info.seq);
-    if (!term.isOk())
-        return term.status();
-    info.term = term.value();
-    if (!file.database().transaction())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
-    const QList<QPair<QString, QVariant>> meta = {
-        {QStringLiteral("nodeId"), nodeId},
-        {QStringLiteral("compactedSeq"), info.seq},
-        {QStringLiteral("compactedTerm"), info.term},
-    };
-    status = exec(query, QStringLiteral("DELETE FROM wal"));
-    for (const auto &[key, value] : meta) {
-        if (status.isOk())
-            status = exec(query, QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"), {key, value});
-    }
-    if (!status.isOk()) {
-        file.database().rollback();
+    status = readPosition(query, &info);
+    if (!status.isOk())
         return status;
-    }
-    if (!file.database().commit())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot commit"));
+    status = inTransaction(file, [&query, &info, &nodeId] {
+        const QList<QPair<QString, QVariant>> meta = {
+            {QStringLiteral("nodeId"), nodeId},
+            {QStringLiteral("compactedSeq"), info.seq},
+            {QStringLiteral("compactedTerm"), info.term},
+        };
+        Status done = exec(query, QStringLiteral("DELETE FROM wal"));
+        for (const auto &[key, value] : meta) {
+            if (done.isOk())
+                done = exec(query, QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"), {key, value});
+        }
+        return done;
+    });
+    if (!status.isOk())
+        return status;
     file.close();
     info.bytes = QFileInfo(snapshotPath).size();
     return info;
@@ -204,19 +217,14 @@ Status finishInstall(const QString &snapshotPath, const QString &databasePath, c
     status = exec(query, QStringLiteral("ATTACH DATABASE ? AS local"), {databasePath});
     if (!status.isOk())
         return status;
-    if (!file.database().transaction())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
-    status = exec(query, QStringLiteral("DELETE FROM main.rollback"));
-    if (status.isOk())
-        status = exec(query, QStringLiteral("INSERT INTO main.rollback SELECT * FROM local.rollback"));
-    if (status.isOk())
-        status = writeMeta(query, state);
-    if (!status.isOk()) {
-        file.database().rollback();
+    status = inTransaction(file, [&query, &state] {
+        Status done = exec(query, QStringLiteral("DELETE FROM main.rollback"));
+        if (done.isOk())
+            done = exec(query, QStringLiteral("INSERT INTO main.rollback SELECT * FROM local.rollback"));
+        return done.isOk() ? writeMeta(query, state) : done;
+    });
+    if (!status.isOk())
         return status;
-    }
-    if (!file.database().commit())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot commit"));
     query.finish();
     exec(query, QStringLiteral("DETACH DATABASE local"));
     file.close();
@@ -230,16 +238,7 @@ Status writeHardState(const QString &snapshotPath, const HardState &state)
     if (!status.isOk())
         return status;
     QSqlQuery query(file.database());
-    if (!file.database().transaction())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
-    status = writeMeta(query, state);
-    if (!status.isOk()) {
-        file.database().rollback();
-        return status;
-    }
-    if (!file.database().commit())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot commit"));
-    return Status::ok();
+    return inTransaction(file, [&query, &state] { return writeMeta(query, state); });
 }
 
 Status swapInto(const QString &snapshotPath, const QString &databasePath)
