@@ -178,12 +178,12 @@ void ShardCopy::onDownloaded()
                         .arg(m_settings.path, m_writeError.isEmpty() ? m_file.errorString() : m_writeError));
     }
     QString failure;
-    if (reply->error() != QNetworkReply::NoError && status == 0)
+    if (status == 0)
         failure = reply->errorString();
     else if (status != 200)
         failure = QStringLiteral("answered %1: %2").arg(status).arg(QString::fromUtf8(rest.left(300)));
-    else if (m_bytesCopied != m_bytesExpected)
-        failure = QStringLiteral("sent %1 of %2 bytes").arg(m_bytesCopied).arg(m_bytesExpected);
+    else if (reply->error() != QNetworkReply::NoError || m_bytesCopied != m_bytesExpected)
+        failure = QStringLiteral("sent %1 of %2 bytes: %3").arg(m_bytesCopied).arg(m_bytesExpected).arg(reply->errorString());
     const qint64 seq = headerNumber(reply, "X-PeaceDB-Snapshot-Seq");
     const qint64 term = headerNumber(reply, "X-PeaceDB-Snapshot-Term");
     if (failure.isEmpty() && (seq < m_commitPoint || term < 0))
