@@ -25,15 +25,17 @@ QString isoTime(const QDateTime &time)
 
 // BadRequest unless `target` is an absolute path naming a missing or empty
 // directory in an existing directory.
-Status checkTarget(const QString &target)
+Status checkTarget(const QString &requested)
 {
-    if (target.isEmpty())
+    if (requested.isEmpty())
         return Status::badRequest(QStringLiteral("to is required: the absolute path of the backup directory to make"));
-    if (!QDir::isAbsolutePath(target)) {
-        return Status::badRequest(QStringLiteral("to must be an absolute path on the router's machine, not '%1'").arg(target.left(200)));
+    if (!QDir::isAbsolutePath(requested)) {
+        return Status::badRequest(
+            QStringLiteral("to must be an absolute path on the router's machine, not '%1'").arg(requested.left(200)));
     }
+    const QString target = QDir::cleanPath(requested);
     const QFileInfo info(target);
-    if (QDir::cleanPath(target) == QLatin1String("/"))
+    if (target == QLatin1String("/"))
         return Status::badRequest(QStringLiteral("to must name a directory below /"));
     if (!QFileInfo(info.absolutePath()).isDir())
         return Status::badRequest(QStringLiteral("%1 does not exist; make it first").arg(info.absolutePath()));
