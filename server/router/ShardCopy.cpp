@@ -110,6 +110,7 @@ void ShardCopy::onAnswers(const BackupSource::Answers &answers)
                               .arg(m_commitPoint)
                               .arg(m_lastFailure.isEmpty() ? QString() : QStringLiteral(" (last copy: %1)").arg(m_lastFailure)));
     }
+    m_memberRole = candidates.at(member)->role;
     download(member);
 }
 
@@ -254,6 +255,7 @@ QJsonObject ShardCopy::status() const
     if (m_member >= 0) {
         out.insert(QStringLiteral("member"), m_member);
         out.insert(QStringLiteral("node"), HealthMonitor::nodeName(m_settings.shard, m_member));
+        out.insert(QStringLiteral("role"), m_memberRole);
         out.insert(QStringLiteral("bytesCopied"), m_bytesCopied);
         out.insert(QStringLiteral("bytes"), m_bytesExpected);
     }

@@ -109,6 +109,7 @@ private:
     int m_attempts = 0;
     QString m_writeError;         // the target file refused a write: fatal
     int m_member = -1;
+    QString m_memberRole;         // its role when it was chosen
     QNetworkAccessManager *m_network;
     QPointer<QNetworkReply> m_reply;
     QFile m_file;
