@@ -41,6 +41,8 @@ const QVector<Route> &all()
         {"POST", "/v1/_cluster/shards/{id}/promote", Need::Operator, true, false},
         {"POST", "/v1/_cluster/shards/{id}/stepdown", Need::Operator, true, false},
         {"POST", "/v1/_cluster/nodes/{node}/kill", Need::Operator, true, false},
+        {"POST", "/v1/_cluster/backup", Need::Operator, true, false},
+        {"GET", "/v1/_cluster/backup", Need::Operator, true, false},
         {"GET", "/v1/_admin/config", Need::Operator, false, true},
         {"POST", "/v1/_admin/kill", Need::Operator, false, true},
     };

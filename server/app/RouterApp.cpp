@@ -1,6 +1,8 @@
 #include "RouterApp.h"
 
+#include "BackupApi.h"
 #include "ClusterApi.h"
+#include "ClusterBackup.h"
 #include "ClusterEvents.h"
 #include "HealthMonitor.h"
 #include "AuthStore.h"
@@ -106,6 +108,9 @@ int RouterApp::start()
     m_routerApi->registerRoutes(*m_http);
     m_clusterApi = std::make_unique<ClusterApi>(m_monitor.get(), m_coordinator.get(), m_events.get());
     m_clusterApi->registerRoutes(*m_http);
+    m_backup = std::make_unique<ClusterBackup>(m_monitor.get(), m_events.get(), ClusterBackup::Settings{token});
+    m_backupApi = std::make_unique<BackupApi>(m_backup.get());
+    m_backupApi->registerRoutes(*m_http);
     MetricsApi::Sources metrics;
     metrics.http = m_http.get();
     metrics.role = QStringLiteral("router");

@@ -1,7 +1,7 @@
 // RouterApp: one peacedb-server --role router process — the client API over
 // the shards (ReplicatedDocumentService), the HealthMonitor and
 // ReplicationCoordinator that fail over dead primaries, the operator API
-// (/v1/_cluster/*) and the event record. It keeps no data: its data
+// (/v1/_cluster/*, backups included) and the event record. It keeps no data: its data
 // directory only holds the generated token when --token-file is not given.
 //
 // SIGTERM/SIGINT: stop accepting, let the requests in flight be answered (up
@@ -16,7 +16,9 @@
 #include "DataDirectory.h"
 #include "ServerConfig.h"
 
+class BackupApi;
 class ClientAuth;
+class ClusterBackup;
 class ClusterApi;
 class ClusterEvents;
 class HealthMonitor;
@@ -52,6 +54,8 @@ private:
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<RouterApi> m_routerApi;
     std::unique_ptr<ClusterApi> m_clusterApi;
+    std::unique_ptr<ClusterBackup> m_backup;
+    std::unique_ptr<BackupApi> m_backupApi;
     std::unique_ptr<MetricsApi> m_metricsApi;
     std::unique_ptr<ClientAuth> m_auth;
     QTimer m_shutdownDeadline;

@@ -1,30 +1,60 @@
 #include "ClusterCommandLine.h"
 
 #include <QHash>
+#include <QVector>
+
+#include <algorithm>
 
 namespace {
+
+using Command = ClusterOptions::Command;
 
 struct OptionRule
 {
     bool takesValue;
-    bool upOnly;
+    QVector<Command> commands; // the commands that take it
 };
 
 const QHash<QString, OptionRule> &optionRules()
 {
     static const QHash<QString, OptionRule> rules = {
-        {QStringLiteral("data"), {true, false}},
-        {QStringLiteral("shards"), {true, true}},
-        {QStringLiteral("replicas"), {true, true}},
-        {QStringLiteral("port"), {true, true}},
-        {QStringLiteral("server"), {true, true}},
-        {QStringLiteral("startup-timeout-ms"), {true, true}},
-        {QStringLiteral("stop-timeout-ms"), {true, true}},
-        {QStringLiteral("bind-addresses"), {false, true}},
-        {QStringLiteral("no-router"), {false, true}},
-        {QStringLiteral("tls"), {false, true}},
+        {QStringLiteral("data"), {true, {Command::Up, Command::Start, Command::Stop, Command::Status, Command::Backup, Command::Restore}}},
+        {QStringLiteral("shards"), {true, {Command::Up}}},
+        {QStringLiteral("replicas"), {true, {Command::Up, Command::Restore}}},
+        {QStringLiteral("port"), {true, {Command::Up, Command::Restore}}},
+        {QStringLiteral("server"), {true, {Command::Up}}},
+        {QStringLiteral("startup-timeout-ms"), {true, {Command::Up}}},
+        {QStringLiteral("stop-timeout-ms"), {true, {Command::Up}}},
+        {QStringLiteral("bind-addresses"), {false, {Command::Up, Command::Restore}}},
+        {QStringLiteral("no-router"), {false, {Command::Up}}},
+        {QStringLiteral("tls"), {false, {Command::Up, Command::Restore}}},
+        {QStringLiteral("to"), {true, {Command::Backup}}},
+        {QStringLiteral("from"), {true, {Command::Restore, Command::Verify}}},
     };
     return rules;
+}
+
+const QVector<std::pair<Command, QString>> &commandNames()
+{
+    static const QVector<std::pair<Command, QString>> names = {
+        {Command::Up, QStringLiteral("up")},           {Command::Start, QStringLiteral("start")},
+        {Command::Stop, QStringLiteral("stop")},       {Command::Status, QStringLiteral("status")},
+        {Command::Backup, QStringLiteral("backup")},   {Command::Restore, QStringLiteral("restore")},
+        {Command::Verify, QStringLiteral("verify")},
+    };
+    return names;
+}
+
+// "up", "up and restore", "up, start and stop".
+QString listOf(const QVector<Command> &commands)
+{
+    QStringList names;
+    for (const auto &[command, name] : commandNames()) {
+        if (commands.contains(command))
+            names.append(name);
+    }
+    const QString last = names.takeLast();
+    return names.isEmpty() ? last : names.join(QStringLiteral(", ")) + QStringLiteral(" and ") + last;
 }
 
 Status badArgument(const QString &message)
@@ -49,10 +79,16 @@ Result<int> integerValue(const QString &option, const QString &text, int minimum
 Status applyOption(ClusterOptions &options, const QString &name, const QString &value)
 {
     Result<int> number = 0;
-    if (name == QLatin1String("data") || name == QLatin1String("server")) {
+    if (name == QLatin1String("data") || name == QLatin1String("server") || name == QLatin1String("to")
+        || name == QLatin1String("from")) {
         if (value.trimmed().isEmpty())
             return badArgument(QStringLiteral("--%1 needs a non-empty path").arg(name));
-        (name == QLatin1String("data") ? options.dataDir : options.serverBinary) = value;
+        if (name == QLatin1String("data"))
+            options.dataDir = value;
+        else if (name == QLatin1String("server"))
+            options.serverBinary = value;
+        else
+            options.backupDir = value;
         return Status::ok();
     }
     if (name == QLatin1String("bind-addresses")) {
@@ -73,8 +109,10 @@ Status applyOption(ClusterOptions &options, const QString &name, const QString &
             options.shards = number.value();
     } else if (name == QLatin1String("replicas")) {
         number = integerValue(name, value, 0, 15);
-        if (number.isOk())
+        if (number.isOk()) {
             options.replicas = number.value();
+            options.replicasGiven = true;
+        }
     } else if (name == QLatin1String("port")) {
         number = integerValue(name, value, 2, 65534);
         if (number.isOk())
@@ -155,24 +193,19 @@ Result<ClusterOptions> ClusterCommandLine::parse(const QStringList &arguments)
         given.append({name, value});
     }
 
+    const QString expected = QStringLiteral("up, start, stop, status, backup, restore or verify");
     if (positional.isEmpty())
-        return badArgument(QStringLiteral("missing command: up, start, stop or status"));
+        return badArgument(QStringLiteral("missing command: %1").arg(expected));
     const QString command = positional.takeFirst();
     if (command == QLatin1String("help")) {
         options.command = ClusterOptions::Command::Help;
         return options;
     }
-    if (command == QLatin1String("up")) {
-        options.command = ClusterOptions::Command::Up;
-    } else if (command == QLatin1String("start")) {
-        options.command = ClusterOptions::Command::Start;
-    } else if (command == QLatin1String("stop")) {
-        options.command = ClusterOptions::Command::Stop;
-    } else if (command == QLatin1String("status")) {
-        options.command = ClusterOptions::Command::Status;
-    } else {
-        return badArgument(QStringLiteral("unknown command '%1' (expected up, start, stop or status)").arg(command.left(80)));
-    }
+    const auto known = std::find_if(commandNames().begin(), commandNames().end(),
+                                    [&command](const std::pair<Command, QString> &entry) { return entry.second == command; });
+    if (known == commandNames().end())
+        return badArgument(QStringLiteral("unknown command '%1' (expected %2)").arg(command.left(80), expected));
+    options.command = known->first;
 
     const bool takesProcess = options.command == ClusterOptions::Command::Start
                               || options.command == ClusterOptions::Command::Stop;
@@ -184,12 +217,24 @@ Result<ClusterOptions> ClusterCommandLine::parse(const QStringList &arguments)
     if (!positional.isEmpty())
         return badArgument(QStringLiteral("unexpected argument '%1'").arg(positional.first().left(80)));
 
+    QStringList named;
     for (const auto &[name, value] : given) {
-        if (optionRules().value(name).upOnly && options.command != ClusterOptions::Command::Up)
-            return badArgument(QStringLiteral("--%1 is an option of up, not of %2").arg(name, command));
+        const QVector<Command> commands = optionRules().value(name).commands;
+        if (!commands.contains(options.command))
+            return badArgument(QStringLiteral("--%1 is an option of %2, not of %3").arg(name, listOf(commands), command));
         const Status status = applyOption(options, name, value);
         if (!status.isOk())
             return status;
+        named.append(name);
+    }
+    // What these commands cannot do without: where the backup goes or comes
+    // from, and (never ./cluster by default) the directory a restore makes.
+    const QVector<std::pair<Command, QString>> required = {
+        {Command::Backup, QStringLiteral("to")}, {Command::Restore, QStringLiteral("from")},
+        {Command::Restore, QStringLiteral("data")}, {Command::Verify, QStringLiteral("from")}};
+    for (const auto &[needing, name] : required) {
+        if (options.command == needing && !named.contains(name))
+            return badArgument(QStringLiteral("%1 needs --%2 DIR").arg(command, name));
     }
     return options;
 }
@@ -204,6 +249,10 @@ QString ClusterCommandLine::helpText()
         "  peacedb-cluster start NAME [--data DIR]\n"
         "  peacedb-cluster stop NAME [--data DIR]\n"
         "  peacedb-cluster status [--data DIR]\n"
+        "  peacedb-cluster backup --to BACKUP [--data DIR]\n"
+        "  peacedb-cluster verify --from BACKUP\n"
+        "  peacedb-cluster restore --from BACKUP --data NEWDIR [--replicas N] [--port P]\n"
+        "                          [--bind-addresses] [--tls]\n"
         "\n"
         "Runs a local PeaceDB cluster: one router and SHARDS x (1 + REPLICAS) replica set\n"
         "members, each a peacedb-server process, and supervises them until Ctrl-C or\n"
@@ -217,11 +266,20 @@ QString ClusterCommandLine::helpText()
         "  start   start a stopped process of the running cluster in DIR again\n"
         "  stop    stop one process of the running cluster in DIR (SIGTERM)\n"
         "  status  list the processes of DIR/cluster.json and whether each is alive\n"
+        "  backup  have the running cluster's router copy every shard online into the new\n"
+        "          directory BACKUP (made by the router, so on its machine) with a\n"
+        "          manifest; prints the progress, returns once it is complete\n"
+        "  verify  check BACKUP's manifest and the checksum of every file; changes nothing\n"
+        "  restore verify BACKUP, then make NEWDIR (missing or empty) a cluster directory\n"
+        "          holding exactly the backed-up data, with its shards, on P, ...; start\n"
+        "          it with up --data NEWDIR and the same layout options\n"
         "\n"
         "Options:\n"
         "  --data DIR              cluster directory (default ./cluster)\n"
+        "  --to BACKUP, --from BACKUP  the backup directory\n"
         "  --shards N              number of shards, 1-1024 (default 3)\n"
-        "  --replicas N            replicas per shard besides the primary, 0-15 (default 2)\n"
+        "  --replicas N            replicas per shard besides the primary, 0-15 (default 2;\n"
+        "                          restore: as many as the backed-up cluster had)\n"
         "  --port P                router port (default 8080)\n"
         "  --bind-addresses        put member i on its own address 127.0.0.(i+2)\n"
         "                          (same ports), so partitions can be made with iptables\n"
@@ -237,6 +295,7 @@ QString ClusterCommandLine::helpText()
         "  --version               show the version\n"
         "\n"
         "Exit codes: 0 ok (up: stopped by a signal), 1 start-up failed or the launcher\n"
-        "could not do what was asked, 2 bad command line or missing server binary,\n"
-        "3 the cluster directory cannot be used.\n");
+        "(backup: the router) could not do what was asked, 2 bad command line or missing\n"
+        "server binary, 3 the cluster directory cannot be used (restore: NEWDIR exists\n"
+        "and is not empty), 4 the backup is incomplete or damaged (nothing was written).\n");
 }

@@ -6,6 +6,10 @@
 //   peacedb-cluster start NAME [--data DIR]
 //   peacedb-cluster stop NAME [--data DIR]
 //   peacedb-cluster status [--data DIR]
+//   peacedb-cluster backup --to BACKUP [--data DIR]
+//   peacedb-cluster verify --from BACKUP
+//   peacedb-cluster restore --from BACKUP --data NEWDIR [--replicas N] [--port P]
+//                           [--bind-addresses] [--tls]
 //   peacedb-cluster --help | --version
 //
 // Options may come before or after the command, as "--name value" or
@@ -14,7 +18,8 @@
 // text, wherever they are (but not as an option's value). An option that
 // the command does not take, a missing or malformed value, an unknown
 // command or a stray argument is an error whose message names the
-// argument. Pure (no I/O); any thread.
+// argument; so is a backup, restore or verify without the directories it
+// needs (restore never falls back to ./cluster). Pure (no I/O); any thread.
 #pragma once
 
 #include <QString>

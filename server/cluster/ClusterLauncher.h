@@ -60,6 +60,7 @@ public:
         ExitStartupFailed = 1,   // a port is busy, a process exited or stayed silent; or a second signal
         ExitBadCommandLine = 2,  // also: the server binary is missing
         ExitClusterDirectory = 3,
+        ExitBadBackup = 4,       // verify, restore: the backup is incomplete or damaged
     };
 
     explicit ClusterLauncher(const ClusterOptions &options, QObject *parent = nullptr);

@@ -6,14 +6,16 @@
 
 struct ClusterOptions
 {
-    enum class Command { Up, Start, Stop, Status, Help, Version };
+    enum class Command { Up, Start, Stop, Status, Backup, Restore, Verify, Help, Version };
 
     Command command = Command::Help;
     QString process;                 // start/stop: the process name
-    QString dataDir = QStringLiteral("./cluster");
-    // up
+    QString dataDir = QStringLiteral("./cluster"); // restore: the new cluster directory
+    QString backupDir;               // backup: --to; restore, verify: --from
+    // up (port, replicas, bindAddresses and tls: restore too)
     int shards = 3;
     int replicas = 2;
+    bool replicasGiven = false;      // restore: otherwise the backed-up cluster's
     int port = 8080;                 // the router's; nodes use port+1 ..., the supervisor port-1
     bool bindAddresses = false;      // each node on its own 127.0.0.N
     bool router = true;              // --no-router: nodes only

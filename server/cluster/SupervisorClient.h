@@ -1,8 +1,7 @@
 // SupervisorClient: what `peacedb-cluster start|stop NAME` uses to ask the
 // running launcher of a cluster directory to start or stop one process.
 // It finds the supervisor endpoint and the token file in DIR/cluster.json,
-// sends one request on an HttpConnection and waits for the answer in a
-// local event loop.
+// and sends one request (ClusterRequest).
 //
 // Main thread (needs a QCoreApplication); owned by its caller.
 #pragma once

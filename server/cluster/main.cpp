@@ -1,6 +1,7 @@
 // peacedb-cluster: runs a local PeaceDB cluster — a router and every replica
-// set member as peacedb-server processes on this machine — and starts,
-// stops or lists its processes (see ClusterCommandLine::helpText()).
+// set member as peacedb-server processes on this machine — starts, stops or
+// lists its processes, and backs it up and restores it (see
+// ClusterCommandLine::helpText()).
 #include <QCoreApplication>
 #include <QDir>
 
@@ -8,9 +9,11 @@
 #include <csignal>
 #include <cstdio>
 
+#include "BackupCommand.h"
 #include "ClusterCommandLine.h"
 #include "ClusterFileStore.h"
 #include "ClusterLauncher.h"
+#include "ClusterRestore.h"
 #include "ClusterStatus.h"
 #include "SupervisorClient.h"
 
@@ -94,6 +97,12 @@ int main(int argc, char *argv[])
         return runStartOrStop(options.value());
     case ClusterOptions::Command::Status:
         return runStatus(options.value());
+    case ClusterOptions::Command::Backup:
+        return BackupCommand::run(options.value());
+    case ClusterOptions::Command::Verify:
+        return ClusterRestore::verify(options.value());
+    case ClusterOptions::Command::Restore:
+        return ClusterRestore::restore(options.value());
     case ClusterOptions::Command::Up:
         break;
     }

@@ -55,6 +55,11 @@ void HttpConnection::setTlsConfiguration(const QSslConfiguration &configuration)
     clientTls() = configuration;
 }
 
+QSslConfiguration HttpConnection::tlsConfiguration()
+{
+    return clientTls();
+}
+
 HttpConnection::HttpConnection(const QString &host, quint16 port, const QByteArray &fixedHeaders,
                                int timeoutMs, QObject *parent, bool tls)
     : QObject(parent)

@@ -36,6 +36,9 @@ public:
     // How every HttpConnection of this process checks HTTPS servers; set
     // once at start-up, before any connection (main thread).
     static void setTlsConfiguration(const QSslConfiguration &configuration);
+    // That configuration, for this process's other HTTPS clients
+    // (QNetworkAccessManager downloads).
+    static QSslConfiguration tlsConfiguration();
 
     bool isBusy() const { return m_busy; }
     // Sends a request; the connection must not be busy. A non-empty body is

@@ -7,6 +7,7 @@
 #include "JsonText.h"
 #include "HttpClientPool.h"
 #include "SnapshotFile.h"
+#include "BackgroundTask.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
@@ -16,7 +17,6 @@
 #include <QLoggingCategory>
 #include <QNetworkReply>
 #include <QNetworkRequest>
-#include <QThread>
 
 Q_LOGGING_CATEGORY(lcReplication, "peacedb.replication")
 
@@ -63,20 +63,6 @@ QString eventKindName(ReplicationCore::Event::Kind kind)
     case Kind::MemberReset: return QStringLiteral("member-reset");
     }
     return QStringLiteral("unknown");
-}
-
-// Runs `work` on a thread of its own and `done` with its result on the
-// receiver's thread.
-template <typename T>
-void runInBackground(QObject *receiver, std::function<T()> work, std::function<void(const T &)> done)
-{
-    auto result = std::make_shared<std::optional<T>>();
-    QThread *thread = QThread::create([work, result] { *result = work(); });
-    QObject::connect(thread, &QThread::finished, receiver, [thread, result, done] {
-        done(**result);
-        thread->deleteLater();
-    });
-    thread->start();
 }
 
 } // namespace
@@ -414,7 +400,7 @@ void ReplicationNode::makeSnapshot(const SnapshotReady &ready)
     const QString database = m_settings.databasePath;
     // One file per snapshot: the previous one may still be streaming.
     const QString target = QDir(m_settings.dataDir).filePath(QStringLiteral("snapshot-out-%1.sqlite").arg(++m_snapshotsMade));
-    runInBackground<Result<SnapshotFile::Info>>(
+    BackgroundTask::run<Result<SnapshotFile::Info>>(
         this, [database, target] { return SnapshotFile::create(database, target); },
         [this, ready, target](const Result<SnapshotFile::Info> &info) {
             m_snapshotBusy = false;
@@ -460,7 +446,7 @@ void ReplicationNode::fetchSnapshot(int leader)
 void ReplicationNode::installSnapshot(const QString &path)
 {
     const QString nodeId = m_settings.nodeId;
-    runInBackground<Result<SnapshotFile::Info>>(
+    BackgroundTask::run<Result<SnapshotFile::Info>>(
         this, [path, nodeId] { return SnapshotFile::prepareInstall(path, nodeId); },
         [this, path](const Result<SnapshotFile::Info> &info) {
             const auto giveUp = [this, path](const QString &why) {

@@ -16,15 +16,19 @@ void ClusterEvents::append(const ShardEvent &event, const QString &nodeUrl)
     QJsonObject object{{QStringLiteral("id"), m_nextId++},
                        {QStringLiteral("timeMs"), QDateTime::currentMSecsSinceEpoch()},
                        {QStringLiteral("kind"), event.kind},
-                       {QStringLiteral("shard"), event.shard},
                        {QStringLiteral("term"), event.term},
                        {QStringLiteral("count"), event.count},
                        {QStringLiteral("message"), event.message}};
+    // A cluster-wide event (a backup) names no shard.
+    if (event.shard >= 0)
+        object.insert(QStringLiteral("shard"), event.shard);
     if (event.member >= 0) {
         object.insert(QStringLiteral("member"), event.member);
         object.insert(QStringLiteral("node"), nodeUrl);
     }
-    if (event.term > 0)
+    if (event.shard < 0)
+        qCInfo(lcCluster, "cluster: %s: %s", qPrintable(event.kind), qPrintable(event.message));
+    else if (event.term > 0)
         qCInfo(lcCluster, "shard %d term %lld: %s: %s", event.shard, event.term, qPrintable(event.kind), qPrintable(event.message));
     else
         qCInfo(lcCluster, "shard %d: %s: %s", event.shard, qPrintable(event.kind), qPrintable(event.message));

@@ -25,7 +25,8 @@ class ClusterEvents : public QObject
 public:
     explicit ClusterEvents(int capacity = 1000, QObject *parent = nullptr);
 
-    // `nodeUrl` names the member the event is about (empty: the shard).
+    // `nodeUrl` names the member the event is about (empty: the shard). An
+    // event of shard -1 is about the whole cluster (backups).
     void append(const ShardEvent &event, const QString &nodeUrl);
     // Events with id > since, oldest first, at most `limit`.
     QJsonArray since(qint64 since, int limit) const;

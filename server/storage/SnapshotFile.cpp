@@ -1,5 +1,6 @@
 #include "SnapshotFile.h"
 
+#include "FileSync.h"
 #include "SqliteConnection.h"
 #include "StorageSchema.h"
 
@@ -7,12 +8,7 @@
 #include <QFileInfo>
 #include <QSqlQuery>
 
-#include <cerrno>
-#include <cstring>
-
-#include <fcntl.h>
-#include <unistd.h>
-#include <cstdio>
+#include <functional>
 
 namespace SnapshotFile {
 
@@ -63,6 +59,51 @@ Result<qint64> termAt(QSqlQuery &query, qint64 seq)
     return metaValue(query, "compactedTerm");
 }
 
+// The commit point of the file `query` reads and the term there, into *info.
+Status readPosition(QSqlQuery &query, Info *info)
+{
+    const Result<qint64> applied = metaValue(query, "appliedSeq");
+    if (!applied.isOk())
+        return applied.status();
+    info->seq = applied.value();
+    const Result<qint64> term = termAt(query, info->seq);
+    if (!term.isOk())
+        return term.status();
+    info->term = term.value();
+    return Status::ok();
+}
+
+// Runs `work` in one transaction of `file`: committed if it succeeds,
+// rolled back if it fails.
+Status inTransaction(SqliteConnection &file, const std::function<Status()> &work)
+{
+    if (!file.database().transaction())
+        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
+    const Status status = work();
+    if (!status.isOk()) {
+        file.database().rollback();
+        return status;
+    }
+    if (!file.database().commit())
+        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot commit"));
+    return Status::ok();
+}
+
+Status writeMeta(QSqlQuery &query, const HardState &state)
+{
+    const QList<QPair<QString, QVariant>> meta = {
+        {QStringLiteral("currentTerm"), state.term},
+        {QStringLiteral("votedFor"), state.votedFor},
+        {QStringLiteral("voter"), state.voter ? 1 : 0},
+    };
+    for (const auto &[key, value] : meta) {
+        const Status status = exec(query, QStringLiteral("INSERT OR REPLACE INTO main.meta(key, value) VALUES(?, ?)"), {key, value});
+        if (!status.isOk())
+            return status;
+    }
+    return Status::ok();
+}
+
 } // namespace
 
 Result<Info> create(const QString &databasePath, const QString &targetPath)
@@ -84,14 +125,9 @@ Result<Info> create(const QString &databasePath, const QString &targetPath)
     if (!status.isOk())
         return status;
     QSqlQuery query(copy.database());
-    const Result<qint64> applied = metaValue(query, "appliedSeq");
-    if (!applied.isOk())
-        return applied.status();
-    info.seq = applied.value();
-    const Result<qint64> term = termAt(query, info.seq);
-    if (!term.isOk())
-        return term.status();
-    info.term = term.value();
+    status = readPosition(query, &info);
+    if (!status.isOk())
+        return status;
     // Entries past the commit point are not part of the snapshot: the
     // replica gets them, if they commit, through the log.
     status = exec(query, QStringLiteral("DELETE FROM wal WHERE seq > ?"), {info.seq});
@@ -102,6 +138,31 @@ Result<Info> create(const QString &databasePath, const QString &targetPath)
         return status;
     copy.close();
     info.bytes = QFileInfo(targetPath).size();
+    return info;
+}
+
+Result<Info> read(const QString &snapshotPath)
+{
+    SqliteConnection file;
+    Status status = file.open(snapshotPath, SqliteConnection::Mode::Inspector, StorageOptions());
+    bool empty = false;
+    if (status.isOk())
+        status = StorageSchema::check(file, &empty);
+    if (status.isOk() && empty)
+        status = Status::storageFailure(QStringLiteral("%1 is empty").arg(snapshotPath));
+    if (!status.isOk())
+        return status;
+    QSqlQuery query(file.database());
+    Info info;
+    status = readPosition(query, &info);
+    if (status.isOk())
+        status = exec(query, QStringLiteral("SELECT name, seq FROM dbs"));
+    if (!status.isOk())
+        return status;
+    while (query.next())
+        info.databases.insert(query.value(0).toString(), query.value(1).toLongLong());
+    query.finish();
+    info.bytes = QFileInfo(snapshotPath).size();
     return info;
 }
 
@@ -123,32 +184,24 @@ Result<Info> prepareInstall(const QString &snapshotPath, const QString &nodeId)
         return status;
     QSqlQuery query(file.database());
     Info info;
-    const Result<qint64> applied = metaValue(query, "appliedSeq");
-    if (!applied.isOk())
-        return applied.status();
-    info.seq = applied.value();
-    const Result<qint64> term = termAt(query, info.seq);
-    if (!term.isOk())
-        return term.status();
-    info.term = term.value();
-    if (!file.database().transaction())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
-    const QList<QPair<QString, QVariant>> meta = {
-        {QStringLiteral("nodeId"), nodeId},
-        {QStringLiteral("compactedSeq"), info.seq},
-        {QStringLiteral("compactedTerm"), info.term},
-    };
-    status = exec(query, QStringLiteral("DELETE FROM wal"));
-    for (const auto &[key, value] : meta) {
-        if (status.isOk())
-            status = exec(query, QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"), {key, value});
-    }
-    if (!status.isOk()) {
-        file.database().rollback();
+    status = readPosition(query, &info);
+    if (!status.isOk())
         return status;
-    }
-    if (!file.database().commit())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot commit"));
+    status = inTransaction(file, [&query, &info, &nodeId] {
+        const QList<QPair<QString, QVariant>> meta = {
+            {QStringLiteral("nodeId"), nodeId},
+            {QStringLiteral("compactedSeq"), info.seq},
+            {QStringLiteral("compactedTerm"), info.term},
+        };
+        Status done = exec(query, QStringLiteral("DELETE FROM wal"));
+        for (const auto &[key, value] : meta) {
+            if (done.isOk())
+                done = exec(query, QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"), {key, value});
+        }
+        return done;
+    });
+    if (!status.isOk())
+        return status;
     file.close();
     info.bytes = QFileInfo(snapshotPath).size();
     return info;
@@ -164,50 +217,29 @@ Status finishInstall(const QString &snapshotPath, const QString &databasePath, c
     status = exec(query, QStringLiteral("ATTACH DATABASE ? AS local"), {databasePath});
     if (!status.isOk())
         return status;
-    if (!file.database().transaction())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot begin"));
-    status = exec(query, QStringLiteral("DELETE FROM main.rollback"));
-    if (status.isOk())
-        status = exec(query, QStringLiteral("INSERT INTO main.rollback SELECT * FROM local.rollback"));
-    const QList<QPair<QString, QVariant>> meta = {
-        {QStringLiteral("currentTerm"), state.term},
-        {QStringLiteral("votedFor"), state.votedFor},
-        {QStringLiteral("voter"), state.voter ? 1 : 0},
-    };
-    for (const auto &[key, value] : meta) {
-        if (status.isOk())
-            status = exec(query, QStringLiteral("INSERT OR REPLACE INTO main.meta(key, value) VALUES(?, ?)"), {key, value});
-    }
-    if (!status.isOk()) {
-        file.database().rollback();
+    status = inTransaction(file, [&query, &state] {
+        Status done = exec(query, QStringLiteral("DELETE FROM main.rollback"));
+        if (done.isOk())
+            done = exec(query, QStringLiteral("INSERT INTO main.rollback SELECT * FROM local.rollback"));
+        return done.isOk() ? writeMeta(query, state) : done;
+    });
+    if (!status.isOk())
         return status;
-    }
-    if (!file.database().commit())
-        return SqliteConnection::error(file.database().lastError(), QStringLiteral("cannot commit"));
     query.finish();
     exec(query, QStringLiteral("DETACH DATABASE local"));
     file.close();
     return Status::ok();
 }
 
-namespace {
-
-// fsync of a file or directory; false with `why` set on failure.
-bool syncPath(const QString &path, bool directory, QString *why)
+Status writeHardState(const QString &snapshotPath, const HardState &state)
 {
-    const int fd = ::open(QFile::encodeName(path).constData(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-    if (fd < 0) {
-        *why = QStringLiteral("cannot open %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno)));
-        return false;
-    }
-    const bool synced = ::fsync(fd) == 0;
-    if (!synced)
-        *why = QStringLiteral("cannot fsync %1: %2").arg(path, QString::fromLocal8Bit(strerror(errno)));
-    ::close(fd);
-    return synced;
+    SqliteConnection file;
+    Status status = file.open(snapshotPath, SqliteConnection::Mode::Writer, StorageOptions());
+    if (!status.isOk())
+        return status;
+    QSqlQuery query(file.database());
+    return inTransaction(file, [&query, &state] { return writeMeta(query, state); });
 }
-
-} // namespace
 
 Status swapInto(const QString &snapshotPath, const QString &databasePath)
 {
@@ -218,16 +250,10 @@ Status swapInto(const QString &snapshotPath, const QString &databasePath)
     }
     for (const QString &suffix : {QStringLiteral("-wal"), QStringLiteral("-shm")})
         QFile::remove(databasePath + suffix);
-    QString why;
-    if (!syncPath(snapshotPath, false, &why))
-        return Status::storageFailure(why);
-    if (::rename(QFile::encodeName(snapshotPath).constData(), QFile::encodeName(databasePath).constData()) != 0) {
-        return Status::storageFailure(QStringLiteral("cannot move %1 to %2: %3")
-                                          .arg(snapshotPath, databasePath, QString::fromLocal8Bit(strerror(errno))));
-    }
-    if (!syncPath(QFileInfo(databasePath).absolutePath(), true, &why))
-        return Status::storageFailure(why);
-    return Status::ok();
+    const Status synced = FileSync::syncFile(snapshotPath);
+    if (!synced.isOk())
+        return synced;
+    return FileSync::rename(snapshotPath, databasePath);
 }
 
 } // namespace SnapshotFile

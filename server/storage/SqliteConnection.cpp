@@ -1,6 +1,8 @@
 #include "SqliteConnection.h"
 
 #include <QAtomicInteger>
+#include <QFileInfo>
+#include <QUrl>
 
 namespace {
 
@@ -30,8 +32,16 @@ Status SqliteConnection::open(const QString &path, Mode mode, const StorageOptio
                  .arg(mode == Mode::Writer ? QStringLiteral("writer") : QStringLiteral("reader"))
                  .arg(counter.fetchAndAddRelaxed(1));
     m_database = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
-    m_database.setDatabaseName(path);
-    m_database.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    if (mode == Mode::Inspector) {
+        if (!QFileInfo(path).isFile())
+            return Status::storageFailure(QStringLiteral("cannot open %1: no such file").arg(path));
+        m_database.setDatabaseName(QUrl::fromLocalFile(QFileInfo(path).absoluteFilePath()).toString(QUrl::FullyEncoded)
+                                   + QStringLiteral("?immutable=1"));
+        m_database.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI"));
+    } else {
+        m_database.setDatabaseName(path);
+        m_database.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    }
     if (!m_database.open())
         return error(m_database.lastError(), QStringLiteral("cannot open %1").arg(path));
 
@@ -42,7 +52,7 @@ Status SqliteConnection::open(const QString &path, Mode mode, const StorageOptio
         QStringLiteral("PRAGMA cache_size=-%1").arg(options.cacheSizeKB),
         QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(options.walAutoCheckpointPages),
         QStringLiteral("PRAGMA temp_store=MEMORY"),
-        QStringLiteral("PRAGMA query_only=%1").arg(mode == Mode::Reader ? 1 : 0),
+        QStringLiteral("PRAGMA query_only=%1").arg(mode == Mode::Writer ? 0 : 1),
     };
     for (const QString &pragma : pragmas) {
         const Status status = exec(pragma);

@@ -21,7 +21,10 @@
 class SqliteConnection
 {
 public:
-    enum class Mode { Writer, Reader };
+    // Inspector: an existing file opened read-only as immutable (SQLite's
+    // immutable=1): nothing is written, not even a -wal, -shm or -journal
+    // file beside it — for files nothing else has open (backup copies).
+    enum class Mode { Writer, Reader, Inspector };
 
     SqliteConnection() = default;
     ~SqliteConnection();

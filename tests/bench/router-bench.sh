@@ -7,15 +7,20 @@
 #   1. single-document writes through the router, 32 connections;
 #   2. with --soak S: S seconds of the same load, then checks that the router
 #      neither detected a failure nor promoted a member meanwhile;
-#   3. failover: --runs times, SIGKILL to one shard's primary while writers
-#      write to that shard, timed to the first acknowledged write; every
-#      acknowledged write must be readable afterwards
+#   3. with --backup N: N documents ingested (bulk, 4 connections), then
+#      `peacedb-cluster backup` while 32 connections write; the router's
+#      write counter (/metrics) gives the writes/s of the 10 s before the
+#      backup and of the backup itself; then `verify` and `restore` of the
+#      backup, timed;
+#   4. failover: --runs times (0: not at all), SIGKILL to one shard's primary
+#      while writers write to that shard, timed to the first acknowledged
+#      write; every acknowledged write must be readable afterwards
 #      (peacedb-bench --mode failover).
 #
 # Prints a Markdown table for README's Benchmarks section at the end.
 #
 #   tests/bench/router-bench.sh [--build DIR] [--port P] [--duration S]
-#                               [--runs N] [--shard S] [--soak S]
+#                               [--runs N] [--shard S] [--soak S] [--backup N]
 #
 # --port P: router on P, members on P+1..P+9, supervisor on P-1 (default:
 # the first free base from 29000 on, below the ephemeral port range). Needs bash, coreutils, curl, grep,
@@ -31,6 +36,7 @@ duration=10
 runs=10
 shard=0
 soak=0
+backupDocs=0
 while [ $# -gt 0 ]; do
     case $1 in
         --build) build=$2; shift 2 ;;
@@ -39,7 +45,8 @@ while [ $# -gt 0 ]; do
         --runs) runs=$2; shift 2 ;;
         --shard) shard=$2; shift 2 ;;
         --soak) soak=$2; shift 2 ;;
-        -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --backup) backupDocs=$2; shift 2 ;;
+        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "router-bench.sh: unknown argument '$1' (try --help)" >&2; exit 1 ;;
     esac
 done
@@ -180,6 +187,8 @@ machineTicks() {
 format() { # printf-format value
     awk -v v="$2" "BEGIN { printf \"$1\", v }"
 }
+ms() { format '%.0f' "$1"; }
+seconds() { format '%.2f' "$(awk -v v="$1" 'BEGIN { print v / 1000 }')"; }
 
 # Starts the cluster; a port taken between the check and the start (by an
 # outgoing connection) means the next free base when the port was not given.
@@ -211,12 +220,12 @@ echo "== single-document writes through the router, 32 connections, $duration s"
 # CPU per write: process CPU times and the writes applied (the database's
 # seq over all shards) from before the warm-up to the end.
 curl -sf -H "Authorization: Bearer $(cat "$dir/token")" -X PUT "$router/v1/db/bench" > /dev/null
-seqBefore=$(number "$(curl -sf "$router/v1/db/bench/_seq")" seq)
+seqBefore=$(number "$(admin /v1/db/bench/_seq)" seq)
 routerBefore=$(clusterTicks '^router$'); membersBefore=$(clusterTicks '^shard'); read -r busyBefore allBefore <<<"$(machineTicks)"
 runBench writeJson --url "$router" --mode write --connections 32 --duration "$duration" --token-file "$dir/token"
 routerTicks=$(($(clusterTicks '^router$') - routerBefore)); memberTicks=$(($(clusterTicks '^shard') - membersBefore))
 read -r busyAfter allAfter <<<"$(machineTicks)"
-writesApplied=$(($(number "$(curl -sf "$router/v1/db/bench/_seq")" seq) - seqBefore))
+writesApplied=$(($(number "$(admin /v1/db/bench/_seq)" seq) - seqBefore))
 writeRate=$(number "$writeJson" requestsPerSecond)
 writeFailed=$(number "$writeJson" requestsFailed)
 cpuLine=$(awk -v r="$routerTicks" -v m="$memberTicks" -v b="$((busyAfter - busyBefore))" -v a="$((allAfter - allBefore))" \
@@ -252,13 +261,50 @@ if [ "$soak" != 0 ]; then
     soakRow="| $soak s of full write load through the router (32 connections), no faults | **$detected detected, $promoted promoted**; $(format '%.0f' "$(number "$soakJson" requestsPerSecond)") writes/s, $(number "$soakJson" requestsFailed) failed requests | no failover — $verdict |"
 fi
 
-echo "== failover: kill -9 of shard $shard's primary, $runs runs"
-failoverStatus=0
-runBench failoverJson --url "$router" --mode failover --token-file "$dir/token" --supervisor "$supervisor" \
-    --shard "$shard" --runs "$runs" || failoverStatus=$?
+backupRow=
+backupStatus=0
+if [ "$backupDocs" != 0 ]; then
+    echo "== backup of $backupDocs documents while 32 connections write"
+    runBench ingestJson --url "$router" --mode ingest --db archive --total "$backupDocs" --connections 4 --bulk-size 1000 \
+        --token-file "$dir/token"
+    # Every write the router answered so far (all codes), from /metrics.
+    routerWrites() {
+        curl -sf "$router/metrics" | awk '/^peacedb_http_requests_total\{/ && /route="write"/ { n += $NF } END { printf "%d", n }'
+    }
+    nowMs() { date +%s%3N; }
+    "$bench" --url "$router" --mode write --connections 32 --warmup 0 --duration 3600 --token-file "$dir/token" \
+        > "$work/backup-load.out" 2>&1 &
+    load=$!
+    sleep 5
+    writesBefore=$(routerWrites); msBefore=$(nowMs)
+    sleep 10
+    writesStart=$(routerWrites); msStart=$(nowMs)
+    "$cluster" backup --to "$work/backup" --data "$dir" | tee "$work/backup.out" || backupStatus=$?
+    writesEnd=$(routerWrites); msEnd=$(nowMs)
+    kill "$load" 2>/dev/null || true
+    wait "$load" 2>/dev/null || true
+    if [ "$backupStatus" -eq 0 ]; then
+        backupBytes=$(du -sb "$work/backup" | cut -f1)
+        verifyStart=$(nowMs)
+        "$cluster" verify --from "$work/backup" || backupStatus=$?
+        verifyMs=$(($(nowMs) - verifyStart))
+        restoreStart=$(nowMs)
+        "$cluster" restore --from "$work/backup" --data "$work/restored" --port $((port + 100)) > "$work/restore.out" || backupStatus=$?
+        restoreMs=$(($(nowMs) - restoreStart))
+        rateBefore=$(awk -v n=$((writesStart - writesBefore)) -v ms=$((msStart - msBefore)) 'BEGIN { printf "%.0f", 1000 * n / ms }')
+        rateDuring=$(awk -v n=$((writesEnd - writesStart)) -v ms=$((msEnd - msStart)) 'BEGIN { printf "%.0f", 1000 * n / ms }')
+        backupSeconds=$(sed -n 's/.* complete: .* in \([0-9.]*\) s;.*/\1/p' "$work/backup.out")
+        backupRow="| backup of $backupDocs documents ($(format '%.2f' "$(awk -v b="$backupBytes" 'BEGIN { print b / 1e9 }')") GB in 3 shard copies) while 32 connections write through the router; then \`verify\` and \`restore\` (9 members) | **backup $backupSeconds s** (the router's time; the command returned after $(seconds $((msEnd - msStart))) s); writes **$rateDuring/s during the backup** against $rateBefore/s in the 10 s before; verify $(seconds "$verifyMs") s, restore $(seconds "$restoreMs") s | — |"
+    fi
+fi
 
-ms() { format '%.0f' "$1"; }
-seconds() { format '%.2f' "$(awk -v v="$1" 'BEGIN { print v / 1000 }')"; }
+failoverStatus=0
+if [ "$runs" != 0 ]; then
+    echo "== failover: kill -9 of shard $shard's primary, $runs runs"
+    runBench failoverJson --url "$router" --mode failover --token-file "$dir/token" --supervisor "$supervisor" \
+        --shard "$shard" --runs "$runs" || failoverStatus=$?
+fi
+
 meets() { # awk condition with v1, v2
     awk -v v1="$2" -v v2="${3:-0}" "BEGIN { exit !($1) }"
 }
@@ -271,7 +317,9 @@ echo
 echo "| workload | result | target |"
 echo "|---|---|---|"
 echo "| single-document writes through the router, 32 connections, $duration s | **$(format '%.0f' "$writeRate") writes/s**, p50 $(format '%.1f' "$p50") ms, p95 $(format '%.1f' "$p95") ms, p99 $(format '%.1f' "$p99") ms, max $(format '%.1f' "$pmax") ms, $writeFailed failed | ≥ 5,500/s, p99 ≤ 15 ms — $writeVerdict |"
-if [ "$failoverStatus" -eq 0 ] || [ "$failoverStatus" -eq 3 ]; then
+if [ "$runs" = 0 ]; then
+    :
+elif [ "$failoverStatus" -eq 0 ] || [ "$failoverStatus" -eq 3 ]; then
     failoverJson=$(sed 's/"runs":\[[^]]*\]//' <<<"$failoverJson") # the totals only
     median=$(nested "$failoverJson" failoverMs median); max=$(nested "$failoverJson" failoverMs max)
     count=$(nested "$failoverJson" failoverMs count)
@@ -283,7 +331,9 @@ else
     echo "| failover: \`kill -9\` of shard $shard's primary | **the bench failed** (exit $failoverStatus) | median ≤ 0.8 s, max ≤ 1.5 s |"
 fi
 [ -z "$soakRow" ] || echo "$soakRow"
+[ -z "$backupRow" ] || echo "$backupRow"
 
 [ "$writeFailed" -eq 0 ] || echo "router-bench.sh: $writeFailed writes failed during the write benchmark" >&2
 [ "$soakFailed" -eq 0 ] || { echo "router-bench.sh: the router failed a shard over during the soak" >&2; exit 1; }
+[ "$backupStatus" -eq 0 ] || { echo "router-bench.sh: the backup, its verification or its restore failed" >&2; exit 1; }
 [ "$failoverStatus" -eq 0 ] || { echo "router-bench.sh: the failover bench failed (exit $failoverStatus)" >&2; exit 1; }

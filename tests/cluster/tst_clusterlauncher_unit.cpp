@@ -251,11 +251,11 @@ private slots:
                 out.append(QString::fromUtf8(argument));
             return out;
         };
-        QTest::newRow("nothing") << QStringList() << QStringLiteral("missing command: up, start, stop or status");
+        QTest::newRow("nothing") << QStringList() << QStringLiteral("missing command: up, start, stop, status, backup, restore or verify");
         QTest::newRow("only options") << QStringList{QStringLiteral("--data"), QStringLiteral("d")}
-                                      << QStringLiteral("missing command: up, start, stop or status");
+                                      << QStringLiteral("missing command: up, start, stop, status, backup, restore or verify");
         QTest::newRow("unknown command") << QStringList{QStringLiteral("launch")}
-                                         << QStringLiteral("unknown command 'launch' (expected up, start, stop or status)");
+                                         << QStringLiteral("unknown command 'launch' (expected up, start, stop, status, backup, restore or verify)");
         QTest::newRow("unknown long option") << up({"--shard", "2"}) << QStringLiteral("unknown option '--shard'");
         QTest::newRow("unknown long option with value") << up({"--colour=red"}) << QStringLiteral("unknown option '--colour'");
         QTest::newRow("unknown short option") << up({"-x"}) << QStringLiteral("unknown option '-x'");
@@ -292,13 +292,65 @@ private slots:
         QTest::newRow("--shards for status") << QStringList{QStringLiteral("status"), QStringLiteral("--shards"), QStringLiteral("2")}
                                              << QStringLiteral("--shards is an option of up, not of status");
         QTest::newRow("--port for stop") << QStringList{QStringLiteral("stop"), QStringLiteral("router"), QStringLiteral("--port=9000")}
-                                         << QStringLiteral("--port is an option of up, not of stop");
+                                         << QStringLiteral("--port is an option of up and restore, not of stop");
         QTest::newRow("--bind-addresses for start")
             << QStringList{QStringLiteral("start"), QStringLiteral("router"), QStringLiteral("--bind-addresses")}
-            << QStringLiteral("--bind-addresses is an option of up, not of start");
+            << QStringLiteral("--bind-addresses is an option of up and restore, not of start");
         QTest::newRow("--server for status") << QStringList{QStringLiteral("status"), QStringLiteral("--server"), QStringLiteral("/x")}
                                              << QStringLiteral("--server is an option of up, not of status");
+        QTest::newRow("backup without --to") << QStringList{QStringLiteral("backup"), QStringLiteral("--data"), QStringLiteral("d")}
+                                             << QStringLiteral("backup needs --to DIR");
+        QTest::newRow("restore without --data") << QStringList{QStringLiteral("restore"), QStringLiteral("--from"), QStringLiteral("b")}
+                                                << QStringLiteral("restore needs --data DIR");
+        QTest::newRow("restore without --from") << QStringList{QStringLiteral("restore"), QStringLiteral("--data"), QStringLiteral("n")}
+                                                << QStringLiteral("restore needs --from DIR");
+        QTest::newRow("verify without --from") << QStringList{QStringLiteral("verify")} << QStringLiteral("verify needs --from DIR");
+        QTest::newRow("--from for backup") << QStringList{QStringLiteral("backup"), QStringLiteral("--from=b")}
+                                           << QStringLiteral("--from is an option of restore and verify, not of backup");
+        QTest::newRow("--to for restore") << QStringList{QStringLiteral("restore"), QStringLiteral("--to=b")}
+                                          << QStringLiteral("--to is an option of backup, not of restore");
+        QTest::newRow("--data for verify") << QStringList{QStringLiteral("verify"), QStringLiteral("--from=b"), QStringLiteral("--data=d")}
+                                           << QStringLiteral("--data is an option of up, start, stop, status, backup and restore, not of verify");
+        QTest::newRow("--shards for restore")
+            << QStringList{QStringLiteral("restore"), QStringLiteral("--from=b"), QStringLiteral("--data=n"), QStringLiteral("--shards=2")}
+            << QStringLiteral("--shards is an option of up, not of restore");
+        QTest::newRow("empty --to") << QStringList{QStringLiteral("backup"), QStringLiteral("--to=")} << QStringLiteral("--to needs a non-empty path");
+        QTest::newRow("backup with a stray argument") << QStringList{QStringLiteral("backup"), QStringLiteral("now"), QStringLiteral("--to=b")}
+                                                      << QStringLiteral("unexpected argument 'now'");
     }
+    void commandLineBackupRestoreVerify()
+    {
+        Result<ClusterOptions> options = ClusterCommandLine::parse({QStringLiteral("backup"), QStringLiteral("--to"), QStringLiteral("/b")});
+        QVERIFY2(options.isOk(), qPrintable(options.status().message()));
+        QCOMPARE(options->command, ClusterOptions::Command::Backup);
+        QCOMPARE(options->backupDir, QStringLiteral("/b"));
+        QCOMPARE(options->dataDir, QStringLiteral("./cluster"));
+
+        options = ClusterCommandLine::parse({QStringLiteral("verify"), QStringLiteral("--from=/b")});
+        QVERIFY2(options.isOk(), qPrintable(options.status().message()));
+        QCOMPARE(options->command, ClusterOptions::Command::Verify);
+        QCOMPARE(options->backupDir, QStringLiteral("/b"));
+
+        options = ClusterCommandLine::parse({QStringLiteral("restore"), QStringLiteral("--from"), QStringLiteral("/b"), QStringLiteral("--data"),
+                                             QStringLiteral("/n")});
+        QVERIFY2(options.isOk(), qPrintable(options.status().message()));
+        QCOMPARE(options->command, ClusterOptions::Command::Restore);
+        QCOMPARE(options->backupDir, QStringLiteral("/b"));
+        QCOMPARE(options->dataDir, QStringLiteral("/n"));
+        QCOMPARE(options->replicasGiven, false);
+        QCOMPARE(options->port, 8080);
+
+        options = ClusterCommandLine::parse({QStringLiteral("restore"), QStringLiteral("--from=/b"), QStringLiteral("--data=/n"),
+                                             QStringLiteral("--replicas=1"), QStringLiteral("--port=9100"), QStringLiteral("--bind-addresses"),
+                                             QStringLiteral("--tls")});
+        QVERIFY2(options.isOk(), qPrintable(options.status().message()));
+        QCOMPARE(options->replicasGiven, true);
+        QCOMPARE(options->replicas, 1);
+        QCOMPARE(options->port, 9100);
+        QCOMPARE(options->bindAddresses, true);
+        QCOMPARE(options->tls, true);
+    }
+
     void commandLineErrors()
     {
         QFETCH(QStringList, arguments);
@@ -312,7 +364,8 @@ private slots:
     void helpTextListsEveryCommandAndOption()
     {
         const QString help = ClusterCommandLine::helpText();
-        for (const char *word : {"up", "start NAME", "stop NAME", "status", "--data DIR", "--shards N", "--replicas N", "--port P",
+        for (const char *word : {"up", "start NAME", "stop NAME", "status", "backup --to BACKUP", "verify --from BACKUP",
+                                 "restore --from BACKUP --data NEWDIR", "--data DIR", "--shards N", "--replicas N", "--port P",
                                  "--bind-addresses", "--no-router", "--tls", "--server PATH", "--startup-timeout-ms MS",
                                  "--stop-timeout-ms MS", "--help", "--version", "Exit codes"}) {
             QVERIFY2(help.contains(QLatin1String(word)), word);

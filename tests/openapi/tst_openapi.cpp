@@ -198,6 +198,8 @@ private slots:
         node.setAuthentication(true);
         QVERIFY2(node.start(), qPrintable(node.output()));
 
+        // The backups the examples make; it outlives the cluster.
+        QTemporaryDir scratch;
         ClusterProcesses::Options options;
         options.shards = 2;
         options.replicas = 2;
@@ -235,7 +237,8 @@ private slots:
                                                    {QStringLiteral("adminPassword"), QString::fromLatin1(clusterPassword)}}},
             {QStringLiteral("router"), QJsonObject{{QStringLiteral("url"), cluster.routerUrl()},
                                                    {QStringLiteral("token"), QString::fromLatin1(cluster.token())},
-                                                   {QStringLiteral("adminPassword"), QString::fromLatin1(clusterPassword)}}},
+                                                   {QStringLiteral("adminPassword"), QString::fromLatin1(clusterPassword)},
+                                                   {QStringLiteral("scratch"), scratch.path()}}},
             {QStringLiteral("launcher"), QJsonObject{{QStringLiteral("url"), launcher},
                                                      {QStringLiteral("token"), QString::fromLatin1(cluster.token())},
                                                      {QStringLiteral("adminPassword"), QString::fromLatin1(clusterPassword)}}},

@@ -1,5 +1,6 @@
 // Storage tests: the writer (append + apply in one transaction), the group
 // committer in front of it and the reader, in process on a temporary file.
+#include <QDir>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QSqlDatabase>
@@ -497,6 +498,59 @@ private slots:
         QVERIFY(reader.head(QStringLiteral("db"), QStringLiteral("s4")).value());
         QVERIFY(!reader.head(QStringLiteral("db"), QStringLiteral("t")).value());
         QCOMPARE(reader.rolledBackCount().value(), qint64(1));
+    }
+
+    // A backup reads its copies without changing a byte or leaving a file
+    // beside them; a restore makes a copy a member's database with the hard
+    // state it is given.
+    void snapshotReadChangesNothingAndRestoresAsAMember()
+    {
+        const QString source = m_dir->filePath(QStringLiteral("source.sqlite"));
+        {
+            StorageWriter writer(source, StorageOptions());
+            QVERIFY(writer.open().isOk());
+            LogBuilder log;
+            QVector<LogEntry> entries{log.createDatabase(QStringLiteral("db")), log.createDatabase(QStringLiteral("other"))};
+            for (int i = 0; i < 5; ++i) {
+                const QString id = QStringLiteral("s%1").arg(i);
+                entries.append(log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), "")));
+            }
+            QVERIFY(writer.write(batch(entries)).status.isOk());
+        }
+        QTemporaryDir backup;
+        const QString copy = QDir(backup.path()).filePath(QStringLiteral("shard-0.sqlite"));
+        QVERIFY(SnapshotFile::create(source, copy).isOk());
+        QFile file(copy);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray before = file.readAll();
+        file.close();
+
+        const Result<SnapshotFile::Info> read = SnapshotFile::read(copy);
+        QVERIFY2(read.isOk(), qPrintable(read.status().toString()));
+        QCOMPARE(read->seq, qint64(7));
+        QCOMPARE(read->term, qint64(1));
+        QCOMPARE(read->bytes, qint64(before.size()));
+        const QMap<QString, qint64> databases{{QStringLiteral("db"), 5}, {QStringLiteral("other"), 0}};
+        QCOMPARE(read->databases, databases);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(file.readAll() == before);
+        file.close();
+        QCOMPARE(QDir(backup.path()).entryList(QDir::Files), QStringList{QStringLiteral("shard-0.sqlite")});
+
+        const QString notOurs = QDir(backup.path()).filePath(QStringLiteral("notes.txt"));
+        QFile text(notOurs);
+        QVERIFY(text.open(QIODevice::WriteOnly) && text.write("not a database at all, just some text to read") > 0);
+        text.close();
+        QVERIFY(!SnapshotFile::read(notOurs).isOk());
+        QVERIFY(!SnapshotFile::read(QDir(backup.path()).filePath(QStringLiteral("missing.sqlite"))).isOk());
+
+        QVERIFY(SnapshotFile::prepareInstall(copy, QStringLiteral("restored-member")).isOk());
+        QVERIFY(SnapshotFile::writeHardState(copy, HardState{1, -1, true}).isOk());
+        StorageWriter restored(copy, StorageOptions());
+        QVERIFY(restored.open().isOk());
+        QCOMPARE(restored.hardState(), (HardState{1, -1, true}));
+        QCOMPARE(restored.termHistory().compactedSeq(), qint64(7));
+        QCOMPARE(restored.lastSeq(), qint64(7));
     }
 
     void retentionCompactsAppliedEntries()

@@ -121,6 +121,13 @@ bool ClusterProcesses::start(int timeoutMs)
             m_error = QStringLiteral("no free block of %1 ports").arg(processes + 1);
             return false;
         }
+        if (m_prepare) {
+            const QString problem = m_prepare(m_port, m_dir.path());
+            if (!problem.isEmpty()) {
+                m_error = QStringLiteral("preparing %1 failed: %2").arg(m_dir.path(), problem);
+                return false;
+            }
+        }
         m_output.clear();
         QStringList arguments{QStringLiteral("up"), QStringLiteral("--shards"), QString::number(m_options.shards),
                               QStringLiteral("--replicas"), QString::number(m_options.replicas), QStringLiteral("--port"),

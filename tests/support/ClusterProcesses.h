@@ -71,6 +71,13 @@ public:
     ClusterProcesses(const ClusterProcesses &) = delete;
     ClusterProcesses &operator=(const ClusterProcesses &) = delete;
 
+    // `prepare` runs before each `up` with the port chosen and the (empty)
+    // cluster directory, e.g. to restore a backup there for that port; an
+    // error message it returns stops start(). Unset: `up` makes a new
+    // cluster.
+    using Preparation = std::function<QString(quint16 port, const QString &directory)>;
+    void setPreparation(const Preparation &prepare) { m_prepare = prepare; }
+
     // Runs the launcher and waits until every process answers; false (see
     // error()) otherwise.
     bool start(int timeoutMs = 90000);
@@ -153,6 +160,7 @@ private:
                           int timeoutMs);
 
     Options m_options;
+    Preparation m_prepare;
     QTemporaryDir m_dir;
     QProcess m_launcher;
     QByteArray m_output;

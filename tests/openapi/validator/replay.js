@@ -11,8 +11,9 @@
 // apple, pear and leek, the user "reader", the API key "dashboard"), so
 // every example starts from one known state. A request takes the parameter
 // and request body examples of the response example's name; the example's
-// x-peacedb-credentials says who sends it. Prints one line per example and
-// "N passed, N failed"; exits 1 on any failure.
+// x-peacedb-credentials says who sends it. A target's "scratch" directory
+// (on the target's machine) receives the backups examples make. Prints one
+// line per example and "N passed, N failed"; exits 1 on any failure.
 'use strict';
 const fs = require('fs');
 const Ajv2020 = require('ajv/dist/2020');
@@ -102,10 +103,13 @@ function parameterValue(parameter, name, fixture) {
   return undefined;
 }
 
+// APPLE_REV: the fixture's rev of apple; "BACKUP_DIR": a new directory
+// for a backup, in the target's scratch directory.
 function substitute(value, fixture) {
   const text = JSON.stringify(value);
   return JSON.parse(text.replace(/"([A-Z]+)_REV"/g, (all, id) => JSON.stringify(fixture.revs[id.toLowerCase()] || all))
-    .replace(/([A-Z]+)_REV/g, (all, id) => fixture.revs[id.toLowerCase()] || all));
+    .replace(/([A-Z]+)_REV/g, (all, id) => fixture.revs[id.toLowerCase()] || all)
+    .replace(/"BACKUP_DIR"/g, (all) => (fixture.backupDir ? JSON.stringify(fixture.backupDir) : all)));
 }
 
 async function send(target, method, path, body, credentials) {
@@ -133,6 +137,7 @@ async function retrying(target, method, path, body, ok) {
 }
 
 // The same starting state for every example, through the target itself.
+let backups = 0;
 async function layFixture(target) {
   const fixture = { revs: {} };
   const dbs = JSON.parse((await retrying(target, 'get', '/v1/db', undefined, [200])).text).items;
@@ -155,6 +160,7 @@ async function layFixture(target) {
   const key = JSON.parse((await retrying(target, 'post', '/v1/_keys', { name: 'dashboard', roles: ['reader:orders'] }, [201])).text);
   fixture.keyId = key.id;
   target.apiKey = key.key;
+  if (target.scratch) fixture.backupDir = target.scratch + '/backup-' + ++backups;
   return fixture;
 }
 
