@@ -7,7 +7,7 @@ std::optional<qint64> commitPoint(const Answers &answers)
     std::optional<qint64> point;
     qint64 term = -1;
     for (const std::optional<MemberStatus> &answer : answers) {
-        if (answer && answer->isPrimary() && answer->writable && answer->term > term) {
+        if (answer && answer->isPrimary() && answer->readable && answer->term > term) {
             term = answer->term;
             point = answer->commitSeq;
         }

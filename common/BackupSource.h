@@ -2,10 +2,12 @@
 // answers to GET /v1/_replication/state (nullopt: no answer).
 //
 //  - commitPoint(): what the backup must hold at least — the commitSeq of a
-//    member answering as a writable primary (the highest term if several
-//    claim it). A writable primary holds its lease and has committed the
+//    member answering as a readable primary (the highest term if several
+//    claim it). A readable primary holds its lease and has committed the
 //    first entry of its term, so its commitSeq covers every write any
-//    primary acknowledged before it answered. nullopt: no such answer.
+//    primary acknowledged before it answered. Whether it is also writable
+//    (room in its pending-write queue) does not matter: a backup must go on
+//    while writes are refused for overload. nullopt: no such answer.
 //  - choose(): the member to copy — one that has applied the commit point
 //    and reports no storage failure; replicas before the primary (the copy
 //    costs its disk and its thread), then the member that has applied the

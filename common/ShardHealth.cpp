@@ -43,6 +43,8 @@ Result<MemberStatus> MemberStatus::fromJson(const QJsonObject &state)
     status.lease = state.value(QStringLiteral("lease")).toBool();
     status.voter = state.value(QStringLiteral("voter")).toBool(true);
     status.writable = state.value(QStringLiteral("writable")).toBool();
+    // Members of an older version report only writable.
+    status.readable = state.value(QStringLiteral("readable")).toBool(status.writable);
     const QJsonValue leader = state.value(QStringLiteral("leader"));
     status.leader = leader.isDouble() ? int(leader.toInteger()) : -1;
     return status;

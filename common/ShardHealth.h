@@ -49,6 +49,10 @@ struct MemberStatus
     qint64 appliedSeq = 0;
     bool lease = false;
     bool writable = false;
+    // A primary with its lease whose term's first entry is applied: its
+    // commitSeq covers every acknowledged write. Unlike writable, not
+    // affected by a full pending-write queue.
+    bool readable = false;
     bool voter = true;     // false while it catches up after starting empty
     int leader = -1;       // the member it follows (or itself), -1 if none
     qint64 rolledBack = 0;

@@ -557,6 +557,7 @@ QJsonObject ReplicationNode::state() const
     }
     const QString primaryAddress = primaryUrl();
     const Status canWrite = writable();
+    const Status canRead = readable();
     return QJsonObject{
         {QStringLiteral("nodeId"), m_settings.nodeId},
         {QStringLiteral("shard"), m_settings.shardId},
@@ -577,6 +578,7 @@ QJsonObject ReplicationNode::state() const
         {QStringLiteral("lease"), core.hasLease(nowMs)},
         {QStringLiteral("writable"), canWrite.isOk()},
         {QStringLiteral("writableReason"), canWrite.isOk() ? QJsonValue() : QJsonValue(canWrite.message())},
+        {QStringLiteral("readable"), canRead.isOk()},
         {QStringLiteral("storageFailure"), m_driver->storageFailure().isEmpty() ? QJsonValue() : QJsonValue(m_driver->storageFailure())},
         {QStringLiteral("lastPrimaryContactAgeMs"),
          core.lastLeaderContactMs() < 0 ? QJsonValue() : QJsonValue(nowMs - core.lastLeaderContactMs())},

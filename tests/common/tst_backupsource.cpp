@@ -1,14 +1,16 @@
 // A backup's choices about one shard (BackupSource): the commit point comes
-// only from a writable primary, and the member copied is one that has
-// applied it — a replica before the primary (waiting for one while asked
-// to), the most applied first, never one whose storage failed.
+// only from a readable primary (writable, or refusing writes for overload),
+// and the member copied is one that has applied it — a replica before the
+// primary (waiting for one while asked to), the most applied first, never
+// one whose storage failed.
+#include <QJsonObject>
 #include <QTest>
 
 #include "BackupSource.h"
 
 namespace {
 
-MemberStatus member(const char *role, qint64 term, qint64 commitSeq, qint64 appliedSeq, bool writable = false)
+MemberStatus member(const char *role, qint64 term, qint64 commitSeq, qint64 appliedSeq, bool writable = false, bool readable = false)
 {
     MemberStatus out;
     out.role = QString::fromLatin1(role);
@@ -19,12 +21,21 @@ MemberStatus member(const char *role, qint64 term, qint64 commitSeq, qint64 appl
     out.appliedSeq = appliedSeq;
     out.lease = writable;
     out.writable = writable;
+    out.readable = readable || writable;
     return out;
 }
 
 MemberStatus primary(qint64 term, qint64 commitSeq, qint64 appliedSeq, bool writable = true)
 {
     return member("primary", term, commitSeq, appliedSeq, writable);
+}
+
+// A primary refusing writes only because its pending-write queue is full.
+MemberStatus overloadedPrimary(qint64 term, qint64 commitSeq, qint64 appliedSeq)
+{
+    MemberStatus out = member("primary", term, commitSeq, appliedSeq, false, true);
+    out.lease = true;
+    return out;
 }
 
 MemberStatus replica(qint64 term, qint64 commitSeq, qint64 appliedSeq)
@@ -58,7 +69,10 @@ private slots:
         QTest::newRow("only replicas") << Answers{replica(2, 115, 115), replica(2, 117, 117)} << qint64(-1);
         // Without its lease (or before its first commit) a primary's
         // commitSeq may miss writes an earlier primary acknowledged.
-        QTest::newRow("primary not writable") << Answers{primary(2, 120, 120, false), replica(2, 119, 119)} << qint64(-1);
+        QTest::newRow("primary not readable") << Answers{primary(2, 120, 120, false), replica(2, 119, 119)} << qint64(-1);
+        // Overload refuses writes, not backups: its commit point is sound.
+        QTest::newRow("primary refusing writes for overload") << Answers{overloadedPrimary(2, 120, 118), replica(2, 119, 119)}
+                                                               << qint64(120);
         QTest::newRow("the newer of two primaries") << Answers{primary(2, 130, 130), primary(3, 125, 125), replica(3, 125, 125)}
                                                      << qint64(125);
     }
@@ -69,6 +83,27 @@ private slots:
         QFETCH(qint64, expected);
         const std::optional<qint64> point = BackupSource::commitPoint(answers);
         QCOMPARE(point.value_or(-1), expected);
+    }
+
+    // A member's state answer: `readable`, or for a member of an older
+    // version that reports only `writable`, that.
+    void readableFromState()
+    {
+        QJsonObject state{{QStringLiteral("role"), QStringLiteral("primary")}, {QStringLiteral("term"), 3},
+                          {QStringLiteral("lastTerm"), 3},  {QStringLiteral("lastSeq"), 9},
+                          {QStringLiteral("commitSeq"), 9}, {QStringLiteral("appliedSeq"), 9},
+                          {QStringLiteral("rolledBack"), 0}, {QStringLiteral("writable"), false},
+                          {QStringLiteral("readable"), true}};
+        Result<MemberStatus> status = MemberStatus::fromJson(state);
+        QVERIFY(status.isOk());
+        QVERIFY(status->readable);
+        QVERIFY(!status->writable);
+        state.insert(QStringLiteral("readable"), false);
+        QVERIFY(!MemberStatus::fromJson(state)->readable);
+        state.remove(QStringLiteral("readable"));
+        QVERIFY(!MemberStatus::fromJson(state)->readable);
+        state.insert(QStringLiteral("writable"), true);
+        QVERIFY(MemberStatus::fromJson(state)->readable);
     }
 
     void choose_data()
