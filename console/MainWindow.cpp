@@ -8,6 +8,7 @@
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QJsonObject>
 #include <QLabel>
@@ -28,6 +29,7 @@
 
 #include "ActionController.h"
 #include "ActionResultLabel.h"
+#include "BackupController.h"
 #include "ConnectDialog.h"
 #include "ConsoleClient.h"
 #include "EventFilterModel.h"
@@ -52,11 +54,17 @@ MainWindow::MainWindow(ConsoleClient *client, QWidget *parent)
     , m_events(new EventModel(5000, this))
     , m_eventFilter(new EventFilterModel(this))
     , m_actions(new ActionController(client, m_topology, this))
+    , m_backups(new BackupController(client, this))
 {
     m_eventFilter->setSourceModel(m_events);
     m_actions->setConfirm([this](const QString &title, const QString &question) {
         return !m_popups || QMessageBox::question(this, title, question) == QMessageBox::Yes;
     });
+    m_askText = [this](const QString &title, const QString &label, const QString &proposal) -> std::optional<QString> {
+        bool ok = false;
+        const QString text = QInputDialog::getText(this, title, label, QLineEdit::Normal, proposal, &ok);
+        return ok ? std::optional<QString>(text.trimmed()) : std::nullopt;
+    };
     buildActions();
     buildLayout();
 
@@ -67,11 +75,34 @@ MainWindow::MainWindow(ConsoleClient *client, QWidget *parent)
         m_events->appendEvents(events);
         if (atBottom)
             m_eventView->scrollToBottom();
+        // A backup begun, copied a shard or ended, here or elsewhere.
+        for (const QJsonValue &event : events) {
+            if (event.toObject().value(QStringLiteral("kind")).toString().startsWith(QLatin1String("backup-"))) {
+                m_backups->refresh();
+                break;
+            }
+        }
     });
     connect(m_client, &ConsoleClient::routerReachableChanged, this, &MainWindow::setRouterReachable);
     connect(m_client, &ConsoleClient::supervisorChanged, this, &MainWindow::setSupervisor);
     connect(m_actions, &ActionController::started, this, &MainWindow::actionStarted);
     connect(m_actions, &ActionController::finished, this, &MainWindow::actionFinished);
+    connect(m_backups, &BackupController::statusChanged, this, [this](const QJsonObject &status, const QString &summary) {
+        m_backupLabel->setText(summary);
+        m_backupLabel->setVisible(!summary.isEmpty());
+        const QString state = status.value(QStringLiteral("state")).toString();
+        m_backupLabel->setStyleSheet(state == QLatin1String("failed") ? QStringLiteral("color: #b00020;") : QString());
+        if (m_backupStartedHere && (state == QLatin1String("finished") || state == QLatin1String("failed"))) {
+            m_backupStartedHere = false;
+            actionFinished(QStringLiteral("Back up"), state == QLatin1String("finished"), summary);
+        }
+        updateActions();
+    });
+    connect(m_backups, &BackupController::startFailed, this,
+            [this](const QString &message) {
+                m_backupStartedHere = false;
+                actionFinished(QStringLiteral("Back up"), false, message);
+            });
 
     setWindowTitle(QStringLiteral("PeaceDB console — %1").arg(m_client->routerUrl().toString()));
     setRouterReachable(false, QStringLiteral("connecting…"));
@@ -89,6 +120,9 @@ void MainWindow::buildActions()
     m_stepDownAction->setToolTip(QStringLiteral("The selected shard's primary steps down; the best other member is promoted"));
     m_startAction = new QAction(QStringLiteral("Start node"), this);
     m_startAction->setToolTip(QStringLiteral("Start the selected stopped member through the local launcher's supervisor"));
+    m_backupAction = new QAction(QStringLiteral("Back up…"), this);
+    m_backupAction->setToolTip(QStringLiteral("Copy every shard online into a new directory in the router's backup root "
+                                              "(docs/backup.md); writes go on meanwhile"));
     m_failoverAction = new QAction(QStringLiteral("Test failover…"), this);
     m_failoverAction->setToolTip(
         QStringLiteral("Write probes to the selected shard, take its primary down, measure the outage and check the writes"));
@@ -103,6 +137,7 @@ void MainWindow::buildActions()
     connect(m_startAction, &QAction::triggered, this, &MainWindow::startSelected);
     connect(m_failoverAction, &QAction::triggered, this, &MainWindow::testFailoverSelected);
     connect(m_copyEventsAction, &QAction::triggered, this, &MainWindow::copySelectedEvents);
+    connect(m_backupAction, &QAction::triggered, this, &MainWindow::backUp);
 
     QToolBar *toolbar = addToolBar(QStringLiteral("Actions"));
     toolbar->setMovable(false);
@@ -111,9 +146,9 @@ void MainWindow::buildActions()
     QAction *topologySeparator = toolbar->addSeparator();
     toolbar->addActions({m_killAction, m_promoteAction, m_stepDownAction, m_startAction});
     QAction *probeSeparator = toolbar->addSeparator();
-    toolbar->addAction(m_failoverAction);
+    toolbar->addActions({m_failoverAction, m_backupAction});
     m_clusterToolbarActions = {topologySeparator, m_killAction,   m_promoteAction, m_stepDownAction,
-                               m_startAction,     probeSeparator, m_failoverAction};
+                               m_startAction,     probeSeparator, m_failoverAction, m_backupAction};
 }
 
 void MainWindow::buildLayout()
@@ -247,7 +282,10 @@ void MainWindow::buildLayout()
 
     m_connectionLabel = new QLabel(this);
     m_actionLabel = new ActionResultLabel(this);
+    m_backupLabel = new QLabel(this);
+    m_backupLabel->setVisible(false);
     statusBar()->addWidget(m_connectionLabel);
+    statusBar()->addWidget(m_backupLabel);
     statusBar()->addPermanentWidget(m_actionLabel, 1);
 }
 
@@ -280,6 +318,8 @@ void MainWindow::setRouterReachable(bool reachable, const QString &error)
 {
     if (!reachable && (m_routerReachable || m_unreachableSinceMs == 0))
         m_unreachableSinceMs = QDateTime::currentMSecsSinceEpoch();
+    if (reachable && !m_routerReachable)
+        m_backups->refresh();
     m_routerReachable = reachable;
     m_routerError = error;
     if (reachable) {
@@ -374,6 +414,25 @@ void MainWindow::updateActions()
     m_startAction->setEnabled(m_supervisorReachable && member >= 0
                               && supervisorState(info.value(QStringLiteral("name")).toString()) == QLatin1String("stopped"));
     m_failoverAction->setEnabled(m_routerReachable && shard >= 0 && healthy && !probing);
+    m_backupAction->setEnabled(m_routerReachable && !m_backups->isRunning());
+}
+
+QString MainWindow::backupText() const
+{
+    return m_backupLabel->isVisible() ? m_backupLabel->text() : QString();
+}
+
+void MainWindow::backUp()
+{
+    const QString proposal = QStringLiteral("backup-") + QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    const std::optional<QString> target =
+        m_askText(QStringLiteral("Back up the cluster"),
+                  QStringLiteral("New directory, relative to the router's backup root (or an absolute path inside it):"), proposal);
+    if (!target || target->isEmpty())
+        return;
+    actionStarted(QStringLiteral("Back up into %1").arg(*target));
+    m_backupStartedHere = true;
+    m_backups->start(*target);
 }
 
 void MainWindow::updateShardCombos()

@@ -8,7 +8,9 @@
 // LagHistory) and the views; it never talks to the network itself. While
 // the router does not answer, the topology view is greyed, a banner says
 // since when and why, the rows are marked stale, and the client keeps
-// polling so the window reconnects by itself.
+// polling so the window reconnects by itself. "Back up…" starts a backup of
+// the cluster (BackupController); the running or last backup is shown in
+// the status bar, also one started elsewhere.
 //
 // Actions go through an ActionController whose confirmation is a modal
 // question by default; tests replace it (actions()->setConfirm) and call
@@ -24,11 +26,15 @@
 #include <QMainWindow>
 #include <QPointer>
 
+#include <functional>
+#include <optional>
+
 #include "FailoverProbe.h"
 #include "LagHistory.h"
 
 class ActionController;
 class ActionResultLabel;
+class BackupController;
 class ConsoleClient;
 class EventFilterModel;
 class EventModel;
@@ -61,6 +67,12 @@ public:
     EventModel *eventModel() const { return m_events; }
     EventFilterModel *eventFilter() const { return m_eventFilter; }
     ActionController *actions() const { return m_actions; }
+    BackupController *backups() const { return m_backups; }
+    // How "Back up…" asks for the directory: a dialog by default; tests
+    // answer themselves. nullopt: cancelled.
+    using AskText = std::function<std::optional<QString>(const QString &title, const QString &label, const QString &proposal)>;
+    void setAskText(AskText ask) { m_askText = std::move(ask); }
+    QString backupText() const;
     QTreeView *topologyView() const { return m_tree; }
     const LagHistory &lagHistory() const { return m_lagHistory; }
 
@@ -88,6 +100,7 @@ public slots:
     void stepDownSelected();
     void startSelected();
     void testFailoverSelected();
+    void backUp();
     void copySelectedEvents();
 
 private:
@@ -109,6 +122,8 @@ private:
     EventModel *m_events;
     EventFilterModel *m_eventFilter;
     ActionController *m_actions;
+    BackupController *m_backups;
+    AskText m_askText;
     LagHistory m_lagHistory{3 * 60 * 1000};
     QPointer<FailoverProbe> m_probe;
 
@@ -124,6 +139,7 @@ private:
     QLabel *m_banner = nullptr;
     QLabel *m_connectionLabel = nullptr;
     ActionResultLabel *m_actionLabel = nullptr;
+    QLabel *m_backupLabel = nullptr;
 
     QAction *m_connectAction = nullptr;
     QAction *m_killAction = nullptr;
@@ -131,11 +147,13 @@ private:
     QAction *m_stepDownAction = nullptr;
     QAction *m_startAction = nullptr;
     QAction *m_failoverAction = nullptr;
+    QAction *m_backupAction = nullptr;
     QAction *m_copyEventsAction = nullptr;
     // The toolbar's topology actions and their separators.
     QList<QAction *> m_clusterToolbarActions;
 
     bool m_popups = true;
+    bool m_backupStartedHere = false; // its end is this window's action result
     bool m_routerReachable = false;
     bool m_everConnected = false;
     bool m_supervisorReachable = false;

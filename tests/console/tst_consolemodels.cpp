@@ -1,13 +1,14 @@
 // The console's models fed with /v1/_cluster/status and /v1/_cluster/events
 // answers, under QAbstractItemModelTester: a stable shape gives dataChanged
 // only; a member going Offline; shards and members appearing and vanishing;
-// the event filter; the lag history.
+// the event filter; the lag history; a backup's line in the status bar.
 #include <QAbstractItemModelTester>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTest>
 
+#include "BackupController.h"
 #include "EventFilterModel.h"
 #include "EventModel.h"
 #include "LagHistory.h"
@@ -86,6 +87,56 @@ class TestConsoleModels : public QObject
     Q_OBJECT
 
 private slots:
+    // The status bar's line for a backup, in each state.
+    void backupDescription_data()
+    {
+        QTest::addColumn<QJsonObject>("status");
+        QTest::addColumn<QString>("expected");
+        const QJsonObject base{{QStringLiteral("id"), QStringLiteral("20261205T170000Z-0a1b")},
+                               {QStringLiteral("to"), QStringLiteral("/srv/backups/nightly")}};
+        const auto with = [&base](std::initializer_list<std::pair<QString, QJsonValue>> fields) {
+            QJsonObject out = base;
+            for (const auto &[key, value] : fields)
+                out.insert(key, value);
+            return out;
+        };
+        const QJsonArray twoOfThree{QJsonObject{{QStringLiteral("state"), QStringLiteral("done")}},
+                                    QJsonObject{{QStringLiteral("state"), QStringLiteral("copying")}},
+                                    QJsonObject{{QStringLiteral("state"), QStringLiteral("done")}}};
+        QTest::newRow("none") << QJsonObject{{QStringLiteral("state"), QStringLiteral("none")}} << QString();
+        QTest::newRow("no answer yet") << QJsonObject() << QString();
+        QTest::newRow("finding commit points")
+            << with({{QStringLiteral("state"), QStringLiteral("running")}, {QStringLiteral("elapsedMs"), 120},
+                     {QStringLiteral("bytes"), 0}, {QStringLiteral("shards"), QJsonArray{QJsonObject{}, QJsonObject{}}}})
+            << QStringLiteral("Backup 20261205T170000Z-0a1b into /srv/backups/nightly: 0 of 2 shards copied, finding each shard's "
+                              "commit point (0.1 s)");
+        QTest::newRow("copying") << with({{QStringLiteral("state"), QStringLiteral("running")}, {QStringLiteral("elapsedMs"), 3260},
+                                          {QStringLiteral("bytes"), 40000000}, {QStringLiteral("bytesCopied"), 12500000},
+                                          {QStringLiteral("shards"), twoOfThree}})
+                                 << QStringLiteral("Backup 20261205T170000Z-0a1b into /srv/backups/nightly: 2 of 3 shards copied, 12.5 of "
+                                                   "40.0 MB (3.3 s)");
+        QTest::newRow("publishing") << with({{QStringLiteral("state"), QStringLiteral("running")}, {QStringLiteral("elapsedMs"), 9000},
+                                             {QStringLiteral("bytes"), 40000000}, {QStringLiteral("bytesCopied"), 40000000},
+                                             {QStringLiteral("shards"), twoOfThree}, {QStringLiteral("publishing"), true}})
+                                    << QStringLiteral("Backup 20261205T170000Z-0a1b into /srv/backups/nightly: 2 of 3 shards copied, 40.0 "
+                                                      "of 40.0 MB (9.0 s), writing the manifest");
+        QTest::newRow("finished") << with({{QStringLiteral("state"), QStringLiteral("finished")}, {QStringLiteral("elapsedMs"), 12000},
+                                           {QStringLiteral("bytes"), 40000000}, {QStringLiteral("shards"), twoOfThree}})
+                                  << QStringLiteral("Backup 20261205T170000Z-0a1b into /srv/backups/nightly finished: 3 shards, 40.0 MB in "
+                                                    "12.0 s");
+        QTest::newRow("failed") << with({{QStringLiteral("state"), QStringLiteral("failed")}, {QStringLiteral("elapsedMs"), 1500},
+                                         {QStringLiteral("error"), QStringLiteral("shard 1: cannot write: No space left on device")}})
+                                << QStringLiteral("Backup 20261205T170000Z-0a1b into /srv/backups/nightly failed after 1.5 s: shard 1: "
+                                                  "cannot write: No space left on device");
+    }
+
+    void backupDescription()
+    {
+        QFETCH(QJsonObject, status);
+        QFETCH(QString, expected);
+        QCOMPARE(BackupController::describe(status), expected);
+    }
+
     void topologyShape();
     void stableShapeOnlyChangesData();
     void memberGoesOffline();

@@ -4,18 +4,24 @@
 // killed node is started again through the supervisor; promote and step
 // down; "Test failover" measures an outage and reads every acknowledged
 // probe back; a stopped router and a closed port show the unreachable,
-// stale state, and the window reconnects by itself. Confirmations are
-// answered by the test (no modal dialogs).
+// stale state, and the window reconnects by itself; "Back up…" makes a
+// backup in the router's backup root and the status bar follows it (and one
+// started elsewhere). Confirmations and questions are answered by the test
+// (no modal dialogs).
 #include <QAction>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
 #include <QTreeView>
 
 #include <memory>
+#include <optional>
 
 #include "ActionController.h"
+#include "BackupController.h"
 #include "ClusterProcesses.h"
 #include "ConsoleClient.h"
 #include "EventModel.h"
@@ -44,6 +50,7 @@ private slots:
     void stepDownPrimary();
     void testFailoverMeasuresOutage();
     void testFailoverByStepDown();
+    void backUpFromTheWindow();
     void stoppedRouterShowsUnreachable();
     void closedPortShowsUnreachable();
 
@@ -308,6 +315,48 @@ void TestConsoleWindow::testFailoverByStepDown()
     QVERIFY(report.outageMs >= 0);
     QVERIFY(waitFor([model, primary] { return model->primaryMember(0) != primary; }, kFailoverBoundMs));
     QVERIFY(waitForPrimary(0, kFailoverBoundMs));
+}
+
+void TestConsoleWindow::backUpFromTheWindow()
+{
+    for (int shard = 0; shard < 3; ++shard)
+        QVERIFY(waitForPrimary(shard, kFailoverBoundMs));
+    const QString root = QDir(m_cluster->directory()).filePath(QStringLiteral("backups"));
+    std::optional<QString> answer;
+    QString proposal;
+    m_window->setAskText([&](const QString &, const QString &, const QString &proposed) {
+        proposal = proposed;
+        return answer;
+    });
+
+    // Cancelled: nothing is asked of the router.
+    m_window->backUp();
+    QVERIFY(proposal.startsWith(QLatin1String("backup-")));
+    QCOMPARE(m_window->backups()->status().value(QStringLiteral("state")).toString(), QStringLiteral("none"));
+
+    // Refused by the router, with its reason.
+    QSignalSpy refused(m_window->backups(), &BackupController::startFailed);
+    answer = QStringLiteral("../outside");
+    m_window->backUp();
+    QVERIFY(waitFor([&refused] { return refused.count() > 0; }, 10000));
+    QVERIFY2(m_window->lastActionText().contains(QLatin1String("outside the backup root")), qPrintable(m_window->lastActionText()));
+    QVERIFY(!QFileInfo::exists(QDir(m_cluster->directory()).filePath(QStringLiteral("outside"))));
+
+    // Made, followed in the status bar to its end.
+    answer = QStringLiteral("from-console");
+    m_window->backUp();
+    QVERIFY2(waitFor([this] { return m_window->backupText().contains(QLatin1String("finished")); }, 60000),
+             qPrintable(m_window->backupText()));
+    QVERIFY2(m_window->backupText().contains(QLatin1String("3 shards")), qPrintable(m_window->backupText()));
+    QVERIFY2(m_window->lastActionText().contains(QLatin1String("finished")), qPrintable(m_window->lastActionText()));
+    QVERIFY(QFileInfo::exists(QDir(root).filePath(QStringLiteral("from-console/manifest.json"))));
+
+    // One started elsewhere shows too (the timeline's backup events).
+    const TestHttpResponse elsewhere = m_cluster->router("POST", "/v1/_cluster/backup", R"({"to":"from-elsewhere"})");
+    QCOMPARE(elsewhere.status, 202);
+    QVERIFY2(waitFor([this] { return m_window->backupText().contains(QLatin1String("from-elsewhere")); }, 20000),
+             qPrintable(m_window->backupText()));
+    QVERIFY(waitFor([this] { return !m_window->backups()->isRunning(); }, 60000));
 }
 
 void TestConsoleWindow::stoppedRouterShowsUnreachable()
