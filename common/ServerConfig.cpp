@@ -69,6 +69,7 @@ const QList<Setting> &settings()
         choiceSetting(QStringLiteral("Server.Authentication"), &ServerConfig::authentication,
                       {QStringLiteral("required"), QStringLiteral("off")}),
         textSetting(QStringLiteral("Server.AdminPasswordFile"), &ServerConfig::adminPasswordFile),
+        textSetting(QStringLiteral("Server.BackupRoot"), &ServerConfig::backupRoot),
         textSetting(QStringLiteral("Server.Tls.CertFile"), &ServerConfig::tlsCertFile),
         textSetting(QStringLiteral("Server.Tls.KeyFile"), &ServerConfig::tlsKeyFile),
         textSetting(QStringLiteral("Server.Tls.CaFile"), &ServerConfig::tlsCaFile),
@@ -143,7 +144,8 @@ Status assignText(ServerConfig &config, const Setting &setting, const QString &t
     switch (setting.kind) {
     case Kind::Text:
         if (text.trimmed().isEmpty() && setting.key != QLatin1String("Server.TokenFile")
-            && setting.key != QLatin1String("Server.AdminPasswordFile") && !setting.key.startsWith(QLatin1String("Server.Tls.")))
+            && setting.key != QLatin1String("Server.AdminPasswordFile") && setting.key != QLatin1String("Server.BackupRoot")
+            && !setting.key.startsWith(QLatin1String("Server.Tls.")))
             return invalid(source, setting.key, QStringLiteral("must not be empty"));
         setting.assign(config, text, 0);
         return Status::ok();

@@ -37,6 +37,7 @@ struct ServerConfig
     QString dataDir = QStringLiteral("./data");
     QString tokenFile;                // empty: <dataDir>/token, created on first start
     QString authentication = QStringLiteral("required"); // "required" or "off"
+    QString backupRoot;               // router: where POST /v1/_cluster/backup may write; empty: nowhere
     QString adminPasswordFile;        // the built-in admin's; empty: <dataDir>/admin-password, created on first start
     // TLS (PEM files; empty: plain HTTP). With a certificate and key the
     // process serves HTTPS only; https:// URLs of other processes are

@@ -17,6 +17,7 @@
 #include "SignalWatcher.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QLoggingCategory>
 #include <QTcpSocket>
 
@@ -108,7 +109,11 @@ int RouterApp::start()
     m_routerApi->registerRoutes(*m_http);
     m_clusterApi = std::make_unique<ClusterApi>(m_monitor.get(), m_coordinator.get(), m_events.get());
     m_clusterApi->registerRoutes(*m_http);
-    m_backup = std::make_unique<ClusterBackup>(m_monitor.get(), m_events.get(), ClusterBackup::Settings{token});
+    // Made like the data directory; a root that cannot be made leaves the
+    // router serving, its backups refused with the reason.
+    if (!m_config.backupRoot.isEmpty() && !QDir().mkpath(m_config.backupRoot))
+        qCWarning(lcRouter, "cannot create the backup root %s (Server.BackupRoot)", qPrintable(m_config.backupRoot));
+    m_backup = std::make_unique<ClusterBackup>(m_monitor.get(), m_events.get(), ClusterBackup::Settings{token, m_config.backupRoot});
     m_backupApi = std::make_unique<BackupApi>(m_backup.get());
     m_backupApi->registerRoutes(*m_http);
     MetricsApi::Sources metrics;

@@ -28,6 +28,7 @@ const QHash<QString, OptionRule> &optionRules()
         {QStringLiteral("bind-addresses"), {false, {Command::Up, Command::Restore}}},
         {QStringLiteral("no-router"), {false, {Command::Up}}},
         {QStringLiteral("tls"), {false, {Command::Up, Command::Restore}}},
+        {QStringLiteral("backup-root"), {true, {Command::Up}}},
         {QStringLiteral("to"), {true, {Command::Backup}}},
         {QStringLiteral("from"), {true, {Command::Restore, Command::Verify}}},
     };
@@ -80,13 +81,15 @@ Status applyOption(ClusterOptions &options, const QString &name, const QString &
 {
     Result<int> number = 0;
     if (name == QLatin1String("data") || name == QLatin1String("server") || name == QLatin1String("to")
-        || name == QLatin1String("from")) {
+        || name == QLatin1String("from") || name == QLatin1String("backup-root")) {
         if (value.trimmed().isEmpty())
             return badArgument(QStringLiteral("--%1 needs a non-empty path").arg(name));
         if (name == QLatin1String("data"))
             options.dataDir = value;
         else if (name == QLatin1String("server"))
             options.serverBinary = value;
+        else if (name == QLatin1String("backup-root"))
+            options.backupRoot = value;
         else
             options.backupDir = value;
         return Status::ok();
@@ -246,6 +249,7 @@ QString ClusterCommandLine::helpText()
         "  peacedb-cluster up [--shards N] [--replicas N] [--port P] [--data DIR]\n"
         "                     [--bind-addresses] [--no-router] [--tls] [--server PATH]\n"
         "                     [--startup-timeout-ms MS] [--stop-timeout-ms MS]\n"
+        "                     [--backup-root DIR]\n"
         "  peacedb-cluster start NAME [--data DIR]\n"
         "  peacedb-cluster stop NAME [--data DIR]\n"
         "  peacedb-cluster status [--data DIR]\n"
@@ -267,8 +271,9 @@ QString ClusterCommandLine::helpText()
         "  stop    stop one process of the running cluster in DIR (SIGTERM)\n"
         "  status  list the processes of DIR/cluster.json and whether each is alive\n"
         "  backup  have the running cluster's router copy every shard online into the new\n"
-        "          directory BACKUP (made by the router, so on its machine) with a\n"
-        "          manifest; prints the progress, returns once it is complete\n"
+        "          directory BACKUP (made by the router, so on its machine, inside the\n"
+        "          backup root) with a manifest; prints the progress, returns once it\n"
+        "          is complete\n"
         "  verify  check BACKUP's manifest and the checksum of every file; changes nothing\n"
         "  restore verify BACKUP, then make NEWDIR (missing or empty) a cluster directory\n"
         "          holding exactly the backed-up data, with its shards, on P, ...; start\n"
@@ -289,6 +294,8 @@ QString ClusterCommandLine::helpText()
         "                          each other for certificates; clients verify the\n"
         "                          router with DIR/tls/ca.pem\n"
         "  --server PATH           peacedb-server binary (default: next to peacedb-cluster)\n"
+        "  --backup-root DIR       the only directory the router may write backups under\n"
+        "                          (Server.BackupRoot; default DIR/backups, made if missing)\n"
         "  --startup-timeout-ms MS how long a process may take to answer HTTP (default 30000)\n"
         "  --stop-timeout-ms MS    how long a stopping process gets before SIGKILL (default 15000)\n"
         "  -h, --help              show this help\n"

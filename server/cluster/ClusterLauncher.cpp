@@ -91,6 +91,8 @@ int ClusterLauncher::start()
     request.router = m_options.router;
     request.tls = m_options.tls;
     request.dataDir = QDir::cleanPath(QFileInfo(m_options.dataDir).absoluteFilePath());
+    if (!m_options.backupRoot.isEmpty())
+        request.backupRoot = QDir::cleanPath(QFileInfo(m_options.backupRoot).absoluteFilePath());
     Result<ClusterLayout> layout = ClusterLayout::plan(request);
     if (!layout.isOk()) {
         complain(layout.status().message());
@@ -182,7 +184,7 @@ Status ClusterLauncher::takeDirectory()
 
 Status ClusterLauncher::prepareFiles()
 {
-    QStringList directories{m_layout->logDir()};
+    QStringList directories{m_layout->logDir(), m_layout->backupRoot()};
     for (const ProcessSpec &process : m_layout->processes())
         directories.append(process.dataDir);
     for (const QString &path : directories) {

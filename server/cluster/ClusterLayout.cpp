@@ -191,6 +191,8 @@ QHash<QString, QString> ClusterLayout::environment(const ProcessSpec &process) c
         if (process.role == ProcessSpec::Role::Node)
             variables.insert(ServerConfig::environmentName(QStringLiteral("Server.Tls.ClientCaFile")), caPath());
     }
+    if (process.role == ProcessSpec::Role::Router)
+        variables.insert(ServerConfig::environmentName(QStringLiteral("Server.BackupRoot")), backupRoot());
     if (process.role != ProcessSpec::Role::Node)
         return variables;
     variables.insert(ServerConfig::environmentName(QStringLiteral("Node.Self")), process.url);

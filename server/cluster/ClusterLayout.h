@@ -40,6 +40,9 @@ public:
         bool router = true;
         bool tls = false; // every process serves HTTPS (DIR/tls)
         QString dataDir; // used as given; the launcher passes an absolute path
+        // Where the router may write backups (Server.BackupRoot); empty:
+        // dataDir/backups. Used as given, like dataDir.
+        QString backupRoot;
     };
 
     // BadRequest when the ports or addresses do not fit (e.g. port + members
@@ -64,6 +67,7 @@ public:
     QString adminPasswordPath() const { return path(QStringLiteral("admin-password")); }
     QString clusterFilePath() const { return path(QStringLiteral("cluster.json")); }
     QString logDir() const { return path(QStringLiteral("logs")); }
+    QString backupRoot() const { return m_request.backupRoot.isEmpty() ? path(QStringLiteral("backups")) : m_request.backupRoot; }
     QString supervisorHost() const { return QStringLiteral("127.0.0.1"); }
     quint16 supervisorPort() const { return quint16(m_request.port - 1); }
     QString supervisorUrl() const;

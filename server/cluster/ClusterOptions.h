@@ -12,6 +12,7 @@ struct ClusterOptions
     QString process;                 // start/stop: the process name
     QString dataDir = QStringLiteral("./cluster"); // restore: the new cluster directory
     QString backupDir;               // backup: --to; restore, verify: --from
+    QString backupRoot;              // up: --backup-root; empty: DIR/backups
     // up (port, replicas, bindAddresses and tls: restore too)
     int shards = 3;
     int replicas = 2;

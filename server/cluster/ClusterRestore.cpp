@@ -137,14 +137,9 @@ int restore(const ClusterOptions &options)
 {
     const QString backup = absolute(options.backupDir);
     const QString target = absolute(options.dataDir);
-    const QFileInfo targetInfo(target);
-    if (!QFileInfo(targetInfo.absolutePath()).isDir())
-        return fail(ClusterLauncher::ExitClusterDirectory, QStringLiteral("%1 does not exist").arg(targetInfo.absolutePath()));
-    if (targetInfo.exists()
-        && (!targetInfo.isDir() || !QDir(target).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))) {
-        return fail(ClusterLauncher::ExitClusterDirectory,
-                    QStringLiteral("%1 already exists and is not an empty directory; restore into a new one").arg(target));
-    }
+    const Status usable = BackupFiles::checkNewDirectory(target, QStringLiteral("restore into a new one"));
+    if (!usable.isOk())
+        return fail(ClusterLauncher::ExitClusterDirectory, usable.message());
     const std::variant<BackupManifest, int> verifiedManifest = verified(backup);
     if (const int *code = std::get_if<int>(&verifiedManifest))
         return *code;

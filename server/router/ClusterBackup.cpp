@@ -23,28 +23,6 @@ QString isoTime(const QDateTime &time)
     return time.toString(Qt::ISODateWithMs);
 }
 
-// BadRequest unless `target` is an absolute path naming a missing or empty
-// directory in an existing directory.
-Status checkTarget(const QString &requested)
-{
-    if (requested.isEmpty())
-        return Status::badRequest(QStringLiteral("to is required: the absolute path of the backup directory to make"));
-    if (!QDir::isAbsolutePath(requested)) {
-        return Status::badRequest(
-            QStringLiteral("to must be an absolute path on the router's machine, not '%1'").arg(requested.left(200)));
-    }
-    const QString target = QDir::cleanPath(requested);
-    const QFileInfo info(target);
-    if (target == QLatin1String("/"))
-        return Status::badRequest(QStringLiteral("to must name a directory below /"));
-    if (!QFileInfo(info.absolutePath()).isDir())
-        return Status::badRequest(QStringLiteral("%1 does not exist; make it first").arg(info.absolutePath()));
-    if (info.exists() && (!info.isDir() || !QDir(target).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System))) {
-        return Status::badRequest(QStringLiteral("%1 already exists and is not an empty directory; back up into a new one").arg(target));
-    }
-    return Status::ok();
-}
-
 } // namespace
 
 ClusterBackup::ClusterBackup(HealthMonitor *monitor, ClusterEvents *events, const Settings &settings, QObject *parent)
@@ -68,16 +46,16 @@ Result<QJsonObject> ClusterBackup::start(const QString &requested)
                                     .arg(m_id, m_target, isoTime(m_startedAt)))
             .withDetail(QStringLiteral("id"), m_id);
     }
-    const Status usable = checkTarget(requested);
-    if (!usable.isOk())
-        return usable;
-    const QString target = QDir::cleanPath(requested);
+    const Result<QString> resolved = BackupFiles::backupTarget(m_settings.root, requested);
+    if (!resolved.isOk())
+        return resolved.status();
+    const QString target = resolved.value();
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QString id = now.toString(QStringLiteral("yyyyMMdd'T'HHmmss'Z'-"))
                        + QString::number(QRandomGenerator::global()->bounded(0x10000), 16).rightJustified(4, QLatin1Char('0'));
     const QString partial = target + QStringLiteral(".partial-") + id;
     if (::mkdir(QFile::encodeName(partial).constData(), 0700) != 0) {
-        return Status::badRequest(QStringLiteral("cannot create %1: %2").arg(partial, QString::fromLocal8Bit(strerror(errno))));
+        return Status::storageFailure(QStringLiteral("cannot create %1: %2").arg(partial, QString::fromLocal8Bit(strerror(errno))));
     }
 
     m_state = State::Running;

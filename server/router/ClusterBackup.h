@@ -2,9 +2,11 @@
 // (POST /v1/_cluster/backup; docs/backup.md). One at a time per router.
 //
 // start(target):
-//   1. refuses (Conflict) while a backup runs, and (BadRequest) a target
-//      that is not an absolute path naming a missing or empty directory in
-//      an existing one — before anything is written;
+//   1. refuses (Conflict) while a backup runs, (Forbidden) a target outside
+//      the backup root (Server.BackupRoot; none: backups are off), and
+//      (BadRequest) one that is not a missing or empty directory in an
+//      existing one (BackupFiles::backupTarget) — before anything is
+//      written;
 //   2. creates <target>.partial-<id> beside it and copies every shard into
 //      it at once, one ShardCopy each (a member that holds the shard's
 //      commit point, a replica by preference); writes go on meanwhile;
@@ -44,6 +46,7 @@ public:
     struct Settings
     {
         QByteArray token;
+        QString root;                    // Server.BackupRoot; empty: off
         qint64 waitTimeoutMs = 15000;    // ShardCopy::Settings
         int transferTimeoutMs = 600000;
     };
@@ -53,7 +56,6 @@ public:
 
     // The new backup's status(), or why none was started.
     Result<QJsonObject> start(const QString &target);
-    bool isRunning() const { return m_state == State::Running; }
     QJsonObject status() const;
 
 private:

@@ -7,9 +7,11 @@
 #include "HttpConnection.h"
 #include "JsonText.h"
 
+#include <QFileInfo>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QStorageInfo>
 
 #include <memory>
 
@@ -17,6 +19,10 @@ namespace {
 
 // Bytes a download may hold in memory before they are written.
 constexpr qint64 kReadBufferBytes = 4 * 1024 * 1024;
+// Free space a copy leaves on the backup's file system beyond its own size.
+constexpr qint64 kFreeSpaceReserveBytes = 64 * 1024 * 1024;
+// Of an error answer's body, what goes into the failure's reason.
+constexpr qsizetype kErrorBodyBytes = 300;
 
 qint64 headerNumber(const QNetworkReply *reply, const char *name)
 {
@@ -97,7 +103,7 @@ void ShardCopy::onAnswers(const BackupSource::Answers &answers)
     if (m_phase == Phase::CommitPoint) {
         const std::optional<qint64> point = BackupSource::commitPoint(answers);
         if (!point)
-            return retryLater(QStringLiteral("no member answers as a writable primary, so the commit point is unknown"));
+            return retryLater(QStringLiteral("no member answers as a primary holding its lease with its term begun, so the commit point is unknown"));
         m_commitPoint = *point;
         enter(Phase::Choosing);
     }
@@ -125,6 +131,7 @@ void ShardCopy::retryLater(const QString &why)
 void ShardCopy::download(int member)
 {
     m_member = member;
+    m_errorBody.clear();
     m_bytesCopied = 0;
     m_bytesExpected = 0;
     m_file.setFileName(m_settings.path);
@@ -145,12 +152,28 @@ void ShardCopy::download(int member)
         if (m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200)
             return;
         m_bytesExpected = qMax<qint64>(0, headerNumber(m_reply, "Content-Length"));
+        // Refused before a byte is written rather than by a full disk
+        // half-way (shards copied at once each count their own size).
+        const QStorageInfo storage(QFileInfo(m_settings.path).absolutePath());
+        if (storage.isValid() && storage.bytesAvailable() < m_bytesExpected + kFreeSpaceReserveBytes) {
+            m_writeError = QStringLiteral("not enough free space: the copy needs %1 bytes and %2 more are kept free, but %3 has %4 "
+                                          "bytes available")
+                               .arg(m_bytesExpected)
+                               .arg(kFreeSpaceReserveBytes)
+                               .arg(storage.rootPath())
+                               .arg(storage.bytesAvailable());
+            m_reply->abort();
+            return;
+        }
         enter(Phase::Copying);
     });
     connect(m_reply, &QNetworkReply::readyRead, this, [this] {
         const QByteArray chunk = m_reply->readAll();
-        if (m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200)
+        if (m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200) {
+            // An error answer: its reason, for the failure's message.
+            m_errorBody += chunk.left(kErrorBodyBytes - m_errorBody.size());
             return;
+        }
         if (m_file.write(chunk) != chunk.size()) {
             m_writeError = m_file.errorString();
             m_reply->abort();
@@ -168,12 +191,17 @@ void ShardCopy::onDownloaded()
     reply->deleteLater();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QByteArray rest = reply->readAll();
-    if (status == 200 && reply->error() == QNetworkReply::NoError && m_file.write(rest) == rest.size())
+    if (status == 200 && reply->error() == QNetworkReply::NoError && m_file.write(rest) != rest.size() && m_writeError.isEmpty())
+        m_writeError = m_file.errorString();
+    if (status == 200 && m_writeError.isEmpty())
         m_bytesCopied += rest.size();
+    if (status != 200)
+        m_errorBody += rest.left(kErrorBodyBytes - m_errorBody.size());
     const bool flushed = m_file.flush();
     m_file.close();
     const QString node = HealthMonitor::nodeName(m_settings.shard, m_member);
     if (!m_writeError.isEmpty() || !flushed) {
+        // The backup's disk, not the member: no other member would do better.
         return fail(QStringLiteral("shard %1: cannot write %2: %3")
                         .arg(m_settings.shard)
                         .arg(m_settings.path, m_writeError.isEmpty() ? m_file.errorString() : m_writeError));
@@ -182,7 +210,7 @@ void ShardCopy::onDownloaded()
     if (status == 0)
         failure = reply->errorString();
     else if (status != 200)
-        failure = QStringLiteral("answered %1: %2").arg(status).arg(QString::fromUtf8(rest.left(300)));
+        failure = QStringLiteral("answered %1: %2").arg(status).arg(QString::fromUtf8(m_errorBody));
     else if (reply->error() != QNetworkReply::NoError || m_bytesCopied != m_bytesExpected)
         failure = QStringLiteral("sent %1 of %2 bytes: %3").arg(m_bytesCopied).arg(m_bytesExpected).arg(reply->errorString());
     const qint64 seq = headerNumber(reply, "X-PeaceDB-Snapshot-Seq");
@@ -191,6 +219,17 @@ void ShardCopy::onDownloaded()
         failure = QStringLiteral("sent a snapshot at seq %1, before the commit point %2").arg(seq).arg(m_commitPoint);
     if (!failure.isEmpty()) {
         m_lastFailure = QStringLiteral("%1 %2").arg(node, failure);
+        // A member busy with another snapshot (503) failed nothing: it is
+        // asked again without using up an attempt, for as long as the
+        // phases wait in all.
+        if (status == 503) {
+            --m_attempts;
+            if (++m_busyAnswers * qint64(kPollIntervalMs) > m_settings.waitTimeoutMs)
+                return fail(QStringLiteral("shard %1: every member able to give the copy stayed busy (503) for %2 ms; the last: %3")
+                                .arg(m_settings.shard)
+                                .arg(m_busyAnswers * kPollIntervalMs)
+                                .arg(m_lastFailure));
+        }
         if (m_attempts >= kMaxAttempts)
             return fail(QStringLiteral("shard %1: %2 copies failed; the last: %3").arg(m_settings.shard).arg(m_attempts).arg(m_lastFailure));
         // Another member, or this one again shortly (a 503: it was busy).

@@ -2,7 +2,7 @@
 // phases:
 //
 //   1. commit-point: asks every member for GET /v1/_replication/state until
-//      a writable primary answers; its commitSeq is the commit point
+//      a readable primary answers (BackupSource); its commitSeq is the commit point
 //      (BackupSource::commitPoint) — every write acknowledged before the
 //      backup began is at or below it;
 //   2. choosing: asks again until a member has applied the commit point
@@ -21,10 +21,11 @@
 //
 // Phases 1 and 2 ask every kPollIntervalMs and give up after waitTimeoutMs
 // each. A copy in progress fails when no byte arrives for transferTimeoutMs;
-// a member whose copy failed is passed over (one that answered 503, busy
-// with another snapshot, is asked again) and phase 2 begins again, at most
-// kMaxAttempts copies in all. A file that cannot be written fails the copy
-// at once.
+// a member whose copy failed is passed over and phase 2 begins again, at
+// most kMaxAttempts failed copies in all; one that answered 503 (busy with
+// another snapshot) is asked again and uses up no attempt, phase 2's wait
+// bounding it. A file that cannot be written, or a file system without room
+// for the copy (its Content-Length plus a reserve), fails the copy at once.
 //
 // Main thread; owned by its ClusterBackup; uses the HealthMonitor's command
 // connections for the state requests.
@@ -72,7 +73,6 @@ public:
 
     void start();
     Phase phase() const { return m_phase; }
-    bool finished() const { return m_phase == Phase::Done || m_phase == Phase::Failed; }
     static QString phaseName(Phase phase);
     // REQUIRES: phase() == Done. The manifest's entry for this shard.
     const BackupManifest::Shard &result() const { return m_result; }
@@ -106,8 +106,10 @@ private:
     qint64 m_commitPoint = -1;
     QSet<int> m_failedMembers;    // passed over: their copy failed
     QString m_lastFailure;
-    int m_attempts = 0;
-    QString m_writeError;         // the target file refused a write: fatal
+    int m_attempts = 0;           // failed copies, busy answers aside
+    int m_busyAnswers = 0;        // 503s: each waits kPollIntervalMs
+    QString m_writeError;         // the target file refused a write (or has no room): fatal
+    QByteArray m_errorBody;       // the start of an error answer's body
     int m_member = -1;
     QString m_memberRole;         // its role when it was chosen
     QNetworkAccessManager *m_network;

@@ -110,6 +110,56 @@ Status writeManifest(const QString &dir, const BackupManifest &manifest)
     return FileSync::writeAtomically(QDir(dir).filePath(kManifestChecksum), checksumLine(text));
 }
 
+Status checkNewDirectory(const QString &path, const QString &advice)
+{
+    const QFileInfo info(path);
+    if (!QFileInfo(info.absolutePath()).isDir())
+        return Status::badRequest(QStringLiteral("%1 does not exist; make it first").arg(info.absolutePath()));
+    if (info.isSymLink())
+        return Status::badRequest(QStringLiteral("%1 is a symbolic link; %2").arg(path, advice));
+    if (info.exists() && (!info.isDir() || !QDir(path).isEmpty(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System)))
+        return Status::badRequest(QStringLiteral("%1 already exists and is not an empty directory; %2").arg(path, advice));
+    return Status::ok();
+}
+
+Result<QString> backupTarget(const QString &root, const QString &requested)
+{
+    if (root.isEmpty()) {
+        return Status::forbidden(QStringLiteral("backups through the API are off on this router: set Server.BackupRoot "
+                                                "(PEACEDB_SERVER_BACKUP_ROOT) to the directory backups may be written under"));
+    }
+    if (requested.isEmpty()) {
+        return Status::badRequest(
+            QStringLiteral("to is required: the directory to make, relative to the backup root %1 or an absolute path inside it").arg(root));
+    }
+    const QString canonicalRoot = QFileInfo(root).canonicalFilePath();
+    if (canonicalRoot.isEmpty() || !QFileInfo(canonicalRoot).isDir())
+        return Status::badRequest(QStringLiteral("the backup root %1 (Server.BackupRoot) does not exist; make it first").arg(root));
+    const QString target = QDir::cleanPath(QDir::isAbsolutePath(requested) ? requested : QDir(canonicalRoot).filePath(requested));
+    const QFileInfo info(target);
+    const QString parent = QFileInfo(info.absolutePath()).canonicalFilePath();
+    const QString outside = QStringLiteral("%1 is outside the backup root %2 (Server.BackupRoot); back up into a directory inside it")
+                                .arg(requested.left(200), canonicalRoot);
+    const auto below = [](const QString &path, const QString &directory) {
+        return path != directory && path.startsWith(directory.endsWith(QLatin1Char('/')) ? directory : directory + QLatin1Char('/'));
+    };
+    // The path as written first (under the root as configured or as it
+    // really is), so a missing parent outside the root is refused as
+    // outside, not as missing.
+    if (!below(target, canonicalRoot) && !below(target, QDir::cleanPath(root)))
+        return Status::forbidden(outside);
+    if (parent.isEmpty())
+        return Status::badRequest(QStringLiteral("%1 does not exist; make it first").arg(info.absolutePath()));
+    // Symbolic links on the way: where the parent really is.
+    if (parent != canonicalRoot && !below(parent, canonicalRoot))
+        return Status::forbidden(outside);
+    const QString resolved = QDir(parent).filePath(info.fileName());
+    const Status usable = checkNewDirectory(resolved, QStringLiteral("back up into a new one"));
+    if (!usable.isOk())
+        return usable;
+    return resolved;
+}
+
 Status publish(const QString &dir, const QString &target)
 {
     for (const QString &name : QDir(dir).entryList(QDir::Files | QDir::Hidden)) {

@@ -37,6 +37,20 @@ struct Inspected
 };
 Result<Inspected> inspect(const QString &path);
 
+// OK when `path` (absolute) may become a new directory: its parent exists
+// and it is missing or an empty directory, not a symbolic link. BadRequest
+// otherwise, ending with `advice` ("back up into a new one").
+Status checkNewDirectory(const QString &path, const QString &advice);
+
+// Where a backup asked for as `requested` goes, given the directory backups
+// may be written under (`root`, Server.BackupRoot): `requested` relative to
+// the root, or absolute and inside it — after resolving symbolic links of
+// its parent, so no link leads out of the root. Forbidden when there is no
+// root (backups through the API are off) or the path leads out of it;
+// BadRequest for an empty path, a missing parent, or a target that is not
+// a new directory (checkNewDirectory). Reads the file system only.
+Result<QString> backupTarget(const QString &root, const QString &requested);
+
 // Writes manifest.json and then manifest.sha256 into `dir`, each durably
 // (FileSync::writeAtomically).
 Status writeManifest(const QString &dir, const BackupManifest &manifest);

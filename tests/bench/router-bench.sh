@@ -195,7 +195,7 @@ seconds() { format '%.2f' "$(awk -v v="$1" 'BEGIN { print v / 1000 }')"; }
 for attempt in 1 2 3 4 5; do
     rm -rf "$dir"
     router="http://127.0.0.1:$port"
-    "$cluster" up --shards 3 --replicas 2 --port "$port" --data "$dir" > "$work/launcher.log" 2>&1 &
+    "$cluster" up --shards 3 --replicas 2 --port "$port" --data "$dir" --backup-root "$work" > "$work/launcher.log" 2>&1 &
     launcher=$!
     for _ in $(seq 1 20); do
         kill -0 "$launcher" 2>/dev/null && [ ! -f "$dir/cluster.json" ] || break

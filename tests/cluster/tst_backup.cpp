@@ -4,8 +4,9 @@
 // into a new directory and started with `peacedb-cluster up` holds every
 // document and every revision exactly as the source held them at the
 // manifest's positions, and its _changes feed ends at the manifest's
-// cursor, from which the source's feed gives exactly the later changes.
-// Damaged and incomplete backups are refused by verify and restore with the
+// cursor, from which the source's feed gives exactly the later changes;
+// every write the clients saw acknowledged before asking for the backup is
+// in it. Damaged and incomplete backups are refused by verify and restore with the
 // reason and nothing written; bad backup requests change nothing.
 #include <QCryptographicHash>
 #include <QDir>
@@ -22,7 +23,9 @@
 #include <QThread>
 #include <QUrl>
 
+#include <algorithm>
 #include <atomic>
+#include <tuple>
 #include <memory>
 #include <optional>
 
@@ -151,6 +154,15 @@ QHash<QString, QString> latestAt(const Revisions &revisions, qint64 position)
 class Writer
 {
 public:
+    // One acknowledged write: the document's rev after it.
+    struct Acknowledged
+    {
+        qint64 atMs = 0;
+        QString id;
+        QString rev;
+        bool deleted = false;
+    };
+
     Writer(quint16 port, int index, QHash<QString, QString> owned, const QElapsedTimer &clock)
         : m_port(port)
         , m_index(index)
@@ -177,6 +189,16 @@ public:
             count += at >= fromMs && at <= toMs ? 1 : 0;
         return count;
     }
+    // The writes acknowledged before `ms` on the clock. Once stopped.
+    QVector<Acknowledged> acknowledgedBefore(qint64 ms) const
+    {
+        QVector<Acknowledged> out;
+        for (const Acknowledged &write : m_writes) {
+            if (write.atMs < ms)
+                out.append(write);
+        }
+        return out;
+    }
     QString failure() const { return m_failure; }
     qint64 unknown() const { return m_unknown; }
 
@@ -188,10 +210,13 @@ private:
         for (qint64 n = 0; !m_stop && m_failure.isEmpty(); ++n) {
             TestHttpResponse response;
             QString updated;
+            QString written;
+            bool deleting = false;
             const int kind = int(n % 10);
             if (kind < 6 && !ids.isEmpty()) {
                 const QString id = ids.at(int(n % ids.size()));
                 updated = id;
+                written = id;
                 response = client.put("/v1/db/orders/docs/" + id.toUtf8(),
                                       QJsonDocument(QJsonObject{{QStringLiteral("rev"), m_owned.value(id)},
                                                                 {QStringLiteral("data"), QJsonObject{{QStringLiteral("writer"), m_index},
@@ -201,17 +226,22 @@ private:
                     m_owned.insert(id, response.json().value(QStringLiteral("rev")).toString());
             } else if (kind < 9 || ids.isEmpty()) {
                 const QString id = QStringLiteral("w%1-%2").arg(m_index).arg(n);
+                written = id;
                 response = client.put("/v1/db/orders/docs/" + id.toUtf8(),
                                       QJsonDocument(QJsonObject{{QStringLiteral("data"), QJsonObject{{QStringLiteral("new"), n}}},
                                                                 {QStringLiteral("tags"), QJsonArray{QStringLiteral("written")}}})
                                           .toJson(QJsonDocument::Compact));
             } else {
                 const QString id = ids.takeAt(int(n % ids.size()));
+                written = id;
+                deleting = true;
                 response = client.del("/v1/db/orders/docs/" + id.toUtf8() + "?rev=" + m_owned.take(id).toUtf8());
             }
             if (response.status == 200) {
                 ++m_acknowledged;
                 m_acknowledgedAtMs.append(m_clock.elapsed());
+                m_writes.append(Acknowledged{m_acknowledgedAtMs.last(), written, response.json().value(QStringLiteral("rev")).toString(),
+                                             deleting});
             } else if (response.status == 503 || response.status == 409 || response.status == 404) {
                 ++m_unknown;
                 QThread::msleep(50);
@@ -253,6 +283,7 @@ private:
     std::atomic<qint64> m_acknowledged{0};
     std::atomic<qint64> m_unknown{0};   // answered 503, 409 or 404
     QVector<qint64> m_acknowledgedAtMs; // read once the thread is stopped
+    QVector<Acknowledged> m_writes;     // likewise
     QString m_failure;
 };
 
@@ -319,11 +350,13 @@ private slots:
         QVector<Revisions> expected;     // per shard: the revisions at the manifest's position
         QSet<QString> changedLater;      // ids the source's feed lists after the manifest's cursor
         QString cursor;
+        QVector<Writer::Acknowledged> beforeBackup; // acknowledged before the backup was asked for
 
         {
             ClusterProcesses::Options options;
             options.shards = 2;
             options.replicas = 2;
+            options.backupRoot = backups.path();
             ClusterProcesses source(options);
             QVERIFY2(source.start(), qPrintable(source.error()));
             QVERIFY2(source.waitForHealthy(30000), qPrintable(source.describe()));
@@ -389,6 +422,9 @@ private slots:
             source.sleep(1000); // writes after the backup, for the _changes check
             first.stop();
             second.stop();
+            beforeBackup = first.acknowledgedBefore(startedMs) + second.acknowledgedBefore(startedMs);
+            QVERIFY2(beforeBackup.size() > 10, "too few writes acknowledged before the backup began");
+            QVERIFY(std::any_of(beforeBackup.begin(), beforeBackup.end(), [](const Writer::Acknowledged &w) { return w.deleted; }));
             QVERIFY2(first.failure().isEmpty(), qPrintable(first.failure()));
             QVERIFY2(second.failure().isEmpty(), qPrintable(second.failure()));
             QVERIFY2(source.waitForHealthy(30000), qPrintable(source.describe()));
@@ -502,6 +538,21 @@ private slots:
         }
         QCOMPARE(documents.size(), expectedCount);
         QVERIFY(expectedCount >= kDocuments);
+        // Every write acknowledged before the backup was asked for is in it:
+        // the document holds that rev or a later one (a deletion: its
+        // tombstone, or a later one; _all_docs lists tombstones). Checked
+        // against the clients' own record, not the source's files.
+        for (const Writer::Acknowledged &write : std::as_const(beforeBackup)) {
+            const QJsonObject restoredDocument = documents.value(write.id);
+            const QString rev = restoredDocument.value(QStringLiteral("rev")).toString();
+            const auto generation = [](const QString &r) { return r.section(QLatin1Char('-'), 0, 0).toLongLong(); };
+            QVERIFY2(!write.rev.isEmpty() && (generation(rev) > generation(write.rev) || rev == write.rev),
+                     qPrintable(QStringLiteral("%1: %2 (%3) was acknowledged before the backup; restored %4")
+                                    .arg(write.id, write.rev, write.deleted ? QStringLiteral("deleted") : QStringLiteral("written"),
+                                         rev.isEmpty() ? QStringLiteral("nothing") : rev)));
+            if (write.deleted && rev == write.rev)
+                QVERIFY(restoredDocument.value(QStringLiteral("deleted")).toBool());
+        }
         // Every revision, in each member's file.
         for (int shard = 0; shard < 2; ++shard) {
             for (int member = 0; member < 3; ++member) {
@@ -535,6 +586,7 @@ private slots:
             ClusterProcesses::Options options;
             options.shards = 2;
             options.replicas = 1;
+            options.backupRoot = work.path();
             ClusterProcesses cluster(options);
             QVERIFY2(cluster.start(), qPrintable(cluster.error()));
             QVERIFY2(cluster.waitForHealthy(30000), qPrintable(cluster.describe()));
@@ -542,29 +594,40 @@ private slots:
             for (int i = 0; i < 50; ++i)
                 QCOMPARE(cluster.router("PUT", "/v1/db/orders/docs/d" + QByteArray::number(i), R"({"data":{"v":1}})").status, 200);
 
-            // Bad requests start nothing and write nothing.
+            // Bad requests start nothing and write nothing. The backup root
+            // is `work`: nothing is written outside it, not through `..`
+            // nor through a symbolic link inside it.
             QDir(work.path()).mkdir(QStringLiteral("full"));
             QVERIFY(writeFile(QDir(work.path()).filePath(QStringLiteral("full/x")), "x"));
-            const QList<std::pair<QByteArray, QString>> bad{
-                {R"({"to":"relative/dir"})", QStringLiteral("must be an absolute path")},
-                {QJsonDocument(QJsonObject{{QStringLiteral("to"), QDir(work.path()).filePath(QStringLiteral("full"))}}).toJson(),
-                 QStringLiteral("is not an empty directory")},
-                {QJsonDocument(QJsonObject{{QStringLiteral("to"), QDir(work.path()).filePath(QStringLiteral("full/"))}}).toJson(),
-                 QStringLiteral("is not an empty directory")},
-                {QJsonDocument(QJsonObject{{QStringLiteral("to"), QDir(work.path()).filePath(QStringLiteral("no/such/parent"))}}).toJson(),
-                 QStringLiteral("does not exist")},
-                {R"({"to":5})", QStringLiteral("to must be a string")},
-                {R"({"into":"/tmp/x"})", QStringLiteral("unknown field 'into'")},
-                {"{", QStringLiteral("malformed JSON")},
-                {"{}", QStringLiteral("to is required")},
+            QTemporaryDir elsewhere;
+            QVERIFY(QFile::link(elsewhere.path(), QDir(work.path()).filePath(QStringLiteral("link"))));
+            const auto to = [](const QString &path) { return QJsonDocument(QJsonObject{{QStringLiteral("to"), path}}).toJson(); };
+            const QList<std::tuple<QByteArray, int, QString>> bad{
+                {to(QDir(work.path()).filePath(QStringLiteral("full"))), 400, QStringLiteral("is not an empty directory")},
+                {to(QDir(work.path()).filePath(QStringLiteral("full/"))), 400, QStringLiteral("is not an empty directory")},
+                {to(QStringLiteral("full")), 400, QStringLiteral("is not an empty directory")},
+                {to(QDir(work.path()).filePath(QStringLiteral("no/such/parent"))), 400, QStringLiteral("does not exist")},
+                {to(QStringLiteral("relative/dir")), 400, QStringLiteral("does not exist")},
+                {to(QDir(elsewhere.path()).filePath(QStringLiteral("b"))), 403, QStringLiteral("is outside the backup root")},
+                {to(QStringLiteral("../escape")), 403, QStringLiteral("is outside the backup root")},
+                {to(QDir(work.path()).filePath(QStringLiteral("full/../../escape"))), 403, QStringLiteral("is outside the backup root")},
+                {to(QDir(work.path()).filePath(QStringLiteral("link/b"))), 403, QStringLiteral("is outside the backup root")},
+                {to(QDir(work.path()).filePath(QStringLiteral("link"))), 400, QStringLiteral("is a symbolic link")},
+                {to(work.path()), 403, QStringLiteral("is outside the backup root")},
+                {R"({"to":5})", 400, QStringLiteral("to must be a string")},
+                {R"({"into":"/tmp/x"})", 400, QStringLiteral("unknown field 'into'")},
+                {"{", 400, QStringLiteral("malformed JSON")},
+                {"{}", 400, QStringLiteral("to is required")},
             };
-            for (const auto &[body, message] : bad) {
+            for (const auto &[body, status, message] : bad) {
                 const TestHttpResponse refused = cluster.router("POST", "/v1/_cluster/backup", body);
-                QVERIFY2(refused.status == 400 && refused.json().value(QStringLiteral("error")).toString().contains(message),
+                QVERIFY2(refused.status == status && refused.json().value(QStringLiteral("error")).toString().contains(message),
                          qPrintable(QStringLiteral("%1: %2 %3").arg(QString::fromUtf8(body)).arg(refused.status).arg(QString::fromUtf8(refused.body))));
             }
             QCOMPARE(cluster.router("GET", "/v1/_cluster/backup").json().value(QStringLiteral("state")).toString(), QStringLiteral("none"));
-            QCOMPARE(QDir(work.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{QStringLiteral("full")});
+            QCOMPARE(QDir(work.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System),
+                     (QStringList{QStringLiteral("full"), QStringLiteral("link")}));
+            QVERIFY(QDir(elsewhere.path()).isEmpty());
 
             // The command's way: it follows the backup to its end.
             const Run made = runCluster({QStringLiteral("backup"), QStringLiteral("--to"), backup, QStringLiteral("--data"), cluster.directory()});

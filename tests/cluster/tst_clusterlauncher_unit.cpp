@@ -153,7 +153,8 @@ private slots:
             {QStringLiteral("--shards"), QStringLiteral("4"), QStringLiteral("up"), QStringLiteral("--replicas=1"),
              QStringLiteral("--port"), QStringLiteral("9000"), QStringLiteral("--data"), QStringLiteral("/tmp/x"),
              QStringLiteral("--bind-addresses"), QStringLiteral("--no-router"), QStringLiteral("--server=/opt/peacedb-server"),
-             QStringLiteral("--startup-timeout-ms"), QStringLiteral("5000"), QStringLiteral("--stop-timeout-ms=100"), QStringLiteral("--tls")});
+             QStringLiteral("--startup-timeout-ms"), QStringLiteral("5000"), QStringLiteral("--stop-timeout-ms=100"), QStringLiteral("--tls"),
+             QStringLiteral("--backup-root=/srv/backups")});
         QVERIFY2(options.isOk(), qPrintable(options.status().message()));
         QCOMPARE(options->command, ClusterOptions::Command::Up);
         QCOMPARE(options->shards, 4);
@@ -166,6 +167,7 @@ private slots:
         QCOMPARE(options->serverBinary, QStringLiteral("/opt/peacedb-server"));
         QCOMPARE(options->startupTimeoutMs, 5000);
         QCOMPARE(options->stopTimeoutMs, 100);
+        QCOMPARE(options->backupRoot, QStringLiteral("/srv/backups"));
     }
 
     void commandLineBounds_data()
@@ -314,6 +316,8 @@ private slots:
         QTest::newRow("--shards for restore")
             << QStringList{QStringLiteral("restore"), QStringLiteral("--from=b"), QStringLiteral("--data=n"), QStringLiteral("--shards=2")}
             << QStringLiteral("--shards is an option of up, not of restore");
+        QTest::newRow("--backup-root for backup") << QStringList{QStringLiteral("backup"), QStringLiteral("--to=b"), QStringLiteral("--backup-root=r")}
+                                                  << QStringLiteral("--backup-root is an option of up, not of backup");
         QTest::newRow("empty --to") << QStringList{QStringLiteral("backup"), QStringLiteral("--to=")} << QStringLiteral("--to needs a non-empty path");
         QTest::newRow("backup with a stray argument") << QStringList{QStringLiteral("backup"), QStringLiteral("now"), QStringLiteral("--to=b")}
                                                       << QStringLiteral("unexpected argument 'now'");
@@ -665,7 +669,13 @@ private slots:
                               QStringLiteral("/c/cluster-config.json"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:9000"),
                               QStringLiteral("--token-file"), QStringLiteral("/c/token"), QStringLiteral("--data"),
                               QStringLiteral("/c/router")}));
-        QVERIFY(layout.environment(router).isEmpty());
+        // The router writes backups only under DIR/backups, or --backup-root.
+        QCOMPARE(layout.environment(router),
+                 (QHash<QString, QString>{{QStringLiteral("PEACEDB_SERVER_BACKUP_ROOT"), QStringLiteral("/c/backups")}}));
+        ClusterLayout::Request rooted = request(2, 1, 9000);
+        rooted.backupRoot = QStringLiteral("/srv/backups");
+        const ClusterLayout withRoot = plan(rooted);
+        QCOMPARE(withRoot.environment(*withRoot.router()).value(QStringLiteral("PEACEDB_SERVER_BACKUP_ROOT")), QStringLiteral("/srv/backups"));
         const QStringList removed = layout.environmentToRemove(router);
         QCOMPARE(QSet<QString>(removed.begin(), removed.end()),
                  (QSet<QString>{QStringLiteral("PEACEDB_NODE_SELF"), QStringLiteral("PEACEDB_NODE_SHARD_ID")}));

@@ -204,6 +204,7 @@ private slots:
         options.shards = 2;
         options.replicas = 2;
         options.authentication = true;
+        options.backupRoot = scratch.path();
         ClusterProcesses cluster(options);
         QVERIFY2(cluster.start(), qPrintable(cluster.error()));
         QVERIFY2(cluster.waitForHealthy(30000), qPrintable(cluster.describe()));

@@ -699,6 +699,13 @@ private slots:
                  health.body.constData());
         QCOMPARE(health.json().value(QStringLiteral("status")).toString(), QStringLiteral("degraded"));
         QCOMPARE(health.json().value(QStringLiteral("shardsWithoutPrimary")).toArray(), (QJsonArray{1}));
+        // Started without Server.BackupRoot, it writes no backup anywhere.
+        const TestHttpResponse backup =
+            client.request("POST", "/v1/_cluster/backup", json({{QStringLiteral("to"), dir.filePath(QStringLiteral("backup"))}}),
+                           {{QByteArrayLiteral("Authorization"), "Bearer " + cluster().token()}});
+        QVERIFY2(backup.status == 403 && backup.json().value(QStringLiteral("error")).toString().contains(QLatin1String("Server.BackupRoot")),
+                 backup.body.constData());
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("backup"))));
         QCOMPARE(router.terminate(), 0);
     }
 

@@ -136,6 +136,8 @@ bool ClusterProcesses::start(int timeoutMs)
             arguments << QStringLiteral("--bind-addresses");
         if (m_options.tls)
             arguments << QStringLiteral("--tls");
+        if (!m_options.backupRoot.isEmpty())
+            arguments << QStringLiteral("--backup-root") << m_options.backupRoot;
         if (m_options.launcherWrapper.isEmpty()) {
             m_launcher.start(QStringLiteral(PEACEDB_CLUSTER_BINARY), arguments);
         } else {

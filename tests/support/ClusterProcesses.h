@@ -64,6 +64,9 @@ public:
         // no Authorization of its own signs in as the built-in admin (HTTP
         // Basic with DIR/admin-password), as a client program would.
         bool signInAsAdmin = false;
+        // `up --backup-root`: where the router may write backups; empty:
+        // the launcher's default (DIR/backups).
+        QString backupRoot;
     };
 
     explicit ClusterProcesses(const Options &options);
