@@ -165,8 +165,11 @@ void ClusterBackup::finish(const QString &error)
     for (std::unique_ptr<ShardCopy> &copy : m_copies)
         copy.release()->deleteLater();
     m_copies.clear();
-    if (!error.isEmpty())
-        QDir(m_partial).removeRecursively();
+    // Gigabytes of copies go on a thread of their own, not the event loop.
+    if (!error.isEmpty()) {
+        const QString partial = m_partial;
+        BackgroundTask::run<bool>(this, [partial] { return QDir(partial).removeRecursively(); }, [](const bool &) {});
+    }
 }
 
 void ClusterBackup::abandon()

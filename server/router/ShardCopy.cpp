@@ -2,6 +2,7 @@
 
 #include "BackgroundTask.h"
 #include "BackupFiles.h"
+#include "ChunkWriter.h"
 #include "HealthMonitor.h"
 #include "HttpClientPool.h"
 #include "HttpConnection.h"
@@ -21,6 +22,9 @@ namespace {
 constexpr qint64 kReadBufferBytes = 4 * 1024 * 1024;
 // Free space a copy leaves on the backup's file system beyond its own size.
 constexpr qint64 kFreeSpaceReserveBytes = 64 * 1024 * 1024;
+// Bytes handed to the file's writer thread and not yet written, above which
+// the download waits for the disk.
+constexpr qint64 kMaxQueuedBytes = 16 * 1024 * 1024;
 // Of an error answer's body, what goes into the failure's reason.
 constexpr qsizetype kErrorBodyBytes = 300;
 
@@ -134,9 +138,11 @@ void ShardCopy::download(int member)
     m_errorBody.clear();
     m_bytesCopied = 0;
     m_bytesExpected = 0;
-    m_file.setFileName(m_settings.path);
-    if (!m_file.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        return fail(QStringLiteral("shard %1: cannot write %2: %3").arg(m_settings.shard).arg(m_settings.path, m_file.errorString()));
+    m_writer = std::make_unique<ChunkWriter>();
+    const Status opened = m_writer->open(m_settings.path);
+    if (!opened.isOk())
+        return fail(QStringLiteral("shard %1: %2").arg(m_settings.shard).arg(opened.message()));
+    connect(m_writer.get(), &ChunkWriter::drained, this, &ShardCopy::readReply);
     const QString url = m_monitor->layout(m_settings.shard).members.at(member);
     QNetworkRequest request(QUrl(url + QStringLiteral("/v1/_replication/snapshot")));
     request.setRawHeader(QByteArrayLiteral("Authorization"), "Bearer " + m_settings.token);
@@ -167,21 +173,32 @@ void ShardCopy::download(int member)
         }
         enter(Phase::Copying);
     });
-    connect(m_reply, &QNetworkReply::readyRead, this, [this] {
-        const QByteArray chunk = m_reply->readAll();
-        if (m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200) {
-            // An error answer: its reason, for the failure's message.
-            m_errorBody += chunk.left(kErrorBodyBytes - m_errorBody.size());
-            return;
-        }
-        if (m_file.write(chunk) != chunk.size()) {
-            m_writeError = m_file.errorString();
-            m_reply->abort();
-            return;
-        }
-        m_bytesCopied += chunk.size();
-    });
+    connect(m_reply, &QNetworkReply::readyRead, this, &ShardCopy::readReply);
     connect(m_reply, &QNetworkReply::finished, this, &ShardCopy::onDownloaded);
+}
+
+void ShardCopy::readReply()
+{
+    if (!m_reply || !m_writer)
+        return;
+    if (m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200) {
+        // An error answer: its reason, for the failure's message.
+        m_errorBody += m_reply->readAll().left(kErrorBodyBytes - m_errorBody.size());
+        return;
+    }
+    if (m_writer->failed()) {
+        m_reply->abort();
+        return;
+    }
+    // A disk slower than the network: the bytes wait in the reply (at most
+    // kReadBufferBytes) and then in the member's socket, until drained().
+    if (m_writer->queuedBytes() >= kMaxQueuedBytes)
+        return;
+    const QByteArray chunk = m_reply->readAll();
+    if (chunk.isEmpty())
+        return;
+    m_writer->write(chunk);
+    m_bytesCopied += chunk.size();
 }
 
 void ShardCopy::onDownloaded()
@@ -191,21 +208,12 @@ void ShardCopy::onDownloaded()
     reply->deleteLater();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QByteArray rest = reply->readAll();
-    if (status == 200 && reply->error() == QNetworkReply::NoError && m_file.write(rest) != rest.size() && m_writeError.isEmpty())
-        m_writeError = m_file.errorString();
-    if (status == 200 && m_writeError.isEmpty())
+    if (status == 200 && reply->error() == QNetworkReply::NoError && !m_writer->failed()) {
+        m_writer->write(rest);
         m_bytesCopied += rest.size();
+    }
     if (status != 200)
         m_errorBody += rest.left(kErrorBodyBytes - m_errorBody.size());
-    const bool flushed = m_file.flush();
-    m_file.close();
-    const QString node = HealthMonitor::nodeName(m_settings.shard, m_member);
-    if (!m_writeError.isEmpty() || !flushed) {
-        // The backup's disk, not the member: no other member would do better.
-        return fail(QStringLiteral("shard %1: cannot write %2: %3")
-                        .arg(m_settings.shard)
-                        .arg(m_settings.path, m_writeError.isEmpty() ? m_file.errorString() : m_writeError));
-    }
     QString failure;
     if (status == 0)
         failure = reply->errorString();
@@ -215,6 +223,22 @@ void ShardCopy::onDownloaded()
         failure = QStringLiteral("sent %1 of %2 bytes: %3").arg(m_bytesCopied).arg(m_bytesExpected).arg(reply->errorString());
     const qint64 seq = headerNumber(reply, "X-PeaceDB-Snapshot-Seq");
     const qint64 term = headerNumber(reply, "X-PeaceDB-Snapshot-Term");
+    // Once every byte is in the file (or the file failed).
+    m_writer->close([this, status, failure, seq, term](const Status &written) {
+        m_writer.release()->deleteLater(); // its own callback is running
+        afterDownload(status, failure, seq, term, written);
+    });
+}
+
+void ShardCopy::afterDownload(int status, QString failure, qint64 seq, qint64 term, const Status &written)
+{
+    const QString node = HealthMonitor::nodeName(m_settings.shard, m_member);
+    if (!m_writeError.isEmpty() || !written.isOk()) {
+        // The backup's disk, not the member: no other member would do better.
+        return fail(QStringLiteral("shard %1: %2")
+                        .arg(m_settings.shard)
+                        .arg(m_writeError.isEmpty() ? written.message() : QStringLiteral("cannot write %1: %2").arg(m_settings.path, m_writeError)));
+    }
     if (failure.isEmpty() && (seq < m_commitPoint || term < 0))
         failure = QStringLiteral("sent a snapshot at seq %1, before the commit point %2").arg(seq).arg(m_commitPoint);
     if (!failure.isEmpty()) {

@@ -12,7 +12,9 @@
 //   3. snapshotting, copying: GET /v1/_replication/snapshot from that
 //      member, which makes a consistent copy at the seq it has applied
 //      (SnapshotFile::create, one SQLite read transaction; its writes go on)
-//      and streams it; the bytes go into the target file as they arrive;
+//      and streams it; the bytes go into the target file as they arrive,
+//      written on a thread of its own (ChunkWriter) so a slow disk never
+//      holds up the router's event loop and its health checks;
 //   4. checking: on a thread of its own, the file is read back
 //      (BackupFiles::inspect): its SHA-256, and the seq, term and database
 //      positions it reflects — the ones the member announced, and not below
@@ -32,7 +34,6 @@
 #pragma once
 
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
@@ -40,10 +41,13 @@
 #include <QTimer>
 
 #include <functional>
+#include <memory>
 
 #include "BackupManifest.h"
 #include "BackupSource.h"
+#include "Status.h"
 
+class ChunkWriter;
 class HealthMonitor;
 class QNetworkAccessManager;
 class QNetworkReply;
@@ -92,7 +96,9 @@ private:
     void onAnswers(const BackupSource::Answers &answers);
     void retryLater(const QString &why);
     void download(int member);
+    void readReply();
     void onDownloaded();
+    void afterDownload(int status, QString failure, qint64 seq, qint64 term, const Status &written);
     void check(qint64 seq, qint64 term);
     void fail(const QString &error);
     void enter(Phase phase);
@@ -114,7 +120,7 @@ private:
     QString m_memberRole;         // its role when it was chosen
     QNetworkAccessManager *m_network;
     QPointer<QNetworkReply> m_reply;
-    QFile m_file;
+    std::unique_ptr<ChunkWriter> m_writer; // the target file, written on a thread of its own
     qint64 m_bytesCopied = 0;
     qint64 m_bytesExpected = 0;
     BackupManifest::Shard m_result;
