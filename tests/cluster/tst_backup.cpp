@@ -6,7 +6,7 @@
 // manifest's positions, and its _changes feed ends at the manifest's
 // cursor, from which the source's feed gives exactly the later changes;
 // every write the clients saw acknowledged before asking for the backup is
-// in it. Damaged and incomplete backups are refused by verify and restore with the
+// in it; a member dying mid-copy is passed over. Damaged and incomplete backups are refused by verify and restore with the
 // reason and nothing written; bad backup requests change nothing.
 #include <QCryptographicHash>
 #include <QDir>
@@ -576,6 +576,74 @@ private slots:
         QCOMPARE(restoredLast, cursor);
         // It takes writes.
         QCOMPARE(restored.router("PUT", "/v1/db/orders/docs/after-restore", R"({"data":{"ok":true}})").status, 200);
+    }
+
+    // The member a shard is being copied from dies mid-copy: it is passed
+    // over, the copy comes from another member, and the backup is whole.
+    void aMemberDyingMidCopyIsPassedOver()
+    {
+        QTemporaryDir work;
+        ClusterProcesses::Options options;
+        options.shards = 1;
+        options.replicas = 2;
+        options.backupRoot = work.path();
+        ClusterProcesses cluster(options);
+        QVERIFY2(cluster.start(), qPrintable(cluster.error()));
+        QVERIFY2(cluster.waitForHealthy(30000), qPrintable(cluster.describe()));
+        QCOMPARE(cluster.router("PUT", "/v1/db/orders").status, 201);
+        // About 100 MB, so the copy takes a while.
+        const QString filler(900, QLatin1Char('f'));
+        for (int first = 0; first < kDocuments; first += kBulk) {
+            QJsonArray docs;
+            for (int i = first; i < first + kBulk; ++i)
+                docs.append(QJsonObject{{QStringLiteral("id"), QStringLiteral("m%1").arg(i)}, {QStringLiteral("content"), filler}});
+            const TestHttpResponse bulk = cluster.router(
+                "POST", "/v1/db/orders/_bulk_docs", QJsonDocument(QJsonObject{{QStringLiteral("docs"), docs}}).toJson(QJsonDocument::Compact), 60000);
+            QVERIFY2(bulk.status == 200, qPrintable(QString::fromUtf8(bulk.body.left(300))));
+        }
+
+        const TestHttpResponse started =
+            cluster.router("POST", "/v1/_cluster/backup", QJsonDocument(QJsonObject{{QStringLiteral("to"), QStringLiteral("midcopy")}}).toJson());
+        QVERIFY2(started.status == 202, qPrintable(QString::fromUtf8(started.body)));
+        // As soon as a member is chosen, it dies (SIGKILL).
+        int victim = -1;
+        QJsonObject shard;
+        QVERIFY(cluster.waitUntil(
+            [&] {
+                const QJsonObject status = cluster.router("GET", "/v1/_cluster/backup").json();
+                shard = status.value(QStringLiteral("shards")).toArray().at(0).toObject();
+                const QString state = shard.value(QStringLiteral("state")).toString();
+                if (state == QLatin1String("snapshotting") || state == QLatin1String("copying")) {
+                    victim = shard.value(QStringLiteral("member")).toInt();
+                    return true;
+                }
+                return status.value(QStringLiteral("state")).toString() != QLatin1String("running");
+            },
+            30000));
+        QVERIFY2(victim >= 0, qPrintable(QStringLiteral("the copy got past its transfer before a kill: %1")
+                                             .arg(QString::fromUtf8(QJsonDocument(shard).toJson(QJsonDocument::Compact)))));
+        cluster.kill(ClusterProcesses::nodeName(0, victim));
+
+        QJsonObject status;
+        QVERIFY2(cluster.waitUntil(
+            [&] {
+                status = cluster.router("GET", "/v1/_cluster/backup").json();
+                return status.value(QStringLiteral("state")).toString() != QLatin1String("running");
+            },
+            120000),
+            qPrintable(QString::fromUtf8(QJsonDocument(status).toJson())));
+        QVERIFY2(status.value(QStringLiteral("state")).toString() == QLatin1String("finished"),
+                 qPrintable(QString::fromUtf8(QJsonDocument(status).toJson())));
+        const QJsonObject copied = status.value(QStringLiteral("shards")).toArray().at(0).toObject();
+        QVERIFY2(copied.value(QStringLiteral("member")).toInt() != victim, qPrintable(QString::fromUtf8(QJsonDocument(copied).toJson())));
+        const QString backup = QDir(work.path()).filePath(QStringLiteral("midcopy"));
+        const Run verified = runCluster({QStringLiteral("verify"), QStringLiteral("--from"), backup});
+        QVERIFY2(verified.exitCode == 0, qPrintable(verified.output));
+        const QJsonObject manifest = readJson(QDir(backup).filePath(QStringLiteral("manifest.json")));
+        QCOMPARE(manifest.value(QStringLiteral("shards")).toArray().at(0).toObject().value(QStringLiteral("member")).toInt(),
+                 copied.value(QStringLiteral("member")).toInt());
+        // Nothing of the failed attempt is left beside the backup.
+        QCOMPARE(QDir(work.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot), QStringList{QStringLiteral("midcopy")});
     }
 
     void damagedBackupsAreRefused()
