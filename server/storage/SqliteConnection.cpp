@@ -110,6 +110,26 @@ Status SqliteConnection::exec(const QString &sql)
     return Status::ok();
 }
 
+Status SqliteConnection::run(SqliteStatement &statement, const char *what, qint64 seq)
+{
+    if (statement->exec())
+        return Status::ok();
+    const QString context = seq > 0 ? QStringLiteral("%1 (log entry %2)").arg(QLatin1String(what)).arg(seq)
+                                     : QString::fromLatin1(what);
+    return error(statement->lastError(), context);
+}
+
+Status SqliteConnection::setMeta(const QString &key, const QVariant &value)
+{
+    Status status;
+    SqliteStatement insert = statement(QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)"), &status);
+    if (!insert)
+        return status;
+    insert->bindValue(0, key);
+    insert->bindValue(1, value);
+    return run(insert, "cannot write the meta table");
+}
+
 Status SqliteConnection::error(const QSqlError &error, const QString &what)
 {
     const QString message = QStringLiteral("%1: %2").arg(what, error.text());

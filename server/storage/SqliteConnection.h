@@ -50,6 +50,11 @@ public:
 
     // Runs one statement without parameters.
     Status exec(const QString &sql);
+    // Executes a prepared statement; the error names `what` and, when
+    // given, the log entry being written or applied (built only on failure).
+    static Status run(SqliteStatement &statement, const char *what, qint64 seq = 0);
+    // INSERT OR REPLACE INTO meta(key, value).
+    Status setMeta(const QString &key, const QVariant &value);
 
     QSqlDatabase &database() { return m_database; }
 

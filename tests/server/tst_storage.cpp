@@ -9,13 +9,16 @@
 #include <QTest>
 
 #include "Document.h"
+#include "DocumentApplier.h"
 #include "DocumentReader.h"
 #include "GroupCommitter.h"
 #include "LogEntry.h"
+#include "LogTable.h"
 #include "ReadPool.h"
 #include "SearchQuery.h"
 #include "SnapshotFile.h"
 #include "SqliteConnection.h"
+#include "StorageSchema.h"
 #include "StorageWriter.h"
 
 namespace {
@@ -153,6 +156,130 @@ private slots:
         }
         QVERIFY(held->next());
         QCOMPARE(held->value(0).toInt(), 2);
+    }
+
+    // The log table alone, inside transactions of the test's own: append,
+    // term lookups, a cut kept in rollback (never of applied entries),
+    // compaction recorded in meta, positions put back after a rollback.
+    void logTableAlone()
+    {
+        SqliteConnection connection;
+        QVERIFY(connection.open(m_path, SqliteConnection::Mode::Writer, StorageOptions()).isOk());
+        QVERIFY(connection.enableWal().isOk());
+        QVERIFY(StorageSchema::create(connection).isOk());
+        LogTable log(connection);
+        QVERIFY(log.open(0, 0).isOk());
+        QCOMPARE(log.lastSeq(), qint64(0));
+        LogBuilder entries;
+        QVERIFY(connection.database().transaction());
+        for (int i = 0; i < 5; ++i) {
+            LogEntry entry = entries.put(QStringLiteral("db"), QStringLiteral("d%1").arg(i), QStringLiteral("1-a"), "{}");
+            entry.term = i < 3 ? 1 : 2;
+            QVERIFY(log.append(entry).isOk());
+        }
+        QVERIFY(connection.database().commit());
+        QCOMPARE(log.lastSeq(), qint64(5));
+        QCOMPARE(log.lastTerm(), qint64(2));
+        qint64 term = 0;
+        QVERIFY(log.termOf(3, &term).isOk());
+        QCOMPARE(term, qint64(1));
+        QVERIFY(log.termOf(4, &term).isOk());
+        QCOMPARE(term, qint64(2));
+        QCOMPARE(log.termOf(9, &term).code(), Status::Code::StorageFailure);
+        LogEntry loaded;
+        QVERIFY(log.load(2, &loaded).isOk());
+        QCOMPARE(loaded.id, QStringLiteral("d1"));
+
+        // A cut of applied entries is refused; one after them is kept.
+        qint64 count = 0;
+        QCOMPARE(log.truncate(2, 3, &count).code(), Status::Code::Internal);
+        QVERIFY(connection.database().transaction());
+        QVERIFY(log.truncate(4, 3, &count).isOk());
+        QVERIFY(connection.database().commit());
+        QCOMPARE(count, qint64(2));
+        QCOMPARE(log.lastSeq(), qint64(3));
+        QCOMPARE(log.lastTerm(), qint64(1));
+
+        // Rolled back: the table and the positions as before.
+        const LogTable::Position before = log.position();
+        QVERIFY(connection.database().transaction());
+        QVERIFY(log.compact(3, 1).isOk());
+        QCOMPARE(log.compactedSeq(), qint64(2));
+        QVERIFY(connection.database().rollback());
+        log.restore(before);
+        QCOMPARE(log.compactedSeq(), qint64(0));
+        QVERIFY(log.load(1, &loaded).isOk());
+
+        QVERIFY(connection.database().transaction());
+        QVERIFY(log.compact(3, 1).isOk());
+        QVERIFY(connection.database().commit());
+        QCOMPARE(log.compactedSeq(), qint64(2));
+        QCOMPARE(log.compactedTerm(), qint64(1));
+        QCOMPARE(log.load(1, &loaded).code(), Status::Code::StorageFailure);
+        QVERIFY(log.termOf(2, &term).isOk()); // the compacted position's term
+        QCOMPARE(term, qint64(1));
+        log.close();
+
+        // Read again from the file: the same positions.
+        LogTable again(connection);
+        QVERIFY(again.open(2, 1).isOk());
+        QCOMPARE(again.lastSeq(), qint64(3));
+        QCOMPARE(again.history().termAt(3).value_or(-1), qint64(1));
+        again.close();
+    }
+
+    // The document half alone: a database, a put, an update and a
+    // deletion applied; the counters only once flushed; discard() forgets.
+    void documentApplierAlone()
+    {
+        SqliteConnection connection;
+        QVERIFY(connection.open(m_path, SqliteConnection::Mode::Writer, StorageOptions()).isOk());
+        QVERIFY(connection.enableWal().isOk());
+        QVERIFY(StorageSchema::create(connection).isOk());
+        DocumentApplier applier(connection);
+        QVERIFY(applier.prepare().isOk());
+        LogBuilder entries;
+        const auto counters = [&connection] {
+            QSqlQuery query(connection.database());
+            query.exec(QStringLiteral("SELECT seq, docs_total, docs_deleted FROM dbs WHERE name = 'shop'"));
+            return query.next() ? QStringLiteral("%1/%2/%3").arg(query.value(0).toLongLong()).arg(query.value(1).toLongLong())
+                                      .arg(query.value(2).toLongLong())
+                                : QString();
+        };
+        QVERIFY(connection.database().transaction());
+        QVERIFY(applier.apply(entries.createDatabase(QStringLiteral("shop"))).isOk());
+        QVERIFY(applier.apply(entries.put(QStringLiteral("shop"), QStringLiteral("a"), QStringLiteral("1-x"),
+                                          body(QStringLiteral("a"), QStringLiteral("1-x"), R"(,"data":{"n":1},"tags":["T"])")))
+                    .isOk());
+        QCOMPARE(counters(), QStringLiteral("0/0/0")); // counted in memory until flushed
+        QVERIFY(applier.flush().isOk());
+        QVERIFY(connection.database().commit());
+        QCOMPARE(counters(), QStringLiteral("1/1/0"));
+
+        // Rolled back and discarded: nothing of it stays, in the file or counted.
+        QVERIFY(connection.database().transaction());
+        QVERIFY(applier.apply(entries.put(QStringLiteral("shop"), QStringLiteral("b"), QStringLiteral("1-y"),
+                                          body(QStringLiteral("b"), QStringLiteral("1-y"), "")))
+                    .isOk());
+        QVERIFY(connection.database().rollback());
+        applier.discard();
+
+        QVERIFY(connection.database().transaction());
+        QVERIFY(applier.apply(entries.put(QStringLiteral("shop"), QStringLiteral("a"), QStringLiteral("2-z"),
+                                          body(QStringLiteral("a"), QStringLiteral("2-z"), ""), true))
+                    .isOk());
+        QVERIFY(applier.flush().isOk());
+        QVERIFY(connection.database().commit());
+        QCOMPARE(counters(), QStringLiteral("2/1/1"));
+        QSqlQuery query(connection.database());
+        QVERIFY(query.exec(QStringLiteral("SELECT rev FROM revs WHERE db = 'shop' AND id = 'a'")) && query.next());
+        QCOMPARE(query.value(0).toString(), QStringLiteral("1-x")); // the revision the deletion replaced
+        QVERIFY(query.exec(QStringLiteral("SELECT count(*) FROM tags WHERE db = 'shop'")) && query.next());
+        QCOMPARE(query.value(0).toInt(), 0);
+        QVERIFY(query.exec(QStringLiteral("SELECT count(*) FROM docs WHERE db = 'shop' AND id = 'b'")) && query.next());
+        QCOMPARE(query.value(0).toInt(), 0);
+        query.finish();
+        applier.close();
     }
 
     void appliesPutsUpdatesAndTombstones()
