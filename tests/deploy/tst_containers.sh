@@ -22,7 +22,9 @@
 #    it back and it catches up. A member whose process dies otherwise
 #    (SIGKILL from the host) is restarted by the restart policy.
 # 7. `down` without -v and `up` again: every document is still there.
-# 8. A member whose volume was removed starts empty and catches up.
+# 8. A member whose volume was removed starts empty and catches up. A
+#    backup through the router lands in its backup root (its volume); one
+#    outside the root is refused.
 # 9. The TLS variant (deploy/make-certs.sh, docker-compose.tls.yml) comes
 #    up, answers HTTPS with the CA and refuses plain HTTP; health checks
 #    pass over HTTPS.
@@ -277,6 +279,19 @@ wait_until 120 "$lost (new empty volume) caught up" caught_up 1 "http://$lost:80
 seq_of() { cluster_status | jq -r --arg url "$1" '.shards[1].members[] | select(.url == $url) | .appliedSeq'; }
 [ "$(seq_of "http://$lost:8080")" -gt 1 ] || fail "$lost did not receive shard 1's log"
 check_documents 80
+
+# --- 8b. a backup through the router, into its backup root ----------------------
+code=$(api -o "$work/backup-out.json" -w '%{http_code}' -X POST -d '{"to":"/etc/peacedb-escape"}' "$(router_url /v1/_cluster/backup)")
+[ "$code" = 403 ] || fail "a backup outside the router's backup root answered $code: $(cat "$work/backup-out.json")"
+code=$(api -o "$work/backup-out.json" -w '%{http_code}' -X POST -d '{"to":"nightly"}' "$(router_url /v1/_cluster/backup)")
+[ "$code" = 202 ] || fail "POST /v1/_cluster/backup answered $code: $(cat "$work/backup-out.json")"
+backup_state() { api "$(router_url /v1/_cluster/backup)" | jq -r .state; }
+backup_over() { [ "$(backup_state)" != running ]; }
+wait_until 120 "the backup ended" backup_over
+[ "$(backup_state)" = finished ] || fail "the backup: $(api "$(router_url /v1/_cluster/backup)")"
+podman exec "$(container router)" test -s /var/lib/peacedb/backups/nightly/manifest.json \
+    || fail "no manifest in the router's /var/lib/peacedb/backups/nightly"
+log "backup into the router's volume: $(api "$(router_url /v1/_cluster/backup)" | jq -c '{state, bytes, elapsedMs}')"
 
 # --- 9. TLS ----------------------------------------------------------------------
 compose down -v >"$work/down.log" 2>&1 || fail "down -v failed"
