@@ -1,6 +1,6 @@
 #include "ReplicatedDocumentService.h"
 
-#include "DocumentService.h"
+#include "Document.h"
 #include "HealthMonitor.h"
 #include "HttpClientPool.h"
 #include "JsonText.h"
@@ -551,7 +551,7 @@ void ReplicatedDocumentService::postDocument(const HttpRequest &request, Respond
         if (given) {
             id = *given;
         } else {
-            id = DocumentService::newDocumentId();
+            id = Document::newId();
             forwarded = withId(body.value(), id);
         }
     }
@@ -616,7 +616,7 @@ void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respon
             if (given) {
                 id = *given;
             } else {
-                id = DocumentService::newDocumentId();
+                id = Document::newId();
                 document = withId(element, id);
             }
         }
