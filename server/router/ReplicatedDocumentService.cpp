@@ -1,31 +1,24 @@
 #include "ReplicatedDocumentService.h"
 
+#include "ChangeCursor.h"
 #include "Document.h"
-#include "HealthMonitor.h"
-#include "HttpClientPool.h"
 #include "JsonText.h"
 #include "NameRules.h"
 #include "PageRequest.h"
-#include "ReadRouting.h"
 #include "RequestLimits.h"
-#include "ShardPlacement.h"
 #include "SortedMerge.h"
-#include "ChangeCursor.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSet>
+#include <QUrl>
 
 #include <memory>
 
 namespace {
 
 const QByteArray kGet = QByteArrayLiteral("GET");
-const QByteArray kPut = QByteArrayLiteral("PUT");
 const QByteArray kPost = QByteArrayLiteral("POST");
-const QByteArray kDelete = QByteArrayLiteral("DELETE");
-
-const QByteArray kReadPreference = QByteArrayLiteral("readPreference");
 
 // The request's target as received (percent-encoded path and query).
 QByteArray targetOf(const HttpRequest &request)
@@ -34,53 +27,6 @@ QByteArray targetOf(const HttpRequest &request)
     if (!request.rawQuery.isEmpty())
         target += '?' + request.rawQuery;
     return target;
-}
-
-// The request's target without its readPreference parameter (the router
-// sends the preference it applies, ReplicatedDocumentService::readShard).
-QByteArray readTargetOf(const HttpRequest &request)
-{
-    QByteArrayList kept;
-    for (const QByteArray &pair : request.rawQuery.split('&')) {
-        if (!pair.isEmpty() && pair != kReadPreference && !pair.startsWith(QByteArray(kReadPreference + "=")))
-            kept.append(pair);
-    }
-    QByteArray target = request.path.toUtf8();
-    if (!kept.isEmpty())
-        target += '?' + kept.join('&');
-    return target;
-}
-
-QByteArray withPreference(const QByteArray &target, ReadPreference::Mode mode)
-{
-    return target + (target.contains('?') ? '&' : '?') + kReadPreference + '=' + ReadPreference::modeName(mode).toLatin1();
-}
-
-// The headers a node's read answer carries about its freshness: the router
-// sets its own (ReadOrigins) in their place.
-bool isOriginHeader(const QByteArray &name)
-{
-    return name.compare("X-PeaceDB-Consistency", Qt::CaseInsensitive) == 0
-        || name.compare("X-PeaceDB-Applied", Qt::CaseInsensitive) == 0
-        || name.compare("X-PeaceDB-Stale-Shards", Qt::CaseInsensitive) == 0
-        || name.compare("X-PeaceDB-Lag-Ms", Qt::CaseInsensitive) == 0;
-}
-
-QByteArray databasePath(const QString &db)
-{
-    return "/v1/db/" + QUrl::toPercentEncoding(db);
-}
-
-// (term, seq) from "X-PeaceDB-Applied: <term>-<seq>"; (-1, -1) if absent.
-std::pair<qint64, qint64> appliedPosition(const HttpClientReply &reply)
-{
-    const QByteArray value = reply.header("X-PeaceDB-Applied");
-    const qsizetype dash = value.indexOf('-');
-    bool termOk = false;
-    bool seqOk = false;
-    const qint64 term = value.left(dash).toLongLong(&termOk);
-    const qint64 seq = value.mid(dash + 1).toLongLong(&seqOk);
-    return dash > 0 && termOk && seqOk ? std::make_pair(term, seq) : std::make_pair(qint64(-1), qint64(-1));
 }
 
 // The "id" of a minified JSON object: its text when it is a string, an
@@ -102,217 +48,16 @@ QByteArray withId(QByteArrayView object, const QString &id)
 
 } // namespace
 
-ReplicatedDocumentService::ReplicatedDocumentService(const Settings &settings, HealthMonitor *monitor, QObject *parent)
+ReplicatedDocumentService::ReplicatedDocumentService(const Settings &settings, ShardClient *shards, QObject *parent)
     : QObject(parent)
     , m_settings(settings)
-    , m_monitor(monitor)
+    , m_shards(shards)
 {
-    for (int shard = 0; shard < monitor->shardCount(); ++shard) {
-        QVector<HttpClientPool *> members;
-        for (const QString &url : monitor->layout(shard).members) {
-            members.append(new HttpClientPool(QUrl(url), settings.token, settings.maxConnectionsPerNode,
-                                              int(settings.requestTimeoutMs), this));
-        }
-        m_pools.append(members);
-    }
-}
-
-HttpClientPool *ReplicatedDocumentService::pool(int shard, int member)
-{
-    return m_pools.at(shard).at(member);
-}
-
-HttpResponse ReplicatedDocumentService::relay(const HttpClientReply &reply)
-{
-    HttpResponse response = HttpResponse::json(reply.status, reply.body);
-    const QByteArray contentType = reply.header("Content-Type");
-    if (!contentType.isEmpty())
-        response.contentType = contentType;
-    for (const char *name : {"Location", "ETag", "Allow"}) {
-        const QByteArray value = reply.header(name);
-        if (!value.isEmpty())
-            response.withHeader(name, value);
-    }
-    return response;
-}
-
-HttpResponse ReplicatedDocumentService::failure(int shard, const HttpClientReply &reply) const
-{
-    if (reply.answered())
-        return relay(reply);
-    return HttpResponse::error(Status::unavailable(QStringLiteral("shard %1 is unavailable: %2").arg(shard).arg(reply.error))
-                                   .withDetail(QStringLiteral("shard"), shard));
-}
-
-std::optional<HttpResponse> ReplicatedDocumentService::firstFailure(const QVector<HttpClientReply> &replies,
-                                                                    const QList<int> &okStatuses) const
-{
-    for (int shard = 0; shard < replies.size(); ++shard) {
-        if (!okStatuses.contains(replies.at(shard).status))
-            return failure(shard, replies.at(shard));
-    }
-    return std::nullopt;
-}
-
-void ReplicatedDocumentService::toPrimary(int shard, const QByteArray &method, const QByteArray &target, const QByteArray &body,
-                                          bool write, Reply done, bool redirected)
-{
-    const ShardHealth &health = m_monitor->shard(shard);
-    const int member = health.primary();
-    ++m_forwardedTotal;
-    if (health.isSilent(member, m_monitor->now())) {
-        // Its primary is down or cut off and the health monitor is electing
-        // another: fail at once rather than after the request timeout, so
-        // clients retry soon (nothing was sent, nothing changed).
-        HttpClientReply reply;
-        reply.error = QStringLiteral("no answer from its primary (member %1) for over %2 ms; %3")
-                          .arg(member)
-                          .arg(m_monitor->failoverTimeoutMs())
-                          .arg(m_monitor->automaticFailover()
-                                   ? QStringLiteral("a failover is under way, retry")
-                                   : QStringLiteral("automatic failover is off: an operator must promote a member; "
-                                                    "readPreference=primaryPreferred reads from the others"));
-        return done(reply);
-    }
-    m_monitor->primaryRequestStarted(shard);
-    pool(shard, member)->request(method, target, body, [=](const HttpClientReply &reply) {
-        m_monitor->primaryRequestEnded(shard);
-        if (reply.status == 503 && !redirected) {
-            // A replica refused it ("not primary"; nothing was changed):
-            // follow the primary it names, once.
-            const Result<QJsonObject> answer = JsonText::parseObject(reply.body);
-            if (answer.isOk() && answer->value(QStringLiteral("error")).toString() == QLatin1String("not primary")) {
-                const QString primary = answer->value(QStringLiteral("primary")).toString();
-                const int named = m_monitor->memberOf(shard, primary);
-                if (named >= 0 && named != member) {
-                    m_monitor->primaryHinted(shard, primary);
-                    return toPrimary(shard, method, target, body, write, done, true);
-                }
-                if (named < 0)
-                    m_monitor->primaryUnsure(shard);
-            }
-        }
-        if (!reply.answered())
-            m_monitor->primaryUnsure(shard);
-        if (write && reply.status >= 200 && reply.status < 300)
-            m_monitor->writeAcknowledged(shard);
-        done(reply);
-    });
 }
 
 Result<ReadPreference> ReplicatedDocumentService::preferenceOf(const HttpRequest &request) const
 {
-    return ReadPreference::fromText(request.queryValue(QString::fromLatin1(kReadPreference)), m_settings.defaultReadPreference);
-}
-
-void ReplicatedDocumentService::readShard(int shard, ReadPreference::Mode mode, const QByteArray &method, const QByteArray &target,
-                                          const QByteArray &body, int pinned, ShardRead done)
-{
-    const QByteArray sent = withPreference(target, mode);
-    if (mode == ReadPreference::Mode::Primary) {
-        return toPrimary(shard, method, sent, body, false, [this, shard, done](const HttpClientReply &reply) {
-            done(reply, m_monitor->shard(shard).primary());
-        });
-    }
-    QVector<int> members = ReadRouting::candidates(m_monitor->shard(shard), mode, m_monitor->now());
-    if (pinned >= 0 && members.contains(pinned)) {
-        members.removeOne(pinned);
-        members.prepend(pinned);
-    }
-    if (members.isEmpty()) {
-        HttpClientReply reply;
-        reply.error = QStringLiteral("no member answered the router's health checks within %1 ms")
-                          .arg(m_monitor->failoverTimeoutMs());
-        return done(reply, -1);
-    }
-    readMembers(shard, members, 0, method, sent, body, std::move(done));
-}
-
-void ReplicatedDocumentService::readMembers(int shard, const QVector<int> &members, int index, const QByteArray &method,
-                                            const QByteArray &target, const QByteArray &body, ShardRead done)
-{
-    const int member = members.at(index);
-    ++m_forwardedTotal;
-    pool(shard, member)->request(method, target, body, [=](const HttpClientReply &reply) {
-        // No answer, or one saying it cannot answer now (shutting down, too
-        // many reads waiting): the next member may.
-        if ((!reply.answered() || reply.status >= 500) && index + 1 < members.size())
-            return readMembers(shard, members, index + 1, method, target, body, done);
-        done(reply, member);
-    });
-}
-
-void ReplicatedDocumentService::readShards(ReadPreference::Mode mode, const QVector<QByteArray> &targets, GatheredReads done)
-{
-    struct State
-    {
-        QVector<HttpClientReply> replies;
-        ReadOrigins origins;
-        int pending = 0;
-    };
-    auto state = std::make_shared<State>();
-    state->replies.resize(m_monitor->shardCount());
-    state->pending = m_monitor->shardCount();
-    for (int shard = 0; shard < m_monitor->shardCount(); ++shard) {
-        readShard(shard, mode, kGet, targets.at(shard), QByteArray(), -1,
-                  [this, state, shard, done](const HttpClientReply &reply, int member) {
-            state->replies[shard] = reply;
-            if (reply.answered())
-                state->origins.add(shard, originOf(shard, member, reply));
-            if (--state->pending == 0)
-                done(state->replies, state->origins);
-        });
-    }
-}
-
-ReadOrigins::Part ReplicatedDocumentService::originOf(int shard, int member, const HttpClientReply &reply) const
-{
-    ReadOrigins::Part part;
-    part.linearizable = reply.header("X-PeaceDB-Consistency") == ReadPreference::consistencyName(ReadPreference::Consistency::Linearizable);
-    part.applied = reply.header("X-PeaceDB-Applied");
-    if (!part.linearizable && member >= 0)
-        part.lagMs = ReadRouting::lagMs(m_monitor->shard(shard), member, m_monitor->now());
-    return part;
-}
-
-HttpResponse ReplicatedDocumentService::withOrigins(HttpResponse response, const ReadOrigins &origins)
-{
-    response.headers.removeIf([](const QPair<QByteArray, QByteArray> &header) { return isOriginHeader(header.first); });
-    response.headers.append(origins.headers());
-    return response;
-}
-
-void ReplicatedDocumentService::toSystemShard(const QByteArray &method, const QByteArray &target, const QByteArray &body,
-                                              std::function<void(const HttpClientReply &reply)> done)
-{
-    toPrimary(0, method, target, body, method != "GET", std::move(done));
-}
-
-void ReplicatedDocumentService::toEveryShard(const QByteArray &method, const QByteArray &target, const QByteArray &body,
-                                             Gathered done)
-{
-    toShards(method, QVector<QByteArray>(m_monitor->shardCount(), target), std::move(done), body);
-}
-
-void ReplicatedDocumentService::toShards(const QByteArray &method, const QVector<QByteArray> &targets, Gathered done,
-                                         const QByteArray &body)
-{
-    struct State
-    {
-        QVector<HttpClientReply> replies;
-        int pending = 0;
-    };
-    auto state = std::make_shared<State>();
-    state->replies.resize(m_monitor->shardCount());
-    state->pending = m_monitor->shardCount();
-    const bool write = method != kGet;
-    for (int shard = 0; shard < m_monitor->shardCount(); ++shard) {
-        toPrimary(shard, method, targets.at(shard), body, write, [state, shard, done](const HttpClientReply &reply) {
-            state->replies[shard] = reply;
-            if (--state->pending == 0)
-                done(state->replies);
-        });
-    }
+    return ReadPreference::fromText(request.queryValue(QString::fromLatin1(ShardClient::kReadPreference)), m_settings.defaultReadPreference);
 }
 
 void ReplicatedDocumentService::listDatabases(const HttpRequest &request, Respond respond)
@@ -320,9 +65,9 @@ void ReplicatedDocumentService::listDatabases(const HttpRequest &request, Respon
     const Result<ReadPreference> preference = preferenceOf(request);
     if (!preference.isOk())
         return respond(HttpResponse::error(preference.status(), request.errorContext()));
-    const QVector<QByteArray> targets(m_monitor->shardCount(), QByteArrayLiteral("/v1/db"));
-    readShards(preference->mode(), targets, [this, respond](const QVector<HttpClientReply> &replies, const ReadOrigins &origins) {
-        if (const std::optional<HttpResponse> failed = firstFailure(replies, {200}))
+    const QVector<QByteArray> targets(m_shards->shardCount(), QByteArrayLiteral("/v1/db"));
+    m_shards->readShards(preference->mode(), targets, [respond](const QVector<HttpClientReply> &replies, const ReadOrigins &origins) {
+        if (const std::optional<HttpResponse> failed = ShardClient::firstFailure(replies, {200}))
             return respond(*failed);
         QSet<QString> names;
         for (const HttpClientReply &reply : replies) {
@@ -332,9 +77,8 @@ void ReplicatedDocumentService::listDatabases(const HttpRequest &request, Respon
         }
         QStringList sorted(names.cbegin(), names.cend());
         sorted.sort();
-        respond(withOrigins(HttpResponse::json(200, QJsonObject{{QStringLiteral("total"), sorted.size()},
-                                                                {QStringLiteral("items"), QJsonArray::fromStringList(sorted)}}),
-                            origins));
+        const QJsonObject body{{QStringLiteral("total"), sorted.size()}, {QStringLiteral("items"), QJsonArray::fromStringList(sorted)}};
+        respond(ShardClient::withOrigins(HttpResponse::json(200, body), origins));
     });
 }
 
@@ -344,8 +88,9 @@ void ReplicatedDocumentService::createDatabase(const HttpRequest &request, Respo
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
         return respond(HttpResponse::error(name, request.errorContext()));
-    toEveryShard(kPut, databasePath(db), QByteArray(), [this, db, respond](const QVector<HttpClientReply> &replies) {
-        if (const std::optional<HttpResponse> failed = firstFailure(replies, {200, 201}))
+    m_shards->toEveryShard(QByteArrayLiteral("PUT"), ShardClient::databasePath(db), QByteArray(),
+                           [db, respond](const QVector<HttpClientReply> &replies) {
+        if (const std::optional<HttpResponse> failed = ShardClient::firstFailure(replies, {200, 201}))
             return respond(*failed);
         bool created = false;
         for (const HttpClientReply &reply : replies)
@@ -362,14 +107,15 @@ void ReplicatedDocumentService::deleteDatabase(const HttpRequest &request, Respo
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
         return respond(HttpResponse::error(name, request.errorContext()));
-    toEveryShard(kDelete, databasePath(db), QByteArray(), [this, db, respond](const QVector<HttpClientReply> &replies) {
-        if (const std::optional<HttpResponse> failed = firstFailure(replies, {200, 404}))
+    m_shards->toEveryShard(QByteArrayLiteral("DELETE"), ShardClient::databasePath(db), QByteArray(),
+                           [db, respond](const QVector<HttpClientReply> &replies) {
+        if (const std::optional<HttpResponse> failed = ShardClient::firstFailure(replies, {200, 404}))
             return respond(*failed);
         for (const HttpClientReply &reply : replies) {
             if (reply.status == 200)
                 return respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("db"), db}}));
         }
-        respond(relay(replies.first())); // 404 everywhere
+        respond(ShardClient::relay(replies.first())); // 404 everywhere
     });
 }
 
@@ -382,9 +128,9 @@ void ReplicatedDocumentService::databaseStats(const HttpRequest &request, Respon
     const Result<ReadPreference> preference = preferenceOf(request);
     if (!preference.isOk())
         return respond(HttpResponse::error(preference.status(), request.errorContext()));
-    const QVector<QByteArray> targets(m_monitor->shardCount(), databasePath(db) + "/_stats");
-    readShards(preference->mode(), targets, [this, db, respond](const QVector<HttpClientReply> &replies, const ReadOrigins &origins) {
-        if (const std::optional<HttpResponse> failed = firstFailure(replies, {200, 404}))
+    const QVector<QByteArray> targets(m_shards->shardCount(), ShardClient::databasePath(db) + "/_stats");
+    m_shards->readShards(preference->mode(), targets, [db, respond](const QVector<HttpClientReply> &replies, const ReadOrigins &origins) {
+        if (const std::optional<HttpResponse> failed = ShardClient::firstFailure(replies, {200, 404}))
             return respond(*failed);
         QStringList missing;
         QStringList present;
@@ -404,14 +150,14 @@ void ReplicatedDocumentService::databaseStats(const HttpRequest &request, Respon
             }
         }
         if (present.isEmpty())
-            return respond(withOrigins(relay(replies.first()), origins));
+            return respond(ShardClient::withOrigins(ShardClient::relay(replies.first()), origins));
         if (!missing.isEmpty()) {
             return respond(HttpResponse::error(
                 Status::unavailable(QStringLiteral("database %1 exists on shards %2 but not on shards %3; repeat PUT /v1/db/%1")
                                         .arg(db, present.join(QLatin1Char(',')), missing.join(QLatin1Char(','))))
                     .withDetail(QStringLiteral("db"), db)));
         }
-        respond(withOrigins(HttpResponse::json(200, sums), origins));
+        respond(ShardClient::withOrigins(HttpResponse::json(200, sums), origins));
     });
 }
 
@@ -420,7 +166,7 @@ void ReplicatedDocumentService::headDatabase(const HttpRequest &request, Respond
     databaseStats(request, [respond](const HttpResponse &response) {
         HttpResponse head = HttpResponse::empty(response.status);
         for (const QPair<QByteArray, QByteArray> &header : response.headers) {
-            if (isOriginHeader(header.first))
+            if (ShardClient::isOriginHeader(header.first))
                 head.headers.append(header);
         }
         respond(head);
@@ -443,23 +189,24 @@ void ReplicatedDocumentService::sequence(const HttpRequest &request, Respond res
 void ReplicatedDocumentService::forwardDocument(const HttpRequest &request, bool write, Respond respond)
 {
     const QString id = request.param(QStringLiteral("id"));
-    const int shard = ShardPlacement::shardOf(id, m_monitor->shardCount());
+    const int shard = m_shards->shardOf(id);
     if (write) {
-        return toPrimary(shard, request.methodName.toLatin1(), targetOf(request), request.body, true,
-                         [this, shard, respond](const HttpClientReply &reply) { respond(failure(shard, reply)); });
+        return m_shards->toPrimary(shard, request.methodName.toLatin1(), targetOf(request), request.body, true,
+                                   [shard, respond](const HttpClientReply &reply) { respond(ShardClient::failure(shard, reply)); });
     }
     const Result<ReadPreference> preference = preferenceOf(request);
     if (!preference.isOk())
         return respond(HttpResponse::error(preference.status(), request.errorContext()));
+    const QByteArray target = ShardClient::withoutReadPreference(request.path, request.rawQuery);
     if (preference->mode() == ReadPreference::Mode::Primary && m_settings.readQuorum > 1)
-        return readFromMembers(shard, readTargetOf(request), std::move(respond));
-    readShard(shard, preference->mode(), kGet, readTargetOf(request), QByteArray(), -1,
-              [this, shard, respond](const HttpClientReply &reply, int member) {
+        return m_shards->readNewest(shard, target, m_settings.readQuorum, std::move(respond));
+    m_shards->readShard(shard, preference->mode(), kGet, target, QByteArray(), -1,
+                        [this, shard, respond](const HttpClientReply &reply, int member) {
         if (!reply.answered())
-            return respond(failure(shard, reply));
+            return respond(ShardClient::failure(shard, reply));
         ReadOrigins origins;
-        origins.add(shard, originOf(shard, member, reply));
-        respond(withOrigins(failure(shard, reply), origins));
+        origins.add(shard, m_shards->originOf(shard, member, reply));
+        respond(ShardClient::withOrigins(ShardClient::failure(shard, reply), origins));
     });
 }
 
@@ -476,68 +223,6 @@ void ReplicatedDocumentService::putDocument(const HttpRequest &request, Respond 
 void ReplicatedDocumentService::deleteDocument(const HttpRequest &request, Respond respond)
 {
     forwardDocument(request, true, std::move(respond));
-}
-
-void ReplicatedDocumentService::readFromMembers(int shard, const QByteArray &target, Respond respond)
-{
-    // The primary, then members the health monitor reaches, then the rest:
-    // a stopped replica must not stall reads that others can answer.
-    const ShardHealth &health = m_monitor->shard(shard);
-    const qint64 now = m_monitor->now();
-    QVector<int> members{health.primary()};
-    for (const bool reachable : {true, false}) {
-        for (int member = 0; member < health.size() && members.size() < m_settings.readQuorum; ++member) {
-            if (member != health.primary() && health.isReachable(member, now) == reachable)
-                members.append(member);
-        }
-    }
-    struct State
-    {
-        QVector<HttpClientReply> replies;
-        int pending = 0;
-    };
-    auto state = std::make_shared<State>();
-    state->replies.resize(members.size());
-    state->pending = int(members.size());
-    const int wanted = int(members.size());
-    // The others answer from their committed state (the primary's answer
-    // is the linearizable one; a newer committed answer is as good).
-    const QByteArray first = withPreference(target, ReadPreference::Mode::Primary);
-    const QByteArray others = withPreference(target, ReadPreference::Mode::Nearest);
-    for (int i = 0; i < members.size(); ++i) {
-        ++m_forwardedTotal;
-        pool(shard, members.at(i))->get(i == 0 ? first : others, [this, state, i, shard, wanted, members, respond](const HttpClientReply &reply) {
-            state->replies[i] = reply;
-            if (--state->pending > 0)
-                return;
-            // The newest answer: from the member that has applied the most.
-            int best = -1;
-            int answered = 0;
-            for (int j = 0; j < state->replies.size(); ++j) {
-                const HttpClientReply &candidate = state->replies.at(j);
-                if (!candidate.answered() || candidate.status >= 500)
-                    continue;
-                ++answered;
-                if (best < 0 || appliedPosition(candidate) > appliedPosition(state->replies.at(best)))
-                    best = j;
-            }
-            if (answered < wanted) {
-                return respond(HttpResponse::error(
-                    Status::unavailable(QStringLiteral("read quorum not reached on shard %1: %2 of %3 members answered")
-                                            .arg(shard)
-                                            .arg(answered)
-                                            .arg(wanted))
-                        .withDetail(QStringLiteral("shard"), shard)));
-            }
-            // As consistent as the primary's answer: an answer newer than
-            // it is committed state too.
-            ReadOrigins::Part part = originOf(shard, members.at(best), state->replies.at(best));
-            part.linearizable = originOf(shard, members.at(0), state->replies.at(0)).linearizable;
-            ReadOrigins origins;
-            origins.add(shard, part);
-            respond(withOrigins(relay(state->replies.at(best)), origins));
-        });
-    }
 }
 
 void ReplicatedDocumentService::postDocument(const HttpRequest &request, Respond respond)
@@ -557,9 +242,9 @@ void ReplicatedDocumentService::postDocument(const HttpRequest &request, Respond
     }
     // Anything the node will refuse (bad JSON, a non-string id) goes to the
     // shard of the empty id, which answers the error.
-    const int shard = ShardPlacement::shardOf(id, m_monitor->shardCount());
-    toPrimary(shard, kPost, targetOf(request), forwarded, true,
-              [this, shard, respond](const HttpClientReply &reply) { respond(failure(shard, reply)); });
+    const int shard = m_shards->shardOf(id);
+    m_shards->toPrimary(shard, kPost, targetOf(request), forwarded, true,
+                        [shard, respond](const HttpClientReply &reply) { respond(ShardClient::failure(shard, reply)); });
 }
 
 void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respond respond)
@@ -600,7 +285,7 @@ void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respon
     }
 
     // Split by shard; remember where each result goes back.
-    const int shards = m_monitor->shardCount();
+    const int shards = m_shards->shardCount();
     QVector<QByteArray> parts(shards);
     QVector<QVector<int>> positions(shards);
     QVector<QByteArray> results;
@@ -621,7 +306,7 @@ void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respon
             }
         }
         ids.append(id);
-        const int shard = ShardPlacement::shardOf(id, shards);
+        const int shard = m_shards->shardOf(id);
         parts[shard] += (parts[shard].isEmpty() ? QByteArray() : QByteArrayLiteral(",")) + document;
         positions[shard].append(position);
     }
@@ -635,7 +320,7 @@ void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respon
     auto state = std::make_shared<State>();
     state->results = results;
     state->failures.resize(shards);
-    const auto finish = [this, state, respond, shards, positions] {
+    const auto finish = [state, respond, shards, positions] {
         // Every shard refused the request as a whole in the same way: that is
         // the answer (e.g. 404 for a missing database).
         int refused = 0;
@@ -649,7 +334,7 @@ void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respon
         if (refused == used && used > 0) {
             for (int shard = 0; shard < shards; ++shard) {
                 if (!positions.at(shard).isEmpty())
-                    return respond(failure(shard, state->failures.at(shard)));
+                    return respond(ShardClient::failure(shard, state->failures.at(shard)));
             }
         }
         QByteArray out = "{\"ok\":true,\"results\":[";
@@ -665,12 +350,12 @@ void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respon
         state->pending += positions.at(shard).isEmpty() ? 0 : 1;
     if (state->pending == 0)
         return finish();
-    const QByteArray target = databasePath(db) + "/_bulk_docs";
+    const QByteArray target = ShardClient::databasePath(db) + "/_bulk_docs";
     for (int shard = 0; shard < shards; ++shard) {
         if (positions.at(shard).isEmpty())
             continue;
-        toPrimary(shard, kPost, target, "{\"docs\":[" + parts.at(shard) + "]}", true,
-                  [this, state, shard, positions, ids, finish](const HttpClientReply &reply) {
+        m_shards->toPrimary(shard, kPost, target, "{\"docs\":[" + parts.at(shard) + "]}", true,
+                            [state, shard, positions, ids, finish](const HttpClientReply &reply) {
             state->failures[shard] = reply;
             const QVector<int> &mine = positions.at(shard);
             QVector<QByteArrayView> answers;
@@ -687,7 +372,7 @@ void ReplicatedDocumentService::bulkDocuments(const HttpRequest &request, Respon
             } else {
                 // The shard refused or did not answer: each of its documents
                 // carries why (status 503 when the outcome is unknown).
-                const HttpResponse why = failure(shard, reply);
+                const HttpResponse why = ShardClient::failure(shard, reply);
                 const Result<QJsonObject> error = JsonText::parseObject(why.body);
                 const QString message = error.isOk() ? error->value(QStringLiteral("error")).toString() : QString::fromUtf8(why.body.left(200));
                 for (int position : mine) {
@@ -757,7 +442,7 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
     QByteArray query;
     for (auto it = request.query.cbegin(); it != request.query.cend(); ++it) {
         if (it.key() == QLatin1String("skip") || it.key() == QLatin1String("limit") || it.key() == QLatin1String("after")
-            || it.key() == QLatin1String(kReadPreference))
+            || it.key() == QLatin1String(ShardClient::kReadPreference))
             continue;
         query += QUrl::toPercentEncoding(it.key()) + '=' + QUrl::toPercentEncoding(it.value()) + '&';
     }
@@ -773,8 +458,8 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
         bool finished = false;
     };
     auto state = std::make_shared<State>();
-    state->members.fill(-1, m_monitor->shardCount());
-    state->merge = std::make_unique<SortedMerge>(m_monitor->shardCount(), page->skip, page->limit, m_settings.maxPageSize);
+    state->members.fill(-1, m_shards->shardCount());
+    state->merge = std::make_unique<SortedMerge>(m_shards->shardCount(), page->skip, page->limit, m_settings.maxPageSize);
     const QByteArray path = request.path.toUtf8();
     const QString clientAfter = page->after;
     auto pump = std::make_shared<std::function<void()>>();
@@ -795,17 +480,17 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
                 payload = JsonText::compact(shardBody);
             }
             const int shard = ask.shard;
-            readShard(shard, mode, method, target, payload, state->members.at(shard),
-                      [this, state, pump, shard, respond, where](const HttpClientReply &reply, int member) {
+            m_shards->readShard(shard, mode, method, target, payload, state->members.at(shard),
+                                [this, state, pump, shard, respond, where](const HttpClientReply &reply, int member) {
                 if (state->finished)
                     return;
                 state->members[shard] = member;
                 if (reply.answered())
-                    state->origins.add(shard, originOf(shard, member, reply));
+                    state->origins.add(shard, m_shards->originOf(shard, member, reply));
                 if (reply.status != 200) {
                     state->finished = true;
                     *pump = nullptr;
-                    return respond(withOrigins(failure(shard, reply), state->origins));
+                    return respond(ShardClient::withOrigins(ShardClient::failure(shard, reply), state->origins));
                 }
                 const Result<QByteArray> answer = JsonText::minify(reply.body);
                 qint64 total = -1;
@@ -844,7 +529,7 @@ void ReplicatedDocumentService::mergedList(const HttpRequest &request, const QBy
                     out.append(result.items.at(i).json);
                 }
                 out.append("]}");
-                respond(withOrigins(HttpResponse::json(200, out), state->origins));
+                respond(ShardClient::withOrigins(HttpResponse::json(200, out), state->origins));
             });
         }
     };
@@ -858,7 +543,7 @@ void ReplicatedDocumentService::changes(const HttpRequest &request, Respond resp
     const Status name = NameRules::checkDatabaseName(db);
     if (!name.isOk())
         return respond(HttpResponse::error(name, where));
-    const Result<ChangeCursor> since = ChangeCursor::parse(request.queryValue(QStringLiteral("since")), m_monitor->shardCount());
+    const Result<ChangeCursor> since = ChangeCursor::parse(request.queryValue(QStringLiteral("since")), m_shards->shardCount());
     if (!since.isOk())
         return respond(HttpResponse::error(since.status(), where));
     const Result<PageRequest> page = PageRequest::fromText(std::nullopt, request.queryValue(QStringLiteral("limit")),
@@ -870,13 +555,13 @@ void ReplicatedDocumentService::changes(const HttpRequest &request, Respond resp
         return respond(HttpResponse::error(preference.status(), where));
     const qint64 limit = page->limit;
     QVector<QByteArray> targets;
-    for (int shard = 0; shard < m_monitor->shardCount(); ++shard) {
-        targets.append(databasePath(db) + "/_changes?since=" + QByteArray::number(since->seq(shard))
+    for (int shard = 0; shard < m_shards->shardCount(); ++shard) {
+        targets.append(ShardClient::databasePath(db) + "/_changes?since=" + QByteArray::number(since->seq(shard))
                        + "&limit=" + QByteArray::number(limit));
     }
-    readShards(preference->mode(), targets, [this, since = since.value(), limit, respond, where](const QVector<HttpClientReply> &replies,
-                                                                                             const ReadOrigins &origins) {
-        if (const std::optional<HttpResponse> failed = firstFailure(replies, {200}))
+    m_shards->readShards(preference->mode(), targets,
+                         [since = since.value(), limit, respond, where](const QVector<HttpClientReply> &replies, const ReadOrigins &origins) {
+        if (const std::optional<HttpResponse> failed = ShardClient::firstFailure(replies, {200}))
             return respond(*failed);
         QVector<ShardChangePage> pages;
         for (int shard = 0; shard < replies.size(); ++shard) {
@@ -894,6 +579,6 @@ void ReplicatedDocumentService::changes(const HttpRequest &request, Respond resp
         const Result<MergedChanges> merged = ChangeCursor::merge(since, pages, limit);
         if (!merged.isOk())
             return respond(HttpResponse::error(merged.status(), where));
-        respond(withOrigins(HttpResponse::json(200, merged->toJson()), origins));
+        respond(ShardClient::withOrigins(HttpResponse::json(200, merged->toJson()), origins));
     });
 }
