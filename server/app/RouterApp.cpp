@@ -10,7 +10,6 @@
 #include "HttpServer.h"
 #include "MetricsApi.h"
 #include "OpenApiApi.h"
-#include "ReplicatedDocumentService.h"
 #include "ShardClient.h"
 #include "ReplicationCoordinator.h"
 #include "RouterApi.h"
@@ -89,13 +88,6 @@ int RouterApp::start()
     client.requestTimeoutMs = m_config.writeTimeoutMs + 5000;
     client.token = token;
     m_shards = std::make_unique<ShardClient>(client, m_monitor.get());
-    ReplicatedDocumentService::Settings service;
-    service.readQuorum = int(m_config.readQuorum);
-    // ServerConfig only accepts the names of the modes.
-    service.defaultReadPreference = ReadPreference::modeFromName(m_config.defaultReadPreference).value_or(ReadPreference::Mode::Primary);
-    service.maxPageSize = m_config.maxPageSize;
-    service.maxBulkDocs = m_config.maxBulkDocs;
-    m_service = std::make_unique<ReplicatedDocumentService>(service, m_shards.get());
 
     auto store = std::make_unique<RemoteAuthStore>(
         [shards = m_shards.get()](const QByteArray &method, const QByteArray &target, const QByteArray &body,
@@ -108,7 +100,13 @@ int RouterApp::start()
     }
     m_auth = std::move(auth).value();
     m_auth->install(*m_http);
-    m_routerApi = std::make_unique<RouterApi>(m_service.get(), m_monitor.get(), m_http.get());
+    RouterApi::Settings routes;
+    routes.readQuorum = int(m_config.readQuorum);
+    // ServerConfig only accepts the names of the modes.
+    routes.defaultReadPreference = ReadPreference::modeFromName(m_config.defaultReadPreference).value_or(ReadPreference::Mode::Primary);
+    routes.maxPageSize = m_config.maxPageSize;
+    routes.maxBulkDocs = m_config.maxBulkDocs;
+    m_routerApi = std::make_unique<RouterApi>(m_shards.get(), routes, m_monitor.get(), m_http.get());
     m_routerApi->registerRoutes(*m_http);
     m_clusterApi = std::make_unique<ClusterApi>(m_monitor.get(), m_coordinator.get(), m_events.get());
     m_clusterApi->registerRoutes(*m_http);
