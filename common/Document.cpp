@@ -4,6 +4,7 @@
 #include "TextWords.h"
 
 #include <QSet>
+#include <QUuid>
 
 namespace {
 
@@ -36,6 +37,11 @@ Result<Document> Document::fromJsonText(QByteArrayView text)
         return minified.status();
     }
     return fromMinified(minified.value());
+}
+
+QString Document::newId()
+{
+    return QUuid::createUuid().toString(QUuid::Id128);
 }
 
 Result<Document> Document::fromMinified(QByteArrayView minified)

@@ -33,6 +33,9 @@ struct Document
     // The same for text that JsonText::minify() already validated (a stored
     // body, an element of a validated bulk request): skips validation.
     static Result<Document> fromMinified(QByteArrayView minified);
+    // A new server-assigned id: 32 hex digits of a random UUID (POST and
+    // _bulk_docs without an id, on a node or on the router).
+    static QString newId();
 
     // Compact JSON with the fields in the order above.
     QByteArray toJson() const;

@@ -1,7 +1,7 @@
 // ReadRouting: which members of a shard a router asks for a read under a
 // read preference, in the order it asks them, and how far behind an answer
 // from one of them may be. The pure half of the router's reads; the router
-// sends the requests (ReplicatedDocumentService).
+// sends the requests (ShardClient).
 //
 //   primary          the member writes go to (ShardHealth::primary()), and
 //                    only it: its answer is linearizable or a 503.

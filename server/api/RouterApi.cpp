@@ -2,7 +2,6 @@
 
 #include "HealthMonitor.h"
 #include "NodeApi.h"
-#include "ReplicatedDocumentService.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -11,49 +10,61 @@ namespace {
 
 using Method = QHttpServerRequest::Method;
 
+// `call` of `handlers` as a route's handler.
+template <typename Handlers>
+RouterApi::Handler handlerOf(Handlers *handlers, void (Handlers::*call)(const HttpRequest &, RouterApi::Respond))
+{
+    return [handlers, call](const HttpRequest &request, RouterApi::Respond respond) { (handlers->*call)(request, std::move(respond)); };
+}
+
 } // namespace
 
-RouterApi::RouterApi(ReplicatedDocumentService *service, HealthMonitor *monitor, HttpServer *http)
-    : m_service(service)
+RouterApi::RouterApi(ShardClient *shards, const Settings &settings, HealthMonitor *monitor, HttpServer *http)
+    : m_shards(shards)
     , m_monitor(monitor)
     , m_http(http)
+    , m_databases(shards, settings.defaultReadPreference)
+    , m_documents(shards, RouterDocumentHandlers::Settings{settings.readQuorum, settings.defaultReadPreference, settings.maxBulkDocs})
+    , m_lists(shards, RouterListHandlers::Settings{settings.defaultReadPreference, settings.maxPageSize})
 {
     m_uptime.start();
 }
 
-void RouterApi::registerRoutes(HttpServer &server)
+QVector<RouterApi::Route> RouterApi::routes()
 {
-    using Call = void (ReplicatedDocumentService::*)(const HttpRequest &, ReplicatedDocumentService::Respond);
-    const auto route = [this, &server](Method method, const char *pattern, Call call) {
-        server.addApiRoute(method, pattern,
-                        [this, call](const HttpRequest &request, const HttpReplyPtr &reply) {
-                            (m_service->*call)(request, [reply](const HttpResponse &response) { reply->send(response); });
-                        });
+    return {
+        {Method::Get, "/healthz", handlerOf(this, &RouterApi::health)},
+        {Method::Get, "/v1/_stats", handlerOf(this, &RouterApi::stats)},
+        {Method::Get, "/v1/db", handlerOf(&m_databases, &RouterDatabaseHandlers::list)},
+        {Method::Put, "/v1/db/{db}", handlerOf(&m_databases, &RouterDatabaseHandlers::create)},
+        {Method::Delete, "/v1/db/{db}", handlerOf(&m_databases, &RouterDatabaseHandlers::remove)},
+        {Method::Head, "/v1/db/{db}", handlerOf(&m_databases, &RouterDatabaseHandlers::head)},
+        {Method::Get, "/v1/db/{db}", handlerOf(&m_databases, &RouterDatabaseHandlers::stats)},
+        {Method::Post, "/v1/db/{db}/docs", handlerOf(&m_documents, &RouterDocumentHandlers::post)},
+        {Method::Get, "/v1/db/{db}/docs/{id}", handlerOf(&m_documents, &RouterDocumentHandlers::get)},
+        {Method::Put, "/v1/db/{db}/docs/{id}", handlerOf(&m_documents, &RouterDocumentHandlers::put)},
+        {Method::Delete, "/v1/db/{db}/docs/{id}", handlerOf(&m_documents, &RouterDocumentHandlers::remove)},
+        {Method::Post, "/v1/db/{db}/_bulk_docs", handlerOf(&m_documents, &RouterDocumentHandlers::bulk)},
+        {Method::Get, "/v1/db/{db}/_all_docs", handlerOf(&m_lists, &RouterListHandlers::allDocuments)},
+        {Method::Get, "/v1/db/{db}/_changes", handlerOf(&m_lists, &RouterListHandlers::changes)},
+        {Method::Post, "/v1/db/{db}/_find/fields", handlerOf(&m_lists, &RouterListHandlers::findFields)},
+        {Method::Post, "/v1/db/{db}/_find/tags", handlerOf(&m_lists, &RouterListHandlers::findTags)},
+        {Method::Get, "/v1/db/{db}/_search", handlerOf(&m_lists, &RouterListHandlers::search)},
+        {Method::Get, "/v1/db/{db}/_seq", handlerOf(&m_databases, &RouterDatabaseHandlers::sequence)},
+        {Method::Get, "/v1/db/{db}/_stats", handlerOf(&m_databases, &RouterDatabaseHandlers::stats)},
     };
-    server.addApiRoute(Method::Get, "/healthz",
-                    [this](const HttpRequest &request, const HttpReplyPtr &reply) { health(request, reply); });
-    server.addApiRoute(Method::Get, "/v1/_stats",
-                    [this](const HttpRequest &request, const HttpReplyPtr &reply) { stats(request, reply); });
-    route(Method::Get, "/v1/db", &ReplicatedDocumentService::listDatabases);
-    route(Method::Put, "/v1/db/{db}", &ReplicatedDocumentService::createDatabase);
-    route(Method::Delete, "/v1/db/{db}", &ReplicatedDocumentService::deleteDatabase);
-    route(Method::Head, "/v1/db/{db}", &ReplicatedDocumentService::headDatabase);
-    route(Method::Get, "/v1/db/{db}", &ReplicatedDocumentService::databaseStats);
-    route(Method::Post, "/v1/db/{db}/docs", &ReplicatedDocumentService::postDocument);
-    route(Method::Get, "/v1/db/{db}/docs/{id}", &ReplicatedDocumentService::getDocument);
-    route(Method::Put, "/v1/db/{db}/docs/{id}", &ReplicatedDocumentService::putDocument);
-    route(Method::Delete, "/v1/db/{db}/docs/{id}", &ReplicatedDocumentService::deleteDocument);
-    route(Method::Post, "/v1/db/{db}/_bulk_docs", &ReplicatedDocumentService::bulkDocuments);
-    route(Method::Get, "/v1/db/{db}/_all_docs", &ReplicatedDocumentService::allDocuments);
-    route(Method::Get, "/v1/db/{db}/_changes", &ReplicatedDocumentService::changes);
-    route(Method::Post, "/v1/db/{db}/_find/fields", &ReplicatedDocumentService::findFields);
-    route(Method::Post, "/v1/db/{db}/_find/tags", &ReplicatedDocumentService::findTags);
-    route(Method::Get, "/v1/db/{db}/_search", &ReplicatedDocumentService::search);
-    route(Method::Get, "/v1/db/{db}/_seq", &ReplicatedDocumentService::sequence);
-    route(Method::Get, "/v1/db/{db}/_stats", &ReplicatedDocumentService::databaseStats);
 }
 
-void RouterApi::health(const HttpRequest &, const HttpReplyPtr &reply)
+void RouterApi::registerRoutes(HttpServer &server)
+{
+    for (const Route &route : routes()) {
+        server.addApiRoute(route.method, route.pattern, [handler = route.handler](const HttpRequest &request, const HttpReplyPtr &reply) {
+            handler(request, [reply](const HttpResponse &response) { reply->send(response); });
+        });
+    }
+}
+
+void RouterApi::health(const HttpRequest &, Respond respond)
 {
     // "starting" (503) until it has heard from every shard, so that a
     // health check or `peacedb-cluster up` never takes a router that knows
@@ -78,18 +89,18 @@ void RouterApi::health(const HttpRequest &, const HttpReplyPtr &reply)
                      {QStringLiteral("version"), QStringLiteral(PEACEDB_VERSION)}};
     if (starting)
         body.insert(QStringLiteral("shardsNotHeardFrom"), unknown);
-    reply->send(HttpResponse::json(starting ? 503 : 200, body));
+    respond(HttpResponse::json(starting ? 503 : 200, body));
 }
 
-void RouterApi::stats(const HttpRequest &, const HttpReplyPtr &reply)
+void RouterApi::stats(const HttpRequest &, Respond respond)
 {
-    reply->send(HttpResponse::json(200, QJsonObject{{QStringLiteral("role"), QStringLiteral("router")},
-                                                    {QStringLiteral("version"), QStringLiteral(PEACEDB_VERSION)},
-                                                    {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
-                                                    {QStringLiteral("uptimeMs"), m_uptime.elapsed()},
-                                                    {QStringLiteral("requestsTotal"), m_http->requestsTotal()},
-                                                    {QStringLiteral("forwardedTotal"), m_service->forwardedTotal()},
-                                                    {QStringLiteral("openConnections"), m_http->openConnections()},
-                                                    {QStringLiteral("shards"), m_monitor->shardCount()},
-                                                    {QStringLiteral("rssBytes"), NodeApi::residentBytes()}}));
+    respond(HttpResponse::json(200, QJsonObject{{QStringLiteral("role"), QStringLiteral("router")},
+                                                {QStringLiteral("version"), QStringLiteral(PEACEDB_VERSION)},
+                                                {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
+                                                {QStringLiteral("uptimeMs"), m_uptime.elapsed()},
+                                                {QStringLiteral("requestsTotal"), m_http->requestsTotal()},
+                                                {QStringLiteral("forwardedTotal"), m_shards->forwardedTotal()},
+                                                {QStringLiteral("openConnections"), m_http->openConnections()},
+                                                {QStringLiteral("shards"), m_monitor->shardCount()},
+                                                {QStringLiteral("rssBytes"), NodeApi::residentBytes()}}));
 }

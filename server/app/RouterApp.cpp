@@ -10,7 +10,7 @@
 #include "HttpServer.h"
 #include "MetricsApi.h"
 #include "OpenApiApi.h"
-#include "ReplicatedDocumentService.h"
+#include "ShardClient.h"
 #include "ReplicationCoordinator.h"
 #include "RouterApi.h"
 #include "ServerApp.h"
@@ -82,21 +82,16 @@ int RouterApp::start()
     monitor.automaticFailover = m_config.automaticFailover;
     m_monitor = std::make_unique<HealthMonitor>(monitor, m_events.get());
     m_coordinator = std::make_unique<ReplicationCoordinator>(m_monitor.get(), m_events.get());
-    ReplicatedDocumentService::Settings service;
-    service.readQuorum = int(m_config.readQuorum);
-    // ServerConfig only accepts the names of the modes.
-    service.defaultReadPreference = ReadPreference::modeFromName(m_config.defaultReadPreference).value_or(ReadPreference::Mode::Primary);
+    ShardClient::Settings client;
     // A node answers a write within WriteTimeoutMs (503 "quorum not
     // reached" at the latest); a node that says nothing for longer is gone.
-    service.requestTimeoutMs = m_config.writeTimeoutMs + 5000;
-    service.maxPageSize = m_config.maxPageSize;
-    service.maxBulkDocs = m_config.maxBulkDocs;
-    service.token = token;
-    m_service = std::make_unique<ReplicatedDocumentService>(service, m_monitor.get());
+    client.requestTimeoutMs = m_config.writeTimeoutMs + 5000;
+    client.token = token;
+    m_shards = std::make_unique<ShardClient>(client, m_monitor.get());
 
     auto store = std::make_unique<RemoteAuthStore>(
-        [service = m_service.get()](const QByteArray &method, const QByteArray &target, const QByteArray &body,
-                                    HttpClientPool::Callback done) { service->toSystemShard(method, target, body, std::move(done)); });
+        [shards = m_shards.get()](const QByteArray &method, const QByteArray &target, const QByteArray &body,
+                                  HttpClientPool::Callback done) { shards->toSystemShard(method, target, body, std::move(done)); });
     Result<std::unique_ptr<ClientAuth>> auth =
         ClientAuth::create(m_config, m_dataDirectory, std::move(store), true, m_config.healthCheckIntervalMs);
     if (!auth.isOk()) {
@@ -105,7 +100,13 @@ int RouterApp::start()
     }
     m_auth = std::move(auth).value();
     m_auth->install(*m_http);
-    m_routerApi = std::make_unique<RouterApi>(m_service.get(), m_monitor.get(), m_http.get());
+    RouterApi::Settings routes;
+    routes.readQuorum = int(m_config.readQuorum);
+    // ServerConfig only accepts the names of the modes.
+    routes.defaultReadPreference = ReadPreference::modeFromName(m_config.defaultReadPreference).value_or(ReadPreference::Mode::Primary);
+    routes.maxPageSize = m_config.maxPageSize;
+    routes.maxBulkDocs = m_config.maxBulkDocs;
+    m_routerApi = std::make_unique<RouterApi>(m_shards.get(), routes, m_monitor.get(), m_http.get());
     m_routerApi->registerRoutes(*m_http);
     m_clusterApi = std::make_unique<ClusterApi>(m_monitor.get(), m_coordinator.get(), m_events.get());
     m_clusterApi->registerRoutes(*m_http);

@@ -1,5 +1,5 @@
 // RouterApp: one peacedb-server --role router process — the client API over
-// the shards (ReplicatedDocumentService), the HealthMonitor and
+// the shards (RouterApi on a ShardClient), the HealthMonitor and
 // ReplicationCoordinator that fail over dead primaries, the operator API
 // (/v1/_cluster/*, backups included) and the event record. It keeps no data: its data
 // directory only holds the generated token when --token-file is not given.
@@ -24,9 +24,9 @@ class ClusterEvents;
 class HealthMonitor;
 class HttpServer;
 class MetricsApi;
-class ReplicatedDocumentService;
 class ReplicationCoordinator;
 class RouterApi;
+class ShardClient;
 class SignalWatcher;
 
 class RouterApp : public QObject
@@ -50,7 +50,7 @@ private:
     std::unique_ptr<ClusterEvents> m_events;
     std::unique_ptr<HealthMonitor> m_monitor;
     std::unique_ptr<ReplicationCoordinator> m_coordinator;
-    std::unique_ptr<ReplicatedDocumentService> m_service;
+    std::unique_ptr<ShardClient> m_shards;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<RouterApi> m_routerApi;
     std::unique_ptr<ClusterApi> m_clusterApi;

@@ -22,7 +22,7 @@ QByteArray randomBytes(int size)
 } // namespace
 
 Authenticator::Authenticator(const QByteArray &adminPassword, QObject *parent)
-    : QObject(parent)
+    : RequestAuthenticator(parent)
     , m_adminDigest(adminPassword.isEmpty() ? QByteArray() : QCryptographicHash::hash(adminPassword, QCryptographicHash::Sha256))
     , m_processKey(randomBytes(32))
 {

@@ -21,22 +21,20 @@
 
 #include <QElapsedTimer>
 #include <QHash>
-#include <QObject>
 #include <QThreadPool>
 
 #include <functional>
 
 #include "AccessRules.h"
 #include "AuthTable.h"
+#include "RequestAuthenticator.h"
 #include "Result.h"
 
-class Authenticator : public QObject
+class Authenticator : public RequestAuthenticator
 {
     Q_OBJECT
 
 public:
-    using Done = std::function<void(const Result<AccessRules::Principal> &principal)>;
-
     static constexpr int kFreeFailures = 5;
     static constexpr qint64 kFirstBackOffMs = 1000;
     static constexpr qint64 kMaxBackOffMs = 60000;
@@ -56,7 +54,7 @@ public:
     // Calls `done` with the principal, or 401 (bad credential), 429 (this
     // address must wait), 503 (table not loaded, too many checks queued) —
     // at once or later, always on the main thread.
-    void authenticate(const Credentials::Presented &credential, const QString &peer, Done done);
+    void authenticate(const Credentials::Presented &credential, const QString &peer, Done done) override;
 
     // PBKDF2 of a new password with a fresh salt, off the main thread.
     void hashPassword(const QString &password, std::function<void(const Result<QString> &hash)> done);

@@ -1,7 +1,6 @@
 #include "HttpServer.h"
 
 #include "ApiRoutes.h"
-#include "Authenticator.h"
 #include "AuthTable.h"
 #include "GuardedTcpServer.h"
 #include "NameRules.h"

@@ -7,11 +7,10 @@
 // with another method a 405 with Allow. Every route says what it needs
 // (AccessRules::Need), checked before the handler runs, so that nothing
 // changes on a refusal: the cluster token ("Authorization: Bearer <token>")
-// may do everything; other credentials go to the Authenticator (401 for a
-// missing or wrong one, 429 for an address that failed too often, 403 for a
-// principal without the role). Without an Authenticator (authentication
-// off) every client may do what needs no cluster token and no operator
-// role. Only the cluster token may name a reserved database (a "{db}"
+// may do everything; other credentials go to the RequestAuthenticator (401
+// for a missing or wrong one, 429 for an address that failed too often, 403
+// for a principal without the role). Without one (authentication off) every
+// client may do what needs no cluster token and no operator role. Only the cluster token may name a reserved database (a "{db}"
 // capture starting with '_'). Every request that changes something through
 // an operator, admin or token route (replication traffic aside) and every
 // refused cluster token is written to the audit log (category
@@ -34,11 +33,11 @@
 #include <optional>
 
 #include "AccessRules.h"
-#include "Authenticator.h"
 #include "ConnectionGuard.h"
 #include "HttpMetrics.h"
 #include "HttpReply.h"
 #include "HttpRequest.h"
+#include "RequestAuthenticator.h"
 
 class GuardedTcpServer;
 
@@ -57,7 +56,7 @@ public:
     void setTls(const QSslConfiguration &configuration) { m_tls = configuration; }
     bool servesTls() const { return m_tls.has_value(); }
     // Client credentials are checked by `authenticator`; null: authentication off.
-    void setAuthenticator(Authenticator *authenticator) { m_authenticator = authenticator; }
+    void setAuthenticator(RequestAuthenticator *authenticator) { m_authenticator = authenticator; }
     void addRoute(QHttpServerRequest::Method method, const QString &pattern, Access access, Handler handler);
     // A route of the client and operator API, with the need ApiRoutes gives it.
     void addApiRoute(QHttpServerRequest::Method method, const char *pattern, Handler handler);
@@ -116,7 +115,7 @@ private:
     QByteArray m_token;
     QByteArray m_tokenDigest; // SHA-256 of m_token
     std::optional<QSslConfiguration> m_tls;
-    QPointer<Authenticator> m_authenticator;
+    QPointer<RequestAuthenticator> m_authenticator;
 
     QPointer<GuardedTcpServer> m_tcpServer;
     bool m_draining = false;

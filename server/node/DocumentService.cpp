@@ -5,7 +5,6 @@
 #include "NameRules.h"
 
 #include <QDateTime>
-#include <QUuid>
 
 namespace {
 
@@ -32,11 +31,6 @@ DocumentService::DocumentService(CommitLog *log, DocumentReader *reader, qint64 
 std::pair<qint64, qint64> DocumentService::appliedPosition() const
 {
     return m_log->appliedPosition();
-}
-
-QString DocumentService::newDocumentId()
-{
-    return QUuid::createUuid().toString(QUuid::Id128);
 }
 
 Status DocumentService::writable() const
@@ -104,7 +98,7 @@ Result<Document> DocumentService::decide(const QString &db, Document document, W
                                          const QHash<QString, DocumentHead> *committed)
 {
     if (document.id.isEmpty() && kind == WriteKind::Post)
-        document.id = newDocumentId();
+        document.id = Document::newId();
     const Status idStatus = NameRules::checkDocumentId(document.id);
     if (!idStatus.isOk())
         return idStatus;

@@ -77,7 +77,6 @@ public:
     // Writes answered 503 "quorum not reached" (their timeout passed).
     qint64 quorumTimeouts() const { return m_quorumTimeouts; }
 
-    static QString newDocumentId();
     // (term, seq) of the last entry reads see.
     std::pair<qint64, qint64> appliedPosition() const;
 
