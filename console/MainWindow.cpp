@@ -348,6 +348,11 @@ void MainWindow::applyMetrics(const QByteArray &text, qint64 receivedMs)
     m_lastMetricsMs = receivedMs;
     m_trafficHistory.record(receivedMs, scrape.value());
     m_topology->setTraffic(m_trafficHistory);
+    // Wide enough for the longest text so far; never narrower, so the
+    // column does not jump with every scrape.
+    const int wanted = static_cast<const QAbstractItemView *>(m_tree)->sizeHintForColumn(TopologyModel::TrafficColumn);
+    if (wanted > m_tree->columnWidth(TopologyModel::TrafficColumn))
+        m_tree->setColumnWidth(TopologyModel::TrafficColumn, wanted);
     updateTrafficChart();
 }
 
