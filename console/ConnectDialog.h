@@ -1,5 +1,5 @@
-// ConnectDialog: asks for the router URL, the token and (optionally) the
-// supervisor URL. GUI thread; owned by its QWidget parent or the caller's
+// ConnectDialog: asks for the router URL, the token, (optionally) the
+// supervisor URL, and the traffic view's p99 threshold. GUI thread; owned by its QWidget parent or the caller's
 // stack.
 #pragma once
 
@@ -9,6 +9,7 @@
 
 class QLineEdit;
 class QPushButton;
+class QSpinBox;
 
 class ConnectDialog : public QDialog
 {
@@ -25,5 +26,6 @@ private:
     QLineEdit *m_router;
     QLineEdit *m_token;
     QLineEdit *m_supervisor;
+    QSpinBox *m_p99Threshold;
     QPushButton *m_ok = nullptr;
 };

@@ -9,6 +9,7 @@
 namespace {
 
 constexpr int kSupervisorPollMs = 2000;
+constexpr int kMetricsPollMs = 2000;
 constexpr int kEventBatch = 500;
 
 } // namespace
@@ -33,6 +34,8 @@ ConsoleClient::ConsoleClient(QObject *parent)
 {
     m_pollTimer.setInterval(500);
     connect(&m_pollTimer, &QTimer::timeout, this, &ConsoleClient::refreshNow);
+    m_metricsTimer.setInterval(kMetricsPollMs);
+    connect(&m_metricsTimer, &QTimer::timeout, this, &ConsoleClient::pollMetrics);
     m_supervisorTimer.setInterval(kSupervisorPollMs);
     connect(&m_supervisorTimer, &QTimer::timeout, this, &ConsoleClient::pollSupervisor);
 }
@@ -42,7 +45,7 @@ void ConsoleClient::setRouter(const QUrl &routerUrl, const QByteArray &token)
     ++m_generation;
     m_router = routerUrl;
     m_token = token;
-    m_statusInFlight = m_eventsInFlight = m_supervisorInFlight = false;
+    m_statusInFlight = m_eventsInFlight = m_metricsInFlight = m_supervisorInFlight = false;
     m_lastEventId = 0;
     m_routerKnown = false;
     m_routerReachable = false;
@@ -69,6 +72,11 @@ void ConsoleClient::setPollInterval(int milliseconds)
     m_pollTimer.setInterval(milliseconds);
 }
 
+void ConsoleClient::setMetricsInterval(int milliseconds)
+{
+    m_metricsTimer.setInterval(milliseconds);
+}
+
 void ConsoleClient::setRequestTimeout(int milliseconds)
 {
     m_requestTimeoutMs = milliseconds;
@@ -77,17 +85,20 @@ void ConsoleClient::setRequestTimeout(int milliseconds)
 void ConsoleClient::start()
 {
     m_pollTimer.start();
+    m_metricsTimer.start();
     m_supervisorTimer.start();
     refreshNow();
+    pollMetrics();
     pollSupervisor();
 }
 
 void ConsoleClient::stop()
 {
     m_pollTimer.stop();
+    m_metricsTimer.stop();
     m_supervisorTimer.stop();
     ++m_generation;
-    m_statusInFlight = m_eventsInFlight = m_supervisorInFlight = false;
+    m_statusInFlight = m_eventsInFlight = m_metricsInFlight = m_supervisorInFlight = false;
 }
 
 void ConsoleClient::refreshNow()
@@ -180,6 +191,20 @@ void ConsoleClient::pollEvents()
             emit eventsReceived(events);
         if (events.size() == kEventBatch)
             pollEvents();
+    });
+}
+
+void ConsoleClient::pollMetrics()
+{
+    if (m_metricsInFlight || m_router.isEmpty())
+        return;
+    m_metricsInFlight = true;
+    send(m_router, "GET", QStringLiteral("/metrics"), {}, -1, [this, generation = m_generation](const ClientReply &reply) {
+        if (generation != m_generation)
+            return;
+        m_metricsInFlight = false;
+        if (reply.status == 200)
+            emit metricsReceived(reply.body, QDateTime::currentMSecsSinceEpoch());
     });
 }
 

@@ -4,7 +4,9 @@
 //
 // While running it polls GET /v1/_cluster/status every `pollIntervalMs`
 // (one request in flight at a time), the events after the last one seen,
-// and the supervisor's process list every few seconds. A poll that fails
+// the router's GET /metrics every `metricsIntervalMs` (2 s by default; the
+// traffic view's rates come from successive scrapes), and the supervisor's
+// process list every few seconds. A poll that fails
 // marks the router unreachable (routerReachableChanged) and polling simply
 // goes on, so the console reconnects by itself when the router answers
 // again. Operator actions (kill, promote, step down, start) and the probe
@@ -53,6 +55,7 @@ public:
     // Empty: derived from the router URL (same host, port - 1).
     void setSupervisor(const QUrl &supervisorUrl);
     void setPollInterval(int milliseconds);
+    void setMetricsInterval(int milliseconds);
     // Per request; a request without an answer by then fails.
     void setRequestTimeout(int milliseconds);
 
@@ -60,6 +63,7 @@ public:
     QUrl supervisorUrl() const;
     QByteArray token() const { return m_token; }
     int pollIntervalMs() const { return m_pollTimer.interval(); }
+    int metricsIntervalMs() const { return m_metricsTimer.interval(); }
     bool isRouterReachable() const { return m_routerReachable; }
     bool isSupervisorReachable() const { return m_supervisorReachable; }
 
@@ -81,6 +85,9 @@ public:
 signals:
     void statusReceived(const QJsonObject &status, qint64 receivedMs);
     void eventsReceived(const QJsonArray &events);
+    // A 200 answer of the router's GET /metrics (Prometheus text); a failed
+    // scrape emits nothing (the status poll reports the router's state).
+    void metricsReceived(const QByteArray &text, qint64 receivedMs);
     // After the first answer or failure, on every change, and on every
     // failed poll while unreachable; `error` says why when not reachable.
     void routerReachableChanged(bool reachable, const QString &error);
@@ -89,6 +96,7 @@ signals:
 private:
     void pollStatus();
     void pollEvents();
+    void pollMetrics();
     void pollSupervisor();
     void send(const QUrl &base, const QByteArray &method, const QString &path, const QByteArray &body,
               int timeoutMs, Callback done);
@@ -96,6 +104,7 @@ private:
 
     QNetworkAccessManager m_network;
     QTimer m_pollTimer;
+    QTimer m_metricsTimer;
     QTimer m_supervisorTimer;
     QUrl m_router;
     QUrl m_supervisor;
@@ -105,6 +114,7 @@ private:
     quint64 m_generation = 0;
     bool m_statusInFlight = false;
     bool m_eventsInFlight = false;
+    bool m_metricsInFlight = false;
     bool m_supervisorInFlight = false;
     bool m_routerReachable = false;
     bool m_routerKnown = false;

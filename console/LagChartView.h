@@ -1,18 +1,14 @@
-// LagChartView: a Qt Charts line chart of one shard's replication lag over
-// the history's window, one line per member, in entries or in ms. The x axis
-// is seconds before now, as far back as samples go (30 s at least). update() replaces the points of the existing lines,
-// so the chart does not flicker. GUI thread; owned by its QWidget parent.
+// LagChartView: one shard's replication lag over the history's window, one
+// line per member, in entries or in ms (a LineChartView). The x axis is
+// seconds before now, as far back as samples go (30 s at least); a member
+// without a lag report has a gap. GUI thread; owned by its QWidget parent.
 #pragma once
 
-#include <QtCharts/QChartView>
-
-#include <QList>
+#include "LineChartView.h"
 
 class LagHistory;
-class QLineSeries;
-class QValueAxis;
 
-class LagChartView : public QChartView
+class LagChartView : public LineChartView
 {
     Q_OBJECT
 
@@ -27,11 +23,6 @@ public:
     void update(const LagHistory &history, qint64 nowMs);
 
 private:
-    QLineSeries *seriesFor(int index);
-
     int m_shard = 0;
     Metric m_metric = Metric::Entries;
-    QList<QLineSeries *> m_series;
-    QValueAxis *m_timeAxis;
-    QValueAxis *m_lagAxis;
 };

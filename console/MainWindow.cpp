@@ -35,7 +35,9 @@
 #include "EventFilterModel.h"
 #include "EventModel.h"
 #include "LagChartView.h"
+#include "PrometheusScrape.h"
 #include "TopologyModel.h"
+#include "TrafficChartView.h"
 #include "UsersView.h"
 
 namespace {
@@ -69,6 +71,7 @@ MainWindow::MainWindow(ConsoleClient *client, QWidget *parent)
     buildLayout();
 
     connect(m_client, &ConsoleClient::statusReceived, this, &MainWindow::applyStatus);
+    connect(m_client, &ConsoleClient::metricsReceived, this, &MainWindow::applyMetrics);
     connect(m_client, &ConsoleClient::eventsReceived, this, [this](const QJsonArray &events) {
         QScrollBar *bar = m_eventView->verticalScrollBar();
         const bool atBottom = bar->value() == bar->maximum();
@@ -214,6 +217,24 @@ void MainWindow::buildLayout()
     chartLayout->addLayout(chartControls);
     chartLayout->addWidget(m_chart);
 
+    m_trafficChart = new TrafficChartView(this);
+    m_trafficMetric = new QComboBox(this);
+    m_trafficMetric->addItems({QStringLiteral("Writes/s"), QStringLiteral("Reads/s"), QStringLiteral("Errors/s"),
+                               QStringLiteral("p99 latency (ms)")});
+    m_trafficMetric->setToolTip(QStringLiteral("From the router's /metrics, every 2 s: requests it sent each shard, "
+                                               "those without an answer or answered 5xx, and their p99 latency"));
+    connect(m_trafficMetric, &QComboBox::currentIndexChanged, this, [this](int index) {
+        m_trafficChart->setMetric(TrafficChartView::Metric(qMax(0, index)));
+        updateTrafficChart();
+    });
+    auto *trafficBox = new QGroupBox(QStringLiteral("Traffic per shard, last 5 minutes"), this);
+    auto *trafficControls = new QHBoxLayout;
+    trafficControls->addWidget(m_trafficMetric);
+    trafficControls->addStretch();
+    auto *trafficLayout = new QVBoxLayout(trafficBox);
+    trafficLayout->addLayout(trafficControls);
+    trafficLayout->addWidget(m_trafficChart);
+
     m_eventView = new QTableView(this);
     m_eventView->setModel(m_eventFilter);
     m_eventView->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -251,10 +272,12 @@ void MainWindow::buildLayout()
     updateShardCombos();
 
     auto *bottom = new QSplitter(Qt::Horizontal, this);
+    bottom->addWidget(trafficBox);
     bottom->addWidget(chartBox);
     bottom->addWidget(eventBox);
     bottom->setStretchFactor(0, 2);
-    bottom->setStretchFactor(1, 3);
+    bottom->setStretchFactor(1, 2);
+    bottom->setStretchFactor(2, 3);
     auto *vertical = new QSplitter(Qt::Vertical, this);
     vertical->addWidget(m_tree);
     vertical->addWidget(bottom);
@@ -312,6 +335,31 @@ void MainWindow::applyStatus(const QJsonObject &status, qint64 receivedMs)
     updateChart();
     m_connectionLabel->setText(connectionText());
     updateActions();
+}
+
+void MainWindow::applyMetrics(const QByteArray &text, qint64 receivedMs)
+{
+    const Result<PrometheusScrape> scrape = PrometheusScrape::parse(text);
+    if (!scrape.isOk()) {
+        m_metricsError = scrape.status().message();
+        return;
+    }
+    m_metricsError.clear();
+    m_lastMetricsMs = receivedMs;
+    m_trafficHistory.record(receivedMs, scrape.value());
+    m_topology->setTraffic(m_trafficHistory);
+    // Wide enough for the longest text so far; never narrower, so the
+    // column does not jump with every scrape.
+    const int wanted = static_cast<const QAbstractItemView *>(m_tree)->sizeHintForColumn(TopologyModel::TrafficColumn);
+    if (wanted > m_tree->columnWidth(TopologyModel::TrafficColumn))
+        m_tree->setColumnWidth(TopologyModel::TrafficColumn, wanted);
+    updateTrafficChart();
+}
+
+void MainWindow::setP99ThresholdMs(double milliseconds)
+{
+    m_topology->setP99ThresholdMs(milliseconds);
+    m_trafficChart->setP99ThresholdMs(milliseconds);
 }
 
 void MainWindow::setRouterReachable(bool reachable, const QString &error)
@@ -460,12 +508,18 @@ void MainWindow::updateChart()
     m_chart->update(m_lagHistory, m_lastStatusMs);
 }
 
+void MainWindow::updateTrafficChart()
+{
+    m_trafficChart->update(m_trafficHistory, m_lastMetricsMs);
+}
+
 void MainWindow::showConnectDialog()
 {
     ConnectionSettings current;
     current.router = m_client->routerUrl();
     current.token = m_client->token();
     current.supervisor = ConnectionSettings::load().supervisor;
+    current.p99ThresholdMs = m_topology->p99ThresholdMs();
     ConnectDialog dialog(current, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
@@ -474,8 +528,11 @@ void MainWindow::showConnectDialog()
     m_client->stop();
     m_client->setRouter(chosen.router, chosen.token);
     m_client->setSupervisor(chosen.supervisor);
+    setP99ThresholdMs(chosen.p99ThresholdMs);
     m_events->clear();
     m_lagHistory.clear();
+    m_trafficHistory.clear();
+    m_topology->setTraffic(m_trafficHistory);
     m_everConnected = false;
     setWindowTitle(QStringLiteral("PeaceDB console — %1").arg(chosen.router.toString()));
     setRouterReachable(false, QStringLiteral("connecting…"));

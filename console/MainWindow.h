@@ -1,11 +1,11 @@
 // MainWindow: the console's window, in two tabs. "Cluster": topology tree
-// on top (one group per shard, one row per member), lag chart and event
-// timeline below, actions in a toolbar and a context menu. "Users": the
+// on top (one group per shard, one row per member), traffic chart, lag
+// chart and event timeline below, actions in a toolbar and a context menu. "Users": the
 // users and API keys (UsersView), loaded when the tab is shown. Connection
 // state in the status bar.
 //
 // It wires the client's signals into the models (TopologyModel, EventModel,
-// LagHistory) and the views; it never talks to the network itself. While
+// LagHistory, TrafficHistory from the router's /metrics) and the views; it never talks to the network itself. While
 // the router does not answer, the topology view is greyed, a banner says
 // since when and why, the rows are marked stale, and the client keeps
 // polling so the window reconnects by itself. "Back up…" starts a backup of
@@ -31,6 +31,7 @@
 
 #include "FailoverProbe.h"
 #include "LagHistory.h"
+#include "TrafficHistory.h"
 
 class ActionController;
 class ActionResultLabel;
@@ -47,6 +48,7 @@ class QTableView;
 class QTreeView;
 class QTabWidget;
 class TopologyModel;
+class TrafficChartView;
 class UsersView;
 
 class MainWindow : public QMainWindow
@@ -75,6 +77,13 @@ public:
     QString backupText() const;
     QTreeView *topologyView() const { return m_tree; }
     const LagHistory &lagHistory() const { return m_lagHistory; }
+    const TrafficHistory &trafficHistory() const { return m_trafficHistory; }
+    TrafficChartView *trafficChart() const { return m_trafficChart; }
+    // A shard whose p99 is above this is flagged (topology) and the
+    // latency chart draws it as a line.
+    void setP99ThresholdMs(double milliseconds);
+    // Why the last scrape of /metrics could not be used; empty if it could.
+    QString metricsError() const { return m_metricsError; }
 
     // Modal confirmations and non-modal result boxes (off for tests).
     void setPopups(bool popups);
@@ -107,11 +116,13 @@ private:
     void buildActions();
     void buildLayout();
     void applyStatus(const QJsonObject &status, qint64 receivedMs);
+    void applyMetrics(const QByteArray &text, qint64 receivedMs);
     void setRouterReachable(bool reachable, const QString &error);
     void setSupervisor(bool reachable, const QJsonArray &processes);
     void updateActions();
     void updateShardCombos();
     void updateChart();
+    void updateTrafficChart();
     void actionStarted(const QString &action);
     void actionFinished(const QString &action, bool ok, const QString &message);
     void showTopologyMenu(const QPoint &position);
@@ -125,6 +136,9 @@ private:
     BackupController *m_backups;
     AskText m_askText;
     LagHistory m_lagHistory{3 * 60 * 1000};
+    TrafficHistory m_trafficHistory{5 * 60 * 1000};
+    qint64 m_lastMetricsMs = 0;
+    QString m_metricsError;
     QPointer<FailoverProbe> m_probe;
 
     QTabWidget *m_tabs = nullptr;
@@ -134,6 +148,8 @@ private:
     LagChartView *m_chart = nullptr;
     QComboBox *m_chartShard = nullptr;
     QComboBox *m_chartMetric = nullptr;
+    TrafficChartView *m_trafficChart = nullptr;
+    QComboBox *m_trafficMetric = nullptr;
     QComboBox *m_eventShard = nullptr;
     QLineEdit *m_eventText = nullptr;
     QLabel *m_banner = nullptr;

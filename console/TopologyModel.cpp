@@ -1,9 +1,13 @@
 #include "TopologyModel.h"
 
+#include <QApplication>
 #include <QBrush>
 #include <QColor>
 #include <QFont>
 #include <QJsonArray>
+#include <QStyle>
+
+#include <cmath>
 
 namespace {
 
@@ -43,6 +47,11 @@ QString durationText(const QJsonValue &value)
     if (ms < 120000)
         return QStringLiteral("%1 s").arg(double(ms) / 1000.0, 0, 'f', 1);
     return QStringLiteral("%1 min").arg(ms / 60000);
+}
+
+QString rateText(double perSecond)
+{
+    return QString::number(perSecond, 'f', perSecond < 10 ? 1 : 0);
 }
 
 } // namespace
@@ -211,8 +220,84 @@ QVariant TopologyModel::data(const QModelIndex &index, int role) const
     return memberData(int(index.internalId() - 1), index.row(), index.column(), role);
 }
 
+void TopologyModel::setTraffic(const TrafficHistory &history)
+{
+    m_traffic.clear();
+    for (const int shard : history.shards()) {
+        if (const TrafficHistory::Point *point = history.latest(shard))
+            m_traffic.insert(shard, *point);
+    }
+    emitShardRowsChanged();
+}
+
+void TopologyModel::setP99ThresholdMs(double milliseconds)
+{
+    m_p99ThresholdMs = milliseconds;
+    emitShardRowsChanged();
+}
+
+void TopologyModel::emitShardRowsChanged()
+{
+    if (shardCount() > 0)
+        emit dataChanged(shardIndex(0, NameColumn), shardIndex(shardCount() - 1, TrafficColumn));
+}
+
+QStringList TopologyModel::trafficProblems(int shard) const
+{
+    const auto it = m_traffic.constFind(shard);
+    if (it == m_traffic.cend())
+        return {};
+    QStringList problems;
+    if (it->errorsPerSecond > 0) {
+        problems.append(QStringLiteral("errors: %1/s (requests the shard did not answer or answered 5xx)")
+                            .arg(rateText(it->errorsPerSecond)));
+    }
+    if (!std::isnan(it->p99Ms) && it->p99Ms > m_p99ThresholdMs) {
+        problems.append(QStringLiteral("p99 latency %1 ms is above the %2 ms threshold")
+                            .arg(it->p99Ms, 0, 'f', 1)
+                            .arg(m_p99ThresholdMs));
+    }
+    return problems;
+}
+
+QVariant TopologyModel::trafficData(int shard, int role) const
+{
+    const auto it = m_traffic.constFind(shard);
+    const QStringList problems = trafficProblems(shard);
+    switch (role) {
+    case Qt::DisplayRole: {
+        if (it == m_traffic.cend())
+            return QStringLiteral("–");
+        QString text = QStringLiteral("%1 w/s · %2 r/s").arg(rateText(it->writesPerSecond), rateText(it->readsPerSecond));
+        if (it->errorsPerSecond > 0)
+            text += QStringLiteral(" · %1 err/s").arg(rateText(it->errorsPerSecond));
+        if (!std::isnan(it->p99Ms))
+            text += QStringLiteral(" · p99 %1 ms").arg(it->p99Ms, 0, 'f', 1);
+        return text;
+    }
+    case Qt::ToolTipRole:
+        if (problems.isEmpty())
+            return QStringLiteral("Traffic of the last scrape interval: writes, reads (documents and lists), errors and p99 latency");
+        return problems.join(QLatin1Char('\n'));
+    case Qt::DecorationRole:
+        if (problems.isEmpty())
+            return {};
+        return QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
+    case Qt::BackgroundRole:
+        if (problems.isEmpty())
+            return {};
+        return QBrush(m_stale ? stateColor(QString()).lighter(115) : stateColor(QString()));
+    default:
+        return {};
+    }
+}
+
 QVariant TopologyModel::shardData(int shard, int column, int role) const
 {
+    if (column == TrafficColumn && role != Qt::FontRole)
+        return trafficData(shard, role);
+    if (column == NameColumn && role == Qt::ToolTipRole && !trafficProblems(shard).isEmpty())
+        return QStringLiteral("Shard %1 is flagged:\n%2").arg(shard).arg(trafficProblems(shard).join(QLatin1Char('\n')));
     const QJsonObject &info = m_shards[shard].info;
     const bool healthy = info.value(QStringLiteral("healthy")).toBool();
     const bool promoting = info.value(QStringLiteral("promoting")).toBool();
@@ -331,6 +416,7 @@ QVariant TopologyModel::headerData(int section, Qt::Orientation orientation, int
     case NameColumn: return QStringLiteral("Shard / member");
     case RoleColumn: return QStringLiteral("Role");
     case StateColumn: return QStringLiteral("State");
+    case TrafficColumn: return QStringLiteral("Traffic");
     case TermColumn: return QStringLiteral("Term");
     case SeqColumn: return QStringLiteral("Last seq");
     case CommitSeqColumn: return QStringLiteral("Commit seq");

@@ -11,6 +11,12 @@
 //
 // The state column carries the state as text (InSync / Lagging / Recovering / Offline)
 // and as a background colour; the primary's role is upper case and bold.
+// The traffic column of a shard row shows its latest traffic point
+// (setTraffic, from a TrafficHistory): writes/s, reads/s, errors/s, p99. A
+// shard with errors (errors/s > 0) or a p99 above the threshold
+// (setP99ThresholdMs, default 100 ms) is flagged: a warning icon and
+// background on its traffic cell, and a tooltip on its name and traffic
+// cells saying why (trafficProblems()).
 // No network inside: the client's signals feed it. GUI thread; owned by its
 // QObject parent.
 #pragma once
@@ -18,6 +24,10 @@
 #include <QAbstractItemModel>
 #include <QJsonObject>
 #include <QList>
+#include <QMap>
+#include <QStringList>
+
+#include "TrafficHistory.h"
 
 class TopologyModel : public QAbstractItemModel
 {
@@ -28,6 +38,7 @@ public:
         NameColumn,
         RoleColumn,
         StateColumn,
+        TrafficColumn,
         TermColumn,
         SeqColumn,
         CommitSeqColumn,
@@ -44,6 +55,12 @@ public:
     void applyStatus(const QJsonObject &status);
     void setStale(bool stale);
     bool isStale() const { return m_stale; }
+    // Each shard's newest point of `history` (none: no traffic shown).
+    void setTraffic(const TrafficHistory &history);
+    void setP99ThresholdMs(double milliseconds);
+    double p99ThresholdMs() const { return m_p99ThresholdMs; }
+    // Why the shard is flagged, one line per reason; empty when it is not.
+    QStringList trafficProblems(int shard) const;
 
     int shardCount() const { return int(m_shards.size()); }
     int memberCount(int shard) const;
@@ -77,6 +94,11 @@ private:
     QVariant memberData(int shard, int member, int column, int role) const;
     void applyMembers(int shard, const QList<QJsonObject> &members);
 
+    QVariant trafficData(int shard, int role) const;
+    void emitShardRowsChanged();
+
     QList<Shard> m_shards;
+    QMap<int, TrafficHistory::Point> m_traffic; // by shard
+    double m_p99ThresholdMs = 100;
     bool m_stale = false;
 };

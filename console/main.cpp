@@ -1,7 +1,7 @@
 // peacedb-console: a Qt Widgets management console for a PeaceDB cluster.
 // Connects to a router (command line, else the remembered settings, else a
-// connect dialog) and shows topology, lag and events live, and the users
-// and API keys.
+// connect dialog) and shows topology, traffic, lag and events live, and the
+// users and API keys.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
@@ -48,8 +48,12 @@ int main(int argc, char *argv[])
                                           QStringLiteral("FILE"));
     const QCommandLineOption viewOption(QStringLiteral("view"), QStringLiteral("The tab to open: cluster (default) or users."),
                                         QStringLiteral("VIEW"), QStringLiteral("cluster"));
+    const QCommandLineOption p99Option(QStringLiteral("p99-threshold-ms"),
+                                       QStringLiteral("Flag a shard whose p99 latency is above MS (default: the remembered "
+                                                      "setting, else 100)."),
+                                       QStringLiteral("MS"));
     parser.addOptions({routerOption, tokenOption, tokenFileOption, supervisorOption, intervalOption, connectOption, viewOption,
-                       screenshotOption, screenshotAfterOption, caFileOption});
+                       screenshotOption, screenshotAfterOption, caFileOption, p99Option});
     parser.process(app);
     if (parser.isSet(caFileOption)) {
         const QList<QSslCertificate> authorities = QSslCertificate::fromPath(parser.value(caFileOption));
@@ -79,6 +83,13 @@ int main(int argc, char *argv[])
         settings.token = file.readAll().trimmed();
     }
     bool ok = false;
+    if (parser.isSet(p99Option)) {
+        settings.p99ThresholdMs = parser.value(p99Option).toDouble(&ok);
+        if (!ok || settings.p99ThresholdMs <= 0) {
+            qCritical("peacedb-console: --p99-threshold-ms must be a positive number");
+            return 2;
+        }
+    }
     const int intervalMs = parser.value(intervalOption).toInt(&ok);
     if (!ok || intervalMs < 50 || intervalMs > 60000) {
         qCritical("peacedb-console: --interval-ms must be 50 to 60000");
@@ -102,6 +113,7 @@ int main(int argc, char *argv[])
     client.setSupervisor(settings.supervisor);
     client.setPollInterval(intervalMs);
     MainWindow window(&client);
+    window.setP99ThresholdMs(settings.p99ThresholdMs);
     window.showView(view == QLatin1String("users") ? MainWindow::View::Users : MainWindow::View::Cluster);
     window.show();
     client.start();

@@ -15,9 +15,8 @@ packages=(
     qt6-base-dev qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite
     # the same SQLite the Qt driver uses, for the storage writer's C-API statements
     libsqlite3-dev
-    # the management console: Widgets (in qt6-base-dev) and Charts (which
-    # needs the OpenGL development files)
-    qt6-charts-dev libqt6opengl6-dev
+    # the management console needs only Widgets (in qt6-base-dev); its
+    # charts are drawn with QPainter
     # used by tests and the README examples; Xvfb for console screenshots;
     # docker-compose only validates deploy/docker-compose.replication.yml
     # (no Docker engine is needed for `docker-compose config`)

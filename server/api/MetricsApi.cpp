@@ -6,6 +6,7 @@
 #include "HealthMonitor.h"
 #include "NodeApi.h"
 #include "ReplicationNode.h"
+#include "RouterTraffic.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -228,4 +229,6 @@ void MetricsApi::writeRouter(PrometheusText *out) const
         out->add(QStringLiteral("peacedb_router_events_total"), Type::Counter, QStringLiteral("Cluster events, by shard and kind."),
                  double(it.value()), {{QStringLiteral("shard"), number(it.key().first)}, {QStringLiteral("kind"), it.key().second}});
     }
+    if (m_sources.traffic)
+        m_sources.traffic->write(out);
 }

@@ -9,7 +9,8 @@
 //             lease, leader changes, quorum failures, events by kind; on a
 //             primary each member's lag (entries, seconds) and match seq
 //   router    per shard: healthy, term, reachable members, leader changes,
-//             events by kind; per member: up, primary, seq, lag
+//             events by kind; per member: up, primary, seq, lag; per shard
+//             and route class: requests, errors, latency (RouterTraffic)
 //
 // Public, like /healthz and /v1/_stats: it holds no document data and no
 // secret, and a scraper then needs no copy of the cluster token (which can
@@ -27,6 +28,7 @@ class DocumentService;
 class GroupCommitter;
 class HealthMonitor;
 class ReplicationNode;
+class RouterTraffic;
 
 class MetricsApi
 {
@@ -43,6 +45,7 @@ public:
         // router
         HealthMonitor *monitor = nullptr;
         ClusterEvents *events = nullptr;
+        const RouterTraffic *traffic = nullptr;
     };
 
     explicit MetricsApi(const Sources &sources);

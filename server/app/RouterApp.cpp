@@ -122,6 +122,7 @@ int RouterApp::start()
     metrics.role = QStringLiteral("router");
     metrics.monitor = m_monitor.get();
     metrics.events = m_events.get();
+    metrics.traffic = &m_shards->traffic();
     m_metricsApi = std::make_unique<MetricsApi>(metrics);
     m_metricsApi->registerRoutes(*m_http);
     OpenApiApi::registerRoutes(*m_http);

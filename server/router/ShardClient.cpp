@@ -36,6 +36,7 @@ std::pair<qint64, qint64> appliedPosition(const HttpClientReply &reply)
 ShardClient::ShardClient(const Settings &settings, HealthMonitor *monitor, QObject *parent)
     : QObject(parent)
     , m_monitor(monitor)
+    , m_traffic(monitor->shardCount())
 {
     for (int shard = 0; shard < monitor->shardCount(); ++shard) {
         QVector<HttpClientPool *> members;
@@ -96,7 +97,7 @@ std::optional<HttpResponse> ShardClient::firstFailure(const QVector<HttpClientRe
 void ShardClient::toPrimary(int shard, const QByteArray &method, const QByteArray &target, const QByteArray &body, bool write,
                             Reply done)
 {
-    toPrimary(shard, method, target, body, write, std::move(done), false);
+    toPrimary(shard, method, target, body, write, m_traffic.track(shard, method, target, std::move(done)), false);
 }
 
 void ShardClient::toPrimary(int shard, const QByteArray &method, const QByteArray &target, const QByteArray &body, bool write,
@@ -154,6 +155,7 @@ void ShardClient::readShard(int shard, ReadPreference::Mode mode, const QByteArr
             done(reply, m_monitor->shard(shard).primary());
         });
     }
+    done = m_traffic.track(shard, method, sent, std::move(done));
     QVector<int> members = ReadRouting::candidates(m_monitor->shard(shard), mode, m_monitor->now());
     if (pinned >= 0 && members.contains(pinned)) {
         members.removeOne(pinned);
@@ -257,6 +259,7 @@ void ShardClient::toEveryShard(const QByteArray &method, const QByteArray &targe
 
 void ShardClient::readNewest(int shard, const QByteArray &target, int count, Respond respond)
 {
+    respond = m_traffic.track(shard, kGet, target, std::move(respond));
     // The primary, then members the health monitor reaches, then the rest:
     // a stopped replica must not stall reads that others can answer.
     const ShardHealth &health = m_monitor->shard(shard);

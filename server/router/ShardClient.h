@@ -23,6 +23,11 @@
 //    X-PeaceDB-Consistency, X-PeaceDB-Applied, X-PeaceDB-Stale-Shards,
 //    X-PeaceDB-Lag-Ms) in place of the member's own (withOrigins).
 //
+// Every shard's part of a client request is counted in traffic()
+// (RouterTraffic) where it starts: toPrimary, readShard's member reads and
+// readNewest; a "not primary" redirect or the next member tried for a read
+// are part of the same count.
+//
 // Writes never go anywhere but to the primary. Requests carry the cluster
 // token: the router checks each client itself, then speaks for it.
 //
@@ -40,6 +45,7 @@
 #include "HttpResponse.h"
 #include "ReadOrigins.h"
 #include "ReadPreference.h"
+#include "RouterTraffic.h"
 
 class HealthMonitor;
 
@@ -99,6 +105,8 @@ public:
     ReadOrigins::Part originOf(int shard, int member, const HttpClientReply &reply) const;
 
     qint64 forwardedTotal() const { return m_forwardedTotal; }
+    // Per shard and route class: requests, errors, latency (GET /metrics).
+    const RouterTraffic &traffic() const { return m_traffic; }
 
     // The node's answer as the client's (status, body, and the headers that matter).
     static HttpResponse relay(const HttpClientReply &reply);
@@ -127,4 +135,5 @@ private:
     HealthMonitor *m_monitor;
     QVector<QVector<HttpClientPool *>> m_pools; // [shard][member]
     qint64 m_forwardedTotal = 0;
+    RouterTraffic m_traffic;
 };

@@ -1,5 +1,8 @@
 // The console's main window against a real local cluster (3 shards x 3
-// members run by peacedb-cluster): the topology appears; a kill from the
+// members run by peacedb-cluster): the topology appears; writes through
+// the router show in the traffic chart and the topology's traffic column
+// (from the router's /metrics), a p99 threshold of 0.001 ms flags the
+// written shards; a kill from the
 // action code path shows the node Offline and then a new primary; the
 // killed node is started again through the supervisor; promote and step
 // down; "Test failover" measures an outage and reads every acknowledged
@@ -28,6 +31,8 @@
 #include "FailoverProbe.h"
 #include "MainWindow.h"
 #include "TopologyModel.h"
+#include "TrafficChartView.h"
+#include "TrafficHistory.h"
 
 namespace {
 
@@ -43,6 +48,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void topologyAppears();
+    void trafficAppears();
     void killShowsOfflineThenNewPrimary();
     void startKilledNode();
     void promoteReplica();
@@ -148,6 +154,43 @@ void TestConsoleWindow::topologyAppears()
                     5000));
     QVERIFY(m_window->topologyView()->isExpanded(model->shardIndex(2)));
     QVERIFY(waitFor([this] { return m_window->isSupervisorReachable(); }, 5000));
+}
+
+void TestConsoleWindow::trafficAppears()
+{
+    QCOMPARE(m_cluster->router("PUT", "/v1/db/traffic").status, 201);
+    int written = 0;
+    const TrafficHistory &history = m_window->trafficHistory();
+    const auto writesSeen = [&history] {
+        for (const int shard : history.shards()) {
+            if (history.latest(shard) && history.latest(shard)->writesPerSecond > 0)
+                return true;
+        }
+        return false;
+    };
+    // The console scrapes every 2 s; rates need two scrapes with writes
+    // between them.
+    QVERIFY(waitFor([&] {
+        m_cluster->router("PUT", "/v1/db/traffic/docs/d" + QByteArray::number(written++), R"({"data":{}})");
+        return writesSeen();
+    }, 20000));
+    QCOMPARE(history.shards(), (QList<int>{0, 1, 2}));
+    QVERIFY(m_window->metricsError().isEmpty());
+    QCOMPARE(m_window->trafficChart()->series().size(), 3);
+    TopologyModel *model = m_window->topologyModel();
+    int writing = -1;
+    for (int shard = 0; shard < 3; ++shard) {
+        if (history.latest(shard) && history.latest(shard)->writesPerSecond > 0)
+            writing = shard;
+    }
+    QVERIFY(writing >= 0);
+    QVERIFY2(model->shardIndex(writing, TopologyModel::TrafficColumn).data().toString().contains(QStringLiteral(" w/s")),
+             qPrintable(model->shardIndex(writing, TopologyModel::TrafficColumn).data().toString()));
+    // No write is that fast: the shard's p99 crosses the threshold.
+    m_window->setP99ThresholdMs(0.001);
+    QVERIFY2(model->trafficProblems(writing).join(QLatin1Char(' ')).contains(QStringLiteral("above the 0.001 ms threshold")),
+             qPrintable(model->trafficProblems(writing).join(QLatin1Char(' '))));
+    m_window->setP99ThresholdMs(100);
 }
 
 void TestConsoleWindow::killShowsOfflineThenNewPrimary()
