@@ -104,12 +104,15 @@ ticks() {
 }
 
 value=$(head -c 1024 < /dev/zero | tr '\0' 'v')
+# Ids are new in every run: "w<run>-<n>" (the run comes as wrk's argument).
 cat > "$work/peacedb.lua" <<LUA
 local n = 0
+local prefix = "w"
 local body = '{"data":{"value":"$value"}}'
+init = function(args) prefix = "w" .. (args[1] or "0") .. "-" end
 request = function()
     n = n + 1
-    return wrk.format("PUT", "/v1/db/bench/docs/w" .. n, nil, body)
+    return wrk.format("PUT", "/v1/db/bench/docs/" .. prefix .. n, nil, body)
 end
 LUA
 valueBase64=$(printf '%s' "$value" | base64 -w0)
@@ -129,20 +132,23 @@ local function base64(text)
         return alphabet:sub(c + 1, c + 1)
     end) .. ({ '', '==', '=' })[#text % 3 + 1])
 end
+local prefix = "k"
+init = function(args) prefix = "k" .. (args[1] or "0") .. "-" end
 request = function()
     n = n + 1
-    return wrk.format("POST", "/v3/kv/put", nil, '{"key":"' .. base64("k" .. n) .. '","value":"$valueBase64"}')
+    return wrk.format("POST", "/v3/kv/put", nil, '{"key":"' .. base64(prefix .. n) .. '","value":"$valueBase64"}')
 end
 LUA
 
-# One wrk run against URL with SCRIPT (and a header); prints
+# One wrk run against URL with SCRIPT (a header, the run's number for the
+# keys); prints
 # "writes/s p50-ms p99-ms answered errors".
-load() { # url script [header]
+load() { # url script header run
     local out
-    if [ -n "${3:-}" ]; then
-        out=$(wrk -t1 -c"$connections" -d"${duration}s" --latency -s "$2" -H "$3" "$1")
+    if [ -n "$3" ]; then
+        out=$(wrk -t1 -c"$connections" -d"${duration}s" --latency -s "$2" -H "$3" "$1" -- "$4")
     else
-        out=$(wrk -t1 -c"$connections" -d"${duration}s" --latency -s "$2" "$1")
+        out=$(wrk -t1 -c"$connections" -d"${duration}s" --latency -s "$2" "$1" -- "$4")
     fi
     echo "$out" >> "$work/wrk.log"
     awk '
@@ -170,7 +176,7 @@ measure() { # shape url script header pids...
     local run before after line rate p50 p99 answered bad
     for run in $(seq 1 "$runs"); do
         before=$(ticks "$@")
-        line=$(load "$url" "$script" "$header")
+        line=$(load "$url" "$script" "$header" "$run")
         after=$(ticks "$@")
         read -r rate p50 p99 answered bad <<<"$line"
         awk -v s="$shape" -v r="$rate" -v a="$p50" -v b="$p99" -v t="$((after - before))" -v n="$answered" -v e="$bad" \
