@@ -67,6 +67,7 @@ const QVector<Route> &memberRoutes()
         {"POST", "/v1/_replication/vote", Need::Cluster, false, true},
         {"POST", "/v1/_replication/promote", Need::Cluster, false, true},
         {"POST", "/v1/_replication/stepdown", Need::Cluster, false, true},
+        {"POST", "/v1/_replication/members", Need::Cluster, false, true},
         {"GET", "/v1/_replication/wal", Need::Cluster, false, true},
         {"GET", "/v1/_replication/snapshot", Need::Cluster, false, true},
         {"GET", "/v1/_supervisor/nodes", Need::Cluster, false, false, true},

@@ -9,13 +9,14 @@ QString LogEntry::opName(Op op)
     case Op::DeleteDatabase: return QStringLiteral("deleteDb");
     case Op::PutDocument: return QStringLiteral("put");
     case Op::Noop: return QStringLiteral("noop");
+    case Op::Configure: return QStringLiteral("configure");
     }
     return QString();
 }
 
 std::optional<LogEntry::Op> LogEntry::opFromName(QStringView name)
 {
-    for (Op op : {Op::CreateDatabase, Op::DeleteDatabase, Op::PutDocument, Op::Noop}) {
+    for (Op op : {Op::CreateDatabase, Op::DeleteDatabase, Op::PutDocument, Op::Noop, Op::Configure}) {
         if (name == opName(op))
             return op;
     }
@@ -29,6 +30,8 @@ QByteArray LogEntry::toJson() const
     if (op == Op::PutDocument) {
         out += ",\"id\":" + JsonText::quote(id) + ",\"rev\":" + JsonText::quote(rev)
             + (deleted ? ",\"deleted\":true" : ",\"deleted\":false") + ",\"body\":" + body;
+    } else if (op == Op::Configure) {
+        out += ",\"body\":" + body;
     }
     out.append('}');
     return out;
@@ -76,7 +79,9 @@ Result<LogEntry> LogEntry::fromJson(QByteArrayView minified)
     }
     if (!haveSeq || !haveTerm || !haveOp || entry.seq < 1 || entry.term < 1)
         return Status::badRequest(QStringLiteral("log entry: seq and term (>= 1) and op are required"));
-    if (entry.op != Op::Noop && entry.db.isEmpty())
+    if (entry.op == Op::Configure && entry.body.isEmpty())
+        return Status::badRequest(QStringLiteral("log entry %1: a configure entry needs a body").arg(entry.seq));
+    if (entry.op != Op::Noop && entry.op != Op::Configure && entry.db.isEmpty())
         return Status::badRequest(QStringLiteral("log entry %1: db is required").arg(entry.seq));
     if (entry.op == Op::PutDocument && (entry.id.isEmpty() || entry.rev.isEmpty() || entry.body.isEmpty()))
         return Status::badRequest(QStringLiteral("log entry %1: a put needs id, rev and body").arg(entry.seq));

@@ -19,6 +19,7 @@ struct LogEntry
         DeleteDatabase = 2,
         PutDocument = 3, // a tombstone is a PutDocument with deleted = true
         Noop = 4,        // a new primary's first entry of its term
+        Configure = 5,   // the replica set's members from here on (body: Membership::toJson())
     };
 
     qint64 seq = 0;
@@ -28,7 +29,9 @@ struct LogEntry
     QString id;          // PutDocument only
     QString rev;         // PutDocument only
     bool deleted = false; // PutDocument only
-    QByteArray body;     // PutDocument only: Document::toJson() of the stored document
+    // PutDocument: Document::toJson() of the stored document; Configure: the
+    // new Membership's JSON.
+    QByteArray body;
     qint64 timestampMs = 0; // wall clock of the primary when it accepted the write
 
     static QString opName(Op op);
@@ -36,7 +39,7 @@ struct LogEntry
 
     // The replication wire format: {"seq","term","op","db","ts","id","rev",
     // "deleted","body"} with the body embedded as the stored document's JSON
-    // object, so its bytes travel unchanged.
+    // object (a Configure entry: "body" only), so its bytes travel unchanged.
     QByteArray toJson() const;
     // About how many bytes toJson() takes (ids and names counted as ASCII),
     // for sizing requests without encoding them.

@@ -13,18 +13,42 @@ QString ReplicationCore::roleName(Role role)
 }
 
 ReplicationCore::ReplicationCore(const Options &options, const HardState &state, const TermHistory &log, qint64 commitSeq,
-                                 qint64 now)
+                                 const QVector<Configuration> &configurations, qint64 now)
     : m_options(options)
     , m_state(state)
+    , m_configurations(configurations)
     , m_log(log)
     , m_commitSeq(qMin(commitSeq, log.lastSeq()))
     , m_durableSeq(log.lastSeq())
-    , m_votes(options.members, false)
-    , m_voteRetryAtMs(options.members, 0)
-    // Its acknowledgements before a restart may count in a lease still in force.
-    , m_lastLeaseSupportMs(options.members > 1 && state.term > 0 ? now : -1)
-    , m_progress(options.members)
 {
+    Q_ASSERT(!m_configurations.isEmpty());
+    if (m_configurations.isEmpty())
+        m_configurations.append(Configuration{0, Membership::initial({QString()})});
+    while (m_configurations.size() > 1 && m_configurations.at(1).seq <= m_commitSeq)
+        m_configurations.removeFirst();
+    ensureSlots();
+    // Its acknowledgements before a restart may count in a lease still in force.
+    m_lastLeaseSupportMs = voterCount() > 1 && state.term > 0 ? now : -1;
+}
+
+void ReplicationCore::ensureSlots()
+{
+    int needed = 0;
+    for (const Configuration &configuration : std::as_const(m_configurations))
+        needed = qMax(needed, configuration.membership.nextId());
+    needed = qMax(needed, m_options.self + 1);
+    if (m_progress.size() < needed) {
+        const qint64 nextSeq = m_log.lastSeq() + 1;
+        while (m_progress.size() < needed) {
+            Progress progress;
+            // A member added while this one is primary: probe from the end.
+            progress.nextSeq = nextSeq;
+            progress.sentThrough = nextSeq - 1;
+            m_progress.append(progress);
+        }
+        m_votes.resize(needed, false);
+        m_voteRetryAtMs.resize(needed, 0);
+    }
 }
 
 void ReplicationCore::addEvent(Event::Kind kind, qint64 count, const QString &detail, int peer)
@@ -36,7 +60,7 @@ void ReplicationCore::addEvent(Event::Kind kind, qint64 count, const QString &de
 
 qint64 ReplicationCore::leaseGuardMs(qint64 now) const
 {
-    if (m_options.members < 2)
+    if (voterCount() < 2)
         return 0;
     return ReplicationRules::leaseGuardMs(now, m_lastLeaseSupportMs, m_options.failoverTimeoutMs);
 }
@@ -50,14 +74,14 @@ ReplicationCore::Ready ReplicationCore::takeReady()
 
 bool ReplicationCore::hasLease(qint64 now) const
 {
-    if (m_role != Role::Primary)
+    if (m_role != Role::Primary || !membership().isVoter(m_options.self))
         return false;
     QVector<qint64> contacts;
-    for (int member = 0; member < m_options.members; ++member) {
+    for (int member : membership().voterIds()) {
         if (member != m_options.self)
             contacts.append(m_progress.at(member).leaseContactMs);
     }
-    return ReplicationRules::hasLease(now, contacts, m_options.members, m_options.failoverTimeoutMs);
+    return ReplicationRules::hasLease(now, contacts, voterCount(), m_options.failoverTimeoutMs);
 }
 
 void ReplicationCore::appendLocal(const QVector<LogEntry> &entries)
@@ -65,7 +89,88 @@ void ReplicationCore::appendLocal(const QVector<LogEntry> &entries)
     for (const LogEntry &entry : entries) {
         m_log.append(entry.seq, entry.term);
         m_ready.append.append(entry);
+        if (entry.op != LogEntry::Op::Configure)
+            continue;
+        // In force from now on, committed or not (single-server changes).
+        Result<Membership> next = Membership::fromJson(entry.body);
+        if (!next.isOk()) {
+            addEvent(Event::Kind::CommittedConflict, 0,
+                     QStringLiteral("configure entry %1 is unreadable: %2").arg(entry.seq).arg(next.status().message()));
+            continue;
+        }
+        const Membership previous = membership();
+        m_configurations.append(Configuration{entry.seq, std::move(next).value()});
+        ensureSlots();
+        // A member new to this membership starts from nothing known here (an
+        // id given by a change that was cut may come back for another
+        // process: what was known of that one is worthless).
+        for (int member : membership().ids()) {
+            if (previous.contains(member) || member == m_options.self)
+                continue;
+            Progress &progress = m_progress[member];
+            progress = Progress();
+            progress.nextSeq = m_log.lastSeq() + 1;
+            progress.sentThrough = m_log.lastSeq();
+            m_votes[member] = false;
+        }
     }
+}
+
+void ReplicationCore::membershipCut(qint64 fromSeq)
+{
+    while (m_configurations.size() > 1 && m_configurations.last().seq >= fromSeq)
+        m_configurations.removeLast();
+}
+
+void ReplicationCore::setCommitSeq(qint64 seq)
+{
+    if (seq <= m_commitSeq)
+        return;
+    m_commitSeq = seq;
+    m_ready.commitSeq = seq;
+    // Changes now committed: the newest of them is the committed membership.
+    while (m_configurations.size() > 1 && m_configurations.at(1).seq <= m_commitSeq) {
+        if (m_role == Role::Primary) {
+            const auto [kind, member] = m_configurations.first().membership.describeChange(m_configurations.at(1).membership);
+            const Event::Kind eventKind = kind == QLatin1String("member-added") ? Event::Kind::MemberAdded
+                : kind == QLatin1String("learner-caught-up")                     ? Event::Kind::LearnerCaughtUp
+                                                                                 : Event::Kind::MemberRemoved;
+            if (!kind.isEmpty()) {
+                addEvent(eventKind, m_configurations.at(1).seq,
+                         QStringLiteral("%1 %2 (%3); committed at seq %4")
+                             .arg(kind, QString::number(member),
+                                  m_configurations.first().membership.urlOf(member).isEmpty()
+                                      ? m_configurations.at(1).membership.urlOf(member)
+                                      : m_configurations.first().membership.urlOf(member))
+                             .arg(m_configurations.at(1).seq),
+                         member);
+            }
+        }
+        m_configurations.removeFirst();
+    }
+}
+
+Status ReplicationCore::checkMembershipChange(const Membership &next, qint64 now) const
+{
+    if (m_role != Role::Primary)
+        return Status::unavailable(QStringLiteral("not primary"));
+    if (!hasLease(now))
+        return Status::unavailable(QStringLiteral("no quorum: this primary does not hold its lease"));
+    if (m_commitSeq < m_termStartSeq) {
+        return Status::unavailable(
+            QStringLiteral("the primary has not committed the first entry of its term yet; retry"));
+    }
+    if (membershipChangePending()) {
+        return Status::conflict(QStringLiteral("a membership change (seq %1) is not committed yet; one change at a time")
+                                    .arg(membershipSeq()));
+    }
+    if (const Status status = membership().checkChange(next); !status.isOk())
+        return status;
+    if (!next.isVoter(m_options.self)) {
+        return Status::conflict(QStringLiteral("member %1 is the primary: it hands off to another member before it can be removed")
+                                    .arg(m_options.self));
+    }
+    return Status::ok();
 }
 
 Status ReplicationCore::propose(QVector<LogEntry> &entries, qint64 now)
@@ -78,6 +183,15 @@ Status ReplicationCore::propose(QVector<LogEntry> &entries, qint64 now)
                 .arg(m_options.failoverTimeoutMs));
     }
     for (qsizetype i = 0; i < entries.size(); ++i) {
+        if (entries.at(i).op == LogEntry::Op::Configure) {
+            if (entries.size() != 1)
+                return Status::internal(QStringLiteral("a configure entry is proposed alone"));
+            Result<Membership> next = Membership::fromJson(entries.at(i).body);
+            if (!next.isOk())
+                return next.status();
+            if (const Status status = checkMembershipChange(next.value(), now); !status.isOk())
+                return status;
+        }
         if (entries.at(i).seq != m_log.lastSeq() + 1 + i)
             return Status::internal(QStringLiteral("proposed entry %1 does not continue the log at %2").arg(entries.at(i).seq).arg(m_log.lastSeq()));
         entries[i].term = m_state.term;
@@ -99,6 +213,11 @@ Status ReplicationCore::campaign(qint64 term, qint64 now, bool transfer)
                                     .arg(term)
                                     .arg(kMaxTerm));
     }
+    if (!membership().isVoter(m_options.self)) {
+        return Status::conflict(QStringLiteral("member %1 is not a voter of this replica set (a learner, or removed): it may not "
+                                               "stand for election")
+                                    .arg(m_options.self));
+    }
     if (!m_state.voter && m_log.lastSeq() != 0) {
         return Status::conflict(QStringLiteral("this member started with empty storage and has not caught up with a primary "
                                                "yet: it may not stand for election"));
@@ -115,7 +234,7 @@ Status ReplicationCore::campaign(qint64 term, qint64 now, bool transfer)
     m_selfVoteAtMs = transfer ? now : now + leaseGuardMs(now);
     m_electionDeadlineMs = m_selfVoteAtMs + m_options.electionTimeoutMs;
     addEvent(Event::Kind::BecameCandidate);
-    for (int member = 0; member < m_options.members; ++member) {
+    for (int member : membership().voterIds()) {
         if (member != m_options.self)
             requestVote(member, now);
     }
@@ -140,7 +259,11 @@ void ReplicationCore::maybeWinElection(qint64 now)
         return;
     if (!m_votes.at(m_options.self) && now >= m_selfVoteAtMs)
         m_votes[m_options.self] = true;
-    if (m_votes.at(m_options.self) && int(std::count(m_votes.cbegin(), m_votes.cend(), true)) >= majority(m_options.members))
+    // Votes count from the voters of the membership in force here.
+    int granted = 0;
+    for (int member : membership().voterIds())
+        granted += m_votes.at(member) ? 1 : 0;
+    if (m_votes.at(m_options.self) && granted >= majority(voterCount()))
         becomePrimary(now);
 }
 
@@ -179,7 +302,7 @@ void ReplicationCore::becomePrimary(qint64 now)
     m_role = Role::Primary;
     m_leader = m_options.self;
     m_leaseHeld = true;
-    for (int member = 0; member < m_options.members; ++member) {
+    for (int member = 0; member < m_progress.size(); ++member) {
         Progress &progress = m_progress[member];
         progress = Progress();
         progress.nextSeq = m_log.lastSeq() + 1;
@@ -202,7 +325,7 @@ void ReplicationCore::becomePrimary(qint64 now)
 
 void ReplicationCore::sendAppends(qint64 now, bool heartbeat)
 {
-    for (int member = 0; member < m_options.members; ++member) {
+    for (int member : membership().ids()) {
         if (member != m_options.self)
             sendAppend(member, now, heartbeat);
     }
@@ -223,6 +346,7 @@ void ReplicationCore::sendAppend(int member, qint64 now, bool heartbeat)
         if (!prevTerm) {
             // The member needs entries this log no longer has.
             request.snapshotNeeded = true;
+            request.leaderUrl = membership().urlOf(m_options.self);
             request.prevSeq = m_log.compactedSeq();
             request.prevTerm = m_log.compactedTerm();
         } else {
@@ -284,15 +408,12 @@ void ReplicationCore::maybeCommit()
 {
     if (m_role != Role::Primary)
         return;
+    // The voters of the membership in force, uncommitted or not.
     QVector<qint64> matches;
-    matches.reserve(m_options.members);
-    for (int member = 0; member < m_options.members; ++member)
+    for (int member : membership().voterIds())
         matches.append(member == m_options.self ? m_durableSeq : m_progress.at(member).matchSeq);
-    const qint64 commit = ReplicationRules::commitSeq(matches, m_options.writeQuorum, m_state.term, m_log, m_commitSeq);
-    if (commit > m_commitSeq) {
-        m_commitSeq = commit;
-        m_ready.commitSeq = commit;
-    }
+    setCommitSeq(ReplicationRules::commitSeq(matches, membership().writeQuorum(m_options.writeQuorum), m_state.term, m_log,
+                                             m_commitSeq));
 }
 
 void ReplicationCore::updateLease(qint64 now)
@@ -310,7 +431,7 @@ void ReplicationCore::tick(qint64 now)
 {
     switch (m_role) {
     case Role::Primary:
-        for (int member = 0; member < m_options.members; ++member) {
+        for (int member : membership().ids()) {
             Progress &progress = m_progress[member];
             if (member == m_options.self)
                 continue;
@@ -330,8 +451,8 @@ void ReplicationCore::tick(qint64 now)
             break;
         }
         maybeWinElection(now);
-        for (int member = 0; m_role == Role::Candidate && member < m_options.members; ++member) {
-            if (member != m_options.self && !m_votes.at(member) && now >= m_voteRetryAtMs.at(member))
+        for (int member : membership().voterIds()) {
+            if (m_role == Role::Candidate && member != m_options.self && !m_votes.at(member) && now >= m_voteRetryAtMs.at(member))
                 requestVote(member, now);
         }
         break;
@@ -342,7 +463,9 @@ void ReplicationCore::tick(qint64 now)
 
 Status ReplicationCore::checkAppend(const AppendRequest &request) const
 {
-    if (request.leader < 0 || request.leader >= m_options.members || request.leader == m_options.self)
+    // The leader may be a member this log does not know of yet (a member
+    // that joined, or one added since this member last caught up).
+    if (request.leader < 0 || request.leader >= kMaxMemberIndex || request.leader == m_options.self)
         return Status::badRequest(QStringLiteral("append: leader %1 is not another member").arg(request.leader));
     if (request.term == m_state.term && m_role == Role::Replica && m_leader >= 0 && m_leader != request.leader) {
         return Status::conflict(QStringLiteral("member %1 claims term %2, whose primary is member %3")
@@ -425,6 +548,7 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
     if (decision.truncateFrom > 0) {
         const qint64 count = m_log.lastSeq() - decision.truncateFrom + 1;
         m_log.truncateFrom(decision.truncateFrom);
+        membershipCut(decision.truncateFrom);
         m_durableSeq = qMin(m_durableSeq, decision.truncateFrom - 1);
         // Entries appended earlier in this same Ready and now cut never reach the disk.
         while (!m_ready.append.isEmpty() && m_ready.append.last().seq >= decision.truncateFrom)
@@ -443,11 +567,7 @@ void ReplicationCore::receive(const AppendRequest &request, qint64 now)
         addEvent(Event::Kind::CaughtUp, decision.matchSeq,
                  QStringLiteral("holds primary %1's committed log through %2: votes again").arg(request.leader).arg(request.commitSeq));
     }
-    const qint64 commit = qMin(request.commitSeq, decision.matchSeq);
-    if (commit > m_commitSeq) {
-        m_commitSeq = commit;
-        m_ready.commitSeq = commit;
-    }
+    setCommitSeq(qMin(request.commitSeq, decision.matchSeq));
     response.success = true;
     response.matchSeq = decision.matchSeq;
     reply(true);
@@ -459,7 +579,7 @@ void ReplicationCore::receive(const AppendResponse &response, qint64 now, qint64
         adoptTerm(response.term, now);
         return;
     }
-    if (m_role != Role::Primary || response.term < m_state.term || response.from < 0 || response.from >= m_options.members
+    if (m_role != Role::Primary || response.term < m_state.term || !membership().contains(response.from)
         || response.from == m_options.self) {
         return;
     }
@@ -529,7 +649,7 @@ void ReplicationCore::receive(const VoteResponse &response, qint64 now)
         adoptTerm(response.term, now);
         return;
     }
-    if (m_role != Role::Candidate || response.from < 0 || response.from >= m_options.members || response.from == m_options.self)
+    if (m_role != Role::Candidate || !membership().isVoter(response.from) || response.from == m_options.self)
         return;
     if (!response.granted) {
         // Refused while its lease guard runs (it kept its older term): ask
@@ -548,7 +668,7 @@ void ReplicationCore::receive(const VoteResponse &response, qint64 now)
 
 void ReplicationCore::requestFailed(int member, qint64 now)
 {
-    if (m_role != Role::Primary || member < 0 || member >= m_options.members || member == m_options.self)
+    if (m_role != Role::Primary || !membership().contains(member) || member == m_options.self)
         return;
     Progress &progress = m_progress[member];
     progress.inflight = qMax(0, progress.inflight - 1);
@@ -578,10 +698,12 @@ void ReplicationCore::compacted(qint64 seq)
         m_log.compactThrough(seq);
 }
 
-void ReplicationCore::snapshotInstalled(qint64 seq, qint64 term, qint64 now)
+void ReplicationCore::snapshotInstalled(qint64 seq, qint64 term, const Membership &membership, qint64 now)
 {
     Q_UNUSED(now);
     m_log = TermHistory(seq, term);
     m_commitSeq = qMax(m_commitSeq, seq);
     m_durableSeq = seq;
+    m_configurations = {Configuration{seq, membership}};
+    ensureSlots();
 }

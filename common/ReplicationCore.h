@@ -21,6 +21,11 @@
 // - requestFailed() is only for requests sent in the current term; an older
 //   term's progress was reset when this member became primary again.
 // - Entry bodies must already be minified: messages are minified whole.
+// - Members are ids of the replica set's Membership, which is part of the
+//   log: a Configure entry is in force here as soon as it is in this log
+//   (committed or not) and is undone if the entry is cut. Quorums, votes and
+//   leases count the voters of the membership in force; learners receive the
+//   log only (docs/replication.md, "Membership changes").
 //
 // Not thread-safe; owned by its node's thread.
 #pragma once
@@ -31,6 +36,7 @@
 #include <functional>
 #include <optional>
 
+#include "Membership.h"
 #include "ReplicationMessages.h"
 #include "ReplicationRules.h"
 #include "Result.h"
@@ -45,7 +51,8 @@ public:
     struct Options
     {
         int self = 0;
-        int members = 1;
+        // Acknowledgements that commit an entry, as configured; the
+        // membership in force bounds it (Membership::writeQuorum).
         int writeQuorum = 1;
         qint64 failoverTimeoutMs = 5000;   // lease; an answer older than this is "not heard"
         qint64 heartbeatIntervalMs = 250;  // a primary's empty appends when idle
@@ -92,12 +99,15 @@ public:
     struct Event
     {
         enum class Kind { BecamePrimary, BecameCandidate, BecameReplica, TermAdopted, ElectionLost, LeaseLost, LeaseRegained,
-                          RolledBack, CommittedConflict, CaughtUp, MemberReset };
+                          RolledBack, CommittedConflict, CaughtUp, MemberReset, MemberAdded, LearnerCaughtUp,
+                          MemberRemoved };
+        // MemberAdded / LearnerCaughtUp / MemberRemoved: a membership change
+        // committed (reported by the primary that commits it; peer: the member).
         Kind kind;
         qint64 term = 0;
         qint64 count = 0; // RolledBack: entries cut from the log
         QString detail;
-        int peer = -1;    // MemberReset: the member whose storage was lost
+        int peer = -1;    // MemberReset: the member whose storage was lost; membership events: the member
         // The commit point when it happened. For a primary that lost its
         // role (BecameReplica, TermAdopted), its writes through here are
         // committed and the rest are not known to be: the message that
@@ -123,10 +133,23 @@ public:
         }
     };
 
+    // A membership and the seq of the Configure entry that made it (0: the
+    // configuration file's).
+    struct Configuration
+    {
+        qint64 seq = 0;
+        Membership membership;
+    };
+
     // `log` describes the durable log; `commitSeq` the persisted commit point;
-    // `now` the start time (a member that restarts may have helped give a
-    // lease before: it votes only once that lease has run out).
-    ReplicationCore(const Options &options, const HardState &state, const TermHistory &log, qint64 commitSeq, qint64 now);
+    // `configurations` the membership in force at the commit point (first)
+    // and every Configure entry of the log after it, in order; `now` the
+    // start time (a member that restarts may have helped give a lease
+    // before: it votes only once that lease has run out).
+    // REQUIRES: configurations is not empty, ascending seqs, all but the
+    // first past commitSeq and in the log.
+    ReplicationCore(const Options &options, const HardState &state, const TermHistory &log, qint64 commitSeq,
+                    const QVector<Configuration> &configurations, qint64 now);
 
     Role role() const { return m_role; }
     qint64 term() const { return m_state.term; }
@@ -142,7 +165,21 @@ public:
     qint64 durableSeq() const { return m_durableSeq; }
     const TermHistory &log() const { return m_log; }
     const Options &options() const { return m_options; }
+    // REQUIRES: member is an id of membership() (or was one).
     const Progress &progress(int member) const { return m_progress.at(member); }
+    // The membership in force here: the newest in this log.
+    const Membership &membership() const { return m_configurations.last().membership; }
+    qint64 membershipSeq() const { return m_configurations.last().seq; }
+    // The newest committed one.
+    const Membership &committedMembership() const { return m_configurations.first().membership; }
+    // A change is in the log and not committed yet: no other may start.
+    bool membershipChangePending() const { return m_configurations.size() > 1; }
+    // Whether this primary may propose `next` now: it holds its lease, its
+    // term's first entry is committed (so no change of an earlier term can
+    // still be pending unseen), no change is pending, `next` is one
+    // single-server change of membership(), and this member stays a voter
+    // (a primary leaving the set hands off first).
+    Status checkMembershipChange(const Membership &next, qint64 now) const;
     bool hasLease(qint64 now) const;
     // False while this member may not vote: it started with empty storage
     // and does not hold a primary's committed log yet (HardState::voter).
@@ -155,7 +192,8 @@ public:
 
     // Primary: adds entries to the log. Their seqs must continue the log
     // (lastSeq()+1 ...); the core sets their term. Refused when not primary
-    // (Unavailable with the known leader) or without the lease.
+    // (Unavailable with the known leader) or without the lease. A Configure
+    // entry goes alone and only as checkMembershipChange() allows.
     Status propose(QVector<LogEntry> &entries, qint64 now);
     // Starts an election for `term` (> term()). A single-member set wins at
     // once; otherwise votes are requested, and asked again every heartbeat
@@ -180,9 +218,9 @@ public:
     void persisted(qint64 seq, qint64 now);
     // Log retention dropped entries up to `seq` from the local log.
     void compacted(qint64 seq);
-    // A replica installed a snapshot of the primary's state at (seq, term):
-    // its log is now empty after seq.
-    void snapshotInstalled(qint64 seq, qint64 term, qint64 now);
+    // A replica installed a snapshot of the primary's state at (seq, term),
+    // whose membership is `membership`: its log is now empty after seq.
+    void snapshotInstalled(qint64 seq, qint64 term, const Membership &membership, qint64 now);
 
     bool hasReady() const { return !m_ready.isEmpty(); }
     Ready takeReady();
@@ -204,9 +242,15 @@ private:
     void sendAppend(int member, qint64 now, bool heartbeat);
     void updateLease(qint64 now);
     void appendLocal(const QVector<LogEntry> &entries);
+    void setCommitSeq(qint64 seq);
+    // Members' slots (progress, votes) for every id up to the membership's.
+    void ensureSlots();
+    void membershipCut(qint64 fromSeq);
+    int voterCount() const { return membership().voterCount(); }
 
     Options m_options;
     HardState m_state;
+    QVector<Configuration> m_configurations; // the committed one, then those in the log after it
     TermHistory m_log;
     qint64 m_commitSeq = 0;
     qint64 m_durableSeq = 0;

@@ -15,7 +15,7 @@ ReplicationDriver::ReplicationDriver(const Settings &settings, const Initial &in
     , m_transport(transport)
     , m_clock(std::move(clock))
     , m_observer(std::move(observer))
-    , m_core(coreOptions(settings, this), initial.hardState, initial.log, initial.appliedSeq, m_clock())
+    , m_core(coreOptions(settings, this), initial.hardState, initial.log, initial.appliedSeq, initial.configurations, m_clock())
     , m_alive(std::make_shared<bool>(true))
 {
 }
@@ -30,7 +30,6 @@ ReplicationCore::Options ReplicationDriver::coreOptions(const Settings &settings
 {
     ReplicationCore::Options options = settings.core;
     options.self = settings.self;
-    options.members = settings.members;
     options.fitEntries = [driver](qint64 from, qint64 count) { return driver->fitEntries(from, count); };
     return options;
 }
@@ -85,6 +84,60 @@ Status ReplicationDriver::propose(QVector<LogEntry> &entries)
     return proposed;
 }
 
+Result<qint64> ReplicationDriver::proposeMembership(const Membership &next)
+{
+    if (!m_storageFailure.isEmpty())
+        return Status::storageFailure(m_storageFailure);
+    if (const Status status = m_core.checkMembershipChange(next, now()); !status.isOk())
+        return status;
+    LogEntry entry;
+    entry.seq = m_core.lastSeq() + 1;
+    entry.term = m_core.term();
+    entry.op = LogEntry::Op::Configure;
+    entry.body = next.toJson();
+    QVector<LogEntry> entries{entry};
+    cacheAppend(entries);
+    const Status proposed = m_core.propose(entries, now());
+    if (!proposed.isOk()) {
+        cacheTruncate(entry.seq);
+        return proposed;
+    }
+    qCInfo(lcDriver, "shard %d term %lld: membership change at seq %lld: %s", m_settings.shardId, m_core.term(), entry.seq,
+           entry.body.constData());
+    processReady();
+    return entry.seq;
+}
+
+void ReplicationDriver::maybePromoteLearner()
+{
+    if (!m_settings.promoteLearners || m_core.role() != ReplicationCore::Role::Primary || m_core.membershipChangePending()
+        || !readable().isOk()) {
+        return;
+    }
+    for (const Membership::Member &member : m_core.membership().members()) {
+        if (member.voter)
+            continue;
+        // Caught up: it holds every committed entry, is not rebuilding lost
+        // storage, said it holds the committed log (its own voter flag), and
+        // answered within the lease (a learner that stops answering would
+        // become a voter nobody hears).
+        const ReplicationCore::Progress &progress = m_core.progress(member.id);
+        if (progress.matchSeq < m_core.commitSeq() || progress.recovering || !progress.voter || progress.lastContactMs < 0
+            || now() - progress.lastContactMs > m_settings.core.failoverTimeoutMs) {
+            continue;
+        }
+        const Result<Membership> next = m_core.membership().withVoter(member.id);
+        if (!next.isOk())
+            continue;
+        const Result<qint64> seq = proposeMembership(next.value());
+        if (seq.isOk()) {
+            qCInfo(lcDriver, "shard %d term %lld: learner %d holds the log through %lld: becoming a voter (seq %lld)",
+                   m_settings.shardId, m_core.term(), member.id, progress.matchSeq, seq.value());
+        }
+        return;
+    }
+}
+
 // --- the owner's events -------------------------------------------------------------
 
 void ReplicationDriver::tick()
@@ -97,6 +150,7 @@ void ReplicationDriver::tick()
     if (m_handOffDone && m_handOffDeadlineMs >= 0 && now() >= m_handOffDeadlineMs)
         finishHandOff(false, QStringLiteral("no replica caught up and won an election in time"));
     maybeBootstrap();
+    maybePromoteLearner();
     processReady();
 }
 
@@ -147,7 +201,7 @@ void ReplicationDriver::beginSnapshotInstall()
     forgetLoadedEntries();
 }
 
-void ReplicationDriver::snapshotInstalled(qint64 seq, qint64 term)
+void ReplicationDriver::snapshotInstalled(qint64 seq, qint64 term, const Membership &membership)
 {
     m_cache.clear();
     m_cacheBytes = 0;
@@ -156,7 +210,7 @@ void ReplicationDriver::snapshotInstalled(qint64 seq, qint64 term)
     // snapshot's: they are gone with the old file.
     if (m_observer.cut)
         m_observer.cut(m_core.commitSeq() + 1);
-    m_core.snapshotInstalled(seq, term, now());
+    m_core.snapshotInstalled(seq, term, membership, now());
 }
 
 // --- the Ready loop ---------------------------------------------------------------
@@ -365,7 +419,7 @@ void ReplicationDriver::receiveVote(const VoteRequest &request, std::function<vo
 {
     if (!m_storageFailure.isEmpty())
         return reply(Status::storageFailure(m_storageFailure));
-    if (request.candidate < 0 || request.candidate >= m_settings.members || request.candidate == m_settings.self)
+    if (request.candidate < 0 || request.candidate >= kMaxMemberIndex || request.candidate == m_settings.self)
         return reply(Status::badRequest(QStringLiteral("vote: candidate %1 is not another member").arg(request.candidate)));
     m_currentReply = [reply](const OutgoingMessage &message) {
         if (message.kind == OutgoingMessage::Kind::VoteResponse)
@@ -424,8 +478,8 @@ void ReplicationDriver::handOff(qint64 timeoutMs, HandOffDone done)
 {
     if (m_core.role() != ReplicationCore::Role::Primary)
         return done(false, QStringLiteral("not the primary"));
-    if (m_settings.members < 2)
-        return done(false, QStringLiteral("no other member"));
+    if (m_core.membership().voterCount() < 2)
+        return done(false, QStringLiteral("no other voter"));
     m_handOffDone = std::move(done);
     m_handOffWaiting = true;
     m_handOffDeadlineMs = now() + timeoutMs;
@@ -441,7 +495,7 @@ void ReplicationDriver::checkHandOff()
     if (m_core.role() != ReplicationCore::Role::Primary)
         return finishHandOff(false, QStringLiteral("stepped down before a replica caught up"));
     QVector<ReplicationRules::MemberProgress> replicas;
-    for (int member = 0; member < m_settings.members; ++member) {
+    for (int member : m_core.membership().voterIds()) {
         if (member != m_settings.self)
             replicas.append({member, m_core.progress(member).matchSeq, m_core.progress(member).lastContactMs});
     }
@@ -496,12 +550,13 @@ void ReplicationDriver::maybeBootstrap()
         int pending = 0;
         QVector<std::pair<int, ReplicationRules::PeerSummary>> answers;
     };
+    const QVector<int> voters = m_core.membership().voterIds();
     auto probe = std::make_shared<Probe>();
-    probe->pending = m_settings.members - 1;
-    const auto decide = [this, probe] {
+    probe->pending = int(voters.size()) - (voters.contains(m_settings.self) ? 1 : 0);
+    const auto decide = [this, probe, voters] {
         m_bootstrapProbing = false;
         const ReplicationRules::BootstrapDecision decision =
-            ReplicationRules::decideBootstrap(m_settings.members, m_core.term(), probe->answers);
+            ReplicationRules::decideBootstrap(int(voters.size()), m_core.term(), probe->answers);
         switch (decision.outcome) {
         case ReplicationRules::BootstrapDecision::Outcome::NotNew:
             m_settings.bootstrap = false;
@@ -515,7 +570,7 @@ void ReplicationDriver::maybeBootstrap()
             if (!isBrandNew())
                 return;
             qCInfo(lcDriver, "shard %d: %d of %d members are up and empty: electing this member for term %lld", m_settings.shardId,
-                   int(probe->answers.size()) + 1, m_settings.members, decision.term);
+                   int(probe->answers.size()) + 1, int(voters.size()), decision.term);
             m_core.campaign(decision.term, now());
             processReady();
             return;
@@ -525,7 +580,7 @@ void ReplicationDriver::maybeBootstrap()
         return decide();
     m_bootstrapProbing = true;
     const std::weak_ptr<bool> alive = m_alive;
-    for (int member = 0; member < m_settings.members; ++member) {
+    for (int member : voters) {
         if (member == m_settings.self)
             continue;
         m_transport->probe(member, [alive, probe, member, decide](const Result<ReplicationRules::PeerSummary> &summary) {

@@ -115,9 +115,8 @@ public:
     struct Settings
     {
         int shardId = 0;
-        int members = 1;
-        int self = 0;
-        ReplicationCore::Options core; // self and members are set from above; fitEntries is the driver's
+        int self = 0; // this member's id
+        ReplicationCore::Options core; // self is set from above; fitEntries is the driver's
         qint64 maxPendingWrites = 100000;
         qint64 maxPendingWriteBytes = 256 * 1024 * 1024;
         qint64 entryCacheBytes = 64 * 1024 * 1024;
@@ -125,6 +124,9 @@ public:
         qint64 maxAppendBytes = kMaxAppendBytes;
         int maxLoadedRanges = 16;
         bool bootstrap = false; // the configured primary starts term 1 on an empty set
+        // A learner that holds the primary's committed log becomes a voter
+        // (a membership change the primary proposes; learner-caught-up).
+        bool promoteLearners = true;
     };
 
     struct Initial
@@ -132,6 +134,9 @@ public:
         HardState hardState;
         TermHistory log;
         qint64 appliedSeq = 0;
+        // The membership applied (seq <= appliedSeq; seq 0: the configuration
+        // file's), then every Configure entry of the log after appliedSeq.
+        QVector<ReplicationCore::Configuration> configurations;
     };
 
     ReplicationDriver(const Settings &settings, const Initial &initial, LogStore *store, Transport *transport,
@@ -156,7 +161,7 @@ public:
     // The owner is about to swap in a snapshot: answers held for writes it
     // drops are never sent, and log reads in flight are worthless.
     void beginSnapshotInstall();
-    void snapshotInstalled(qint64 seq, qint64 term);
+    void snapshotInstalled(qint64 seq, qint64 term, const Membership &membership);
 
     // --- clients (a primary's writes) -------------------------------------------
     // 503 while this member may not serve writes or linearizable reads.
@@ -164,6 +169,13 @@ public:
     Status readable() const;
     // Proposes client entries (their terms are set here).
     Status propose(QVector<LogEntry> &entries);
+
+    // --- membership -----------------------------------------------------------
+    // Proposes `next` as the replica set's membership
+    // (ReplicationCore::checkMembershipChange says when it may); returns the
+    // seq of its Configure entry. It is in force at once and done once
+    // committed (core().membershipChangePending()).
+    Result<qint64> proposeMembership(const Membership &next);
 
     // --- members and operators ------------------------------------------------
     // Requests from other members; `reply` runs exactly once (maybe later,
@@ -210,6 +222,7 @@ private:
     void finishHandOff(bool handedOff, const QString &detail);
     void maybeBootstrap();
     bool isBrandNew() const;
+    void maybePromoteLearner();
 
     Result<QVector<LogEntry>> cachedEntries(qint64 from, qint64 count) const;
     const LogEntry *inMemory(qint64 seq) const;

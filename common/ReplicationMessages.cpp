@@ -1,6 +1,7 @@
 #include "ReplicationMessages.h"
 
 #include "JsonText.h"
+#include "Membership.h"
 
 #include <QJsonObject>
 
@@ -91,7 +92,8 @@ QByteArray AppendRequest::toJson() const
     out.reserve(size);
     out += "{\"term\":" + number(term) + ",\"leader\":" + number(leader) + ",\"prevSeq\":" + number(prevSeq)
         + ",\"prevTerm\":" + number(prevTerm) + ",\"commitSeq\":" + number(commitSeq)
-        + (snapshotNeeded ? ",\"snapshotNeeded\":true" : "") + ",\"entries\":[";
+        + (snapshotNeeded ? ",\"snapshotNeeded\":true" : "")
+        + (leaderUrl.isEmpty() ? QByteArray() : ",\"leaderUrl\":" + JsonText::quote(leaderUrl)) + ",\"entries\":[";
     for (qsizetype i = 0; i < entries.size(); ++i) {
         if (i)
             out.append(',');
@@ -113,6 +115,12 @@ Result<AppendRequest> AppendRequest::fromJson(const QByteArray &text)
     request.prevTerm = reader.term("prevTerm");
     request.commitSeq = reader.integer("commitSeq");
     request.snapshotNeeded = reader.boolean("snapshotNeeded");
+    if (const QByteArrayView url = reader.raw("leaderUrl"); !url.isEmpty()) {
+        if (url.front() != '"')
+            reader.fail(QStringLiteral("leaderUrl must be a string"));
+        else
+            request.leaderUrl = JsonText::unquote(url);
+    }
     const QByteArrayView entries = reader.raw("entries");
     if (!entries.isEmpty() && entries.front() != '[')
         reader.fail(QStringLiteral("entries must be an array"));
@@ -128,6 +136,10 @@ Result<AppendRequest> AppendRequest::fromJson(const QByteArray &text)
             return entry.status();
         if (entry->seq != expected || entry->term < previousTerm || entry->term > request.term)
             return Status::badRequest(QStringLiteral("append: entry %1 breaks the log's order").arg(entry->seq));
+        if (entry->op == LogEntry::Op::Configure) {
+            if (const Result<Membership> membership = Membership::fromJson(entry->body); !membership.isOk())
+                return Status::badRequest(QStringLiteral("append: entry %1: %2").arg(entry->seq).arg(membership.status().message()));
+        }
         previousTerm = entry->term;
         ++expected;
         request.entries.append(std::move(entry).value());

@@ -1,6 +1,6 @@
 // The replication protocol's messages (docs/replication.md) as plain values,
-// with their HTTP/JSON wire format. Members are identified by their index in
-// the replica set's configured member list. Any thread.
+// with their HTTP/JSON wire format. Members are identified by their id in
+// the replica set's Membership. Any thread.
 #pragma once
 
 #include <QByteArray>
@@ -18,7 +18,7 @@
 // (docs/replication.md, rule 1).
 constexpr qint64 kMaxTerm = qint64(1) << 53;
 constexpr qint64 kMaxSeq = qint64(1) << 53;
-// Member indexes in messages: anything larger is refused, never truncated.
+// Member ids in messages: anything larger is refused, never truncated.
 constexpr qint64 kMaxMemberIndex = 1 << 16;
 
 // Persisted before anything depends on it.
@@ -51,6 +51,9 @@ struct AppendRequest
     QVector<LogEntry> entries;
     qint64 commitSeq = 0;
     bool snapshotNeeded = false;
+    // With snapshotNeeded: where to fetch it (a member that joined may not
+    // know the primary's address yet).
+    QString leaderUrl;
 
     qint64 lastSeq() const { return prevSeq + entryCount; }
 

@@ -1,5 +1,7 @@
 #include "ServerConfig.h"
 
+#include "Membership.h"
+
 #include "JsonText.h"
 
 #include <QJsonDocument>
@@ -121,6 +123,7 @@ const QList<Setting> &settings()
         integerSetting(QStringLiteral("Sharding.Replication.EntryCacheBytes"), &ServerConfig::entryCacheBytes, 0, qint64(1) << 40),
         integerSetting(QStringLiteral("Node.ShardId"), &ServerConfig::nodeShardId, -1, 1023),
         textSetting(QStringLiteral("Node.Self"), &ServerConfig::nodeSelf),
+        integerSetting(QStringLiteral("Node.MemberId"), &ServerConfig::nodeMemberId, -1, 65535),
     };
     return all;
 }
@@ -355,14 +358,10 @@ Result<QString> memberUrl(const QJsonValue &value, const QString &key)
 {
     if (!value.isString())
         return Status::badRequest(QStringLiteral("%1 must be a URL string, not %2").arg(key, JsonText::typeName(value)));
-    const QUrl url(value.toString(), QUrl::StrictMode);
-    const bool scheme = url.scheme() == QLatin1String("http") || url.scheme() == QLatin1String("https");
-    if (!url.isValid() || !scheme || url.host().isEmpty() || url.port() <= 0
-        || (!url.path().isEmpty() && url.path() != QLatin1String("/"))) {
-        return Status::badRequest(
-            QStringLiteral("%1 must be http://HOST:PORT or https://HOST:PORT, not '%2'").arg(key, value.toString().left(120)));
-    }
-    return QStringLiteral("%1://%2:%3").arg(url.scheme(), url.host()).arg(url.port());
+    const Result<QString> url = Membership::normalizeUrl(value.toString());
+    if (!url.isOk())
+        return Status::badRequest(QStringLiteral("%1 %2").arg(key, url.status().message()));
+    return url;
 }
 
 } // namespace
@@ -451,17 +450,33 @@ Result<std::pair<ShardLayout, int>> ServerConfig::nodeMembership() const
             if (index >= 0)
                 return std::make_pair(shard, index);
         }
-        return Status::badRequest(QStringLiteral("Node.Self %1 is not a member of any shard in Sharding.Shards").arg(self.value()));
+        return Status::badRequest(QStringLiteral("Node.Self %1 is not a member of any shard in Sharding.Shards (a member added "
+                                                 "since needs Node.ShardId and Node.MemberId)")
+                                      .arg(self.value()));
     }
     const ShardLayout &shard = layout->at(int(nodeShardId));
     const int index = int(shard.members.indexOf(self.value()));
-    if (index < 0) {
-        return Status::badRequest(QStringLiteral("Node.Self %1 is not a member of shard %2 (%3)")
+    if (index < 0 && nodeMemberId < 0) {
+        return Status::badRequest(QStringLiteral("Node.Self %1 is not a member of shard %2 (%3); a member added since "
+                                                 "needs Node.MemberId, the id the membership change gave it")
                                       .arg(self.value())
                                       .arg(nodeShardId)
                                       .arg(shard.members.join(QStringLiteral(", "))));
     }
-    return std::make_pair(shard, index);
+    if (index >= 0 && nodeMemberId >= 0 && nodeMemberId != index) {
+        return Status::badRequest(QStringLiteral("Node.MemberId %1 contradicts Node.Self %2, member %3 of shard %4 in "
+                                                 "Sharding.Shards")
+                                      .arg(nodeMemberId)
+                                      .arg(self.value())
+                                      .arg(index)
+                                      .arg(nodeShardId));
+    }
+    if (index < 0 && nodeMemberId < shard.members.size()) {
+        return Status::badRequest(QStringLiteral("Node.MemberId %1 belongs to %2 in Sharding.Shards, not to %3")
+                                      .arg(nodeMemberId)
+                                      .arg(shard.members.at(int(nodeMemberId)), self.value()));
+    }
+    return std::make_pair(shard, index >= 0 ? index : int(nodeMemberId));
 }
 
 Status ServerConfig::validate() const

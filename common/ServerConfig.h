@@ -97,6 +97,9 @@ struct ServerConfig
     // Node (which replica set member this process is)
     qint64 nodeShardId = -1; // -1: the shard that lists nodeSelf
     QString nodeSelf; // this member's URL, exactly as in Sharding.Shards
+    // A member added by a membership change (not in Sharding.Shards): the id
+    // the change gave it (with Node.ShardId). -1: its position in Sharding.Shards.
+    qint64 nodeMemberId = -1;
 
     // Every key, in documentation order.
     static QStringList keys();
@@ -118,7 +121,7 @@ struct ServerConfig
     // The shards, checked (ids 0..ShardCount-1, valid unique URLs, member
     // counts matching ReplicaCount, safe quorums).
     Result<QVector<ShardLayout>> shardLayout() const;
-    // For a node: its shard's layout and its own member index.
+    // For a node: its shard's layout and its own member id.
     Result<std::pair<ShardLayout, int>> nodeMembership() const;
 
     QString listenAddress() const;

@@ -70,6 +70,10 @@ void ReplicationApi::registerRoutes(HttpServer &server)
                         }
                         node->promote(term, transfer, responder(reply));
                     });
+    server.addMemberRoute(Method::Post, "/v1/_replication/members",
+                    [node](const HttpRequest &request, const HttpReplyPtr &reply) {
+                        node->changeMembership(request.body, responder(reply));
+                    });
     server.addMemberRoute(Method::Post, "/v1/_replication/stepdown",
                     [node](const HttpRequest &, const HttpReplyPtr &reply) { node->stepDown(responder(reply)); });
     server.addMemberRoute(Method::Get, "/v1/_replication/wal",

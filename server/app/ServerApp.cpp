@@ -1,5 +1,7 @@
 #include "ServerApp.h"
 
+#include "Membership.h"
+
 #include "SecretFile.h"
 
 #include "AuthStore.h"
@@ -167,8 +169,8 @@ Result<std::unique_ptr<CommitLog>> ServerApp::makeCommitLog(const QByteArray &to
     settings.shardId = membership->first.id;
     settings.members = membership->first.members;
     settings.self = membership->second;
+    settings.selfUrl = Membership::normalizeUrl(m_config.nodeSelf).value();
     settings.core.self = settings.self;
-    settings.core.members = int(settings.members.size());
     settings.core.writeQuorum = int(m_config.writeQuorum);
     settings.core.failoverTimeoutMs = m_config.failoverTimeoutMs;
     settings.core.heartbeatIntervalMs = m_config.heartbeatIntervalMs;

@@ -61,8 +61,35 @@ QString eventKindName(ReplicationCore::Event::Kind kind)
     case Kind::CommittedConflict: return QStringLiteral("conflict");
     case Kind::CaughtUp: return QStringLiteral("caught-up");
     case Kind::MemberReset: return QStringLiteral("member-reset");
+    case Kind::MemberAdded: return QStringLiteral("member-added");
+    case Kind::LearnerCaughtUp: return QStringLiteral("learner-caught-up");
+    case Kind::MemberRemoved: return QStringLiteral("member-removed");
     }
     return QStringLiteral("unknown");
+}
+
+// The memberships a data file holds, for the driver: the applied one (the
+// configuration file's, `initial`, until a change was applied), then the
+// Configure entries of the log past it.
+QVector<ReplicationCore::Configuration> configurations(const QVector<StoredMembership> &stored, const QStringList &initial)
+{
+    QVector<ReplicationCore::Configuration> out;
+    for (const StoredMembership &each : stored) {
+        Result<Membership> membership = Membership::fromJson(each.json);
+        if (!membership.isOk()) {
+            // Written by this program from a parsed membership: only a
+            // damaged file gets here.
+            qCCritical(lcReplication, "the membership at seq %lld in the data file is unreadable (%s): ignored", each.seq,
+                       qPrintable(membership.status().message()));
+            continue;
+        }
+        if (out.isEmpty() && !each.applied)
+            out.append(ReplicationCore::Configuration{0, Membership::initial(initial)});
+        out.append(ReplicationCore::Configuration{each.seq, std::move(membership).value()});
+    }
+    if (out.isEmpty())
+        out.append(ReplicationCore::Configuration{0, Membership::initial(initial)});
+    return out;
 }
 
 } // namespace
@@ -131,7 +158,10 @@ public:
     }
     void probe(int member, std::function<void(const Result<ReplicationRules::PeerSummary> &)> done) override
     {
-        m_node->m_peers.at(member)->get(QByteArrayLiteral("/v1/_replication/state"), [done = std::move(done)](const HttpClientReply &reply) {
+        HttpClientPool *peer = m_node->peer(member);
+        if (!peer)
+            return done(Status::unavailable(QStringLiteral("member %1 has no known URL").arg(member)));
+        peer->get(QByteArrayLiteral("/v1/_replication/state"), [done = std::move(done)](const HttpClientReply &reply) {
             if (reply.status != 200)
                 return done(Status::unavailable(reply.status ? QString::fromUtf8(reply.body.left(200)) : reply.error));
             const QJsonObject state = QJsonDocument::fromJson(reply.body).object();
@@ -156,13 +186,6 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
     m_clock.start();
     const Result<qint64> rolledBack = reader->rolledBackCount();
     m_rolledBack = rolledBack.isOk() ? rolledBack.value() : 0;
-    for (int member = 0; member < settings.members.size(); ++member) {
-        m_peers.append(member == settings.self ? nullptr
-                                               : new HttpClientPool(QUrl(settings.members.at(member)), settings.token,
-                                                                settings.core.maxInflight + 1,
-                                                                int(qMax(settings.core.requestTimeoutMs, settings.core.electionTimeoutMs)),
-                                                                this));
-    }
     ReadPool::Options logReads;
     logReads.path = settings.databasePath;
     logReads.storage = settings.storageOptions;
@@ -174,7 +197,6 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
 
     ReplicationDriver::Settings driver;
     driver.shardId = settings.shardId;
-    driver.members = int(settings.members.size());
     driver.self = settings.self;
     driver.core = settings.core;
     driver.maxPendingWrites = settings.maxPendingWrites;
@@ -190,7 +212,9 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
     observer.fetchSnapshot = [this](int leader) { fetchSnapshot(leader); };
     observer.storageFailed = [this](const QString &) { m_ticker.stop(); };
     m_driver = std::make_unique<ReplicationDriver>(
-        driver, ReplicationDriver::Initial{committer->initialHardState(), committer->initialTermHistory(), committer->appliedSeq()},
+        driver,
+        ReplicationDriver::Initial{committer->initialHardState(), committer->initialTermHistory(), committer->appliedSeq(),
+                                   configurations(committer->initialMemberships(), settings.members)},
         m_store.get(), m_transport.get(), [this] { return now(); }, observer);
 
     connect(m_committer, &GroupCommitter::durable, this,
@@ -225,7 +249,33 @@ std::pair<qint64, qint64> ReplicationNode::appliedPosition() const
 QString ReplicationNode::primaryUrl() const
 {
     const int leader = m_driver->core().leader();
-    return leader >= 0 && leader < m_settings.members.size() ? m_settings.members.at(leader) : QString();
+    if (leader < 0)
+        return QString();
+    const QString url = urlOf(leader);
+    return url.isEmpty() ? m_leaderUrl : url;
+}
+
+QString ReplicationNode::urlOf(int id) const
+{
+    if (id == m_settings.self)
+        return m_settings.selfUrl;
+    const QString url = m_driver->core().membership().urlOf(id);
+    return url.isEmpty() ? m_driver->core().committedMembership().urlOf(id) : url;
+}
+
+HttpClientPool *ReplicationNode::peer(int id)
+{
+    if (id == m_settings.self)
+        return nullptr;
+    if (HttpClientPool *known = m_peers.value(id))
+        return known;
+    const QString url = urlOf(id);
+    if (url.isEmpty())
+        return nullptr;
+    auto *pool = new HttpClientPool(QUrl(url), m_settings.token, int(m_settings.core.maxInflight + 1),
+                                    int(qMax(m_settings.core.requestTimeoutMs, m_settings.core.electionTimeoutMs)), this);
+    m_peers.insert(id, pool);
+    return pool;
 }
 
 Status ReplicationNode::writable() const
@@ -261,7 +311,16 @@ Status ReplicationNode::append(QVector<LogEntry> &entries)
 void ReplicationNode::post(int member, const QByteArray &path, const QByteArray &body,
                            std::function<void(int, const QByteArray &)> done)
 {
-    m_peers.at(member)->post(path, body, [done = std::move(done)](const HttpClientReply &reply) {
+    HttpClientPool *to = peer(member);
+    if (!to) {
+        // Answered later, as a network failure would be: the driver's
+        // callbacks never run inside its own calls.
+        QTimer::singleShot(0, this, [member, done = std::move(done)] {
+            done(0, QStringLiteral("member %1 has no known URL").arg(member).toUtf8());
+        });
+        return;
+    }
+    to->post(path, body, [done = std::move(done)](const HttpClientReply &reply) {
         done(reply.status, reply.status ? reply.body : reply.error.toUtf8());
     });
 }
@@ -278,12 +337,14 @@ void ReplicationNode::recordEvent(const ReplicationCore::Event &coreEvent)
                       {QStringLiteral("term"), coreEvent.term},
                       {QStringLiteral("shard"), m_settings.shardId},
                       {QStringLiteral("member"), m_settings.self},
-                      {QStringLiteral("node"), m_settings.members.at(m_settings.self)}};
+                      {QStringLiteral("node"), m_settings.selfUrl}};
     if (coreEvent.count)
         event.insert(QStringLiteral("count"), coreEvent.count);
     if (coreEvent.peer >= 0) {
         event.insert(QStringLiteral("peer"), coreEvent.peer);
-        event.insert(QStringLiteral("peerNode"), m_settings.members.value(coreEvent.peer));
+        const QString peerUrl = urlOf(coreEvent.peer);
+        if (!peerUrl.isEmpty())
+            event.insert(QStringLiteral("peerNode"), peerUrl);
     }
     if (!coreEvent.detail.isEmpty())
         event.insert(QStringLiteral("detail"), coreEvent.detail);
@@ -306,6 +367,8 @@ void ReplicationNode::handleAppend(const QByteArray &body, const Respond &respon
     const Result<AppendRequest> request = AppendRequest::fromJson(body);
     if (!request.isOk())
         return respond(400, errorJson(request.status()));
+    if (!request->leaderUrl.isEmpty())
+        m_leaderUrl = request->leaderUrl;
     m_driver->receiveAppend(request.value(), [respond](const Result<AppendResponse> &answer) {
         if (answer.isOk())
             respond(200, answer->toJson());
@@ -349,6 +412,39 @@ void ReplicationNode::stepDown(const Respond &respond)
                                                {QStringLiteral("term"), m_driver->core().term()},
                                                {QStringLiteral("role"), ReplicationCore::roleName(m_driver->core().role())},
                                                {QStringLiteral("wasPrimary"), wasPrimary}}));
+}
+
+void ReplicationNode::changeMembership(const QByteArray &body, const Respond &respond)
+{
+    const QJsonDocument document = QJsonDocument::fromJson(body);
+    const QJsonObject request = document.object();
+    const Membership &current = m_driver->core().membership();
+    Result<Membership> next = Status::badRequest(QStringLiteral("membership change: give {\"add\": url} or {\"remove\": id}"));
+    if (!document.isObject() || request.size() != 1) {
+        // the error above
+    } else if (request.value(QStringLiteral("add")).isString()) {
+        next = current.withLearner(request.value(QStringLiteral("add")).toString());
+    } else if (request.value(QStringLiteral("remove")).isDouble()) {
+        const double id = request.value(QStringLiteral("remove")).toDouble();
+        next = id >= 0 && id < kMaxMemberIndex && id == double(int(id))
+            ? current.without(int(id))
+            : Result<Membership>(Status::badRequest(QStringLiteral("membership change: remove needs a member id")));
+    }
+    if (!next.isOk())
+        return respond(next.status().code() == Status::Code::BadRequest ? 400 : next.status().code() == Status::Code::NotFound ? 404 : 409,
+                       errorJson(next.status()));
+    const Result<qint64> seq = m_driver->proposeMembership(next.value());
+    if (!seq.isOk()) {
+        const Status status = withPrimary(seq.status());
+        const int code = status.code() == Status::Code::BadRequest ? 400
+            : status.code() == Status::Code::Conflict              ? 409
+                                                                   : 503;
+        return respond(code, errorJson(status));
+    }
+    respond(202, JsonText::compact(QJsonObject{{QStringLiteral("ok"), true},
+                                               {QStringLiteral("seq"), seq.value()},
+                                               {QStringLiteral("term"), m_driver->core().term()},
+                                               {QStringLiteral("membership"), next->toJsonObject()}}));
 }
 
 void ReplicationNode::handOff(qint64 timeoutMs, const HandOffDone &done)
@@ -412,7 +508,8 @@ void ReplicationNode::makeSnapshot(const SnapshotReady &ready)
 
 void ReplicationNode::fetchSnapshot(int leader)
 {
-    if (m_snapshotBusy || leader < 0 || leader >= m_settings.members.size())
+    const QString leaderUrl = urlOf(leader).isEmpty() ? m_leaderUrl : urlOf(leader);
+    if (m_snapshotBusy || leader < 0 || leaderUrl.isEmpty())
         return;
     m_snapshotBusy = true;
     const QString path = QDir(m_settings.dataDir).filePath(QStringLiteral("snapshot-in.sqlite"));
@@ -422,8 +519,8 @@ void ReplicationNode::fetchSnapshot(int leader)
         m_snapshotBusy = false;
         return;
     }
-    qCInfo(lcReplication, "shard %d: fetching a snapshot from %s", m_settings.shardId, qPrintable(m_settings.members.at(leader)));
-    QNetworkRequest request(QUrl(m_settings.members.at(leader) + QStringLiteral("/v1/_replication/snapshot")));
+    qCInfo(lcReplication, "shard %d: fetching a snapshot from %s", m_settings.shardId, qPrintable(leaderUrl));
+    QNetworkRequest request(QUrl(leaderUrl + QStringLiteral("/v1/_replication/snapshot")));
     request.setRawHeader(QByteArrayLiteral("Authorization"), "Bearer " + m_settings.token);
     request.setTransferTimeout(600000);
     QNetworkReply *reply = m_network.get(request);
@@ -497,13 +594,16 @@ void ReplicationNode::installSnapshot(const QString &path)
                 onStorageFailed(Status::storageFailure(QStringLiteral("installing a snapshot failed: %1").arg(status.message())));
                 return;
             }
-            m_driver->snapshotInstalled(info->seq, info->term);
+            // The snapshot's membership, as the restarted committer read it.
+            const QVector<ReplicationCore::Configuration> installed =
+                configurations(m_committer->initialMemberships(), m_settings.members);
+            m_driver->snapshotInstalled(info->seq, info->term, installed.first().membership);
             QJsonObject event{{QStringLiteral("timeMs"), QDateTime::currentMSecsSinceEpoch()},
                               {QStringLiteral("kind"), QStringLiteral("snapshot-installed")},
                               {QStringLiteral("term"), core.term()},
                               {QStringLiteral("shard"), m_settings.shardId},
                               {QStringLiteral("member"), m_settings.self},
-                              {QStringLiteral("node"), m_settings.members.at(m_settings.self)},
+                              {QStringLiteral("node"), m_settings.selfUrl},
                               {QStringLiteral("count"), info->seq}};
             m_events.append(event);
             emit this->event(event);
@@ -520,9 +620,11 @@ QJsonObject ReplicationNode::state() const
     const ReplicationCore &core = m_driver->core();
     const bool primary = core.role() == ReplicationCore::Role::Primary;
     QJsonArray members;
-    for (int member = 0; member < m_settings.members.size(); ++member) {
+    for (const Membership::Member &each : core.membership().members()) {
+        const int member = each.id;
         QJsonObject info{{QStringLiteral("index"), member},
-                         {QStringLiteral("url"), m_settings.members.at(member)},
+                         {QStringLiteral("url"), each.url},
+                         {QStringLiteral("voter"), each.voter},
                          {QStringLiteral("self"), member == m_settings.self}};
         if (primary) {
             const ReplicationCore::Progress &progress = core.progress(member);
@@ -562,7 +664,7 @@ QJsonObject ReplicationNode::state() const
         {QStringLiteral("nodeId"), m_settings.nodeId},
         {QStringLiteral("shard"), m_settings.shardId},
         {QStringLiteral("member"), m_settings.self},
-        {QStringLiteral("self"), m_settings.members.at(m_settings.self)},
+        {QStringLiteral("self"), m_settings.selfUrl},
         {QStringLiteral("role"), ReplicationCore::roleName(core.role())},
         {QStringLiteral("term"), core.term()},
         {QStringLiteral("votedFor"), core.votedFor() < 0 ? QJsonValue() : QJsonValue(core.votedFor())},
@@ -587,6 +689,11 @@ QJsonObject ReplicationNode::state() const
         {QStringLiteral("pid"), qint64(QCoreApplication::applicationPid())},
         {QStringLiteral("uptimeMs"), nowMs},
         {QStringLiteral("members"), members},
+        // The membership in force here (its Configure entry's seq; 0: the
+        // configuration file's), and whether it is committed yet.
+        {QStringLiteral("membership"), core.membership().toJsonObject()},
+        {QStringLiteral("membershipSeq"), core.membershipSeq()},
+        {QStringLiteral("membershipPending"), core.membershipChangePending()},
         {QStringLiteral("events"), m_events},
     };
 }

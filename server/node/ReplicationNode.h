@@ -45,8 +45,11 @@ public:
     struct Settings
     {
         int shardId = 0;
-        QStringList members; // member URLs; the index is the member id
-        int self = 0;
+        // The configuration file's members (the first membership: ids are
+        // the positions); later ones come from the log (Membership).
+        QStringList members;
+        int self = 0;          // this member's id
+        QString selfUrl;       // and its URL
         ReplicationCore::Options core;
         qint64 maxReplicationLagMs = 10000;
         // Writes are refused (503) while this many entries, or bytes, are
@@ -98,6 +101,11 @@ public:
     // term stepped down and named this member (ReplicationCore::campaign).
     void promote(qint64 term, bool transfer, const Respond &respond);
     void stepDown(const Respond &respond);
+    // Membership changes (on the primary; POST /v1/_replication/members):
+    // {"add": url} adds a learner, {"remove": id} removes a member. Answers
+    // 202 with the new membership and the seq of its entry once proposed;
+    // 409 while another change is not committed, 503 when not primary.
+    void changeMembership(const QByteArray &body, const Respond &respond);
     // Graceful hand-off before this process exits (SIGTERM). REQUIRES: no
     // client write is pending. While this member is primary of a set with
     // other members:
@@ -141,6 +149,10 @@ private:
 
     qint64 now() const { return m_clock.elapsed(); }
     void post(int member, const QByteArray &path, const QByteArray &body, std::function<void(int, const QByteArray &)> done);
+    // The connections to member `id` (nullptr: not a member this node knows
+    // the URL of).
+    HttpClientPool *peer(int id);
+    QString urlOf(int id) const;
     void recordEvent(const ReplicationCore::Event &event);
     void onStorageFailed(const Status &status);
     // Adds where the primary is to a refusal of a member that is not it.
@@ -155,7 +167,8 @@ private:
     QElapsedTimer m_clock;
     QTimer m_ticker;
     QNetworkAccessManager m_network;        // snapshot downloads
-    QVector<HttpClientPool *> m_peers;      // by member index; null for self
+    QHash<int, HttpClientPool *> m_peers;   // by member id, made when first needed
+    QString m_leaderUrl;                    // the leader's, as its last snapshot request said
     // Log entries read back from disk for appends and /wal.
     std::unique_ptr<ReadPool> m_logReadPool;
     std::unique_ptr<Store> m_store;

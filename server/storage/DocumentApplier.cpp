@@ -47,8 +47,19 @@ Status DocumentApplier::apply(const LogEntry &entry)
     case LogEntry::Op::CreateDatabase: return applyCreateDatabase(entry);
     case LogEntry::Op::DeleteDatabase: return applyDeleteDatabase(entry);
     case LogEntry::Op::Noop: return Status::ok();
+    case LogEntry::Op::Configure: return applyConfigure(entry);
     }
     return Status::internal(QStringLiteral("log entry %1 has an unknown op").arg(entry.seq));
+}
+
+Status DocumentApplier::applyConfigure(const LogEntry &entry)
+{
+    // The committed membership, read back when the node starts (and carried
+    // by a snapshot of this file).
+    Status status = m_connection.setMeta(QStringLiteral("membership"), QString::fromUtf8(entry.body));
+    if (status.isOk())
+        status = m_connection.setMeta(QStringLiteral("membershipSeq"), entry.seq);
+    return status;
 }
 
 Status DocumentApplier::applyPut(const LogEntry &entry)

@@ -58,6 +58,7 @@ private:
     Status applyPut(const LogEntry &entry);
     Status applyCreateDatabase(const LogEntry &entry);
     Status applyDeleteDatabase(const LogEntry &entry);
+    Status applyConfigure(const LogEntry &entry);
     Result<DatabaseCounters *> counters(const QString &db, qint64 seq);
     Result<FullTextStatements *> fullText(qint64 createdSeq);
 

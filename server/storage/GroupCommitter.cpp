@@ -36,6 +36,7 @@ Status GroupCommitter::start()
     m_appliedSeq = m_commitThrough = m_writer->appliedSeq();
     m_initialHardState = m_writer->hardState();
     m_initialHistory = m_writer->termHistory();
+    m_initialMemberships = m_writer->memberships();
     m_compactedSeq = m_initialHistory.compactedSeq();
     return Status::ok();
 }

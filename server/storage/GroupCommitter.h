@@ -67,6 +67,7 @@ public:
     // As found on disk by start().
     const HardState &initialHardState() const { return m_initialHardState; }
     const TermHistory &initialTermHistory() const { return m_initialHistory; }
+    const QVector<StoredMembership> &initialMemberships() const { return m_initialMemberships; }
 
     qint64 durableSeq() const { return m_durableSeq; }
     qint64 durableTerm() const { return m_durableTerm; }
@@ -105,6 +106,7 @@ private:
     QThread m_thread;
     StorageWriter *m_writer = nullptr;
     HardState m_initialHardState;
+    QVector<StoredMembership> m_initialMemberships;
     TermHistory m_initialHistory;
 
     // Submissions not yet in a batch.

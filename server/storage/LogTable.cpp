@@ -52,6 +52,8 @@ Status LogTable::append(const LogEntry &entry)
         m_append.bindText(5, entry.id);
         m_append.bindText(6, entry.rev);
         m_append.bindBlob(8, entry.body);
+    } else if (entry.op == LogEntry::Op::Configure) {
+        m_append.bindBlob(8, entry.body);
     }
     m_append.bind(7, entry.deleted ? 1 : 0);
     m_append.bind(9, entry.timestampMs);

@@ -46,6 +46,9 @@ Status StorageWriter::open()
         while (query.next())
             meta.insert(query.value(0).toString(), query.value(1).toLongLong());
     }
+    status = readMemberships(meta.value(QStringLiteral("appliedSeq")));
+    if (!status.isOk())
+        return status;
     if (!meta.contains(QStringLiteral("appliedSeq")))
         return Status::storageFailure(QStringLiteral("the data file has no appliedSeq"));
     m_appliedSeq = meta.value(QStringLiteral("appliedSeq"));
@@ -59,6 +62,26 @@ Status StorageWriter::open()
         return Status::storageFailure(
             QStringLiteral("the data file is inconsistent: appliedSeq %1 is past the log's end %2").arg(m_appliedSeq).arg(m_log.lastSeq()));
     }
+    return Status::ok();
+}
+
+Status StorageWriter::readMemberships(qint64 appliedSeq)
+{
+    m_memberships.clear();
+    QSqlQuery query(m_connection.database());
+    if (!query.exec(QStringLiteral("SELECT CAST(m.value AS BLOB), s.value FROM meta m JOIN meta s"
+                                   " ON m.key = 'membership' AND s.key = 'membershipSeq'"))) {
+        return SqliteConnection::error(query.lastError(), QStringLiteral("cannot read the membership"));
+    }
+    if (query.next())
+        m_memberships.append(StoredMembership{query.value(1).toLongLong(), query.value(0).toByteArray(), true});
+    query.prepare(QStringLiteral("SELECT seq, body FROM wal WHERE op = ? AND seq > ? ORDER BY seq"));
+    query.addBindValue(int(LogEntry::Op::Configure));
+    query.addBindValue(appliedSeq);
+    if (!query.exec())
+        return SqliteConnection::error(query.lastError(), QStringLiteral("cannot read the log's membership changes"));
+    while (query.next())
+        m_memberships.append(StoredMembership{query.value(0).toLongLong(), query.value(1).toByteArray()});
     return Status::ok();
 }
 

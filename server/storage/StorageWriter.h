@@ -50,14 +50,21 @@ public:
     // seq of the log belongs to.
     const HardState &hardState() const { return m_hardState; }
     const TermHistory &termHistory() const { return m_log.history(); }
+    // As read by open(): the applied membership (none while the first one,
+    // the configuration file's, is in force), then the Configure entries of
+    // the log past appliedSeq.
+    const QVector<StoredMembership> &memberships() const { return m_memberships; }
 
 private:
+    Status readMemberships(qint64 appliedSeq);
+
     QString m_path;
     StorageOptions m_options;
     SqliteConnection m_connection;
     LogTable m_log{m_connection};
     DocumentApplier m_applier{m_connection};
     qint64 m_appliedSeq = 0;
+    QVector<StoredMembership> m_memberships;
     HardState m_hardState;
     bool m_applyOnlyMode = false; // the connection runs with synchronous=NORMAL
 };

@@ -13,6 +13,15 @@
 #include "Status.h"
 
 // Applied in this order, in one transaction.
+// A membership a data file holds: the applied one (meta) or a Configure
+// entry of the log past it (wal), as Membership::toJson().
+struct StoredMembership
+{
+    qint64 seq = 0;
+    QByteArray json;
+    bool applied = false; // the applied one (meta), not an entry past it
+};
+
 struct WriteBatch
 {
     qint64 truncateFromSeq = 0;          // cut the log from here (copies go to rollback); 0: no cut

@@ -44,6 +44,11 @@ QString failure(const ReplicaSetSimulator &sim, const QStringList &problems = {}
     return (problems + sim.violations()).join(QLatin1Char('\n')) + QStringLiteral("\n--- last steps:\n") + sim.trace(60);
 }
 
+Membership threeMembers()
+{
+    return Membership::initial({ReplicaSetSimulator::urlOf(0), ReplicaSetSimulator::urlOf(1), ReplicaSetSimulator::urlOf(2)});
+}
+
 int countEvents(const ReplicaSetSimulator &sim, int node, EventKind kind)
 {
     int count = 0;
@@ -1083,12 +1088,12 @@ void TestReplicaSet::replicaRefusesASecondLeaderInItsTerm()
 {
     ReplicationCore::Options setup;
     setup.self = 1;
-    setup.members = 3;
     setup.writeQuorum = 2;
+    const QVector<ReplicationCore::Configuration> members{{0, threeMembers()}};
     TermHistory log;
     for (qint64 seq = 1; seq <= 4; ++seq)
         log.append(seq, 1);
-    ReplicationCore core(setup, HardState{1, 0}, log, 2, 0);
+    ReplicationCore core(setup, HardState{1, 0}, log, 2, members, 0);
     const auto append = [](int leader, qint64 prevSeq, qint64 through) {
         AppendRequest request;
         request.term = 1;
@@ -1130,8 +1135,10 @@ void TestReplicaSet::replicaRefusesASecondLeaderInItsTerm()
         recorded = recorded || event.kind == EventKind::CommittedConflict;
     QVERIFY(recorded);
 
-    // Leaders that are not another member are refused as well.
-    for (const int leader : {-1, 1, 3, 65536})
+    // Leaders that are not another member are refused as well. (A member
+    // this log does not know yet may lead a later term: it may have joined
+    // since — ids are never reused — so 3 is not refused for what it is.)
+    for (const int leader : {-1, 1, 65536})
         QCOMPARE(core.checkAppend(append(leader, 4, 4)).code(), Status::Code::BadRequest);
     // The true primary goes on as before.
     core.receive(append(0, 4, 5), 1020);
@@ -1174,12 +1181,12 @@ void TestReplicaSet::replicaRefusesAppendsOfAnOlderTerm()
 {
     ReplicationCore::Options setup;
     setup.self = 1;
-    setup.members = 3;
     setup.writeQuorum = 2;
+    const QVector<ReplicationCore::Configuration> members{{0, threeMembers()}};
     TermHistory log;
     for (qint64 seq = 1; seq <= 4; ++seq)
         log.append(seq, seq <= 2 ? 1 : 3);
-    ReplicationCore core(setup, HardState{3, 2}, log, 2, 0);
+    ReplicationCore core(setup, HardState{3, 2}, log, 2, members, 0);
     for (const qint64 prevSeq : {qint64(0), qint64(2), qint64(4)}) {
         AppendRequest request;
         request.term = 2;

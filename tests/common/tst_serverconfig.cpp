@@ -123,7 +123,8 @@ private slots:
         QCOMPARE(config.nodeMembership()->second, 1);
         config.nodeSelf = QStringLiteral("http://elsewhere:8080");
         QCOMPARE(config.validate().message(),
-                 QStringLiteral("Node.Self http://elsewhere:8080 is not a member of any shard in Sharding.Shards"));
+                 QStringLiteral("Node.Self http://elsewhere:8080 is not a member of any shard in Sharding.Shards (a member added "
+                                "since needs Node.ShardId and Node.MemberId)"));
     }
 
     void layoutErrorsNameTheKey_data()

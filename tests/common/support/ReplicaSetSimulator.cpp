@@ -247,17 +247,75 @@ ReplicaSetSimulator::ReplicaSetSimulator(const Options &options)
     // Seeds 1, 2, 3... must not give shifted copies of one sequence.
     m_random = options.seed;
     m_random = random() ^ 0xD1B54A32D192ED03ULL;
+    // 0: a majority of the voters in force, whatever the membership becomes
+    // (Membership::writeQuorum never goes below one).
     if (m_options.writeQuorum <= 0)
-        m_options.writeQuorum = ReplicationRules::majority(m_options.members);
+        m_options.writeQuorum = 1;
+    QStringList urls;
+    for (int index = 0; index < m_options.members; ++index)
+        urls.append(urlOf(index));
+    m_initialMembership = Membership::initial(urls);
     for (int index = 0; index < m_options.members; ++index) {
         auto node = std::make_unique<Node>();
         node->index = index;
         // As a node's new data file: empty, so not a voter before it catches up.
         node->hardState = HardState{0, -1, false};
         node->state = node->hardState;
+        node->appliedMembership = m_initialMembership;
         m_nodes.push_back(std::move(node));
         startDriver(*m_nodes.back());
     }
+}
+
+QString ReplicaSetSimulator::urlOf(int index)
+{
+    return QStringLiteral("http://sim-%1:1").arg(index);
+}
+
+int ReplicaSetSimulator::addNode()
+{
+    auto node = std::make_unique<Node>();
+    node->index = size();
+    node->hardState = HardState{0, -1, false};
+    node->state = node->hardState;
+    node->appliedMembership = m_initialMembership;
+    m_group.append(0);
+    m_entriesDelivered.append(0);
+    m_nodes.push_back(std::move(node));
+    startDriver(*m_nodes.back());
+    note(QStringLiteral("node %1 starts, empty").arg(size() - 1));
+    return size() - 1;
+}
+
+Result<qint64> ReplicaSetSimulator::changeMembership(int index, const Membership &next)
+{
+    Node &node = mutableNode(index);
+    if (node.crashed)
+        return Status::unavailable(QStringLiteral("node %1 is down").arg(index));
+    const Result<qint64> seq = node.driver->proposeMembership(next);
+    note(QStringLiteral("node %1 proposes membership %2: %3")
+             .arg(index)
+             .arg(QString::fromUtf8(next.toJson()), seq.isOk() ? QStringLiteral("seq %1").arg(seq.value()) : seq.status().toString()));
+    drain(node);
+    return seq;
+}
+
+Result<qint64> ReplicaSetSimulator::addMember(int primary, int index)
+{
+    const Result<Membership> next = core(primary).membership().withLearner(urlOf(index));
+    if (!next.isOk())
+        return next.status();
+    if (next->idOf(urlOf(index)) != index)
+        return Status::internal(QStringLiteral("node %1 would get member id %2").arg(index).arg(next->idOf(urlOf(index))));
+    return changeMembership(primary, next.value());
+}
+
+Result<qint64> ReplicaSetSimulator::removeMember(int primary, int index)
+{
+    const Result<Membership> next = core(primary).membership().without(index);
+    if (!next.isOk())
+        return next.status();
+    return changeMembership(primary, next.value());
 }
 
 ReplicaSetSimulator::~ReplicaSetSimulator()
@@ -271,7 +329,6 @@ ReplicaSetSimulator::~ReplicaSetSimulator()
 void ReplicaSetSimulator::startDriver(Node &node)
 {
     ReplicationDriver::Settings settings;
-    settings.members = m_options.members;
     settings.self = node.index;
     settings.core = m_options.core;
     settings.core.writeQuorum = m_options.writeQuorum;
@@ -309,8 +366,16 @@ void ReplicaSetSimulator::startDriver(Node &node)
         node.fetchSnapshotFrom = leader;
         ++node.fetchSnapshotCount;
     };
-    node.driver = std::make_unique<ReplicationDriver>(settings, ReplicationDriver::Initial{node.hardState, history, node.appliedSeq},
-                                                      node.store.get(), node.peers.get(), [this] { return m_now; }, observer);
+    // As the server reads them back: the applied membership, then the
+    // Configure entries of the log past the applied seq.
+    QVector<ReplicationCore::Configuration> configurations{{node.appliedMembershipSeq, node.appliedMembership}};
+    for (const LogEntry &entry : node.log) {
+        if (entry.seq > node.appliedSeq && entry.op == LogEntry::Op::Configure)
+            configurations.append({entry.seq, Membership::fromJson(entry.body).value()});
+    }
+    node.driver = std::make_unique<ReplicationDriver>(
+        settings, ReplicationDriver::Initial{node.hardState, history, node.appliedSeq, configurations}, node.store.get(),
+        node.peers.get(), [this] { return m_now; }, observer);
 }
 
 quint64 ReplicaSetSimulator::random()
@@ -610,6 +675,10 @@ void ReplicaSetSimulator::applyCommitted(Node &node)
             violation(QStringLiteral("node %1 applies seq %2 past the committed prefix").arg(node.index).arg(seq));
         }
         node.appliedSeq = seq;
+        if (entry->op == LogEntry::Op::Configure) {
+            node.appliedMembership = Membership::fromJson(entry->body).value();
+            node.appliedMembershipSeq = seq;
+        }
     }
     answerClients(node, node.acknowledgements.applied(node.appliedSeq, [&node](qint64 at) { return node.core().log().termAt(at); }),
                   QStringLiteral("applied"));
@@ -789,7 +858,7 @@ void ReplicaSetSimulator::checkNode(const Node &node)
             m_primaryOfTerm.insert(core.term(), node.index);
         else if (*found != node.index)
             violation(QStringLiteral("nodes %1 and %2 are both primary of term %3").arg(*found).arg(node.index).arg(core.term()));
-        for (int member = 0; member < size(); ++member) {
+        for (int member : core.membership().ids()) {
             if (member != node.index && core.progress(member).inflight > core.options().maxInflight) {
                 violation(QStringLiteral("node %1 has %2 appends in flight to %3 (max %4)")
                               .arg(node.index)
@@ -979,6 +1048,8 @@ void ReplicaSetSimulator::wipe(int index)
     node.compactedTerm = 0;
     node.log.clear();
     node.appliedSeq = 0;
+    node.appliedMembership = m_initialMembership;
+    node.appliedMembershipSeq = 0;
     node.commitTarget = 0;
     node.rollback.clear();
     ++m_wipes[index];
@@ -1060,6 +1131,8 @@ qint64 ReplicaSetSimulator::installSnapshot(int index, int sourceIndex, CrashPoi
     node.compactedSeq = seq;
     node.compactedTerm = term;
     node.appliedSeq = seq;
+    node.appliedMembership = source.appliedMembership;
+    node.appliedMembershipSeq = source.appliedMembershipSeq;
     node.commitTarget = qMax(node.commitTarget, seq);
     node.fetchSnapshotFrom.reset();
     if (crashPoint == CrashPoint::AfterSwap) {
@@ -1067,7 +1140,7 @@ qint64 ReplicaSetSimulator::installSnapshot(int index, int sourceIndex, CrashPoi
         crash(index);
         return seq;
     }
-    node.driver->snapshotInstalled(seq, term);
+    node.driver->snapshotInstalled(seq, term, node.appliedMembership);
     note(QStringLiteral("node %1 installs node %2's snapshot at %3 (term %4)").arg(index).arg(sourceIndex).arg(seq).arg(term));
     drain(node);
     return seq;

@@ -51,6 +51,7 @@
 
 #include "AcknowledgementQueue.h"
 #include "LogEntry.h"
+#include "Membership.h"
 #include "ReplicationCore.h"
 #include "ReplicationDriver.h"
 #include "ReplicationMessages.h"
@@ -61,7 +62,7 @@ public:
     struct Options
     {
         int members = 3;
-        int writeQuorum = 0; // 0: a majority of members
+        int writeQuorum = 0; // 0: a majority of the voters in force
         ReplicationCore::Options core; // self, members and writeQuorum are set per node
         // The driver's append byte budget and entry cache: a budget of a few
         // entries cuts appends short; a cache of 0 bytes makes every entry a
@@ -133,6 +134,10 @@ public:
         qint64 compactedTerm = 0;
         QVector<LogEntry> log; // entries (compactedSeq, lastSeq]
         qint64 appliedSeq = 0; // the durable commit point: entries applied to the documents
+        // The membership applied with them (the server's meta table), and
+        // the seq of its Configure entry (0: the configuration file's).
+        Membership appliedMembership;
+        qint64 appliedMembershipSeq = 0;
         QVector<LogEntry> rollback;
 
         // Not durable yet: the log from pendingCut on is replaced by pendingTail.
@@ -170,7 +175,7 @@ public:
     const Node &node(int index) const { return *m_nodes.at(index); }
     const ReplicationCore &core(int index) const { return m_nodes.at(index)->core(); }
     const ReplicationDriver &driver(int index) const { return *m_nodes.at(index)->driver; }
-    bool isUp(int index) const { return !m_nodes.at(index)->crashed; }
+    bool isUp(int index) const { return index >= 0 && index < size() && !m_nodes.at(index)->crashed; }
     // Live nodes that are primary of the highest term any live primary holds.
     std::optional<int> primary() const;
     qint64 maxTerm() const;
@@ -208,6 +213,20 @@ public:
     // Installs the snapshots replicas asked for (Ready::fetchSnapshot) when the
     // source is up and reachable; returns how many.
     int installRequestedSnapshots();
+
+    // --- membership --------------------------------------------------------
+    // The URL of node `index` in memberships ("sim://<index>").
+    static QString urlOf(int index);
+    // Starts a new node with empty storage and the first membership (as a
+    // process started with the configuration file); not a member until a
+    // change adds it. Returns its index, which is the id the next
+    // addMember() gives it.
+    int addNode();
+    // Proposes on `primary` the membership change `next`; the seq of its entry.
+    Result<qint64> changeMembership(int primary, const Membership &next);
+    // Adds node `node` (addNode()) as a learner through `primary`.
+    Result<qint64> addMember(int primary, int node);
+    Result<qint64> removeMember(int primary, int node);
 
     // --- time --------------------------------------------------------------
     void advance(qint64 ms); // finishes the log reads and calls in progress, then ticks every live node
@@ -296,6 +315,7 @@ private:
     void violation(const QString &what);
 
     Options m_options;
+    Membership m_initialMembership;
     std::vector<std::unique_ptr<Node>> m_nodes;
     QVector<int> m_group;
     QVector<Message> m_network;
