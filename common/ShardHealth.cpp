@@ -47,17 +47,57 @@ Result<MemberStatus> MemberStatus::fromJson(const QJsonObject &state)
     status.readable = state.value(QStringLiteral("readable")).toBool(status.writable);
     const QJsonValue leader = state.value(QStringLiteral("leader"));
     status.leader = leader.isDouble() ? int(leader.toInteger()) : -1;
+    if (const QJsonValue membership = state.value(QStringLiteral("membership")); membership.isObject()) {
+        Result<Membership> parsed = Membership::fromJsonObject(membership.toObject());
+        if (!parsed.isOk())
+            return parsed.status();
+        status.membership = std::move(parsed).value();
+        status.membershipPending = state.value(QStringLiteral("membershipPending")).toBool();
+    }
     return status;
 }
 
-ShardHealth::ShardHealth(int shard, int members, const Options &options, qint64 now)
+ShardHealth::ShardHealth(int shard, const Membership &members, const Options &options, qint64 now)
     : m_shard(shard)
     , m_options(options)
-    , m_members(members)
     , m_startMs(now)
     , m_lastHealthyMs(now)
-    , m_failedAtMs(members, -1)
 {
+    setMembership(members, false, now);
+    m_committedMembership = members;
+}
+
+void ShardHealth::setMembership(const Membership &membership, bool pending, qint64 now)
+{
+    if (m_members.size() < membership.nextId()) {
+        m_members.resize(membership.nextId());
+        m_failedAtMs.resize(membership.nextId(), -1);
+    }
+    for (int index = 0; index < size(); ++index) {
+        m_members[index].inSet = membership.contains(index);
+        m_members[index].voter = membership.isVoter(index);
+    }
+    m_membership = membership;
+    if (pending || membership == m_committedMembership || m_committedMembership.isEmpty())
+        return;
+    // Committed since the last report: one event per member that changed.
+    for (const Membership::Member &member : membership.members()) {
+        if (!m_committedMembership.contains(member.id)) {
+            event(now, QStringLiteral("member-added"), member.id, m_primaryTerm, 0,
+                  QStringLiteral("member %1 (%2) joined as a learner").arg(member.id).arg(member.url));
+        }
+        if (member.voter && !m_committedMembership.isVoter(member.id)) {
+            event(now, QStringLiteral("learner-caught-up"), member.id, m_primaryTerm, 0,
+                  QStringLiteral("member %1 (%2) caught up and is a voter").arg(member.id).arg(member.url));
+        }
+    }
+    for (const Membership::Member &member : m_committedMembership.members()) {
+        if (!membership.contains(member.id)) {
+            event(now, QStringLiteral("member-removed"), member.id, m_primaryTerm, 0,
+                  QStringLiteral("member %1 (%2) was removed").arg(member.id).arg(member.url));
+        }
+    }
+    m_committedMembership = membership;
 }
 
 void ShardHealth::event(qint64 now, const QString &kind, int member, qint64 term, qint64 count, const QString &message)
@@ -74,7 +114,7 @@ QVector<ShardEvent> ShardHealth::takeEvents()
 
 void ShardHealth::answered(int index, const MemberStatus &status, qint64 now)
 {
-    if (index < 0 || index >= size())
+    if (!isMember(index))
         return;
     Member &member = m_members[index];
     if (member.down) {
@@ -105,7 +145,7 @@ void ShardHealth::answered(int index, const MemberStatus &status, qint64 now)
 
 void ShardHealth::unanswered(int index, const QString &error, qint64 now)
 {
-    if (index < 0 || index >= size())
+    if (!isMember(index))
         return;
     Member &member = m_members[index];
     member.lastFailureMs = now;
@@ -121,7 +161,7 @@ void ShardHealth::unanswered(int index, const QString &error, qint64 now)
 
 void ShardHealth::primaryHinted(int index, qint64)
 {
-    if (index >= 0 && index < size())
+    if (isMember(index))
         m_primary = index;
 }
 
@@ -139,7 +179,7 @@ void ShardHealth::writeAcknowledged(qint64 now)
 bool ShardHealth::isReachable(int index, qint64 now) const
 {
     const Member &member = m_members.at(index);
-    return member.lastAnswerMs >= 0 && member.lastAnswerMs >= member.lastFailureMs
+    return member.inSet && member.lastAnswerMs >= 0 && member.lastAnswerMs >= member.lastFailureMs
         && now - member.lastAnswerMs < m_options.failoverTimeoutMs;
 }
 
@@ -174,7 +214,7 @@ void ShardHealth::updatePrimary(qint64 now)
     int best = -1;
     for (int index = 0; index < size(); ++index) {
         const Member &member = m_members.at(index);
-        if (!member.status || !member.status->isPrimary() || now - member.lastAnswerMs >= m_options.failoverTimeoutMs)
+        if (!member.inSet || !member.status || !member.status->isPrimary() || now - member.lastAnswerMs >= m_options.failoverTimeoutMs)
             continue;
         if (best < 0 || member.status->term > m_members.at(best).status->term)
             best = index;
@@ -244,13 +284,14 @@ int ShardHealth::bestCandidate(qint64 now, int exclude) const
         const bool failed = m_failedAtMs.at(index) >= 0;
         return std::make_tuple(!failed, status.lastTerm, status.lastSeq, -index);
     };
-    // A new set (every reachable log empty) may elect any member.
+    // A new set (every reachable log empty) may elect any voter.
     bool brandNew = true;
     for (int index = 0; index < size(); ++index)
         brandNew = brandNew && (!isReachable(index, now) || m_members.at(index).status->lastSeq == 0);
     int best = -1;
     for (int index = 0; index < size(); ++index) {
-        if (index != exclude && isReachable(index, now) && (brandNew || m_members.at(index).status->voter)
+        if (index != exclude && isReachable(index, now) && m_members.at(index).voter
+            && (brandNew || m_members.at(index).status->voter)
             && (best < 0 || rank(index) > rank(best)))
             best = index;
     }
@@ -281,7 +322,11 @@ std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
         m_failedAtMs.fill(-1);
         return std::nullopt;
     }
-    const int reachable = reachableCount(now);
+    // Majorities count the voters of the membership in force.
+    int reachable = 0;
+    for (int index = 0; index < size(); ++index)
+        reachable += m_members.at(index).voter && isReachable(index, now) ? 1 : 0;
+    const int voters = m_membership.voterCount();
     if (m_detectedMs < 0) {
         m_detectedMs = now;
         const Member &primary = m_members.at(m_primary);
@@ -289,11 +334,11 @@ std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
             ? QStringLiteral("primary member %1 has not answered for %2 ms").arg(m_primary).arg(m_options.failoverTimeoutMs)
             : QStringLiteral("no primary holding its lease for %1 ms").arg(m_options.failoverTimeoutMs);
         event(now, QStringLiteral("detected"), m_primary, m_primaryTerm, reachable,
-              QStringLiteral("%1; %2 of %3 members reachable").arg(why).arg(reachable).arg(size()));
+              QStringLiteral("%1; %2 of %3 voting members reachable").arg(why).arg(reachable).arg(voters));
     }
     if (m_lastAttemptMs >= 0 && now - m_lastAttemptMs < m_options.retryBackoffMs)
         return std::nullopt;
-    if (reachable < ReplicationRules::majority(size()))
+    if (reachable < ReplicationRules::majority(voters))
         return std::nullopt; // a minority cannot elect anyone; wait
     if (followsLivePrimary(now))
         return std::nullopt;

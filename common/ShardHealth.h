@@ -21,7 +21,13 @@
 //    primary seen stepping down to a newer term), rolled-back (a member's
 //    rolled-back count grew), first-write (the first write acknowledged after
 //    a failover, with the time since detection), primary-changed (a primary
-//    the router did not promote), member-down, member-up.
+//    the router did not promote), member-down, member-up, and the committed
+//    membership changes the primary reports: member-added,
+//    learner-caught-up, member-removed.
+//
+// Members are the ids of the set's Membership (the configuration file's
+// until the primary reports another): only members are polled, counted and
+// promoted, and majorities count the voters among them.
 //
 // Safety never rests on this class: two routers may both decide to promote;
 // the members' one-vote-per-term rule lets at most one win a term. Pure: no
@@ -35,6 +41,7 @@
 
 #include <optional>
 
+#include "Membership.h"
 #include "Result.h"
 
 // One member's answer to GET /v1/_replication/state (the fields the router
@@ -56,6 +63,10 @@ struct MemberStatus
     bool voter = true;     // false while it catches up after starting empty
     int leader = -1;       // the member it follows (or itself), -1 if none
     qint64 rolledBack = 0;
+    // The membership in force on it (absent from members of older versions),
+    // and whether that membership's change is not committed yet.
+    std::optional<Membership> membership;
+    bool membershipPending = false;
     QJsonObject raw;
 
     bool isPrimary() const { return role == QLatin1String("primary"); }
@@ -90,6 +101,8 @@ public:
 
     struct Member
     {
+        bool inSet = true;               // a member of the membership in force
+        bool voter = true;
         qint64 lastAnswerMs = -1;        // -1: never answered
         qint64 lastFailureMs = -1;
         QString lastError;
@@ -98,12 +111,20 @@ public:
     };
 
     // The clock starts at `now`: a shard with no answer at all is declared
-    // down failoverTimeoutMs after that, never before.
-    ShardHealth(int shard, int members, const Options &options, qint64 now);
+    // down failoverTimeoutMs after that, never before. `members`: the
+    // configuration file's (voters 0..N-1).
+    ShardHealth(int shard, const Membership &members, const Options &options, qint64 now);
 
     int shard() const { return m_shard; }
+    // Slots: every member id up to the highest (some may not be members).
     int size() const { return int(m_members.size()); }
     const Member &member(int index) const { return m_members.at(index); }
+    bool isMember(int index) const { return index >= 0 && index < size() && m_members.at(index).inSet; }
+    const Membership &membership() const { return m_membership; }
+    // The membership the primary reports (`pending`: its last change is not
+    // committed yet). Takes effect at once for polling and counting; a
+    // committed change is reported as events.
+    void setMembership(const Membership &membership, bool pending, qint64 now);
 
     void answered(int member, const MemberStatus &status, qint64 now);
     void unanswered(int member, const QString &error, qint64 now);
@@ -162,6 +183,8 @@ private:
     int m_shard;
     Options m_options;
     QVector<Member> m_members;
+    Membership m_membership;          // in force
+    Membership m_committedMembership; // the last committed one reported (events)
     int m_primary = 0;
     qint64 m_primaryTerm = 0;
     qint64 m_maxTerm = 0;

@@ -120,8 +120,13 @@ void ClusterBackup::publish()
     manifest.id = m_id;
     manifest.startedAt = isoTime(m_startedAt);
     manifest.finishedAt = isoTime(QDateTime::currentDateTimeUtc());
-    for (int shard = 0; shard < m_monitor->shardCount(); ++shard)
-        manifest.layout.append(m_monitor->layout(shard));
+    for (int shard = 0; shard < m_monitor->shardCount(); ++shard) {
+        // The members in force (a restore starts them as a new set).
+        ShardLayout layout{m_monitor->layout(shard).id, {}};
+        for (const Membership::Member &member : m_monitor->shard(shard).membership().members())
+            layout.members.append(member.url);
+        manifest.layout.append(layout);
+    }
     for (const std::unique_ptr<ShardCopy> &copy : m_copies)
         manifest.shards.append(copy->result());
     m_bytes = manifest.totalBytes();

@@ -19,19 +19,12 @@ HealthMonitor::HealthMonitor(const Settings &settings, ClusterEvents *events, QO
     // Long enough for a lost election to be over everywhere.
     options.retryBackoffMs = qMax(settings.intervalMs, settings.failoverTimeoutMs / 2);
     // A poll that takes longer than this counts as unanswered.
-    const int pollTimeoutMs = int(qBound(qint64(200), settings.failoverTimeoutMs / 2, qint64(5000)));
-    // Promotion waits for an election; stepdown and kill answer at once.
-    const int commandTimeoutMs = int(qMax(qint64(10000), settings.failoverTimeoutMs * 2));
     for (const ShardLayout &layout : settings.shards) {
         Shard shard;
-        shard.health = std::make_unique<ShardHealth>(layout.id, int(layout.members.size()), options, now());
-        for (const QString &url : layout.members) {
-            MemberLink link;
-            link.polls = new HttpClientPool(QUrl(url), settings.token, 1, pollTimeoutMs, this);
-            link.commands = new HttpClientPool(QUrl(url), settings.token, 2, commandTimeoutMs, this);
-            shard.members.append(link);
-        }
+        shard.health = std::make_unique<ShardHealth>(layout.id, Membership::initial(layout.members), options, now());
         m_shards.push_back(std::move(shard));
+        for (int member = 0; member < layout.members.size(); ++member)
+            ensureLinks(int(m_shards.size()) - 1, member, layout.members.at(member));
     }
     m_timer.setInterval(int(settings.intervalMs));
     connect(&m_timer, &QTimer::timeout, this, &HealthMonitor::poll);
@@ -40,6 +33,40 @@ HealthMonitor::HealthMonitor(const Settings &settings, ClusterEvents *events, QO
 }
 
 HealthMonitor::~HealthMonitor() = default;
+
+void HealthMonitor::ensureLinks(int shard, int member, const QString &url)
+{
+    Shard &state = m_shards[shard];
+    if (state.members.size() <= member)
+        state.members.resize(member + 1);
+    QStringList &urls = m_settings.shards[shard].members;
+    while (urls.size() <= member)
+        urls.append(QString());
+    MemberLink &link = state.members[member];
+    if (link.polls)
+        return;
+    urls[member] = url;
+    // A poll that takes longer than this counts as unanswered.
+    const int pollTimeoutMs = int(qBound(qint64(200), m_settings.failoverTimeoutMs / 2, qint64(5000)));
+    // Promotion waits for an election; stepdown and kill answer at once.
+    const int commandTimeoutMs = int(qMax(qint64(10000), m_settings.failoverTimeoutMs * 2));
+    link.polls = new HttpClientPool(QUrl(url), m_settings.token, 1, pollTimeoutMs, this);
+    link.commands = new HttpClientPool(QUrl(url), m_settings.token, 2, commandTimeoutMs, this);
+}
+
+void HealthMonitor::learnMembership(int shard, const MemberStatus &primary)
+{
+    ShardHealth &health = this->shard(shard);
+    if (!primary.membership)
+        return;
+    const Membership &membership = *primary.membership;
+    if (membership == health.membership() && primary.membershipPending == m_shards[shard].membershipPending)
+        return;
+    for (const Membership::Member &member : membership.members())
+        ensureLinks(shard, member.id, member.url);
+    m_shards[shard].membershipPending = primary.membershipPending;
+    health.setMembership(membership, primary.membershipPending, now());
+}
 
 void HealthMonitor::start()
 {
@@ -52,7 +79,7 @@ int HealthMonitor::memberOf(int shard, const QString &url) const
 {
     if (shard < 0 || shard >= shardCount())
         return -1;
-    return int(layout(shard).members.indexOf(url));
+    return this->shard(shard).membership().idOf(url);
 }
 
 QString HealthMonitor::nodeName(int shard, int member)
@@ -67,7 +94,7 @@ std::optional<std::pair<int, int>> HealthMonitor::findNode(const QString &nameOr
     if (match.hasMatch()) {
         const int shard = match.captured(1).toInt();
         const int member = match.captured(2).toInt();
-        if (shard < shardCount() && member < layout(shard).members.size())
+        if (shard < shardCount() && this->shard(shard).isMember(member))
             return std::make_pair(shard, member);
         return std::nullopt;
     }
@@ -104,7 +131,7 @@ void HealthMonitor::primaryUnsure(int shard)
     if (state.lastUrgentPollMs >= 0 && nowMs - state.lastUrgentPollMs < kUrgentPollSpacingMs)
         return;
     state.lastUrgentPollMs = nowMs;
-    for (int member = 0; member < state.members.size(); ++member)
+    for (int member : this->shard(shard).membership().ids())
         pollMember(shard, member);
 }
 
@@ -140,7 +167,7 @@ HttpClientPool *HealthMonitor::commands(int shard, int member) const
 void HealthMonitor::poll()
 {
     for (int shard = 0; shard < shardCount(); ++shard) {
-        for (int member = 0; member < m_shards.at(shard).members.size(); ++member)
+        for (int member : this->shard(shard).membership().ids())
             pollMember(shard, member);
         evaluate(shard);
     }
@@ -163,9 +190,11 @@ void HealthMonitor::pollMember(int shard, int member)
         } else {
             const Result<QJsonObject> object = JsonText::parseObject(reply.body);
             const Result<MemberStatus> status = object.isOk() ? MemberStatus::fromJson(object.value()) : object.status();
-            if (status.isOk())
+            if (status.isOk()) {
                 health.answered(member, status.value(), now());
-            else
+                if (status->isPrimary() && health.primary() == member)
+                    learnMembership(shard, status.value());
+            } else
                 health.unanswered(member, status.status().message(), now());
         }
         evaluate(shard);
@@ -201,11 +230,13 @@ QJsonObject HealthMonitor::status() const
         if (primary.status && primary.status->isPrimary())
             primaryView = primary.status->raw.value(QStringLiteral("members")).toArray();
         QJsonArray members;
-        for (int member = 0; member < health.size(); ++member) {
+        for (int member : health.membership().ids()) {
             const ShardHealth::Member &seen = health.member(member);
             QJsonObject info{{QStringLiteral("member"), member},
                              {QStringLiteral("name"), nodeName(index, member)},
                              {QStringLiteral("url"), layout(index).members.at(member)},
+                             // A learner receives the log but does not vote yet.
+                             {QStringLiteral("learner"), !health.membership().isVoter(member)},
                              {QStringLiteral("reachable"), health.isReachable(member, nowMs)},
                              {QStringLiteral("lastHeartbeatAgeMs"),
                               seen.lastAnswerMs < 0 ? QJsonValue() : QJsonValue(nowMs - seen.lastAnswerMs)}};
@@ -246,7 +277,7 @@ QJsonObject HealthMonitor::status() const
                 // more — entries behind the newest reachable member, and
                 // at least as long as it has been silent.
                 qint64 newest = -1;
-                for (int other = 0; other < health.size(); ++other) {
+                for (int other : health.membership().ids()) {
                     if (health.isReachable(other, nowMs) && health.member(other).status)
                         newest = qMax(newest, health.member(other).status->lastSeq);
                 }
@@ -266,6 +297,8 @@ QJsonObject HealthMonitor::status() const
                                   {QStringLiteral("healthy"), health.hasServingPrimary(nowMs)},
                                   {QStringLiteral("promoting"), health.isPromoting()},
                                   {QStringLiteral("reachable"), health.reachableCount(nowMs)},
+                                  {QStringLiteral("membership"), health.membership().toJsonObject()},
+                                  {QStringLiteral("membershipPending"), m_shards.at(index).membershipPending},
                                   {QStringLiteral("members"), members}});
     }
     return QJsonObject{{QStringLiteral("shards"), shards},

@@ -5,7 +5,10 @@
 // shard's ShardHealth, and reports PrimaryDown(shard) with the member to
 // promote when ShardHealth decides so (the ReplicationCoordinator acts on
 // it). It also tells where each shard's writes go now (primaryUrl), learning
-// from "not primary" answers too.
+// from "not primary" answers too. Members are ids of the shard's
+// Membership: the configuration file's until the primary reports another
+// (a membership change), from then on the primary's — new members are
+// polled, removed ones no longer.
 //
 // Main thread; owned by the RouterApp. Owns one ShardHealth and two
 // HttpClientPools (polls; commands such as promote) per member.
@@ -49,7 +52,10 @@ public:
     bool automaticFailover() const { return m_settings.automaticFailover; }
 
     int shardCount() const { return int(m_shards.size()); }
+    // The configuration file's layout, with the URL of every member id seen
+    // since (removed members keep theirs).
     const ShardLayout &layout(int shard) const { return m_settings.shards.at(shard); }
+    QString memberUrl(int shard, int member) const { return layout(shard).members.value(member); }
     ShardHealth &shard(int shard) { return *m_shards.at(shard).health; }
     const ShardHealth &shard(int shard) const { return *m_shards.at(shard).health; }
     // The member index of `url` in `shard`, or -1.
@@ -101,11 +107,15 @@ private:
         QVector<MemberLink> members;
         qint64 lastUrgentPollMs = -1;
         int primaryRequests = 0;           // in flight
+        bool membershipPending = false;    // the primary's last change is not committed yet
         qint64 lastPrimaryProgressMs = -1; // one started with none in flight, or one ended
     };
 
     void poll();
     void pollMember(int shard, int member);
+    // The primary's membership: links for new members, the ShardHealth's.
+    void learnMembership(int shard, const MemberStatus &primary);
+    void ensureLinks(int shard, int member, const QString &url);
     void checkSlowPrimaries();
 
     Settings m_settings;

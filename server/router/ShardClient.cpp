@@ -36,16 +36,10 @@ std::pair<qint64, qint64> appliedPosition(const HttpClientReply &reply)
 ShardClient::ShardClient(const Settings &settings, HealthMonitor *monitor, QObject *parent)
     : QObject(parent)
     , m_monitor(monitor)
+    , m_settings(settings)
     , m_traffic(monitor->shardCount())
 {
-    for (int shard = 0; shard < monitor->shardCount(); ++shard) {
-        QVector<HttpClientPool *> members;
-        for (const QString &url : monitor->layout(shard).members) {
-            members.append(new HttpClientPool(QUrl(url), settings.token, settings.maxConnectionsPerNode,
-                                              int(settings.requestTimeoutMs), this));
-        }
-        m_pools.append(members);
-    }
+    m_pools.resize(monitor->shardCount());
 }
 
 int ShardClient::shardCount() const
@@ -60,7 +54,16 @@ int ShardClient::shardOf(const QString &id) const
 
 HttpClientPool *ShardClient::pool(int shard, int member) const
 {
-    return m_pools.at(shard).at(member);
+    // Made when first needed: members join the set while the router runs.
+    QVector<HttpClientPool *> &pools = m_pools[shard];
+    if (pools.size() <= member)
+        pools.resize(member + 1, nullptr);
+    if (!pools.at(member)) {
+        pools[member] = new HttpClientPool(QUrl(m_monitor->memberUrl(shard, member)), m_settings.token,
+                                           m_settings.maxConnectionsPerNode, int(m_settings.requestTimeoutMs),
+                                           const_cast<ShardClient *>(this));
+    }
+    return pools.at(member);
 }
 
 HttpResponse ShardClient::relay(const HttpClientReply &reply)

@@ -133,7 +133,8 @@ private:
                      const QByteArray &body, ShardRead done);
 
     HealthMonitor *m_monitor;
-    QVector<QVector<HttpClientPool *>> m_pools; // [shard][member]
+    Settings m_settings;
+    mutable QVector<QVector<HttpClientPool *>> m_pools; // [shard][member id], made when first needed
     qint64 m_forwardedTotal = 0;
     RouterTraffic m_traffic;
 };

@@ -83,11 +83,12 @@ void ShardCopy::enter(Phase phase)
 
 void ShardCopy::askMembers(const std::function<void(const BackupSource::Answers &)> &done)
 {
-    const int members = m_monitor->shard(m_settings.shard).size();
-    auto answers = std::make_shared<BackupSource::Answers>(members);
-    auto pending = std::make_shared<int>(members);
+    // Slots by member id; only the members in force are asked.
+    const ShardHealth &health = m_monitor->shard(m_settings.shard);
+    auto answers = std::make_shared<BackupSource::Answers>(health.size());
+    auto pending = std::make_shared<int>(health.membership().size());
     const QPointer<ShardCopy> self(this);
-    for (int member = 0; member < members; ++member) {
+    for (int member : health.membership().ids()) {
         m_monitor->commands(m_settings.shard, member)
             ->get(QByteArrayLiteral("/v1/_replication/state"), [self, answers, pending, member, done](const HttpClientReply &reply) {
                 if (reply.status == 200) {

@@ -12,6 +12,11 @@ using Mode = ReadPreference::Mode;
 
 constexpr qint64 kTimeout = 500;
 
+Membership threeMembers()
+{
+    return Membership::initial({QStringLiteral("http://a:1"), QStringLiteral("http://b:1"), QStringLiteral("http://c:1")});
+}
+
 ShardHealth::Options options()
 {
     ShardHealth::Options out;
@@ -57,7 +62,7 @@ private slots:
     // first; nearest asks the most up to date first.
     void withAServingPrimary()
     {
-        ShardHealth health(0, 3, options(), 0);
+        ShardHealth health(0, threeMembers(), options(), 0);
         health.answered(0, primary(2, 100), 10);
         health.answered(1, replica(2, 90), 10);
         health.answered(2, replica(2, 99), 10);
@@ -81,7 +86,7 @@ private slots:
     // most up to date first.
     void withThePrimaryDown()
     {
-        ShardHealth health(0, 3, options(), 0);
+        ShardHealth health(0, threeMembers(), options(), 0);
         health.answered(0, primary(2, 100), 10);
         health.answered(1, replica(2, 97), 10);
         health.answered(2, replica(2, 100), 10);
@@ -99,7 +104,7 @@ private slots:
     // lower index; a member never heard from is not asked.
     void tiesAndUnknownMembers()
     {
-        ShardHealth health(0, 3, options(), 0);
+        ShardHealth health(0, threeMembers(), options(), 0);
         MemberStatus ahead = replica(3, 50);
         ahead.lastSeq = 55;
         health.answered(2, ahead, 10);
@@ -115,7 +120,7 @@ private slots:
     // it has applied; its lag is unknown.
     void aPrimaryWithoutItsLease()
     {
-        ShardHealth health(0, 3, options(), 0);
+        ShardHealth health(0, threeMembers(), options(), 0);
         health.answered(0, primary(2, 100, false), 10);
         health.answered(1, replica(2, 100, std::nullopt), 10);
         QVERIFY(!health.hasServingPrimary(20));
@@ -128,7 +133,7 @@ private slots:
     // the shard).
     void nobodyReachable()
     {
-        ShardHealth health(0, 3, options(), 0);
+        ShardHealth health(0, threeMembers(), options(), 0);
         for (int member = 0; member < 3; ++member)
             health.unanswered(member, QStringLiteral("refused"), 10);
         QVERIFY(ReadRouting::candidates(health, Mode::PrimaryPreferred, 700).isEmpty());

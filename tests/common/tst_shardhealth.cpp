@@ -9,6 +9,11 @@ namespace {
 constexpr qint64 kTimeout = 500;
 constexpr qint64 kBackoff = 200;
 
+Membership threeMembers()
+{
+    return Membership::initial({QStringLiteral("http://a:1"), QStringLiteral("http://b:1"), QStringLiteral("http://c:1")});
+}
+
 ShardHealth::Options options()
 {
     ShardHealth::Options out;
@@ -70,7 +75,7 @@ private slots:
     // for the failover timeout (then the shard is down, not unknown).
     void knownAfterAnAnswerOrTheTimeout()
     {
-        ShardHealth answered(0, 3, options(), 1000);
+        ShardHealth answered(0, threeMembers(), options(), 1000);
         QVERIFY(!answered.isKnown(1000));
         answered.unanswered(1, QStringLiteral("refused"), 1100);
         QVERIFY(!answered.isKnown(1100));
@@ -78,7 +83,7 @@ private slots:
         QVERIFY(answered.isKnown(1200));
         QVERIFY(!answered.hasServingPrimary(1200));
 
-        ShardHealth silent(0, 3, options(), 1000);
+        ShardHealth silent(0, threeMembers(), options(), 1000);
         QVERIFY(!silent.isKnown(1000 + kTimeout - 1));
         QVERIFY(silent.isKnown(1000 + kTimeout));
     }
@@ -137,7 +142,7 @@ private slots:
 
     void healthyPrimaryIsRoutedToAndLeftAlone()
     {
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         QCOMPARE(shard.primary(), 0); // the configured one, before anything is known
         for (qint64 t = 0; t <= 3000; t += 100) {
             shard.answered(1, primary(2, 10), t);
@@ -168,7 +173,7 @@ private slots:
         QFETCH(qint64, seq2);
         QFETCH(qint64, lastTerm2);
         QFETCH(int, expected);
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         shard.answered(0, primary(2, 40), 0);
         shard.answered(1, replica(2, lastTerm1, seq1), 0);
         shard.answered(2, replica(2, lastTerm2, seq2), 0);
@@ -205,7 +210,7 @@ private slots:
 
     void minorityCannotPromote()
     {
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         shard.answered(0, primary(1, 5), 0);
         shard.answered(1, replica(1, 1, 5), 0);
         shard.answered(2, replica(1, 1, 5), 0);
@@ -226,7 +231,7 @@ private slots:
 
     void failedPromotionBacksOffAndTriesAnotherMember()
     {
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         const auto poll = [&](qint64 t) {
             shard.unanswered(0, QStringLiteral("refused"), t);
             shard.answered(1, replica(1, 1, 9), t);
@@ -270,7 +275,7 @@ private slots:
     // hears a primary the router reaches holds the promotion back.
     void noPromotionWhileAMemberHearsAReachablePrimary()
     {
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         MemberStatus follower = replica(1, 1, 3);
         follower.leader = 0;
         follower.raw.insert(QStringLiteral("lastPrimaryContactAgeMs"), 20);
@@ -298,7 +303,7 @@ private slots:
     // refused), unless the whole set is new.
     void memberThatIsNotAVoterIsNoCandidate()
     {
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         MemberStatus recovering = replica(2, 2, 12);
         recovering.voter = false;
         shard.answered(0, primary(2, 12), 0);
@@ -309,7 +314,7 @@ private slots:
         }
         QCOMPARE(shard.bestCandidate(700), 1);
 
-        ShardHealth fresh(0, 3, options(), 0);
+        ShardHealth fresh(0, threeMembers(), options(), 0);
         MemberStatus empty = replica(0, 0, 0);
         empty.voter = false;
         for (int member = 0; member < 3; ++member)
@@ -321,7 +326,7 @@ private slots:
     {
         // Member 0 answers the router but has lost its replicas (partition):
         // it keeps saying primary without its lease.
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         shard.answered(0, primary(1, 20), 0);
         qint64 t = 100;
         std::optional<ShardHealth::Promotion> promotion;
@@ -359,7 +364,7 @@ private slots:
 
     void nothingHappensBeforeTheFirstTimeoutAfterStart()
     {
-        ShardHealth shard(0, 3, options(), 1000);
+        ShardHealth shard(0, threeMembers(), options(), 1000);
         for (qint64 t = 1000; t < 1000 + kTimeout; t += 50) {
             for (int member = 0; member < 3; ++member)
                 shard.unanswered(member, QStringLiteral("refused"), t);
@@ -376,7 +381,7 @@ private slots:
 
     void silentMemberIsOneUnheardForTheTimeout()
     {
-        ShardHealth shard(0, 3, options(), 1000);
+        ShardHealth shard(0, threeMembers(), options(), 1000);
         QVERIFY(!shard.hasServingPrimary(1000)); // healthy (grace period), but no primary seen yet
         QVERIFY(!shard.isSilent(0, 1000 + kTimeout - 1)); // never answered, but the clock just started
         QVERIFY(shard.isSilent(0, 1000 + kTimeout));
@@ -394,7 +399,7 @@ private slots:
     void setWithNoPrimaryAfterARestartGetsOne()
     {
         // Every member restarted: all replicas, nobody elects itself.
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         std::optional<ShardHealth::Promotion> promotion;
         qint64 t = 0;
         for (; !promotion && t <= 2000; t += 100) {
@@ -410,7 +415,7 @@ private slots:
 
     void primaryFoundElsewhereIsFollowed()
     {
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         shard.answered(0, primary(1, 3), 0);
         QCOMPARE(shard.primary(), 0);
         shard.primaryHinted(2, 10);
@@ -426,7 +431,7 @@ private slots:
 
     void operatorPromotionAndCandidateWithoutAMember()
     {
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         shard.answered(0, primary(1, 30), 0);
         shard.answered(1, replica(1, 1, 30), 0);
         shard.answered(2, replica(1, 1, 29), 0);
@@ -448,7 +453,7 @@ private slots:
 
     void memberDownAndUpAreReportedOnce()
     {
-        ShardHealth shard(0, 3, options(), 0);
+        ShardHealth shard(0, threeMembers(), options(), 0);
         shard.answered(2, replica(1, 1, 1), 0);
         for (qint64 t = 100; t <= 2000; t += 100)
             shard.unanswered(2, QStringLiteral("refused"), t);
@@ -457,6 +462,59 @@ private slots:
         QCOMPARE(kinds(events), (QStringList{QStringLiteral("member-down"), QStringLiteral("member-up")}));
         QCOMPARE(events.first().atMs, kTimeout);
         QVERIFY(events.first().message.contains(QLatin1String("refused")));
+    }
+
+    // The primary's membership: new members are counted and may be
+    // promoted once voters; learners are never candidates; removed members
+    // are not reachable and do not count; committed changes are events.
+    void membershipFromThePrimaryIsFollowed()
+    {
+        ShardHealth shard(0, threeMembers(), options(), 0);
+        const Membership withLearner = threeMembers().withLearner(QStringLiteral("http://d:1")).value();
+        shard.setMembership(withLearner, true, 10);
+        QCOMPARE(shard.size(), 4);
+        QVERIFY(shard.isMember(3));
+        QVERIFY(kinds(shard.takeEvents()).isEmpty()); // not committed yet
+        shard.setMembership(withLearner, false, 20);
+        QCOMPARE(kinds(shard.takeEvents()), QStringList{QStringLiteral("member-added")});
+
+        // The primary dies; only the learner and one voter answer: a learner
+        // is no candidate, and two of the three voters are needed.
+        for (qint64 t = 0; t <= 400; t += 100) {
+            shard.answered(0, primary(1, 50), t);
+            shard.answered(1, replica(1, 1, 50), t);
+            shard.answered(3, replica(1, 1, 60), t);
+        }
+        qint64 t = 1500;
+        shard.answered(1, replica(1, 1, 50), t);
+        shard.answered(3, replica(1, 1, 60), t);
+        shard.unanswered(0, QStringLiteral("refused"), t);
+        shard.unanswered(2, QStringLiteral("refused"), t);
+        QVERIFY(!shard.decide(t)); // 1 of 3 voters
+        QCOMPARE(shard.bestCandidate(t), 1);
+
+        // Caught up and a voter: now the most up-to-date member is chosen,
+        // and two of four voters are still not a majority.
+        const Membership promoted = withLearner.withVoter(3).value();
+        shard.setMembership(promoted, false, t);
+        QCOMPARE(kinds(shard.takeEvents()).last(), QStringLiteral("learner-caught-up"));
+        QCOMPARE(shard.bestCandidate(t), 3);
+        QVERIFY(!shard.decide(t + 300));
+        shard.answered(2, replica(1, 1, 50), t + 300);
+        const std::optional<ShardHealth::Promotion> promotion = shard.decide(t + 400);
+        QVERIFY(promotion);
+        QCOMPARE(promotion->member, 3);
+        shard.promotionFinished(*promotion, true, QString(), t + 500);
+
+        // Member 0 removed: it no longer counts, answers are ignored.
+        const Membership removed = promoted.without(0).value();
+        shard.setMembership(removed, false, t + 600);
+        QVERIFY(kinds(shard.takeEvents()).contains(QStringLiteral("member-removed")));
+        QVERIFY(!shard.isMember(0));
+        shard.answered(0, primary(9, 99), t + 700);
+        QVERIFY(!shard.isReachable(0, t + 700));
+        QCOMPARE(shard.primary(), 3);
+        QCOMPARE(shard.reachableCount(t + 700), 1); // member 2; not the removed member 0
     }
 };
 
