@@ -48,6 +48,7 @@
 #include <memory>
 #include <vector>
 
+#include "DocumentWriter.h"
 #include "ReplicaSetProcesses.h"
 #include "TestHttpClient.h"
 
@@ -59,7 +60,7 @@ constexpr int kReplicateTimeoutMs = 20000;
 
 QByteArray docPath(const QString &id)
 {
-    return "/v1/db/" + kDb + "/docs/" + TestHttpClient::encode(id);
+    return DocumentWriter::documentPath(kDb, id);
 }
 
 QByteArray compact(const QJsonObject &object)
@@ -69,18 +70,12 @@ QByteArray compact(const QJsonObject &object)
 
 QByteArray docBody(const QString &value)
 {
-    return compact(QJsonObject{{QStringLiteral("data"), QJsonObject{{QStringLiteral("value"), value}}},
-                               {QStringLiteral("tags"), QJsonArray{QStringLiteral("replication")}}});
+    return DocumentWriter::documentBody(value);
 }
 
 QString show(const TestHttpResponse &response)
 {
     return QStringLiteral("%1 %2 %3").arg(response.status).arg(response.error, QString::fromUtf8(response.body.left(400)));
-}
-
-bool acknowledged(const TestHttpResponse &response)
-{
-    return response.status >= 200 && response.status < 300;
 }
 
 // A member's own committed state: reads that name a member ask for
@@ -225,58 +220,6 @@ int bestCandidate(ReplicaSetProcesses &set, int a, int b)
     };
     return key(sb) > key(sa) ? b : a;
 }
-
-// One client writer on its own thread and connection: PUTs new documents
-// (one request in flight) to whichever port `target` names, and records
-// which were acknowledged. A write without a 2xx answer (refused, or no answer) is not acknowledged.
-class Writer
-{
-public:
-    Writer(const QString &prefix, const std::atomic<int> *target, const std::atomic<bool> *stop, std::atomic<int> *acked)
-        : m_prefix(prefix)
-        , m_target(target)
-        , m_stop(stop)
-        , m_acked(acked)
-    {
-    }
-
-    void run()
-    {
-        std::unique_ptr<TestHttpClient> client;
-        int port = 0;
-        for (int n = 0; !m_stop->load(); ++n) {
-            if (!client || port != m_target->load()) {
-                port = m_target->load();
-                client = std::make_unique<TestHttpClient>(quint16(port));
-            }
-            const QString id = QStringLiteral("%1-%2").arg(m_prefix).arg(n);
-            const TestHttpResponse response = client->request("PUT", docPath(id), docBody(id), {}, 8000);
-            if (acknowledged(response)) {
-                const QString rev = response.json().value(QStringLiteral("rev")).toString();
-                m_acknowledged.insert(id, rev);
-                m_acked->fetch_add(1);
-            } else {
-                m_notAcknowledged.append(id);
-                if (response.status != 0 && response.status != 503)
-                    m_unexpected.append(id + QStringLiteral(": ") + show(response));
-                QThread::msleep(20);
-            }
-        }
-    }
-
-    const QHash<QString, QString> &acknowledgedWrites() const { return m_acknowledged; }
-    const QStringList &notAcknowledged() const { return m_notAcknowledged; }
-    const QStringList &unexpected() const { return m_unexpected; }
-
-private:
-    QString m_prefix;
-    const std::atomic<int> *m_target;
-    const std::atomic<bool> *m_stop;
-    std::atomic<int> *m_acked;
-    QHash<QString, QString> m_acknowledged;
-    QStringList m_notAcknowledged;
-    QStringList m_unexpected;
-};
 
 // A client reading from one member on its own thread and connection until
 // stopped; keeps every answer that is neither a document (200) nor "not
@@ -560,7 +503,7 @@ private slots:
         std::atomic<int> target{set.port(0)};
         std::atomic<bool> stop{false};
         std::atomic<int> acked{0};
-        std::vector<std::unique_ptr<Writer>> writers;
+        std::vector<std::unique_ptr<DocumentWriter>> writers;
         std::vector<std::unique_ptr<QThread>> threads;
         const auto stopWriters = qScopeGuard([&] {
             stop = true;
@@ -568,8 +511,8 @@ private slots:
                 thread->wait(30000);
         });
         for (int w = 0; w < kWriters; ++w) {
-            writers.push_back(std::make_unique<Writer>(QStringLiteral("w%1").arg(w), &target, &stop, &acked));
-            Writer *writer = writers.back().get();
+            writers.push_back(std::make_unique<DocumentWriter>(kDb, QStringLiteral("w%1").arg(w), &target, &stop, &acked));
+            DocumentWriter *writer = writers.back().get();
             threads.emplace_back(QThread::create([writer] { writer->run(); }));
             threads.back()->start();
         }

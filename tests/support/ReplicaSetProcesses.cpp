@@ -68,7 +68,7 @@ bool ReplicaSetProcesses::prepare()
 
     // Free ports: hold them all at once so they differ, then let them go.
     std::vector<std::unique_ptr<QTcpServer>> holders;
-    for (int i = 0; i < m_options.members; ++i) {
+    for (int i = 0; i < m_options.members + m_options.spares; ++i) {
         auto holder = std::make_unique<QTcpServer>();
         if (!holder->listen(QHostAddress::LocalHost, 0)) {
             m_error = QStringLiteral("cannot find a free port: %1").arg(holder->errorString());
@@ -122,11 +122,15 @@ bool ReplicaSetProcesses::prepare()
         return false;
     }
 
-    for (Member &member : m_members) {
+    for (int i = 0; i < size(); ++i) {
+        Member &member = m_members.at(size_t(i));
         member.process = std::make_unique<ServerProcess>(
             member.dataDir, QStringList{QStringLiteral("--config"), configPath(), QStringLiteral("--token-file"), tokenPath});
         member.process->setListenAddress(QStringLiteral("127.0.0.1:%1").arg(member.port));
-        member.process->setEnvironment({QStringLiteral("PEACEDB_NODE_SELF=%1").arg(member.url)});
+        QStringList environment{QStringLiteral("PEACEDB_NODE_SELF=%1").arg(member.url)};
+        if (isSpare(i))
+            environment << QStringLiteral("PEACEDB_NODE_SHARD_ID=0") << QStringLiteral("PEACEDB_NODE_MEMBER_ID=%1").arg(i);
+        member.process->setEnvironment(environment);
     }
     return true;
 }
@@ -164,7 +168,7 @@ bool ReplicaSetProcesses::start(const QList<int> &members)
 {
     QList<int> order = members;
     if (order.isEmpty()) {
-        for (int i = 0; i < size(); ++i)
+        for (int i = 0; i < m_options.members; ++i)
             order.append(i);
     }
     std::stable_sort(order.begin(), order.end(), [](int a, int b) { return (a == 0) < (b == 0); });

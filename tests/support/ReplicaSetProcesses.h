@@ -48,6 +48,11 @@ public:
         // {"Storage": {"LogRetentionEntries": 500}}.
         QJsonObject extraConfig;
         qint64 entryCacheBytes = -1; // Sharding.Replication.EntryCacheBytes; -1: the default
+        // Members prepared (port, data directory) but not in the
+        // configuration file: they join by membership changes, started with
+        // Node.ShardId 0 and Node.MemberId = their index (members + i: the
+        // id the set gives them when they are added in order).
+        int spares = 0;
     };
 
     explicit ReplicaSetProcesses(const Options &options);
@@ -61,7 +66,9 @@ public:
     bool isValid() const { return m_error.isEmpty(); }
     QString error() const { return m_error; }
 
+    // Every prepared member, spares included.
     int size() const { return int(m_members.size()); }
+    bool isSpare(int member) const { return member >= m_options.members; }
     QString url(int member) const;
     quint16 port(int member) const;
     QString dataDir(int member) const;
@@ -70,7 +77,7 @@ public:
     // The member index of `url`, -1 if it is not a member.
     int memberOf(const QString &url) const;
 
-    // Starts `members` (all when empty), the configured primary (member 0)
+    // Starts `members` (all configured ones when empty), the configured primary (member 0)
     // last so its bootstrap election finds the others listening. False (see
     // error()) if one does not come up.
     bool start(const QList<int> &members = {});
