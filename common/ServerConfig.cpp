@@ -121,6 +121,8 @@ const QList<Setting> &settings()
         integerSetting(QStringLiteral("Sharding.Replication.MaxBatchEntries"), &ServerConfig::replicationBatchEntries, 1, 100000),
         integerSetting(QStringLiteral("Sharding.Replication.MaxInflight"), &ServerConfig::maxInflight, 1, 64),
         integerSetting(QStringLiteral("Sharding.Replication.EntryCacheBytes"), &ServerConfig::entryCacheBytes, 0, qint64(1) << 40),
+        integerSetting(QStringLiteral("Sharding.Replication.ReplaceTimeoutMs"), &ServerConfig::replaceTimeoutMs, 1000,
+                       qint64(7) * 24 * 3600 * 1000),
         integerSetting(QStringLiteral("Node.ShardId"), &ServerConfig::nodeShardId, -1, 1023),
         textSetting(QStringLiteral("Node.Self"), &ServerConfig::nodeSelf),
         integerSetting(QStringLiteral("Node.MemberId"), &ServerConfig::nodeMemberId, -1, 65535),

@@ -94,6 +94,9 @@ struct ServerConfig
     qint64 replicationBatchEntries = 1000;
     qint64 maxInflight = 4;
     qint64 entryCacheBytes = 64 * 1024 * 1024;
+    // Router: how long a member replacement waits for the new member to
+    // catch up (a snapshot of a large shard takes a while).
+    qint64 replaceTimeoutMs = 30 * 60 * 1000;
     // Node (which replica set member this process is)
     qint64 nodeShardId = -1; // -1: the shard that lists nodeSelf
     QString nodeSelf; // this member's URL, exactly as in Sharding.Shards

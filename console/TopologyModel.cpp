@@ -146,7 +146,14 @@ QJsonObject TopologyModel::memberInfo(int shard, int member) const
 
 int TopologyModel::primaryMember(int shard) const
 {
-    return shardInfo(shard).value(QStringLiteral("primaryMember")).toInt(-1);
+    // The router names the primary by member id; rows list the members in
+    // id order, with gaps where members were removed.
+    const int id = shardInfo(shard).value(QStringLiteral("primaryMember")).toInt(-1);
+    for (int row = 0; row < memberCount(shard); ++row) {
+        if (m_shards[shard].members[row].value(QStringLiteral("member")).toInt(-1) == id)
+            return row;
+    }
+    return -1;
 }
 
 int TopologyModel::shardOf(const QModelIndex &index) const

@@ -68,7 +68,9 @@ public:
     QJsonObject shardInfo(int shard) const;
     // The member's row in /v1/_cluster/status, {} if none.
     QJsonObject memberInfo(int shard, int member) const;
-    // The member the router names as the shard's primary, -1 if unknown.
+    // The row of the member the router names as the shard's primary (rows
+    // are members in id order; ids have gaps once members were removed), -1
+    // if unknown.
     int primaryMember(int shard) const;
     // -1 when the index is not a shard row / member row.
     int shardOf(const QModelIndex &index) const;

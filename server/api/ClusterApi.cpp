@@ -3,6 +3,7 @@
 #include "ClusterEvents.h"
 #include "HealthMonitor.h"
 #include "JsonText.h"
+#include "MembershipChanges.h"
 #include "ReplicationCoordinator.h"
 
 #include <QJsonArray>
@@ -30,9 +31,11 @@ Result<qint64> integerParameter(const HttpRequest &request, const QString &name,
 
 } // namespace
 
-ClusterApi::ClusterApi(HealthMonitor *monitor, ReplicationCoordinator *coordinator, ClusterEvents *events)
+ClusterApi::ClusterApi(HealthMonitor *monitor, ReplicationCoordinator *coordinator, MembershipChanges *changes,
+                       ClusterEvents *events)
     : m_monitor(monitor)
     , m_coordinator(coordinator)
+    , m_changes(changes)
     , m_events(events)
 {
 }
@@ -49,11 +52,25 @@ void ClusterApi::registerRoutes(HttpServer &server)
     route(Method::Post, "/v1/_cluster/shards/{id}/promote", &ClusterApi::promote);
     route(Method::Post, "/v1/_cluster/shards/{id}/stepdown", &ClusterApi::stepDown);
     route(Method::Post, "/v1/_cluster/nodes/{node}/kill", &ClusterApi::kill);
+    route(Method::Post, "/v1/_cluster/shards/{id}/members", &ClusterApi::addMember);
+    route(Method::Delete, "/v1/_cluster/shards/{id}/members/{node}", &ClusterApi::removeMember);
+    route(Method::Post, "/v1/_cluster/shards/{id}/members/{node}/replace", &ClusterApi::replaceMember);
 }
 
 void ClusterApi::status(const HttpRequest &, const HttpReplyPtr &reply)
 {
     QJsonObject body = m_monitor->status();
+    // Each shard's member replacement in progress (or the last one).
+    QJsonArray shards = body.value(QStringLiteral("shards")).toArray();
+    for (int shard = 0; shard < shards.size(); ++shard) {
+        const QJsonObject replacement = m_changes->status(shard);
+        if (replacement.isEmpty())
+            continue;
+        QJsonObject object = shards.at(shard).toObject();
+        object.insert(QStringLiteral("replacement"), replacement);
+        shards[shard] = object;
+    }
+    body.insert(QStringLiteral("shards"), shards);
     body.insert(QStringLiteral("lastEventId"), m_events->lastId());
     reply->send(HttpResponse::json(200, body));
 }
@@ -99,19 +116,11 @@ void ClusterApi::promote(const HttpRequest &request, const HttpReplyPtr &reply)
     if (!force.isUndefined() && !force.isBool())
         return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("force must be true or false"))));
     const QJsonValue node = body->value(QStringLiteral("node"));
-    int member = -1;
-    if (node.isDouble()) {
-        member = node.toInt(-1);
-        if (member < 0 || member >= m_monitor->shard(shard).size() || node.toDouble() != double(member))
-            member = -1;
-    } else if (node.isString()) {
-        const std::optional<std::pair<int, int>> found = m_monitor->findNode(node.toString());
-        if (found && found->first == shard)
-            member = found->second;
-    } else {
+    if (!node.isDouble() && !node.isString()) {
         return reply->send(HttpResponse::error(Status::badRequest(
             QStringLiteral("node is required: a member index, a name such as shard%1-node1, or a member URL").arg(shard))));
     }
+    const int member = memberOf(shard, node);
     if (member < 0) {
         return reply->send(HttpResponse::error(Status::notFound(
             QStringLiteral("shard %1 has no member %2").arg(shard).arg(node.isString() ? node.toString().left(200) : QString::number(node.toDouble())))));
@@ -135,4 +144,70 @@ void ClusterApi::kill(const HttpRequest &request, const HttpReplyPtr &reply)
             Status::notFound(QStringLiteral("no node '%1'; name one as shard<S>-node<M> or by its URL").arg(name.left(200)))));
     }
     m_coordinator->kill(found->first, found->second, answer(reply));
+}
+
+int ClusterApi::memberOf(int shard, const QJsonValue &node) const
+{
+    if (node.isDouble()) {
+        const int member = node.toInt(-1);
+        return node.toDouble() == double(member) && m_monitor->shard(shard).isMember(member) ? member : -1;
+    }
+    // A path segment: a member id in text, a name or a URL.
+    bool isNumber = false;
+    const int member = node.toString().toInt(&isNumber);
+    if (isNumber)
+        return m_monitor->shard(shard).isMember(member) ? member : -1;
+    const std::optional<std::pair<int, int>> found = m_monitor->findNode(node.toString());
+    return found && found->first == shard ? found->second : -1;
+}
+
+QString ClusterApi::urlOf(const HttpRequest &request, const HttpReplyPtr &reply) const
+{
+    const Result<QJsonObject> body = JsonText::parseObject(request.body);
+    if (!body.isOk()) {
+        reply->send(HttpResponse::error(body.status()));
+        return QString();
+    }
+    const QJsonValue url = body->value(QStringLiteral("url"));
+    if (body->size() != 1 || !url.isString()) {
+        reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("the body must be {\"url\": \"http://HOST:PORT\"}, the new member's address"))));
+        return QString();
+    }
+    return url.toString();
+}
+
+void ClusterApi::addMember(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const int shard = shardOf(request, reply);
+    if (shard < 0)
+        return;
+    const QString url = urlOf(request, reply);
+    if (!url.isEmpty())
+        m_changes->add(shard, url, answer(reply));
+}
+
+void ClusterApi::removeMember(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const int shard = shardOf(request, reply);
+    if (shard < 0)
+        return;
+    const QString node = request.param(QStringLiteral("node"));
+    const int member = memberOf(shard, QJsonValue(node));
+    if (member < 0)
+        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("shard %1 has no member '%2'").arg(shard).arg(node.left(200)))));
+    m_changes->remove(shard, member, answer(reply));
+}
+
+void ClusterApi::replaceMember(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    const int shard = shardOf(request, reply);
+    if (shard < 0)
+        return;
+    const QString node = request.param(QStringLiteral("node"));
+    const int member = memberOf(shard, QJsonValue(node));
+    if (member < 0)
+        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("shard %1 has no member '%2'").arg(shard).arg(node.left(200)))));
+    const QString url = urlOf(request, reply);
+    if (!url.isEmpty())
+        m_changes->replace(shard, member, url, answer(reply));
 }

@@ -12,6 +12,7 @@
 #include "OpenApiApi.h"
 #include "ShardClient.h"
 #include "ReplicationCoordinator.h"
+#include "MembershipChanges.h"
 #include "RouterApi.h"
 #include "ServerApp.h"
 #include "SignalWatcher.h"
@@ -108,7 +109,9 @@ int RouterApp::start()
     routes.maxBulkDocs = m_config.maxBulkDocs;
     m_routerApi = std::make_unique<RouterApi>(m_shards.get(), routes, m_monitor.get(), m_http.get());
     m_routerApi->registerRoutes(*m_http);
-    m_clusterApi = std::make_unique<ClusterApi>(m_monitor.get(), m_coordinator.get(), m_events.get());
+    m_membershipChanges =
+        std::make_unique<MembershipChanges>(m_monitor.get(), m_coordinator.get(), m_events.get(), m_config.replaceTimeoutMs);
+    m_clusterApi = std::make_unique<ClusterApi>(m_monitor.get(), m_coordinator.get(), m_membershipChanges.get(), m_events.get());
     m_clusterApi->registerRoutes(*m_http);
     // Made like the data directory; a root that cannot be made leaves the
     // router serving, its backups refused with the reason.

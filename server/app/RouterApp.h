@@ -25,6 +25,7 @@ class HealthMonitor;
 class HttpServer;
 class MetricsApi;
 class ReplicationCoordinator;
+class MembershipChanges;
 class RouterApi;
 class ShardClient;
 class SignalWatcher;
@@ -50,6 +51,7 @@ private:
     std::unique_ptr<ClusterEvents> m_events;
     std::unique_ptr<HealthMonitor> m_monitor;
     std::unique_ptr<ReplicationCoordinator> m_coordinator;
+    std::unique_ptr<MembershipChanges> m_membershipChanges;
     std::unique_ptr<ShardClient> m_shards;
     std::unique_ptr<HttpServer> m_http;
     std::unique_ptr<RouterApi> m_routerApi;

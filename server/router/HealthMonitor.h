@@ -56,6 +56,8 @@ public:
     // since (removed members keep theirs).
     const ShardLayout &layout(int shard) const { return m_settings.shards.at(shard); }
     QString memberUrl(int shard, int member) const { return layout(shard).members.value(member); }
+    // The primary's last membership change is not committed yet.
+    bool membershipPending(int shard) const { return m_shards.at(shard).membershipPending; }
     ShardHealth &shard(int shard) { return *m_shards.at(shard).health; }
     const ShardHealth &shard(int shard) const { return *m_shards.at(shard).health; }
     // The member index of `url` in `shard`, or -1.

@@ -142,10 +142,31 @@ private slots:
     void memberGoesOffline();
     void shardAndMemberCountsChange();
     void staleMarksEveryRow();
+    void membersWithGapsAfterARemoval();
     void eventsAppendAndCap();
     void eventFilterByShardAndText();
     void lagHistoryWindow();
 };
+
+// Members are listed by id; after a removal ids have gaps and a row is not
+// an id: the primary is found by its id.
+void TestConsoleModels::membersWithGapsAfterARemoval()
+{
+    TopologyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QJsonObject whole = status(1, 3);
+    QJsonArray shards = whole.value(QStringLiteral("shards")).toArray();
+    QJsonObject shard = shards.at(0).toObject();
+    shard.insert(QStringLiteral("members"), QJsonArray{member(0, 0, 4, 10), member(0, 2, 4, 10), member(0, 4, 4, 10)});
+    shard.insert(QStringLiteral("primaryMember"), 4);
+    shards[0] = shard;
+    whole.insert(QStringLiteral("shards"), shards);
+    model.applyStatus(whole);
+    QCOMPARE(model.rowCount(model.shardIndex(0)), 3);
+    QCOMPARE(model.primaryMember(0), 2);
+    QCOMPARE(model.memberInfo(0, model.primaryMember(0)).value(QStringLiteral("name")).toString(), QStringLiteral("shard0-node4"));
+    QVERIFY(model.memberIndex(0, 2, TopologyModel::RoleColumn).data().toString().contains(QStringLiteral("PRIMARY")));
+}
 
 void TestConsoleModels::topologyShape()
 {

@@ -55,8 +55,13 @@ quint16 freePortBlock(int count, bool bindAddresses)
 // reaches it and it reports itself as a writable primary; else -1.
 int servingPrimary(const QJsonObject &shard)
 {
+    // Members are listed by id, and ids have gaps once members were removed.
     const int primary = shard.value(QStringLiteral("primaryMember")).toInt(-1);
-    const QJsonObject member = shard.value(QStringLiteral("members")).toArray().at(primary).toObject();
+    QJsonObject member;
+    for (const QJsonValue &value : shard.value(QStringLiteral("members")).toArray()) {
+        if (value.toObject().value(QStringLiteral("member")).toInt(-1) == primary)
+            member = value.toObject();
+    }
     const bool serving = member.value(QStringLiteral("reachable")).toBool()
                          && member.value(QStringLiteral("role")).toString() == QLatin1String("primary")
                          && member.value(QStringLiteral("writable")).toBool();
