@@ -76,6 +76,8 @@ const QVector<Route> &memberRoutes()
         {"GET", "/v1/_supervisor/nodes", Need::Cluster, false, false, true},
         {"POST", "/v1/_supervisor/nodes/{name}/start", Need::Cluster, false, false, true},
         {"POST", "/v1/_supervisor/nodes/{name}/stop", Need::Cluster, false, false, true},
+        {"POST", "/v1/_supervisor/shards/{shard}/members", Need::Cluster, false, false, true},
+        {"POST", "/v1/_supervisor/nodes/{name}/remove", Need::Cluster, false, false, true},
     };
     return routes;
 }

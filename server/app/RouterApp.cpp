@@ -81,6 +81,7 @@ int RouterApp::start()
     monitor.failoverTimeoutMs = m_config.failoverTimeoutMs;
     monitor.maxReplicationLagMs = m_config.maxReplicationLagMs;
     monitor.automaticFailover = m_config.automaticFailover;
+    monitor.stateDir = m_dataDirectory.path();
     m_monitor = std::make_unique<HealthMonitor>(monitor, m_events.get());
     m_coordinator = std::make_unique<ReplicationCoordinator>(m_monitor.get(), m_events.get());
     ShardClient::Settings client;

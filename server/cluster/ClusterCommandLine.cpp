@@ -18,8 +18,10 @@ struct OptionRule
 const QHash<QString, OptionRule> &optionRules()
 {
     static const QHash<QString, OptionRule> rules = {
-        {QStringLiteral("data"), {true, {Command::Up, Command::Start, Command::Stop, Command::Status, Command::Backup, Command::Restore}}},
+        {QStringLiteral("data"), {true, {Command::Up, Command::Start, Command::Stop, Command::Status, Command::Backup, Command::Restore,
+                                         Command::AddMember, Command::RemoveMember}}},
         {QStringLiteral("shards"), {true, {Command::Up}}},
+        {QStringLiteral("shard"), {true, {Command::AddMember}}},
         {QStringLiteral("replicas"), {true, {Command::Up, Command::Restore}}},
         {QStringLiteral("port"), {true, {Command::Up, Command::Restore}}},
         {QStringLiteral("server"), {true, {Command::Up}}},
@@ -41,7 +43,8 @@ const QVector<std::pair<Command, QString>> &commandNames()
         {Command::Up, QStringLiteral("up")},           {Command::Start, QStringLiteral("start")},
         {Command::Stop, QStringLiteral("stop")},       {Command::Status, QStringLiteral("status")},
         {Command::Backup, QStringLiteral("backup")},   {Command::Restore, QStringLiteral("restore")},
-        {Command::Verify, QStringLiteral("verify")},
+        {Command::Verify, QStringLiteral("verify")},   {Command::AddMember, QStringLiteral("add-member")},
+        {Command::RemoveMember, QStringLiteral("remove-member")},
     };
     return names;
 }
@@ -110,6 +113,10 @@ Status applyOption(ClusterOptions &options, const QString &name, const QString &
         number = integerValue(name, value, 1, 1024);
         if (number.isOk())
             options.shards = number.value();
+    } else if (name == QLatin1String("shard")) {
+        number = integerValue(name, value, 0, 1023);
+        if (number.isOk())
+            options.shard = number.value();
     } else if (name == QLatin1String("replicas")) {
         number = integerValue(name, value, 0, 15);
         if (number.isOk()) {
@@ -196,7 +203,7 @@ Result<ClusterOptions> ClusterCommandLine::parse(const QStringList &arguments)
         given.append({name, value});
     }
 
-    const QString expected = QStringLiteral("up, start, stop, status, backup, restore or verify");
+    const QString expected = QStringLiteral("up, start, stop, status, backup, restore, verify, add-member or remove-member");
     if (positional.isEmpty())
         return badArgument(QStringLiteral("missing command: %1").arg(expected));
     const QString command = positional.takeFirst();
@@ -211,7 +218,8 @@ Result<ClusterOptions> ClusterCommandLine::parse(const QStringList &arguments)
     options.command = known->first;
 
     const bool takesProcess = options.command == ClusterOptions::Command::Start
-                              || options.command == ClusterOptions::Command::Stop;
+                              || options.command == ClusterOptions::Command::Stop
+                              || options.command == ClusterOptions::Command::RemoveMember;
     if (takesProcess) {
         if (positional.isEmpty())
             return badArgument(QStringLiteral("%1 needs the name of a process (e.g. shard0-node1 or router)").arg(command));
@@ -239,6 +247,8 @@ Result<ClusterOptions> ClusterCommandLine::parse(const QStringList &arguments)
         if (options.command == needing && !named.contains(name))
             return badArgument(QStringLiteral("%1 needs --%2 DIR").arg(command, name));
     }
+    if (options.command == Command::AddMember && !named.contains(QStringLiteral("shard")))
+        return badArgument(QStringLiteral("add-member needs --shard N, the shard the member joins"));
     return options;
 }
 
@@ -257,6 +267,8 @@ QString ClusterCommandLine::helpText()
         "  peacedb-cluster verify --from BACKUP\n"
         "  peacedb-cluster restore --from BACKUP --data NEWDIR [--replicas N] [--port P]\n"
         "                          [--bind-addresses] [--tls]\n"
+        "  peacedb-cluster add-member --shard N [--data DIR]\n"
+        "  peacedb-cluster remove-member NAME [--data DIR]\n"
         "\n"
         "Runs a local PeaceDB cluster: one router and SHARDS x (1 + REPLICAS) replica set\n"
         "members, each a peacedb-server process, and supervises them until Ctrl-C or\n"
@@ -275,6 +287,13 @@ QString ClusterCommandLine::helpText()
         "          backup root) with a manifest; prints the progress, returns once it\n"
         "          is complete\n"
         "  verify  check BACKUP's manifest and the checksum of every file; changes nothing\n"
+        "  add-member     add a member to shard N of the running cluster in DIR: the\n"
+        "          router adds it to the replica set as a learner, the launcher starts its\n"
+        "          process (named shard<N>-node<ID>, on the next free port); it catches up\n"
+        "          and becomes a voter. Returns once the process answers\n"
+        "  remove-member  remove member NAME from its replica set (the primary hands off\n"
+        "          first), then stop its process; returns once it is out of the set\n"
+        "          (DIR/members.json keeps both for the next up)\n"
         "  restore verify BACKUP, then make NEWDIR (missing or empty) a cluster directory\n"
         "          holding exactly the backed-up data, with its shards, on P, ...; start\n"
         "          it with up --data NEWDIR and the same layout options\n"
@@ -283,6 +302,7 @@ QString ClusterCommandLine::helpText()
         "  --data DIR              cluster directory (default ./cluster)\n"
         "  --to BACKUP, --from BACKUP  the backup directory\n"
         "  --shards N              number of shards, 1-1024 (default 3)\n"
+        "  --shard N               add-member: the shard the new member joins\n"
         "  --replicas N            replicas per shard besides the primary, 0-15 (default 2;\n"
         "                          restore: as many as the backed-up cluster had)\n"
         "  --port P                router port (default 8080)\n"

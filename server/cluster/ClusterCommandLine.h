@@ -10,6 +10,8 @@
 //   peacedb-cluster verify --from BACKUP
 //   peacedb-cluster restore --from BACKUP --data NEWDIR [--replicas N] [--port P]
 //                           [--bind-addresses] [--tls]
+//   peacedb-cluster add-member --shard N [--data DIR]
+//   peacedb-cluster remove-member NAME [--data DIR]
 //   peacedb-cluster --help | --version
 //
 // Options may come before or after the command, as "--name value" or

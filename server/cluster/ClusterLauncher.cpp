@@ -21,6 +21,7 @@
 
 #include "ClusterCertificates.h"
 #include "ClusterFileStore.h"
+#include "ClusterMemberList.h"
 #include "HttpClientPool.h"
 #include "HttpConnection.h"
 #include "HttpServer.h"
@@ -93,6 +94,14 @@ int ClusterLauncher::start()
     request.dataDir = QDir::cleanPath(QFileInfo(m_options.dataDir).absoluteFilePath());
     if (!m_options.backupRoot.isEmpty())
         request.backupRoot = QDir::cleanPath(QFileInfo(m_options.backupRoot).absoluteFilePath());
+    // The members added and removed since the cluster was made.
+    const Result<ClusterMemberList> members = ClusterMemberList::read(QDir(request.dataDir).filePath(QStringLiteral("members.json")));
+    if (!members.isOk()) {
+        complain(members.status().message());
+        return ExitClusterDirectory;
+    }
+    request.joined = members->joined;
+    request.removed = members->removed;
     Result<ClusterLayout> layout = ClusterLayout::plan(request);
     if (!layout.isOk()) {
         complain(layout.status().message());
@@ -137,7 +146,11 @@ int ClusterLauncher::start()
     m_supervisor = std::make_unique<Supervisor>(*m_layout, m_serverBinary, QProcessEnvironment::systemEnvironment(), timeouts);
     connect(m_supervisor.get(), &Supervisor::changed, this, &ClusterLauncher::onChanged);
     connect(m_supervisor.get(), &Supervisor::processExited, this, &ClusterLauncher::onProcessExited);
-    m_api = std::make_unique<SupervisorApi>(*m_supervisor);
+    SupervisorApi::MemberChanges changes;
+    changes.add = [this](int shard, SupervisorApi::ProcessDone done) { addMember(shard, std::move(done)); };
+    changes.remove = [this](const QString &name, SupervisorApi::ProcessDone done) { removeMember(name, std::move(done)); };
+    m_api = std::make_unique<SupervisorApi>(*m_supervisor, changes);
+    m_clock.start();
     m_api->registerRoutes(*m_http);
     OpenApiApi::registerRoutes(*m_http);
     m_signals = std::make_unique<SignalWatcher>();
@@ -471,4 +484,168 @@ void ClusterLauncher::writeClusterFile()
         m_clusterFileWarned = true;
         complain(status.message());
     }
+}
+
+// --- membership changes ---------------------------------------------------------
+
+HttpClientPool *ClusterLauncher::routerClient()
+{
+    if (!m_routerClient)
+        m_routerClient = new HttpClientPool(QUrl(m_layout->router()->url), m_token, 2, 60000, this);
+    return m_routerClient;
+}
+
+Status ClusterLauncher::saveMemberList() const
+{
+    return ClusterMemberList{m_layout->request().joined, m_layout->request().removed}.write(m_layout->membersPath());
+}
+
+namespace {
+
+// The router's refusal as a Status of the same kind, with its reason.
+Status routerRefusal(const HttpClientReply &reply, const QString &what)
+{
+    if (!reply.answered())
+        return Status::unavailable(QStringLiteral("%1: the router did not answer: %2").arg(what, reply.error));
+    const Result<QJsonObject> body = JsonText::parseObject(reply.body);
+    const QString reason = body.isOk() ? body->value(QStringLiteral("error")).toString() : QString::fromUtf8(reply.body.left(300));
+    const QString message = QStringLiteral("%1: %2").arg(what, reason);
+    switch (reply.status) {
+    case 400: return Status::badRequest(message);
+    case 404: return Status::notFound(message);
+    case 409: return Status::conflict(message);
+    default: return Status::unavailable(QStringLiteral("%1 (HTTP %2)").arg(message).arg(reply.status));
+    }
+}
+
+} // namespace
+
+void ClusterLauncher::addMember(int shard, ProcessDone done)
+{
+    if (!m_up || m_stopping)
+        return done(Status::unavailable(QStringLiteral("the cluster is not up")));
+    if (!m_layout->router())
+        return done(Status::conflict(QStringLiteral("a cluster without a router: membership changes go through the router")));
+    if (m_changingMembers)
+        return done(Status::conflict(QStringLiteral("another membership change of this cluster is in progress")));
+    // The address first (the router adds the member by its URL); the name
+    // once the router has given it its id.
+    const Result<ProcessSpec> planned = m_layout->nextJoined(shard, 0);
+    if (!planned.isOk())
+        return done(planned.status());
+    m_changingMembers = true;
+    const QByteArray body = JsonText::compact(QJsonObject{{QStringLiteral("url"), planned->url}});
+    routerClient()->post("/v1/_cluster/shards/" + QByteArray::number(shard) + "/members", body,
+                         [this, shard, done](const HttpClientReply &reply) {
+        const auto finish = [this, done](const Result<ClusterFile::Process> &result) {
+            m_changingMembers = false;
+            done(result);
+        };
+        if (reply.status != 202)
+            return finish(routerRefusal(reply, QStringLiteral("the router did not add the member")));
+        const Result<QJsonObject> answer = JsonText::parseObject(reply.body);
+        const int member = answer.isOk() ? answer->value(QStringLiteral("member")).toInt(-1) : -1;
+        const Result<ProcessSpec> spec = member >= 0 ? m_layout->nextJoined(shard, member)
+                                                     : Result<ProcessSpec>(Status::internal(QStringLiteral("the router gave no member id")));
+        if (!spec.isOk())
+            return finish(spec.status());
+        const QString leftOver = QStringLiteral("; member %1 of shard %2 is in the replica set without a process: remove it "
+                                                "(peacedb-cluster remove-member %3)")
+                                     .arg(member)
+                                     .arg(shard)
+                                     .arg(spec->name);
+        if (m_layout->tls()) {
+            const Status made = ClusterCertificates(m_layout->tlsDir()).ensure({{spec->name, spec->host}});
+            if (!made.isOk())
+                return finish(Status::internal(made.message() + leftOver));
+        }
+        if (!QDir().mkpath(spec->dataDir))
+            return finish(Status::internal(QStringLiteral("cannot create %1%2").arg(spec->dataDir, leftOver)));
+        m_layout->addJoined(spec.value());
+        const Status saved = saveMemberList();
+        if (!saved.isOk())
+            complain(saved.message());
+        m_supervisor->add(*m_layout, spec.value());
+        m_reportedStates.insert(spec->name, QStringLiteral("stopped"));
+        writeClusterFile();
+        say(QStringLiteral("peacedb-cluster: %1 joins shard %2 as member %3 at %4").arg(spec->name).arg(shard).arg(member).arg(spec->url));
+        const QString name = spec->name;
+        m_supervisor->start(name, [this, name, finish, leftOver](const Status &status) {
+            SupervisedProcess *process = m_supervisor->find(name);
+            if (!status.isOk() || !process)
+                return finish(Status::unavailable(status.message() + QStringLiteral(" (start it with peacedb-cluster start %1, or remove it)").arg(name)));
+            finish(Supervisor::describe(*process));
+        });
+    });
+}
+
+void ClusterLauncher::removeMember(const QString &name, ProcessDone done)
+{
+    if (!m_up || m_stopping)
+        return done(Status::unavailable(QStringLiteral("the cluster is not up")));
+    if (!m_layout->router())
+        return done(Status::conflict(QStringLiteral("a cluster without a router: membership changes go through the router")));
+    const ProcessSpec *found = m_layout->find(name);
+    if (!found || found->role != ProcessSpec::Role::Node)
+        return done(Status::notFound(QStringLiteral("no member named '%1'").arg(name)));
+    if (m_changingMembers)
+        return done(Status::conflict(QStringLiteral("another membership change of this cluster is in progress")));
+    m_changingMembers = true;
+    const ProcessSpec spec = *found;
+    const ProcessDone finish = [this, done](const Result<ClusterFile::Process> &result) {
+        m_changingMembers = false;
+        done(result);
+    };
+    routerClient()->request("DELETE", "/v1/_cluster/shards/" + QByteArray::number(spec.shard) + "/members/" + spec.name.toUtf8(),
+                            QByteArray(), [this, spec, finish](const HttpClientReply &reply) {
+        if (reply.status != 202)
+            return finish(routerRefusal(reply, QStringLiteral("the router did not remove the member")));
+        waitUntilRemoved(spec, m_clock.elapsed() + 60000, finish);
+    });
+}
+
+void ClusterLauncher::waitUntilRemoved(const ProcessSpec &spec, qint64 deadlineMs, ProcessDone done)
+{
+    routerClient()->get("/v1/_cluster/status", [this, spec, deadlineMs, done](const HttpClientReply &reply) {
+        const Result<QJsonObject> status = reply.status == 200 ? JsonText::parseObject(reply.body)
+                                                               : Result<QJsonObject>(Status::unavailable(reply.error));
+        bool listed = true;
+        bool pending = true;
+        if (status.isOk()) {
+            const QJsonObject shard = status->value(QStringLiteral("shards")).toArray().at(spec.shard).toObject();
+            pending = shard.value(QStringLiteral("membershipPending")).toBool(true);
+            listed = false;
+            for (const QJsonValue &member : shard.value(QStringLiteral("members")).toArray())
+                listed = listed || member.toObject().value(QStringLiteral("member")).toInt(-1) == spec.member;
+        }
+        if (!listed && !pending)
+            return finishRemoval(spec, done);
+        if (m_clock.elapsed() > deadlineMs) {
+            return done(Status::unavailable(QStringLiteral("the removal of %1 is in the log but not committed after 60 s; its "
+                                                           "process keeps running (see peacedb-cluster status)")
+                                                .arg(spec.name)));
+        }
+        QTimer::singleShot(200, this, [this, spec, deadlineMs, done] { waitUntilRemoved(spec, deadlineMs, done); });
+    });
+}
+
+void ClusterLauncher::finishRemoval(const ProcessSpec &spec, ProcessDone done)
+{
+    SupervisedProcess *process = m_supervisor->find(spec.name);
+    if (!process)
+        return done(Status::internal(QStringLiteral("%1 has no process").arg(spec.name)));
+    ClusterFile::Process described = Supervisor::describe(*process);
+    m_supervisor->remove(spec.name, [this, spec, described, done](const Status &) {
+        m_layout->remove(spec.name);
+        m_reportedStates.remove(spec.name);
+        const Status saved = saveMemberList();
+        if (!saved.isOk())
+            complain(saved.message());
+        writeClusterFile();
+        say(QStringLiteral("peacedb-cluster: %1 left shard %2 and is stopped").arg(spec.name).arg(spec.shard));
+        ClusterFile::Process removed = described;
+        removed.pid = 0;
+        removed.state = QStringLiteral("removed");
+        done(removed);
+    });
 }

@@ -20,6 +20,10 @@
 //      "up" with the router, member and log locations. A cluster not ready
 //      within kReadyTimeoutMs is stopped, naming the shards without a
 //      primary (ExitStartupFailed).
+// While it runs, members are added and removed (addMember, removeMember,
+// through the supervisor endpoint): the router changes the replica set, the
+// launcher starts or stops the process and records the change in
+// DIR/members.json, which the next `up` plans with (ClusterMemberList).
 // DIR/cluster.json is rewritten whenever a pid or state changes. SIGTERM or
 // SIGINT stops every process (router first; SIGTERM, then SIGKILL after the
 // stop timeout) and exits 0; a second signal SIGKILLs the rest at once
@@ -39,6 +43,7 @@
 #include <memory>
 #include <optional>
 
+#include "ClusterFile.h"
 #include "ClusterLayout.h"
 #include "ClusterOptions.h"
 #include "DataDirectory.h"
@@ -89,6 +94,15 @@ private:
     void onProcessExited(const QString &name, qint64 pid, const QString &description);
     void onChanged();
     void stopEverything(int exitCode);
+    // Membership changes (SupervisorApi): one at a time.
+    using ProcessDone = std::function<void(const Result<ClusterFile::Process> &)>;
+    void addMember(int shard, ProcessDone done);
+    void removeMember(const QString &name, ProcessDone done);
+    // Polls the router until `name` is out of its shard's membership.
+    void waitUntilRemoved(const ProcessSpec &spec, qint64 deadlineMs, ProcessDone done);
+    void finishRemoval(const ProcessSpec &spec, ProcessDone done);
+    Status saveMemberList() const;
+    HttpClientPool *routerClient();
     void writeClusterFile();
     void printSummary() const;
 
@@ -112,6 +126,9 @@ private:
     QTimer m_readyTimer;
     QElapsedTimer m_readyClock;
     QHash<QString, HttpClientPool *> m_readyProbes; // by process name
+    HttpClientPool *m_routerClient = nullptr;
+    bool m_changingMembers = false;
+    QElapsedTimer m_clock;
     int m_probesInFlight = 0;
     QSet<int> m_shardsReady;       // without a router: shards with a writable member
     QString m_notReady;            // what the last check saw

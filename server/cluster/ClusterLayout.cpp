@@ -53,15 +53,70 @@ Result<ClusterLayout> ClusterLayout::plan(const Request &request)
             node.member = member;
             node.host = request.bindAddresses ? QStringLiteral("127.0.0.%1").arg(index + 2) : QStringLiteral("127.0.0.1");
             node.port = quint16(request.port + 1 + index);
-            layout.m_processes.append(node);
+            layout.complete(node);
+            layout.m_configured.append(node);
+            if (!request.removed.contains(node.name))
+                layout.m_processes.append(node);
         }
     }
-    for (ProcessSpec &process : layout.m_processes) {
-        process.url = QStringLiteral("%1://%2:%3").arg(layout.scheme(), process.host).arg(process.port);
-        process.dataDir = layout.path(process.name);
-        process.logPath = layout.logDir() + QLatin1Char('/') + process.name + QStringLiteral(".log");
+    layout.m_lastPortOffset = members;
+    for (ProcessSpec &process : layout.m_processes)
+        layout.complete(process);
+    for (const Request::Joined &joined : request.joined) {
+        ProcessSpec node;
+        node.name = nodeName(joined.shard, joined.member);
+        node.shard = joined.shard;
+        node.member = joined.member;
+        node.joined = true;
+        node.host = joined.host;
+        node.port = joined.port;
+        layout.complete(node);
+        layout.m_lastPortOffset = qMax(layout.m_lastPortOffset, int(joined.port) - request.port);
+        if (!request.removed.contains(node.name))
+            layout.m_processes.append(node);
     }
     return layout;
+}
+
+void ClusterLayout::complete(ProcessSpec &process) const
+{
+    process.url = QStringLiteral("%1://%2:%3").arg(scheme(), process.host).arg(process.port);
+    process.dataDir = path(process.name);
+    process.logPath = logDir() + QLatin1Char('/') + process.name + QStringLiteral(".log");
+}
+
+Result<ProcessSpec> ClusterLayout::nextJoined(int shard, int member) const
+{
+    if (shard < 0 || shard >= m_request.shards)
+        return Status::notFound(QStringLiteral("no shard %1; shards are 0 to %2").arg(shard).arg(m_request.shards - 1));
+    const int offset = m_lastPortOffset + 1;
+    if (m_request.port + offset > 65535 || (m_request.bindAddresses && offset > kMaxBoundAddresses))
+        return Status::badRequest(QStringLiteral("no port (or 127.0.0.N address) is left for another member"));
+    ProcessSpec node;
+    node.name = nodeName(shard, member);
+    node.shard = shard;
+    node.member = member;
+    node.joined = true;
+    node.host = m_request.bindAddresses ? QStringLiteral("127.0.0.%1").arg(offset + 1) : QStringLiteral("127.0.0.1");
+    node.port = quint16(m_request.port + offset);
+    complete(node);
+    return node;
+}
+
+void ClusterLayout::addJoined(const ProcessSpec &process)
+{
+    m_request.joined.append(Request::Joined{process.shard, process.member, process.host, process.port});
+    m_lastPortOffset = qMax(m_lastPortOffset, int(process.port) - m_request.port);
+    m_processes.append(process);
+}
+
+void ClusterLayout::remove(const QString &name)
+{
+    if (!m_request.removed.contains(name))
+        m_request.removed.append(name);
+    m_processes.erase(std::remove_if(m_processes.begin(), m_processes.end(),
+                                     [&name](const ProcessSpec &process) { return process.name == name; }),
+                      m_processes.end());
 }
 
 QString ClusterLayout::path(const QString &name) const
@@ -110,9 +165,8 @@ QJsonObject ClusterLayout::config() const
 {
     QVector<QJsonArray> replicas(m_request.shards);
     QVector<QString> primaries(m_request.shards);
-    for (const ProcessSpec &process : m_processes) {
-        if (process.role != ProcessSpec::Role::Node)
-            continue;
+    // The first members, as the cluster was made: later ones are in the log.
+    for (const ProcessSpec &process : m_configured) {
         if (process.member == 0)
             primaries[process.shard] = process.url;
         else
@@ -197,13 +251,18 @@ QHash<QString, QString> ClusterLayout::environment(const ProcessSpec &process) c
         return variables;
     variables.insert(ServerConfig::environmentName(QStringLiteral("Node.Self")), process.url);
     variables.insert(ServerConfig::environmentName(QStringLiteral("Node.ShardId")), QString::number(process.shard));
+    if (process.joined)
+        variables.insert(ServerConfig::environmentName(QStringLiteral("Node.MemberId")), QString::number(process.member));
     return variables;
 }
 
 QStringList ClusterLayout::environmentToRemove(const ProcessSpec &process) const
 {
-    if (process.role == ProcessSpec::Role::Node)
+    if (process.role == ProcessSpec::Role::Node && process.joined)
         return {};
+    if (process.role == ProcessSpec::Role::Node)
+        return {ServerConfig::environmentName(QStringLiteral("Node.MemberId"))};
     return {ServerConfig::environmentName(QStringLiteral("Node.Self")),
-            ServerConfig::environmentName(QStringLiteral("Node.ShardId"))};
+            ServerConfig::environmentName(QStringLiteral("Node.ShardId")),
+            ServerConfig::environmentName(QStringLiteral("Node.MemberId"))};
 }

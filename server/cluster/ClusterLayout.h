@@ -16,6 +16,13 @@
 // instead of 127.0.0.1, with the same port, so that firewall rules can cut
 // one member off. Member 0 of each shard is its configured primary.
 //
+// Members change online (peacedb-cluster add-member / remove-member): a
+// member added since is `joined` (named shard<S>-node<ID> after the id its
+// change gave it, on a port after every other one), a removed one is no
+// longer a process; the configuration file keeps describing the first
+// members (the replica sets' log holds the rest). The launcher records both
+// in DIR/members.json (ClusterMemberList) and plans with them.
+//
 // Pure (paths are joined as text, nothing is touched); any thread.
 #pragma once
 
@@ -43,6 +50,17 @@ public:
         // Where the router may write backups (Server.BackupRoot); empty:
         // dataDir/backups. Used as given, like dataDir.
         QString backupRoot;
+        // Members added since the cluster was made, and the names of members
+        // removed (DIR/members.json).
+        struct Joined
+        {
+            int shard = 0;
+            int member = 0;
+            QString host;
+            quint16 port = 0;
+        };
+        QVector<Joined> joined;
+        QStringList removed;
     };
 
     // BadRequest when the ports or addresses do not fit (e.g. port + members
@@ -66,6 +84,8 @@ public:
     // The built-in admin's password, shared by every process.
     QString adminPasswordPath() const { return path(QStringLiteral("admin-password")); }
     QString clusterFilePath() const { return path(QStringLiteral("cluster.json")); }
+    // The membership changes made since (ClusterMemberList).
+    QString membersPath() const { return path(QStringLiteral("members.json")); }
     QString logDir() const { return path(QStringLiteral("logs")); }
     QString backupRoot() const { return m_request.backupRoot.isEmpty() ? path(QStringLiteral("backups")) : m_request.backupRoot; }
     QString supervisorHost() const { return QStringLiteral("127.0.0.1"); }
@@ -100,9 +120,22 @@ public:
 
     static QString nodeName(int shard, int member);
 
+    // The process of a member added to `shard` with id `member` on the next
+    // free address (after every process ever planned, removed ones too).
+    // BadRequest when no port is left.
+    Result<ProcessSpec> nextJoined(int shard, int member) const;
+    // Adds a joined member's process; removes a process (a removed member).
+    void addJoined(const ProcessSpec &process);
+    void remove(const QString &name);
+    const Request &request() const { return m_request; }
+
 private:
     QString path(const QString &name) const;
 
+    void complete(ProcessSpec &process) const;
+
     Request m_request;
     QVector<ProcessSpec> m_processes;
+    QVector<ProcessSpec> m_configured; // the configuration file's members (removed ones too)
+    int m_lastPortOffset = 0;          // the highest port - P used by any process ever planned
 };

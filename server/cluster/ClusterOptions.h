@@ -6,10 +6,11 @@
 
 struct ClusterOptions
 {
-    enum class Command { Up, Start, Stop, Status, Backup, Restore, Verify, Help, Version };
+    enum class Command { Up, Start, Stop, Status, Backup, Restore, Verify, AddMember, RemoveMember, Help, Version };
 
     Command command = Command::Help;
-    QString process;                 // start/stop: the process name
+    QString process;                 // start/stop/remove-member: the process name
+    int shard = -1;                  // add-member: --shard
     QString dataDir = QStringLiteral("./cluster"); // restore: the new cluster directory
     QString backupDir;               // backup: --to; restore, verify: --from
     QString backupRoot;              // up: --backup-root; empty: DIR/backups

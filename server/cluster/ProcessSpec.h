@@ -13,7 +13,10 @@ struct ProcessSpec
     QString name;
     Role role = Role::Node;
     int shard = -1;  // -1 for the router
-    int member = -1; // position in the shard's replica set (0: the configured primary); -1 for the router
+    int member = -1; // member id in the shard's replica set (0: the configured primary); -1 for the router
+    // Added by a membership change (not in the configuration file): started
+    // with Node.MemberId.
+    bool joined = false;
     QString host;
     quint16 port = 0;
     QString url;     // http://HOST:PORT, exactly as in the cluster configuration

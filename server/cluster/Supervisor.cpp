@@ -5,22 +5,51 @@
 Supervisor::Supervisor(const ClusterLayout &layout, const QString &serverBinary, const QProcessEnvironment &environment,
                        const Timeouts &timeouts, QObject *parent)
     : QObject(parent)
+    , m_serverBinary(serverBinary)
+    , m_environment(environment)
     , m_timeouts(timeouts)
 {
-    for (const ProcessSpec &spec : layout.processes()) {
-        QProcessEnvironment processEnvironment = environment;
-        for (const QString &name : layout.environmentToRemove(spec))
-            processEnvironment.remove(name);
-        const QHash<QString, QString> variables = layout.environment(spec);
-        for (auto it = variables.begin(); it != variables.end(); ++it)
-            processEnvironment.insert(it.key(), it.value());
-        auto *process = new SupervisedProcess(spec, serverBinary, layout.arguments(spec), processEnvironment, this);
-        connect(process, &SupervisedProcess::changed, this, &Supervisor::changed);
-        connect(process, &SupervisedProcess::exitedUnexpectedly, this, [this, process](qint64 pid, const QString &description) {
-            emit processExited(process->spec().name, pid, description);
-        });
-        m_processes.append(process);
+    for (const ProcessSpec &spec : layout.processes())
+        m_processes.append(makeProcess(layout, spec));
+}
+
+SupervisedProcess *Supervisor::makeProcess(const ClusterLayout &layout, const ProcessSpec &spec)
+{
+    QProcessEnvironment processEnvironment = m_environment;
+    for (const QString &name : layout.environmentToRemove(spec))
+        processEnvironment.remove(name);
+    const QHash<QString, QString> variables = layout.environment(spec);
+    for (auto it = variables.begin(); it != variables.end(); ++it)
+        processEnvironment.insert(it.key(), it.value());
+    auto *process = new SupervisedProcess(spec, m_serverBinary, layout.arguments(spec), processEnvironment, this);
+    connect(process, &SupervisedProcess::changed, this, &Supervisor::changed);
+    connect(process, &SupervisedProcess::exitedUnexpectedly, this, [this, process](qint64 pid, const QString &description) {
+        emit processExited(process->spec().name, pid, description);
+    });
+    return process;
+}
+
+SupervisedProcess *Supervisor::add(const ClusterLayout &layout, const ProcessSpec &spec)
+{
+    SupervisedProcess *process = makeProcess(layout, spec);
+    m_processes.append(process);
+    emit changed();
+    return process;
+}
+
+void Supervisor::remove(const QString &name, Done done)
+{
+    SupervisedProcess *process = find(name);
+    if (!process) {
+        done(unknownProcess(name));
+        return;
     }
+    process->stop(m_timeouts.stopMs, [this, process, done = std::move(done)](const Status &status) {
+        m_processes.removeAll(process);
+        process->deleteLater();
+        emit changed();
+        done(status);
+    });
 }
 
 SupervisedProcess *Supervisor::find(const QString &name) const

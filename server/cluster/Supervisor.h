@@ -51,6 +51,10 @@ public:
     // SupervisedProcess::start / stop.
     void start(const QString &name, Done done);
     void stop(const QString &name, Done done);
+    // A member added while the cluster runs (not started yet), planned by
+    // `layout`; and one removed (stopped first, then forgotten).
+    SupervisedProcess *add(const ClusterLayout &layout, const ProcessSpec &spec);
+    void remove(const QString &name, Done done);
 
     // Every process as the cluster file and the supervisor endpoint list it.
     QVector<ClusterFile::Process> describe() const;
@@ -63,8 +67,11 @@ signals:
 
 private:
     void stopGroup(const QVector<SupervisedProcess *> &group, Done done);
+    SupervisedProcess *makeProcess(const ClusterLayout &layout, const ProcessSpec &spec);
     Status unknownProcess(const QString &name) const;
 
     QVector<SupervisedProcess *> m_processes;
+    QString m_serverBinary;
+    QProcessEnvironment m_environment;
     Timeouts m_timeouts;
 };

@@ -4,8 +4,9 @@
 
 #include <QJsonArray>
 
-SupervisorApi::SupervisorApi(Supervisor &supervisor)
+SupervisorApi::SupervisorApi(Supervisor &supervisor, MemberChanges changes)
     : m_supervisor(supervisor)
+    , m_changes(std::move(changes))
 {
 }
 
@@ -22,6 +23,8 @@ void SupervisorApi::registerRoutes(HttpServer &server)
     route(Method::Get, "/v1/_supervisor/nodes", &SupervisorApi::list);
     route(Method::Post, "/v1/_supervisor/nodes/{name}/start", &SupervisorApi::start);
     route(Method::Post, "/v1/_supervisor/nodes/{name}/stop", &SupervisorApi::stop);
+    route(Method::Post, "/v1/_supervisor/shards/{shard}/members", &SupervisorApi::addMember);
+    route(Method::Post, "/v1/_supervisor/nodes/{name}/remove", &SupervisorApi::removeMember);
 }
 
 void SupervisorApi::list(const HttpRequest &, const HttpReplyPtr &reply)
@@ -56,4 +59,28 @@ void SupervisorApi::stop(const HttpRequest &request, const HttpReplyPtr &reply)
 {
     const QString name = request.param(QStringLiteral("name"));
     m_supervisor.stop(name, [this, name, reply](const Status &status) { reply->send(outcome(name, status)); });
+}
+
+HttpResponse SupervisorApi::processAnswer(const Result<ClusterFile::Process> &process)
+{
+    if (!process.isOk())
+        return HttpResponse::error(process.status());
+    QJsonObject body = process->toJson();
+    body.insert(QStringLiteral("ok"), true);
+    return HttpResponse::json(200, body);
+}
+
+void SupervisorApi::addMember(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    bool ok = false;
+    const int shard = request.param(QStringLiteral("shard")).toInt(&ok);
+    if (!ok || shard < 0)
+        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("no shard '%1'").arg(request.param(QStringLiteral("shard")).left(40)))));
+    m_changes.add(shard, [reply](const Result<ClusterFile::Process> &process) { reply->send(processAnswer(process)); });
+}
+
+void SupervisorApi::removeMember(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    m_changes.remove(request.param(QStringLiteral("name")),
+                     [reply](const Result<ClusterFile::Process> &process) { reply->send(processAnswer(process)); });
 }

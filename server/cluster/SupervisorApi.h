@@ -8,6 +8,13 @@
 //                                            stays silent; 404 unknown name
 //   POST /v1/_supervisor/nodes/{name}/stop   200 {"ok": true, ...process} once it
 //                                            has exited; 404 unknown name
+//   POST /v1/_supervisor/shards/{shard}/members  adds a member to the shard
+//                                            (through the router) and starts
+//                                            its process: 200 {"ok": true,
+//                                            ...process} once it answers
+//   POST /v1/_supervisor/nodes/{name}/remove removes the member from its set
+//                                            (through the router), stops and
+//                                            forgets its process: 200 once done
 //
 // A process is described as in cluster.json (ClusterFile::Process). Start
 // and stop are idempotent: starting a running process or stopping a stopped
@@ -16,6 +23,9 @@
 // Supervisor.
 #pragma once
 
+#include <functional>
+
+#include "ClusterFile.h"
 #include "HttpServer.h"
 
 class Supervisor;
@@ -23,7 +33,15 @@ class Supervisor;
 class SupervisorApi
 {
 public:
-    explicit SupervisorApi(Supervisor &supervisor);
+    // The launcher's membership changes (ClusterLauncher::addMember, removeMember).
+    using ProcessDone = std::function<void(const Result<ClusterFile::Process> &)>;
+    struct MemberChanges
+    {
+        std::function<void(int shard, ProcessDone done)> add;
+        std::function<void(const QString &name, ProcessDone done)> remove;
+    };
+
+    SupervisorApi(Supervisor &supervisor, MemberChanges changes);
 
     void registerRoutes(HttpServer &server);
 
@@ -31,8 +49,12 @@ private:
     void list(const HttpRequest &request, const HttpReplyPtr &reply);
     void start(const HttpRequest &request, const HttpReplyPtr &reply);
     void stop(const HttpRequest &request, const HttpReplyPtr &reply);
+    void addMember(const HttpRequest &request, const HttpReplyPtr &reply);
+    void removeMember(const HttpRequest &request, const HttpReplyPtr &reply);
+    static HttpResponse processAnswer(const Result<ClusterFile::Process> &process);
     // The answer to a finished start or stop of `name`.
     HttpResponse outcome(const QString &name, const Status &status) const;
 
     Supervisor &m_supervisor;
+    MemberChanges m_changes;
 };

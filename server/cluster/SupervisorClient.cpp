@@ -34,17 +34,26 @@ Result<SupervisorClient> SupervisorClient::open(const QString &dataDir)
 
 Result<ClusterFile::Process> SupervisorClient::start(const QString &name, int timeoutMs) const
 {
-    return post(name, "start", timeoutMs);
+    return post("/v1/_supervisor/nodes/" + QUrl::toPercentEncoding(name) + "/start", timeoutMs);
 }
 
 Result<ClusterFile::Process> SupervisorClient::stop(const QString &name, int timeoutMs) const
 {
-    return post(name, "stop", timeoutMs);
+    return post("/v1/_supervisor/nodes/" + QUrl::toPercentEncoding(name) + "/stop", timeoutMs);
 }
 
-Result<ClusterFile::Process> SupervisorClient::post(const QString &name, const QByteArray &action, int timeoutMs) const
+Result<ClusterFile::Process> SupervisorClient::addMember(int shard, int timeoutMs) const
 {
-    const QByteArray path = "/v1/_supervisor/nodes/" + QUrl::toPercentEncoding(name) + '/' + action;
+    return post("/v1/_supervisor/shards/" + QByteArray::number(shard) + "/members", timeoutMs);
+}
+
+Result<ClusterFile::Process> SupervisorClient::removeMember(const QString &name, int timeoutMs) const
+{
+    return post("/v1/_supervisor/nodes/" + QUrl::toPercentEncoding(name) + "/remove", timeoutMs);
+}
+
+Result<ClusterFile::Process> SupervisorClient::post(const QByteArray &path, int timeoutMs) const
+{
     const Result<ClusterRequest::Answer> answer =
         ClusterRequest::send(m_cluster.supervisorUrl, m_cluster.dataDir, m_token, "POST", path, QByteArray(), timeoutMs);
     if (!answer.isOk()) {
@@ -59,7 +68,9 @@ Result<ClusterFile::Process> SupervisorClient::post(const QString &name, const Q
     const QString message = answer->error();
     switch (answer->status) {
     case 401: return Status::unauthorized(QStringLiteral("the supervisor refused the token: %1").arg(message));
+    case 400: return Status::badRequest(message);
     case 404: return Status::notFound(message);
+    case 409: return Status::conflict(message);
     case 503: return Status::unavailable(message);
     default: return Status::internal(QStringLiteral("the supervisor answered %1: %2").arg(answer->status).arg(message));
     }

@@ -1,5 +1,6 @@
-// SupervisorClient: what `peacedb-cluster start|stop NAME` uses to ask the
-// running launcher of a cluster directory to start or stop one process.
+// SupervisorClient: what `peacedb-cluster start|stop NAME` (and add-member,
+// remove-member) use to ask the running launcher of a cluster directory to
+// start or stop one process, or add or remove a member.
 // It finds the supervisor endpoint and the token file in DIR/cluster.json,
 // and sends one request (ClusterRequest).
 //
@@ -27,9 +28,14 @@ public:
     // Unavailable when the launcher cannot be reached.
     Result<ClusterFile::Process> start(const QString &name, int timeoutMs) const;
     Result<ClusterFile::Process> stop(const QString &name, int timeoutMs) const;
+    // POST /v1/_supervisor/shards/{shard}/members (the new member's process,
+    // running) and /v1/_supervisor/nodes/{name}/remove (the removed one's).
+    // Also Conflict (another change runs) and BadRequest as the router said.
+    Result<ClusterFile::Process> addMember(int shard, int timeoutMs) const;
+    Result<ClusterFile::Process> removeMember(const QString &name, int timeoutMs) const;
 
 private:
-    Result<ClusterFile::Process> post(const QString &name, const QByteArray &action, int timeoutMs) const;
+    Result<ClusterFile::Process> post(const QByteArray &path, int timeoutMs) const;
 
     ClusterFile m_cluster;
     QByteArray m_token;

@@ -56,6 +56,27 @@ int runStartOrStop(const ClusterOptions &options)
     return ClusterLauncher::ExitOk;
 }
 
+int runMemberChange(const ClusterOptions &options)
+{
+    const Result<SupervisorClient> client = SupervisorClient::open(options.dataDir);
+    if (!client.isOk())
+        return fail(ClusterLauncher::ExitStartupFailed, client.status().message());
+    const bool add = options.command == ClusterOptions::Command::AddMember;
+    const Result<ClusterFile::Process> process =
+        add ? client->addMember(options.shard, kRequestTimeoutMs) : client->removeMember(options.process, kRequestTimeoutMs);
+    if (!process.isOk())
+        return fail(ClusterLauncher::ExitStartupFailed, process.status().message());
+    if (add) {
+        std::printf("%s joined shard %d as member %d: %s, pid %lld, log %s (a learner until it has caught up)\n",
+                    qPrintable(process->name), process->shard, process->member, qPrintable(process->url),
+                    static_cast<long long>(process->pid), qPrintable(process->log));
+    } else {
+        std::printf("%s left shard %d and is stopped; its data stays in %s\n", qPrintable(process->name), process->shard,
+                    qPrintable(process->dataDir));
+    }
+    return ClusterLauncher::ExitOk;
+}
+
 int runStatus(const ClusterOptions &options)
 {
     const Result<ClusterFile> file = ClusterFileStore::read(QDir(options.dataDir).filePath(QStringLiteral("cluster.json")));
@@ -97,6 +118,9 @@ int main(int argc, char *argv[])
         return runStartOrStop(options.value());
     case ClusterOptions::Command::Status:
         return runStatus(options.value());
+    case ClusterOptions::Command::AddMember:
+    case ClusterOptions::Command::RemoveMember:
+        return runMemberChange(options.value());
     case ClusterOptions::Command::Backup:
         return BackupCommand::run(options.value());
     case ClusterOptions::Command::Verify:

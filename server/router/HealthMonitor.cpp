@@ -5,8 +5,14 @@
 #include "JsonText.h"
 #include "ReplicationRules.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonArray>
+#include <QLoggingCategory>
 #include <QRegularExpression>
+#include <QSaveFile>
+
+Q_LOGGING_CATEGORY(lcHealth, "peacedb.router")
 
 HealthMonitor::HealthMonitor(const Settings &settings, ClusterEvents *events, QObject *parent)
     : QObject(parent)
@@ -20,11 +26,24 @@ HealthMonitor::HealthMonitor(const Settings &settings, ClusterEvents *events, QO
     options.retryBackoffMs = qMax(settings.intervalMs, settings.failoverTimeoutMs / 2);
     // A poll that takes longer than this counts as unanswered.
     for (const ShardLayout &layout : settings.shards) {
+        // The membership last learned from the shard's primary, else the file's.
+        Membership members = Membership::initial(layout.members);
+        QFile saved(membershipPath(layout.id));
+        if (saved.open(QIODevice::ReadOnly)) {
+            const Result<Membership> loaded = Membership::fromJson(saved.readAll());
+            if (loaded.isOk() && !loaded->isEmpty())
+                members = loaded.value();
+            else
+                qCWarning(lcHealth, "ignoring %s: %s", qPrintable(saved.fileName()),
+                          qPrintable(loaded.isOk() ? QStringLiteral("no members") : loaded.status().message()));
+        }
         Shard shard;
-        shard.health = std::make_unique<ShardHealth>(layout.id, Membership::initial(layout.members), options, now());
+        shard.health = std::make_unique<ShardHealth>(layout.id, members, options, now());
         m_shards.push_back(std::move(shard));
         for (int member = 0; member < layout.members.size(); ++member)
             ensureLinks(int(m_shards.size()) - 1, member, layout.members.at(member));
+        for (const Membership::Member &member : members.members())
+            ensureLinks(int(m_shards.size()) - 1, member.id, member.url);
     }
     m_timer.setInterval(int(settings.intervalMs));
     connect(&m_timer, &QTimer::timeout, this, &HealthMonitor::poll);
@@ -66,6 +85,17 @@ void HealthMonitor::learnMembership(int shard, const MemberStatus &primary)
         ensureLinks(shard, member.id, member.url);
     m_shards[shard].membershipPending = primary.membershipPending;
     health.setMembership(membership, primary.membershipPending, now());
+    if (m_settings.stateDir.isEmpty())
+        return;
+    QSaveFile file(membershipPath(shard));
+    if (!file.open(QIODevice::WriteOnly) || file.write(membership.toJson()) < 0 || !file.commit())
+        qCWarning(lcHealth, "cannot save shard %d's membership in %s: %s", shard, qPrintable(file.fileName()), qPrintable(file.errorString()));
+}
+
+QString HealthMonitor::membershipPath(int shard) const
+{
+    return m_settings.stateDir.isEmpty() ? QString()
+                                         : QDir(m_settings.stateDir).filePath(QStringLiteral("membership-shard%1.json").arg(shard));
 }
 
 void HealthMonitor::start()

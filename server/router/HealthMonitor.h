@@ -41,6 +41,11 @@ public:
         qint64 failoverTimeoutMs = 5000;
         qint64 maxReplicationLagMs = 10000;
         bool automaticFailover = true;
+        // Where the membership each shard's primary reported is kept
+        // (membership-shard<N>.json), so that a restarted router knows the
+        // members even when those of its configuration file are gone. Empty:
+        // nowhere.
+        QString stateDir;
     };
 
     HealthMonitor(const Settings &settings, ClusterEvents *events, QObject *parent = nullptr);
@@ -118,6 +123,7 @@ private:
     // The primary's membership: links for new members, the ShardHealth's.
     void learnMembership(int shard, const MemberStatus &primary);
     void ensureLinks(int shard, int member, const QString &url);
+    QString membershipPath(int shard) const;
     void checkSlowPrimaries();
 
     Settings m_settings;

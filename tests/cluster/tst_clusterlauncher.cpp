@@ -808,6 +808,79 @@ private slots:
         QVERIFY2(readDocument(routerUrl, admin(dir), &error), qPrintable(error + QLatin1Char('\n') + again.describe()));
     }
 
+    // add-member starts a new member through the router and the launcher;
+    // remove-member takes one out and stops it; the next `up` on the same
+    // directory starts the set as it is now (members.json).
+    void addAndRemoveMembers()
+    {
+        QTemporaryDir temporary;
+        QVERIFY(temporary.isValid());
+        const QString dir = temporary.path();
+        const int port = freePortBase(5); // two more members than the set starts with
+        QVERIFY(port > 0);
+        const QString routerUrl = QStringLiteral("http://127.0.0.1:%1").arg(port);
+        const auto membersOfShard0 = [&](const QByteArray &clusterToken) {
+            const TestHttpResponse status = request(routerUrl, "GET", "/v1/_cluster/status", {},
+                                                    {{QByteArrayLiteral("Authorization"), "Bearer " + clusterToken}});
+            QMap<int, bool> out; // id -> learner
+            for (const QJsonValue &value : status.json().value(QStringLiteral("shards")).toArray().at(0).toObject().value(QStringLiteral("members")).toArray())
+                out.insert(value.toObject().value(QStringLiteral("member")).toInt(), value.toObject().value(QStringLiteral("learner")).toBool());
+            return out;
+        };
+        {
+            Launcher launcher(dir);
+            QVERIFY2(launcher.up(upArguments(1, 2, port)), qPrintable(launcher.describe()));
+            const QByteArray clusterToken = readFile(dir + QStringLiteral("/token")).trimmed();
+            QString error;
+            QVERIFY2(writeDocument(routerUrl, admin(dir), &error), qPrintable(error + QLatin1Char('\n') + launcher.describe()));
+
+            CommandResult result = runCluster({QStringLiteral("add-member"), QStringLiteral("--shard"), QStringLiteral("0"),
+                                               QStringLiteral("--data"), dir});
+            QCOMPARE(result.exitCode, 0);
+            const QString url = QStringLiteral("http://127.0.0.1:%1").arg(port + 4);
+            QVERIFY2(result.out.startsWith(QStringLiteral("shard0-node3 joined shard 0 as member 3: %1, pid ").arg(url)),
+                     qPrintable(result.describe()));
+            QVERIFY(answersHealthz(url));
+            QVERIFY2(waitUntil([&] { return membersOfShard0(clusterToken) == QMap<int, bool>{{0, false}, {1, false}, {2, false}, {3, false}}; },
+                               kRouterReadyMs),
+                     qPrintable(launcher.describe()));
+            QCOMPARE(launcher.processEntry(QStringLiteral("shard0-node3")).value(QStringLiteral("state")).toString(), QStringLiteral("running"));
+
+            result = runCluster({QStringLiteral("remove-member"), QStringLiteral("shard0-node1"), QStringLiteral("--data"), dir});
+            QCOMPARE(result.exitCode, 0);
+            QVERIFY2(result.out.startsWith(QLatin1String("shard0-node1 left shard 0 and is stopped")), qPrintable(result.describe()));
+            QCOMPARE(membersOfShard0(clusterToken), (QMap<int, bool>{{0, false}, {2, false}, {3, false}}));
+            QVERIFY(launcher.processEntry(QStringLiteral("shard0-node1")).isEmpty());
+            QVERIFY(!answersHealthz(QStringLiteral("http://127.0.0.1:%1").arg(port + 2)));
+
+            // Mistakes change nothing.
+            result = runCluster({QStringLiteral("remove-member"), QStringLiteral("shard0-node9"), QStringLiteral("--data"), dir});
+            QCOMPARE(result.exitCode, 1);
+            QVERIFY2(result.err.contains(QLatin1String("no member named 'shard0-node9'")), qPrintable(result.describe()));
+            result = runCluster({QStringLiteral("add-member"), QStringLiteral("--shard"), QStringLiteral("4"), QStringLiteral("--data"), dir});
+            QCOMPARE(result.exitCode, 1);
+            QVERIFY2(result.err.contains(QLatin1String("no shard 4")), qPrintable(result.describe()));
+            QVERIFY2(readDocument(routerUrl, admin(dir), &error), qPrintable(error));
+
+            QCOMPARE(::kill(pid_t(launcher.pid()), SIGTERM), 0);
+            QVERIFY2(launcher.process().waitForFinished(kStopTimeoutMs), qPrintable(launcher.describe()));
+        }
+        const QJsonObject members = readJsonFile(dir + QStringLiteral("/members.json"));
+        QCOMPARE(members.value(QStringLiteral("removed")).toArray(), QJsonArray{QStringLiteral("shard0-node1")});
+        QCOMPARE(members.value(QStringLiteral("joined")).toArray().size(), 1);
+
+        // The same directory again: the set as it is now.
+        Launcher again(dir);
+        QVERIFY2(again.up(upArguments(1, 2, port)), qPrintable(again.describe()));
+        QVERIFY(again.processEntry(QStringLiteral("shard0-node1")).isEmpty());
+        QCOMPARE(again.processEntry(QStringLiteral("shard0-node3")).value(QStringLiteral("state")).toString(), QStringLiteral("running"));
+        const QByteArray clusterToken = readFile(dir + QStringLiteral("/token")).trimmed();
+        QVERIFY2(waitUntil([&] { return membersOfShard0(clusterToken) == QMap<int, bool>{{0, false}, {2, false}, {3, false}}; }, kRouterReadyMs),
+                 qPrintable(again.describe()));
+        QString error;
+        QVERIFY2(readDocument(routerUrl, admin(dir), &error), qPrintable(error + QLatin1Char('\n') + again.describe()));
+    }
+
     void twoShards()
     {
         QTemporaryDir temporary;

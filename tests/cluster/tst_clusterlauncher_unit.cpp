@@ -19,6 +19,7 @@
 #include "ClusterFile.h"
 #include "ClusterFileStore.h"
 #include "ClusterLayout.h"
+#include "ClusterMemberList.h"
 #include "ClusterStatus.h"
 #include "ServerConfig.h"
 
@@ -229,6 +230,10 @@ private slots:
                                    << QStringLiteral("help") << QStringLiteral("./cluster");
         QTest::newRow("--data=--help") << QStringList{QStringLiteral("status"), QStringLiteral("--data=--help")}
                                        << ClusterOptions::Command::Status << QString() << QStringLiteral("--help");
+        QTest::newRow("add-member") << QStringList{QStringLiteral("add-member"), QStringLiteral("--shard"), QStringLiteral("2"), QStringLiteral("--data"), QStringLiteral("d")}
+                                    << ClusterOptions::Command::AddMember << QString() << QStringLiteral("d");
+        QTest::newRow("remove-member") << QStringList{QStringLiteral("remove-member"), QStringLiteral("shard0-node4")}
+                                       << ClusterOptions::Command::RemoveMember << QStringLiteral("shard0-node4") << QStringLiteral("./cluster");
     }
     void commandLineOtherCommands()
     {
@@ -253,12 +258,20 @@ private slots:
                 out.append(QString::fromUtf8(argument));
             return out;
         };
-        QTest::newRow("nothing") << QStringList() << QStringLiteral("missing command: up, start, stop, status, backup, restore or verify");
+        QTest::newRow("nothing") << QStringList() << QStringLiteral("missing command: up, start, stop, status, backup, restore, verify, add-member or remove-member");
         QTest::newRow("only options") << QStringList{QStringLiteral("--data"), QStringLiteral("d")}
-                                      << QStringLiteral("missing command: up, start, stop, status, backup, restore or verify");
+                                      << QStringLiteral("missing command: up, start, stop, status, backup, restore, verify, add-member or remove-member");
         QTest::newRow("unknown command") << QStringList{QStringLiteral("launch")}
-                                         << QStringLiteral("unknown command 'launch' (expected up, start, stop, status, backup, restore or verify)");
-        QTest::newRow("unknown long option") << up({"--shard", "2"}) << QStringLiteral("unknown option '--shard'");
+                                         << QStringLiteral("unknown command 'launch' (expected up, start, stop, status, backup, restore, verify, add-member or remove-member)");
+        QTest::newRow("unknown long option") << up({"--shardz", "2"}) << QStringLiteral("unknown option '--shardz'");
+        QTest::newRow("--shard for up") << up({"--shard", "2"}) << QStringLiteral("--shard is an option of add-member, not of up");
+        QTest::newRow("add-member without --shard") << QStringList{QStringLiteral("add-member")}
+                                                     << QStringLiteral("add-member needs --shard N, the shard the member joins");
+        QTest::newRow("add-member --shard out of range")
+            << QStringList{QStringLiteral("add-member"), QStringLiteral("--shard"), QStringLiteral("1024")}
+            << QStringLiteral("--shard must be an integer from 0 to 1023, not '1024'");
+        QTest::newRow("remove-member without a name") << QStringList{QStringLiteral("remove-member")}
+                                                      << QStringLiteral("remove-member needs the name of a process (e.g. shard0-node1 or router)");
         QTest::newRow("unknown long option with value") << up({"--colour=red"}) << QStringLiteral("unknown option '--colour'");
         QTest::newRow("unknown short option") << up({"-x"}) << QStringLiteral("unknown option '-x'");
         QTest::newRow("bare --") << up({"--"}) << QStringLiteral("unknown option '--'");
@@ -312,7 +325,7 @@ private slots:
         QTest::newRow("--to for restore") << QStringList{QStringLiteral("restore"), QStringLiteral("--to=b")}
                                           << QStringLiteral("--to is an option of backup, not of restore");
         QTest::newRow("--data for verify") << QStringList{QStringLiteral("verify"), QStringLiteral("--from=b"), QStringLiteral("--data=d")}
-                                           << QStringLiteral("--data is an option of up, start, stop, status, backup and restore, not of verify");
+                                           << QStringLiteral("--data is an option of up, start, stop, status, backup, restore, add-member and remove-member, not of verify");
         QTest::newRow("--shards for restore")
             << QStringList{QStringLiteral("restore"), QStringLiteral("--from=b"), QStringLiteral("--data=n"), QStringLiteral("--shards=2")}
             << QStringLiteral("--shards is an option of up, not of restore");
@@ -678,7 +691,8 @@ private slots:
         QCOMPARE(withRoot.environment(*withRoot.router()).value(QStringLiteral("PEACEDB_SERVER_BACKUP_ROOT")), QStringLiteral("/srv/backups"));
         const QStringList removed = layout.environmentToRemove(router);
         QCOMPARE(QSet<QString>(removed.begin(), removed.end()),
-                 (QSet<QString>{QStringLiteral("PEACEDB_NODE_SELF"), QStringLiteral("PEACEDB_NODE_SHARD_ID")}));
+                 (QSet<QString>{QStringLiteral("PEACEDB_NODE_SELF"), QStringLiteral("PEACEDB_NODE_SHARD_ID"),
+                                QStringLiteral("PEACEDB_NODE_MEMBER_ID")}));
 
         const ProcessSpec &node = *layout.find(QStringLiteral("shard1-node1"));
         QCOMPARE(layout.arguments(node),
@@ -688,7 +702,64 @@ private slots:
         const QHash<QString, QString> nodeEnvironment{{QStringLiteral("PEACEDB_NODE_SELF"), QStringLiteral("http://127.0.0.1:9004")},
                                                       {QStringLiteral("PEACEDB_NODE_SHARD_ID"), QStringLiteral("1")}};
         QCOMPARE(layout.environment(node), nodeEnvironment);
-        QVERIFY(layout.environmentToRemove(node).isEmpty());
+        // A first member never inherits a member id of the launcher's environment.
+        QCOMPARE(layout.environmentToRemove(node), QStringList{QStringLiteral("PEACEDB_NODE_MEMBER_ID")});
+    }
+
+    // Members added and removed since the cluster was made (members.json):
+    // joined ones get the next ports and Node.MemberId, removed ones are no
+    // processes, and the configuration file still lists the first members.
+    void layoutWithMembershipChanges()
+    {
+        const ClusterLayout first = plan(request(2, 1, 9000)); // router 9000, members 9001-9004
+        ClusterLayout::Request changed = request(2, 1, 9000);
+        const Result<ProcessSpec> next = first.nextJoined(1, 2);
+        QVERIFY(next.isOk());
+        QCOMPARE(next->name, QStringLiteral("shard1-node2"));
+        QCOMPARE(next->port, quint16(9005));
+        QCOMPARE(next->url, QStringLiteral("http://127.0.0.1:9005"));
+        QCOMPARE(next->dataDir, QStringLiteral("/c/shard1-node2"));
+        QCOMPARE(first.nextJoined(2, 2).status().code(), Status::Code::NotFound);
+        changed.joined.append({1, 2, next->host, next->port});
+        changed.removed.append(QStringLiteral("shard1-node0"));
+        ClusterLayout layout = plan(changed);
+        QCOMPARE(layout.names(), (QStringList{QStringLiteral("router"), QStringLiteral("shard0-node0"), QStringLiteral("shard0-node1"),
+                                              QStringLiteral("shard1-node1"), QStringLiteral("shard1-node2")}));
+        const ProcessSpec &joined = *layout.find(QStringLiteral("shard1-node2"));
+        QVERIFY(joined.joined);
+        QCOMPARE(layout.environment(joined).value(QStringLiteral("PEACEDB_NODE_MEMBER_ID")), QStringLiteral("2"));
+        QVERIFY(layout.environmentToRemove(joined).isEmpty());
+        QVERIFY(layout.compatibleWith(first.config()).isOk());
+        QCOMPARE(layout.config(), first.config());
+        // The next one comes after every port used so far.
+        QCOMPARE(layout.nextJoined(0, 3)->port, quint16(9006));
+        layout.addJoined(layout.nextJoined(0, 3).value());
+        layout.remove(QStringLiteral("shard0-node1"));
+        QCOMPARE(layout.request().joined.size(), 2);
+        QCOMPARE(layout.request().removed, (QStringList{QStringLiteral("shard1-node0"), QStringLiteral("shard0-node1")}));
+        QVERIFY(!layout.find(QStringLiteral("shard0-node1")));
+        QCOMPARE(layout.nextJoined(0, 4)->port, quint16(9007));
+        // With --bind-addresses a joined member gets its own address too.
+        ClusterLayout::Request bound = request(1, 2, 9000, true);
+        QCOMPARE(plan(bound).nextJoined(0, 3)->host, QStringLiteral("127.0.0.5"));
+
+        // members.json round trip.
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("members.json"));
+        QVERIFY(ClusterMemberList::read(path).isOk()); // missing: empty
+        QVERIFY(ClusterMemberList::read(path)->joined.isEmpty());
+        const ClusterMemberList written{layout.request().joined, layout.request().removed};
+        QVERIFY(written.write(path).isOk());
+        const Result<ClusterMemberList> back = ClusterMemberList::read(path);
+        QVERIFY(back.isOk());
+        QCOMPARE(back->removed, layout.request().removed);
+        QCOMPARE(back->joined.size(), 2);
+        QCOMPARE(back->joined.at(1).port, quint16(9006));
+        QFile broken(path);
+        QVERIFY(broken.open(QIODevice::WriteOnly));
+        broken.write(R"({"joined":[{"shard":0}]})");
+        broken.close();
+        QCOMPARE(ClusterMemberList::read(path).status().code(), Status::Code::BadRequest);
     }
 
     void layoutCompatibility_data()

@@ -180,6 +180,18 @@ private slots:
             QVERIFY2(read.status == 200 && read.json().value(QStringLiteral("rev")).toString() == it.value(),
                      qPrintable(it.key() + QStringLiteral(": ") + show(read)));
         }
+
+        // A restarted router knows the members its configuration file does
+        // not list: with the last first member gone too, it finds (and if
+        // need be elects) the primary among members 3 and 5 alone.
+        QVERIFY(cluster.stopProcess(QStringLiteral("router")));
+        const int lastFirstMember = primary == 0 ? 2 : 0;
+        cluster.kill(ClusterProcesses::nodeName(0, lastFirstMember));
+        QVERIFY(cluster.startProcess(QStringLiteral("router")));
+        QVERIFY2(cluster.waitUntil([&] { return cluster.primaryOf(0) >= 3; }, kTimeoutMs), qPrintable(cluster.describe()));
+        const QString firstId = writer.acknowledgedWrites().cbegin().key();
+        const TestHttpResponse read = cluster.router("GET", DocumentWriter::documentPath(kDb, firstId));
+        QVERIFY2(read.status == 200, qPrintable(show(read)));
     }
 
     void badRequestsChangeNothing()
