@@ -111,7 +111,14 @@ enum class Nemesis {
     DiskFullPrimary,
     DiskFullReplica,
     IoErrorPrimary,
-    IoErrorReplica
+    IoErrorReplica,
+    // Membership changes under load (peacedb-cluster add-member /
+    // remove-member): a new member joins, catches up and becomes a voter,
+    // then a replica (or the primary, handed off first) leaves; or the
+    // primary is killed right after the new member was added.
+    ReplaceReplica,
+    ReplacePrimary,
+    ReplaceKillPrimary
 };
 
 QString nemesisName(Nemesis nemesis)
@@ -130,6 +137,9 @@ QString nemesisName(Nemesis nemesis)
     case Nemesis::DiskFullReplica: return QStringLiteral("disk-full-replica");
     case Nemesis::IoErrorPrimary: return QStringLiteral("io-error-primary");
     case Nemesis::IoErrorReplica: return QStringLiteral("io-error-replica");
+    case Nemesis::ReplaceReplica: return QStringLiteral("replace-replica");
+    case Nemesis::ReplacePrimary: return QStringLiteral("replace-primary");
+    case Nemesis::ReplaceKillPrimary: return QStringLiteral("replace-kill-primary");
     }
     return {};
 }
@@ -156,6 +166,15 @@ struct Round
     // recorded.
     QString detail;
 };
+
+// The set's members as the cluster starts.
+QStringList firstMembers()
+{
+    QStringList names;
+    for (int member = 0; member < kMembers; ++member)
+        names << ClusterProcesses::nodeName(0, member);
+    return names;
+}
 
 // The run's random choices: seeded from PEACEDB_FAULTS_SEED, or from the
 // clock (printed, so a failing run can be repeated).
@@ -260,17 +279,16 @@ public:
         return started && adopt(name, error);
     }
 
-    QStringList members() const
-    {
-        QStringList names;
-        for (int member = 0; member < kMembers; ++member)
-            names << ClusterProcesses::nodeName(0, member);
-        return names;
-    }
+    // The members of the set now (membership nemeses change them), and every
+    // member it ever had (their events and logs are checked too).
+    QStringList members() const { return m_members; }
+    QStringList everyMember() const { return m_everyMember; }
 
     void pollPromotions()
     {
-        for (const QString &member : members()) {
+        for (const QString &member : everyMember()) {
+            if (!m_members.contains(member))
+                continue; // removed, and stopped: its log is read at the end
             const TestHttpResponse state = m_cluster.request(member, "GET", "/v1/_replication/state", {}, 2000);
             if (state.status == 200)
                 m_promotions.addEvents(member, state.json().value(QStringLiteral("events")).toArray());
@@ -283,8 +301,10 @@ public:
         Round round;
         round.nemesis = nemesis;
         const int primary = m_cluster.primaryOf(0);
-        const QString primaryName = ClusterProcesses::nodeName(0, primary < 0 ? 0 : primary);
-        const QString replicaName = ClusterProcesses::nodeName(0, ((primary < 0 ? 0 : primary) + 1 + int(faultRandom().bounded(kMembers - 1))) % kMembers);
+        const QString primaryName = primary < 0 ? m_members.first() : ClusterProcesses::nodeName(0, primary);
+        QStringList replicas = m_members;
+        replicas.removeAll(primaryName);
+        const QString replicaName = replicas.at(int(faultRandom().bounded(int(replicas.size()))));
         const int faultMs = kShortestFaultMs + int(faultRandom().bounded(kLongestFaultMs - kShortestFaultMs + 1));
         QStringList others = members();
         QString error;
@@ -366,6 +386,14 @@ public:
                 m_problems << error;
             break;
         }
+        case Nemesis::ReplaceReplica:
+        case Nemesis::ReplacePrimary:
+        case Nemesis::ReplaceKillPrimary:
+            round.target = nemesis == Nemesis::ReplaceReplica ? replicaName : primaryName;
+            round.startUs = m_clock.nsecsElapsed() / 1000;
+            replace(nemesis, round.target, faultMs, &round.detail);
+            round.healUs = m_clock.nsecsElapsed() / 1000;
+            break;
         }
         if (!m_cluster.waitForHealthy(kHealthyTimeoutMs))
             m_problems << QStringLiteral("%1 %2: not healthy %3 s after the fault was healed:\n%4")
@@ -397,6 +425,58 @@ public:
         }
         return round;
     }
+
+    // A membership nemesis: adds a member (the launcher starts it), waits
+    // until it is a voter, removes `leaving` (the primary hands off first)
+    // and waits until it is gone. ReplaceKillPrimary kills the primary right
+    // after the new member was added and restarts it after `faultMs`.
+    void replace(Nemesis nemesis, const QString &leaving, int faultMs, QString *detail)
+    {
+        QString error;
+        QString joined;
+        if (!m_cluster.addMember(0, &joined, &error)) {
+            m_problems << QStringLiteral("%1: %2").arg(nemesisName(nemesis), error);
+            return;
+        }
+        m_members << joined;
+        m_everyMember << joined;
+        if (!adopt(joined, &error))
+            m_problems << error;
+        *detail = QStringLiteral("%1 joined").arg(joined);
+        if (nemesis == Nemesis::ReplaceKillPrimary) {
+            kill(leaving);
+            m_cluster.sleep(faultMs);
+            if (!restart(leaving, &error))
+                m_problems << error;
+            if (!m_cluster.waitForHealthy(kHealthyTimeoutMs))
+                m_problems << QStringLiteral("%1: not healthy after the primary was killed mid-change:\n%2")
+                                  .arg(nemesisName(nemesis), m_cluster.describe());
+        }
+        const bool voter = m_cluster.waitUntil(
+            [&] {
+                const QJsonObject info = memberStatus(joined);
+                return !info.isEmpty() && !info.value(QStringLiteral("learner")).toBool(true);
+            },
+            kHealthyTimeoutMs);
+        if (!voter) {
+            m_problems << QStringLiteral("%1: %2 is no voter %3 s after it joined:\n%4")
+                              .arg(nemesisName(nemesis), joined)
+                              .arg(kHealthyTimeoutMs / 1000)
+                              .arg(m_cluster.describe());
+            return;
+        }
+        // The leaving member's log, read before its process is gone.
+        m_logs.insert(leaving, m_cluster.log(leaving, 64 * 1024 * 1024));
+        if (!m_cluster.removeMember(leaving, &error)) {
+            m_problems << QStringLiteral("%1: %2").arg(nemesisName(nemesis), error);
+            return;
+        }
+        m_members.removeAll(leaving);
+        *detail += QStringLiteral(", %1 left").arg(leaving);
+    }
+
+    // A removed member's log (kept when it left); empty for others.
+    QString keptLog(const QString &member) const { return m_logs.value(member); }
 
     // Waits until the second router names as serving primary the member the
     // first one names (-1 from either: not yet).
@@ -468,7 +548,7 @@ public:
     // `sinceMs` (wall clock) by any member; empty if there is none.
     QString memberReset(const QString &member, qint64 sinceMs)
     {
-        const int index = int(members().indexOf(member));
+        const int index = member.mid(member.lastIndexOf(QLatin1String("node")) + 4).toInt();
         for (const QString &recorder : members()) {
             const TestHttpResponse state = m_cluster.request(recorder, "GET", "/v1/_replication/state", {}, 2000);
             for (const QJsonValue &value : state.json().value(QStringLiteral("events")).toArray()) {
@@ -517,6 +597,9 @@ private:
     std::unique_ptr<NetworkPartition> m_partition;
     PromotionLog m_promotions;
     QStringList m_problems;
+    QStringList m_members = firstMembers();
+    QStringList m_everyMember = m_members;
+    QHash<QString, QString> m_logs; // removed members' logs
 };
 
 } // namespace
@@ -577,6 +660,16 @@ private slots:
         if (!reason.isEmpty())
             QSKIP(qPrintable(QStringLiteral("partition nemeses skipped: %1").arg(reason)));
         run({Nemesis::IsolatePrimary, Nemesis::PrimaryMinority, Nemesis::IsolateReplica, Nemesis::IsolatePrimary}, true, 0);
+    }
+
+    // Members replaced under load: a replica, the primary (handed off
+    // first), and one change with the primary killed right after the new
+    // member joined; the set ends with none of its first members.
+    void membershipChanges()
+    {
+        run({Nemesis::ReplaceReplica, Nemesis::ReplaceKillPrimary, Nemesis::ReplacePrimary, Nemesis::KillPrimary,
+             Nemesis::ReplaceReplica},
+            false, 0);
     }
 
     // Each storage nemesis twice, and a kill of the primary between them.
@@ -666,7 +759,8 @@ private slots:
         qunsetenv("PEACEDB_FAULTS_SOAK_SECONDS");
         const bool partitions = NetworkPartition::unavailableReason().isEmpty();
         QList<Nemesis> nemeses{Nemesis::KillPrimary, Nemesis::KillReplica, Nemesis::PausePrimary, Nemesis::PauseReplica,
-                               Nemesis::KillRouter, Nemesis::WipeReplica};
+                               Nemesis::KillRouter, Nemesis::WipeReplica, Nemesis::ReplaceReplica, Nemesis::ReplacePrimary,
+                               Nemesis::ReplaceKillPrimary};
         if (partitions)
             nemeses << Nemesis::IsolatePrimary << Nemesis::PrimaryMinority << Nemesis::IsolateReplica;
         else
@@ -768,8 +862,10 @@ private:
 
         // (c) No two primaries in one term.
         faults.pollPromotions();
-        for (const QString &member : faults.members())
-            faults.promotions().addLog(member, cluster.log(member, 64 * 1024 * 1024));
+        for (const QString &member : faults.everyMember()) {
+            const QString kept = faults.keptLog(member);
+            faults.promotions().addLog(member, faults.members().contains(member) ? cluster.log(member, 64 * 1024 * 1024) : kept);
+        }
         const QStringList twoPrimaries = faults.promotions().violations();
 
         // (d) The write outage after each fault.

@@ -337,6 +337,28 @@ bool ClusterProcesses::stopProcess(const QString &name, QString *error)
     return response.status == 200;
 }
 
+bool ClusterProcesses::addMember(int shard, QString *name, QString *error)
+{
+    const TestHttpResponse response = send(QStringLiteral("127.0.0.1"), quint16(m_port - 1), "POST",
+                                           "/v1/_supervisor/shards/" + QByteArray::number(shard) + "/members", {}, 120000);
+    if (response.status != 200 && error)
+        *error = QStringLiteral("add-member %1: %2 %3 %4").arg(shard).arg(response.status).arg(response.error, QString::fromUtf8(response.body));
+    if (response.status == 200 && name)
+        *name = response.json().value(QStringLiteral("name")).toString();
+    readClusterFile();
+    return response.status == 200;
+}
+
+bool ClusterProcesses::removeMember(const QString &name, QString *error)
+{
+    const TestHttpResponse response =
+        send(QStringLiteral("127.0.0.1"), quint16(m_port - 1), "POST", "/v1/_supervisor/nodes/" + name.toUtf8() + "/remove", {}, 120000);
+    if (response.status != 200 && error)
+        *error = QStringLiteral("remove-member %1: %2 %3 %4").arg(name).arg(response.status).arg(response.error, QString::fromUtf8(response.body));
+    readClusterFile();
+    return response.status == 200;
+}
+
 TestHttpResponse ClusterProcesses::send(const QString &host, quint16 port, const QByteArray &method, const QByteArray &path,
                                         const QByteArray &body, int timeoutMs)
 {

@@ -121,6 +121,11 @@ public:
     // answers; stops one (SIGTERM) and waits until it exited.
     bool startProcess(const QString &name, QString *error = nullptr);
     bool stopProcess(const QString &name, QString *error = nullptr);
+    // Membership changes through the supervisor (peacedb-cluster add-member,
+    // remove-member): a new member of `shard` (its process name in *name)
+    // once it answers; a member out of its set and stopped.
+    bool addMember(int shard, QString *name, QString *error = nullptr);
+    bool removeMember(const QString &name, QString *error = nullptr);
 
     // A request to the router (or to the process `name`) with the token.
     // status 0 when there was no answer.
