@@ -227,6 +227,53 @@ private slots:
         verifyAcknowledged(set, load, members);
     }
 
+    // A removal accepted by the primary, which is SIGKILLed at once: the
+    // new primary's log decides whether the member is gone; if it is not,
+    // the removal is asked again. The removed member stops counting.
+    void primaryKilledMidRemoval()
+    {
+        ReplicaSetProcesses::Options options;
+        options.members = 4;
+        options.writeQuorum = 3;
+        ReplicaSetProcesses set(options);
+        int primary = startSet(set);
+        QVERIFY2(primary == 0, qPrintable(set.error() + set.describe()));
+        Load load(set, primary);
+        QVERIFY(set.waitUntil([&] { return load.acknowledged() > 20; }, kTimeoutMs));
+
+        const TestHttpResponse removed = change(set, primary, {{QStringLiteral("remove"), 3}});
+        QVERIFY2(removed.status == 202, qPrintable(show(removed)));
+        set.kill(primary);
+        const auto position = [&](int member) {
+            const QJsonObject state = set.state(member);
+            return std::make_pair(state.value(QStringLiteral("lastTerm")).toInteger(), state.value(QStringLiteral("lastSeq")).toInteger());
+        };
+        int candidate = 1;
+        for (int member : {2, 3}) {
+            if (position(member) > position(candidate))
+                candidate = member;
+        }
+        if (candidate == 3 && !membershipOf(set, 3).contains(3))
+            candidate = position(2) > position(1) ? 2 : 1; // it holds its own removal: it may not stand
+        const TestHttpResponse promoted = set.request(candidate, "POST", "/v1/_replication/promote", {}, 20000);
+        QVERIFY2(promoted.status == 200, qPrintable(show(promoted) + set.describe()));
+        primary = candidate;
+        load.retarget(set.port(primary));
+        QVERIFY2(set.startMember(0), qPrintable(set.error()));
+        if (membershipOf(set, primary).contains(3)) {
+            QVERIFY(set.waitUntil([&] { return change(set, primary, {{QStringLiteral("remove"), 3}}).status == 202; }, kTimeoutMs));
+        }
+        const QMap<int, bool> expected{{0, true}, {1, true}, {2, true}};
+        QVERIFY2(waitForMembership(set, primary, expected, &load), qPrintable(set.describe()));
+        set.kill(3);
+        // Three voters and a write quorum of 3 (held within the voters):
+        // with member 3 gone, writes go on with all three.
+        const int after = load.acknowledged();
+        QVERIFY(set.waitUntil([&] { return load.acknowledged() > after + 20; }, kTimeoutMs));
+        load.stop();
+        verifyAcknowledged(set, load, {0, 1, 2});
+    }
+
     // Bad requests change nothing.
     void badChangesAreRefused()
     {
