@@ -20,6 +20,12 @@ GroupCommitter::~GroupCommitter()
 Status GroupCommitter::start()
 {
     m_writer = new StorageWriter(m_path, m_options);
+    if (m_options.walAutoCheckpointPages > 0) {
+        m_checkpointer = std::make_unique<Checkpointer>(m_path, m_options, m_options.walAutoCheckpointPages);
+        m_checkpointer->start();
+        Checkpointer *checkpointer = m_checkpointer.get();
+        m_writer->setWalObserver([checkpointer](int frames) { checkpointer->walGrew(frames); });
+    }
     m_writer->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_writer, &QObject::deleteLater);
     m_thread.start();
@@ -50,6 +56,11 @@ void GroupCommitter::stop()
     m_thread.quit();
     m_thread.wait();
     m_writer = nullptr;
+    // After the writer: it reports to the checkpointer until it is gone.
+    if (m_checkpointer) {
+        m_checkpointer->stop();
+        m_checkpointer.reset();
+    }
     m_queue.clear();
     m_queuedBytes = 0;
 }

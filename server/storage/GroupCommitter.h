@@ -26,8 +26,10 @@
 #include <QVector>
 
 #include <deque>
+#include <memory>
 #include <optional>
 
+#include "Checkpointer.h"
 #include "LogEntry.h"
 #include "LogWrite.h"
 #include "ReplicationMessages.h"
@@ -70,6 +72,8 @@ public:
     const QVector<StoredMembership> &initialMemberships() const { return m_initialMemberships; }
 
     qint64 durableSeq() const { return m_durableSeq; }
+    // Checkpoints run off the writer's thread since start().
+    qint64 checkpoints() const { return m_checkpointer ? m_checkpointer->checkpoints() : 0; }
     qint64 durableTerm() const { return m_durableTerm; }
     qint64 appliedSeq() const { return m_appliedSeq; }
     qint64 compactedSeq() const { return m_compactedSeq; }
@@ -102,6 +106,9 @@ private:
 
     QString m_path;
     StorageOptions m_options;
+    // Checkpoints off the writer's commits (none when
+    // Storage.WalAutoCheckpointPages is 0).
+    std::unique_ptr<Checkpointer> m_checkpointer;
     qint64 m_maxBatchEntries;
     QThread m_thread;
     StorageWriter *m_writer = nullptr;

@@ -115,9 +115,8 @@ Status LogTable::truncate(qint64 fromSeq, qint64 appliedSeq, qint64 *count)
     return termOf(m_position.lastSeq, &m_position.lastTerm);
 }
 
-Status LogTable::compact(qint64 appliedSeq, qint64 retainEntries)
+Status LogTable::compactThrough(qint64 through)
 {
-    const qint64 through = appliedSeq - retainEntries;
     if (through <= m_position.compactedSeq)
         return Status::ok();
     qint64 term = 0;

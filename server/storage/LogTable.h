@@ -42,9 +42,9 @@ public:
     // Moves the entries from `fromSeq` on into rollback and deletes them;
     // never an applied one (`appliedSeq`). *count: the entries cut.
     Status truncate(qint64 fromSeq, qint64 appliedSeq, qint64 *count);
-    // Deletes the entries up to appliedSeq - retainEntries, recording the
+    // Deletes the entries up to `through` (REQUIRES: applied), recording the
     // new compacted position in meta.
-    Status compact(qint64 appliedSeq, qint64 retainEntries);
+    Status compactThrough(qint64 through);
     Status termOf(qint64 seq, qint64 *term);
     Status load(qint64 seq, LogEntry *entry);
 

@@ -1,10 +1,21 @@
 #include "StorageWriter.h"
 
+#include <sqlite3.h>
+
+#include "NativeStatement.h"
+
 #include "StorageSchema.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QSqlError>
+
+namespace {
+
+// Log entries dropped by retention with a batch, at least.
+constexpr qint64 kCompactionStep = 64;
+
+} // namespace
 
 StorageWriter::StorageWriter(const QString &path, const StorageOptions &options)
     : m_path(path)
@@ -32,6 +43,19 @@ Status StorageWriter::open()
             return status;
     }
     status = m_connection.enableWal();
+    if (status.isOk() && m_walGrew) {
+        // Replaces SQLite's automatic checkpoint, which is itself a WAL hook.
+        sqlite3 *handle = NativeStatement::handleOf(m_connection.database());
+        if (!handle)
+            return Status::internal(QStringLiteral("the QtSql SQLite driver gave no sqlite3 handle"));
+        sqlite3_wal_hook(
+            handle,
+            [](void *context, sqlite3 *, const char *, int frames) {
+                static_cast<StorageWriter *>(context)->m_walGrew(frames);
+                return SQLITE_OK;
+            },
+            this);
+    }
     if (status.isOk())
         status = empty ? StorageSchema::create(m_connection) : StorageSchema::upgrade(m_connection);
     if (status.isOk())
@@ -187,8 +211,16 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
         if (!status.isOk())
             return fail(status, db.lastError());
     }
-    if (batch.retainEntries > 0 && appliedSeq - m_log.compactedSeq() > batch.retainEntries + batch.retainEntries / 10) {
-        const Status status = m_log.compact(appliedSeq, batch.retainEntries);
+    // Log retention, a little with every batch: once the log holds more
+    // applied entries than it retains, each batch drops up to twice as many
+    // as it appended and applied (at least kCompactionStep), so the log
+    // keeps its length under a steady load and gets back to it after a
+    // burst. Dropping a tenth of the log at once now and then made one
+    // commit in a second take tens of milliseconds longer — the tail of
+    // every write in it.
+    if (batch.retainEntries > 0 && appliedSeq - m_log.compactedSeq() > batch.retainEntries) {
+        const qint64 step = qMax<qint64>(kCompactionStep, 2 * (qint64(batch.entries.size()) + appliedSeq - m_appliedSeq));
+        const Status status = m_log.compactThrough(qMin(appliedSeq - batch.retainEntries, m_log.compactedSeq() + step));
         if (!status.isOk())
             return fail(status, db.lastError());
     }

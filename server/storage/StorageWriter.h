@@ -20,6 +20,8 @@
 #include <QObject>
 #include <QString>
 
+#include <functional>
+
 #include "DocumentApplier.h"
 #include "LogEntry.h"
 #include "LogTable.h"
@@ -37,6 +39,11 @@ public:
     StorageWriter(const QString &path, const StorageOptions &options);
     ~StorageWriter() override;
 
+    // Before open(): after each commit, `grew` is told how many frames the
+    // write-ahead log holds, and this connection runs no checkpoint itself
+    // (the Checkpointer does, on its own thread). Unset: SQLite's automatic
+    // checkpoint in the commit.
+    void setWalObserver(std::function<void(int frames)> grew) { m_walGrew = std::move(grew); }
     // Opens the file and reads where the log and the documents stand.
     Status open();
     WriteBatchResult write(const WriteBatch &batch);
@@ -65,6 +72,7 @@ private:
     DocumentApplier m_applier{m_connection};
     qint64 m_appliedSeq = 0;
     QVector<StoredMembership> m_memberships;
+    std::function<void(int frames)> m_walGrew;
     HardState m_hardState;
     bool m_applyOnlyMode = false; // the connection runs with synchronous=NORMAL
 };

@@ -203,7 +203,7 @@ private slots:
         // Rolled back: the table and the positions as before.
         const LogTable::Position before = log.position();
         QVERIFY(connection.database().transaction());
-        QVERIFY(log.compact(3, 1).isOk());
+        QVERIFY(log.compactThrough(2).isOk());
         QCOMPARE(log.compactedSeq(), qint64(2));
         QVERIFY(connection.database().rollback());
         log.restore(before);
@@ -211,7 +211,7 @@ private slots:
         QVERIFY(log.load(1, &loaded).isOk());
 
         QVERIFY(connection.database().transaction());
-        QVERIFY(log.compact(3, 1).isOk());
+        QVERIFY(log.compactThrough(2).isOk());
         QVERIFY(connection.database().commit());
         QCOMPARE(log.compactedSeq(), qint64(2));
         QCOMPARE(log.compactedTerm(), qint64(1));
@@ -807,6 +807,108 @@ private slots:
         DocumentReader reader;
         QVERIFY(reader.open(m_path, StorageOptions()).isOk());
         QCOMPARE(reader.database(QStringLiteral("db")).value()->docsTotal, qint64(200));
+    }
+
+    // Log retention drops a little with every batch — never a large slice
+    // of the log in one commit — and gets back to its length after a burst.
+    void retentionCompactsStepByStep()
+    {
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log;
+        WriteBatch first = batch({log.createDatabase(QStringLiteral("db"))});
+        first.retainEntries = 1000;
+        QVERIFY(writer.write(first).status.isOk());
+        qint64 compacted = 0;
+        qint64 last = 1;
+        qint64 largestStep = 0;
+        for (int round = 0; round < 150; ++round) {
+            QVector<LogEntry> entries;
+            for (int i = 0; i < 10; ++i) {
+                const QString id = QStringLiteral("d%1-%2").arg(round).arg(i);
+                entries << log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), ""));
+            }
+            last = entries.last().seq;
+            WriteBatch next = batch(entries);
+            next.retainEntries = 1000;
+            const WriteBatchResult result = writer.write(next);
+            QVERIFY2(result.status.isOk(), qPrintable(result.status.toString()));
+            largestStep = qMax(largestStep, result.compactedSeq - compacted);
+            compacted = result.compactedSeq;
+            // Never more than a batch's worth over the retention.
+            QVERIFY2(last - compacted <= 1000 + 10, qPrintable(QStringLiteral("log %1..%2").arg(compacted).arg(last)));
+        }
+        // (Dropping a tenth of the retention at once would be 100 here.)
+        QVERIFY2(largestStep <= 2 * (10 + 10), qPrintable(QString::number(largestStep)));
+        QCOMPARE(last - compacted, qint64(1000));
+
+        // A burst appended unapplied, then applied by a batch without entries.
+        QVector<LogEntry> burst;
+        for (int i = 0; i < 3000; ++i) {
+            const QString id = QStringLiteral("b%1").arg(i);
+            burst << log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), ""));
+        }
+        WriteBatch appended = batch(burst, false);
+        appended.applyThroughSeq = last;
+        appended.retainEntries = 1000;
+        QVERIFY(writer.write(appended).status.isOk());
+        WriteBatch applied;
+        applied.applyThroughSeq = burst.last().seq;
+        applied.retainEntries = 1000;
+        const WriteBatchResult result = writer.write(applied);
+        QVERIFY(result.status.isOk());
+        QCOMPARE(result.compactedSeq, burst.last().seq - 1000);
+    }
+
+    // The write-ahead log is checkpointed on a thread of its own (the
+    // writer's commits run none): it stays bounded while thousands of
+    // documents are written, across a stop and start (as around a snapshot
+    // install), and everything reads back.
+    void checkpointsRunBesideTheWriter()
+    {
+        StorageOptions options;
+        options.walAutoCheckpointPages = 64;
+        GroupCommitter committer(m_path, options, 1000);
+        QVERIFY(committer.start().isOk());
+        QSignalSpy failed(&committer, &GroupCommitter::failed);
+        LogBuilder log;
+        committer.append({log.createDatabase(QStringLiteral("db"))}, 1);
+        const QByteArray filler(900, 'x');
+        qint64 last = 1;
+        const auto writeDocuments = [&](int from, int count) {
+            for (int i = from; i < from + count; ++i) {
+                const QString id = QStringLiteral("d%1").arg(i);
+                const LogEntry entry =
+                    log.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), QByteArray(",\"data\":{\"f\":\"") + filler + "\"}"));
+                committer.append({entry}, entry.seq);
+                last = entry.seq;
+                if (i % 50 == 0)
+                    QTRY_VERIFY_WITH_TIMEOUT(committer.isIdle(), 10000);
+            }
+            QTRY_VERIFY2_WITH_TIMEOUT(committer.isIdle() && committer.appliedSeq() == last,
+                                      qPrintable(QStringLiteral("applied %1 of %2, durable %3, idle %4")
+                                                     .arg(committer.appliedSeq())
+                                                     .arg(last)
+                                                     .arg(committer.durableSeq())
+                                                     .arg(committer.isIdle())),
+                                      20000);
+        };
+        writeDocuments(0, 2000);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().value<Status>().toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(committer.checkpoints() > 0, 5000);
+        const qint64 walBytes = QFileInfo(m_path + QStringLiteral("-wal")).size();
+        const qint64 databaseBytes = QFileInfo(m_path).size();
+        // About 4 MB went through the log; it restarted after checkpoints.
+        QVERIFY2(walBytes < 2 * 1024 * 1024 && databaseBytes > 2 * 1024 * 1024,
+                 qPrintable(QStringLiteral("wal %1 bytes, database %2 bytes, %3 checkpoints").arg(walBytes).arg(databaseBytes).arg(committer.checkpoints())));
+        committer.stop();
+        QVERIFY(committer.start().isOk());
+        writeDocuments(2000, 500);
+        committer.stop();
+
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QCOMPARE(reader.database(QStringLiteral("db")).value()->docsTotal, qint64(2500));
     }
 
     void groupCommitterReportsFailureAndDropsTheQueue()

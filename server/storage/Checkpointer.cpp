@@ -1,0 +1,99 @@
+#include "Checkpointer.h"
+
+#include <QLoggingCategory>
+#include <QSqlQuery>
+
+#include "SqliteConnection.h"
+
+Q_LOGGING_CATEGORY(lcCheckpoint, "peacedb.storage")
+
+// The connection, on the checkpoint thread.
+class Checkpointer::Worker : public QObject
+{
+public:
+    Worker(const QString &path, const StorageOptions &options)
+        : m_path(path)
+        , m_options(options)
+    {
+    }
+
+    // A PASSIVE checkpoint; returns whether it ran.
+    bool checkpoint()
+    {
+        if (!m_connection.isOpen()) {
+            const Status opened = m_connection.open(m_path, SqliteConnection::Mode::Writer, m_options);
+            if (!opened.isOk()) {
+                qCWarning(lcCheckpoint, "cannot open %s for checkpoints: %s", qPrintable(m_path), qPrintable(opened.message()));
+                m_connection.close();
+                return false;
+            }
+        }
+        QSqlQuery query(m_connection.database());
+        if (!query.exec(QStringLiteral("PRAGMA wal_checkpoint(PASSIVE)"))) {
+            qCWarning(lcCheckpoint, "checkpoint of %s failed: %s", qPrintable(m_path), qPrintable(query.lastError().text()));
+            return false;
+        }
+        return true;
+    }
+
+    void close() { m_connection.close(); }
+
+private:
+    QString m_path;
+    StorageOptions m_options;
+    SqliteConnection m_connection;
+};
+
+Checkpointer::Checkpointer(const QString &path, const StorageOptions &options, qint64 thresholdPages, QObject *parent)
+    : QObject(parent)
+    , m_path(path)
+    , m_options(options)
+    , m_thresholdPages(qMax<qint64>(1, thresholdPages))
+{
+    // Its own connection never checkpoints on commit either (it commits nothing).
+    m_options.walAutoCheckpointPages = 0;
+}
+
+Checkpointer::~Checkpointer()
+{
+    stop();
+}
+
+void Checkpointer::start()
+{
+    if (m_thread.isRunning())
+        return;
+    m_worker = new Worker(m_path, m_options);
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread.setObjectName(QStringLiteral("checkpoint"));
+    m_thread.start(QThread::LowPriority);
+}
+
+void Checkpointer::stop()
+{
+    if (!m_thread.isRunning())
+        return;
+    Worker *worker = m_worker;
+    QMetaObject::invokeMethod(worker, [worker] { worker->close(); }, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+    m_worker = nullptr;
+    m_queued = false;
+}
+
+void Checkpointer::walGrew(int frames)
+{
+    if (frames < m_thresholdPages || m_queued.exchange(true))
+        return;
+    Worker *worker = m_worker;
+    if (!worker) {
+        m_queued = false;
+        return;
+    }
+    QMetaObject::invokeMethod(worker, [this, worker] {
+        if (worker->checkpoint())
+            ++m_checkpoints;
+        m_queued = false;
+    }, Qt::QueuedConnection);
+}
