@@ -79,6 +79,7 @@ public:
     void supervisorRequest(const QByteArray &method, const QString &path, Callback done);
 
     void killNode(const QString &name, Callback done);
+    // `member`: the member's id, as the router names it.
     void promote(int shard, int member, bool force, Callback done);
     void stepDown(int shard, Callback done);
     void startNode(const QString &name, Callback done);

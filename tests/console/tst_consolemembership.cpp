@@ -6,6 +6,7 @@
 //    cancelled question or a wrong URL (nothing sent), the router's 409
 //    reason verbatim, no answer; each action ends in exactly one
 //    finished(), started() only when something was sent.
+//  - ActionController's promote names the member by id once ids have gaps.
 //  - The main window: the three actions enabled only when they make sense
 //    (router reachable, shard healthy, a member selected for remove and
 //    replace, no replacement running on the shard), an action triggered
@@ -19,6 +20,7 @@
 
 #include <optional>
 
+#include "ActionController.h"
 #include "ConsoleClient.h"
 #include "FakeRouter.h"
 #include "MainWindow.h"
@@ -104,6 +106,7 @@ private slots:
     void noAnswerIsAnError();
     void removeNamesTheMemberById();
     void replaceAsksUrlThenConfirms();
+    void promoteNamesTheMemberById();
     void windowActionsFollowSelection();
     void windowAddsAndReportsReplacements();
 
@@ -406,6 +409,23 @@ void TestConsoleMembership::replaceAsksUrlThenConfirms()
 
     // The primary is replaced too, after handing off.
     QVERIFY(controller.replaceQuestion(0, 0, QStringLiteral("http://127.0.0.1:9105")).contains(QStringLiteral("the primary: it hands off first")));
+}
+
+void TestConsoleMembership::promoteNamesTheMemberById()
+{
+    m_topology->applyStatus(status({shard(0, {0, 2, 4}, 4)}));
+    m_router->setAnswer("POST", QStringLiteral("/v1/_cluster/shards/0/promote"), 200,
+                        QJsonObject{{QStringLiteral("ok"), true}, {QStringLiteral("node"), QStringLiteral("shard0-node2")},
+                                    {QStringLiteral("term"), 3}});
+    ActionController actions(m_client.get(), m_topology.get());
+    QSignalSpy finished(&actions, &ActionController::finished);
+    actions.promote(0, 1);
+    QVERIFY(exactlyOnce(finished));
+    QVERIFY2(finished.first().at(1).toBool(), qPrintable(finished.first().at(2).toString()));
+    QCOMPARE(finished.first().at(0).toString(), QStringLiteral("Promote shard0-node2"));
+    const QList<FakeRouter::Request> sent = m_router->changes();
+    QCOMPARE(sent.size(), 1);
+    QCOMPARE(sent.first().json(), (QJsonObject{{QStringLiteral("node"), 2}, {QStringLiteral("force"), false}}));
 }
 
 void TestConsoleMembership::windowActionsFollowSelection()
