@@ -78,7 +78,10 @@ void ActionController::promote(int shard, int member)
 void ActionController::sendPromote(int shard, int member, bool force, const QString &action)
 {
     emit started(action);
-    m_client->promote(shard, member, force, [this, shard, member, force, action](const ClientReply &reply) {
+    // The router names members by id; a row is an id only until a member
+    // was removed.
+    const int id = m_topology->memberInfo(shard, member).value(QStringLiteral("member")).toInt(member);
+    m_client->promote(shard, id, force, [this, shard, member, force, action](const ClientReply &reply) {
         if (reply.isOk()) {
             const QJsonObject body = reply.json();
             emit finished(action, true,

@@ -33,6 +33,8 @@ public:
 
     void setConfirm(Confirm confirm) { m_confirm = std::move(confirm); }
 
+    // `member` is the member's row in the topology model (rows list the
+    // members in id order; ids have gaps once members were removed).
     void killNode(int shard, int member);
     void promote(int shard, int member);
     void stepDown(int shard);

@@ -11,6 +11,9 @@ namespace {
 constexpr int kSupervisorPollMs = 2000;
 constexpr int kMetricsPollMs = 2000;
 constexpr int kEventBatch = 500;
+// The router asks a changing primary again for up to 15 s, and removing the
+// primary hands it off first.
+constexpr int kMembershipTimeoutMs = 35000;
 
 } // namespace
 
@@ -144,6 +147,24 @@ void ConsoleClient::startNode(const QString &name, Callback done)
              pollSupervisor();
              done(reply);
          });
+}
+
+void ConsoleClient::addMember(int shard, const QString &url, Callback done)
+{
+    request("POST", QStringLiteral("/v1/_cluster/shards/%1/members").arg(shard), QJsonObject{{QStringLiteral("url"), url}},
+            std::move(done), kMembershipTimeoutMs);
+}
+
+void ConsoleClient::removeMember(int shard, int member, Callback done)
+{
+    request("DELETE", QStringLiteral("/v1/_cluster/shards/%1/members/%2").arg(shard).arg(member), {}, std::move(done),
+            kMembershipTimeoutMs);
+}
+
+void ConsoleClient::replaceMember(int shard, int member, const QString &url, Callback done)
+{
+    request("POST", QStringLiteral("/v1/_cluster/shards/%1/members/%2/replace").arg(shard).arg(member),
+            QJsonObject{{QStringLiteral("url"), url}}, std::move(done), kMembershipTimeoutMs);
 }
 
 void ConsoleClient::pollStatus()

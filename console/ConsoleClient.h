@@ -9,8 +9,9 @@
 // process list every few seconds. A poll that fails
 // marks the router unreachable (routerReachableChanged) and polling simply
 // goes on, so the console reconnects by itself when the router answers
-// again. Operator actions (kill, promote, step down, start) and the probe
-// writer's document requests go through request(), answered by callback.
+// again. Operator actions (kill, promote, step down, start, membership
+// changes) and the probe writer's document requests go through request(),
+// answered by callback.
 //
 // Everything is asynchronous on the GUI thread's event loop; no call
 // blocks. HTTP pipelining stays off (QNetworkAccessManager then uses up to
@@ -78,9 +79,14 @@ public:
     void supervisorRequest(const QByteArray &method, const QString &path, Callback done);
 
     void killNode(const QString &name, Callback done);
+    // `member`: the member's id, as the router names it.
     void promote(int shard, int member, bool force, Callback done);
     void stepDown(int shard, Callback done);
     void startNode(const QString &name, Callback done);
+    // Membership changes; `member` is the member's id, `url` its address.
+    void addMember(int shard, const QString &url, Callback done);
+    void removeMember(int shard, int member, Callback done);
+    void replaceMember(int shard, int member, const QString &url, Callback done);
 
 signals:
     void statusReceived(const QJsonObject &status, qint64 receivedMs);

@@ -10,12 +10,17 @@ namespace {
 QColor kindColor(const QString &kind)
 {
     if (kind == QLatin1String("detected") || kind == QLatin1String("member-down") || kind == QLatin1String("killed")
-        || kind == QLatin1String("promotion-failed"))
+        || kind == QLatin1String("promotion-failed") || kind == QLatin1String("member-replace-failed"))
         return QColor(0xb0, 0x20, 0x20);
-    if (kind == QLatin1String("promoted") || kind == QLatin1String("first-write") || kind == QLatin1String("member-up"))
+    if (kind == QLatin1String("promoted") || kind == QLatin1String("first-write") || kind == QLatin1String("member-up")
+        || kind == QLatin1String("learner-caught-up") || kind == QLatin1String("member-replace-finished"))
         return QColor(0x1a, 0x7a, 0x1a);
     if (kind == QLatin1String("rolled-back") || kind == QLatin1String("fenced"))
         return QColor(0xa0, 0x60, 0x00);
+    // Membership changes under way.
+    if (kind == QLatin1String("member-added") || kind == QLatin1String("member-removed")
+        || kind == QLatin1String("member-replace-started"))
+        return QColor(0x1a, 0x4a, 0xa0);
     return {};
 }
 

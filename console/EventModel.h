@@ -1,7 +1,10 @@
 // EventModel: the router's event timeline (GET /v1/_cluster/events) as a
 // table, oldest first — detections, candidates, promotions, fencing,
 // rollbacks with their counts, members going down and up, operator kills
-// and step-downs.
+// and step-downs, membership changes (member-added, learner-caught-up,
+// member-removed, member-replace-started/-finished/-failed). The kind is
+// coloured: red for failures, green for recoveries and completed changes,
+// amber for rollbacks and fencing, blue for membership changes under way.
 //
 // appendEvents() adds rows at the end; beyond `capacity` the oldest rows are
 // removed. rowText() gives a row as tab-separated text for copying. No

@@ -35,6 +35,7 @@
 #include "EventFilterModel.h"
 #include "EventModel.h"
 #include "LagChartView.h"
+#include "MembershipController.h"
 #include "PrometheusScrape.h"
 #include "TopologyModel.h"
 #include "TrafficChartView.h"
@@ -56,11 +57,17 @@ MainWindow::MainWindow(ConsoleClient *client, QWidget *parent)
     , m_events(new EventModel(5000, this))
     , m_eventFilter(new EventFilterModel(this))
     , m_actions(new ActionController(client, m_topology, this))
+    , m_membership(new MembershipController(client, m_topology, this))
     , m_backups(new BackupController(client, this))
 {
     m_eventFilter->setSourceModel(m_events);
-    m_actions->setConfirm([this](const QString &title, const QString &question) {
+    const auto confirm = [this](const QString &title, const QString &question) {
         return !m_popups || QMessageBox::question(this, title, question) == QMessageBox::Yes;
+    };
+    m_actions->setConfirm(confirm);
+    m_membership->setConfirm(confirm);
+    m_membership->setAskText([this](const QString &title, const QString &label, const QString &proposal) {
+        return m_askText(title, label, proposal);
     });
     m_askText = [this](const QString &title, const QString &label, const QString &proposal) -> std::optional<QString> {
         bool ok = false;
@@ -90,6 +97,10 @@ MainWindow::MainWindow(ConsoleClient *client, QWidget *parent)
     connect(m_client, &ConsoleClient::supervisorChanged, this, &MainWindow::setSupervisor);
     connect(m_actions, &ActionController::started, this, &MainWindow::actionStarted);
     connect(m_actions, &ActionController::finished, this, &MainWindow::actionFinished);
+    connect(m_membership, &MembershipController::started, this, &MainWindow::actionStarted);
+    connect(m_membership, &MembershipController::finished, this, &MainWindow::actionFinished);
+    connect(m_membership, &MembershipController::newMember, this, &MainWindow::showStartCommand);
+    connect(m_topology, &TopologyModel::replacementEnded, this, &MainWindow::reportReplacement);
     connect(m_backups, &BackupController::statusChanged, this, [this](const QJsonObject &status, const QString &summary) {
         m_backupLabel->setText(summary);
         m_backupLabel->setVisible(!summary.isEmpty());
@@ -123,6 +134,9 @@ void MainWindow::buildActions()
     m_stepDownAction->setToolTip(QStringLiteral("The selected shard's primary steps down; the best other member is promoted"));
     m_startAction = new QAction(QStringLiteral("Start node"), this);
     m_startAction->setToolTip(QStringLiteral("Start the selected stopped member through the local launcher's supervisor"));
+    m_addMemberAction = new QAction(QStringLiteral("Add member…"), this);
+    m_removeMemberAction = new QAction(QStringLiteral("Remove member…"), this);
+    m_replaceMemberAction = new QAction(QStringLiteral("Replace member…"), this);
     m_backupAction = new QAction(QStringLiteral("Back up…"), this);
     m_backupAction->setToolTip(QStringLiteral("Copy every shard online into a new directory in the router's backup root "
                                               "(docs/backup.md); writes go on meanwhile"));
@@ -138,6 +152,9 @@ void MainWindow::buildActions()
     connect(m_promoteAction, &QAction::triggered, this, &MainWindow::promoteSelected);
     connect(m_stepDownAction, &QAction::triggered, this, &MainWindow::stepDownSelected);
     connect(m_startAction, &QAction::triggered, this, &MainWindow::startSelected);
+    connect(m_addMemberAction, &QAction::triggered, this, &MainWindow::addMemberSelected);
+    connect(m_removeMemberAction, &QAction::triggered, this, &MainWindow::removeMemberSelected);
+    connect(m_replaceMemberAction, &QAction::triggered, this, &MainWindow::replaceMemberSelected);
     connect(m_failoverAction, &QAction::triggered, this, &MainWindow::testFailoverSelected);
     connect(m_copyEventsAction, &QAction::triggered, this, &MainWindow::copySelectedEvents);
     connect(m_backupAction, &QAction::triggered, this, &MainWindow::backUp);
@@ -148,10 +165,13 @@ void MainWindow::buildActions()
     toolbar->addAction(m_connectAction);
     QAction *topologySeparator = toolbar->addSeparator();
     toolbar->addActions({m_killAction, m_promoteAction, m_stepDownAction, m_startAction});
+    QAction *membershipSeparator = toolbar->addSeparator();
+    toolbar->addActions({m_addMemberAction, m_removeMemberAction, m_replaceMemberAction});
     QAction *probeSeparator = toolbar->addSeparator();
     toolbar->addActions({m_failoverAction, m_backupAction});
-    m_clusterToolbarActions = {topologySeparator, m_killAction,   m_promoteAction, m_stepDownAction,
-                               m_startAction,     probeSeparator, m_failoverAction, m_backupAction};
+    m_clusterToolbarActions = {topologySeparator, m_killAction, m_promoteAction, m_stepDownAction, m_startAction,
+                               membershipSeparator, m_addMemberAction, m_removeMemberAction, m_replaceMemberAction,
+                               probeSeparator, m_failoverAction, m_backupAction};
 }
 
 void MainWindow::buildLayout()
@@ -462,6 +482,26 @@ void MainWindow::updateActions()
     m_startAction->setEnabled(m_supervisorReachable && member >= 0
                               && supervisorState(info.value(QStringLiteral("name")).toString()) == QLatin1String("stopped"));
     m_failoverAction->setEnabled(m_routerReachable && shard >= 0 && healthy && !probing);
+    // One membership change at a time; each needs the shard's primary.
+    const bool replacing = m_topology->isReplacing(shard);
+    const bool canChange = m_routerReachable && shard >= 0 && healthy && !replacing;
+    m_addMemberAction->setEnabled(canChange);
+    m_removeMemberAction->setEnabled(canChange && member >= 0 && m_topology->memberCount(shard) > 1);
+    m_replaceMemberAction->setEnabled(canChange && member >= 0);
+    if (replacing) {
+        const QString busy = QStringLiteral("Shard %1: %2 — one membership change at a time")
+                                 .arg(shard)
+                                 .arg(m_topology->membershipChange(shard));
+        for (QAction *action : {m_addMemberAction, m_removeMemberAction, m_replaceMemberAction})
+            action->setToolTip(busy);
+    } else {
+        m_addMemberAction->setToolTip(QStringLiteral("Add a member to the selected shard: it joins as a learner and "
+                                                     "votes once it has caught up; you start its process"));
+        m_removeMemberAction->setToolTip(QStringLiteral("Remove the selected member from its shard (a primary hands off "
+                                                        "first); stop its process afterwards"));
+        m_replaceMemberAction->setToolTip(QStringLiteral("Replace the selected member by a new address: the router adds "
+                                                         "it, waits until it has caught up, then removes the selected one"));
+    }
     m_backupAction->setEnabled(m_routerReachable && !m_backups->isRunning());
 }
 
@@ -565,6 +605,57 @@ void MainWindow::startSelected()
         m_actions->startNode(name);
 }
 
+void MainWindow::addMemberSelected()
+{
+    if (selectedShard() >= 0)
+        m_membership->addMember(selectedShard());
+}
+
+void MainWindow::removeMemberSelected()
+{
+    if (selectedMember() >= 0)
+        m_membership->removeMember(selectedShard(), selectedMember());
+}
+
+void MainWindow::replaceMemberSelected()
+{
+    if (selectedMember() >= 0)
+        m_membership->replaceMember(selectedShard(), selectedMember());
+}
+
+void MainWindow::showStartCommand(int shard, int member, const QString &url, const QString &command)
+{
+    if (!m_popups)
+        return;
+    const QString name = QStringLiteral("shard%1-node%2").arg(shard).arg(member);
+    auto *box = new QMessageBox(QMessageBox::Information, QStringLiteral("Start %1").arg(name),
+                                QStringLiteral("The router accepted %1 as member %2 of shard %3. Start its process on %4 "
+                                               "(the local launcher's supervisor does not know it):\n\n%5\n\n%6")
+                                    .arg(name)
+                                    .arg(member)
+                                    .arg(shard)
+                                    .arg(url, command, MembershipController::startCommandNote()),
+                                QMessageBox::Close, this);
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QPushButton *copy = box->addButton(QStringLiteral("Copy command"), QMessageBox::AcceptRole);
+    connect(copy, &QPushButton::clicked, this, [this, command] {
+        QApplication::clipboard()->setText(command);
+        statusBar()->showMessage(QStringLiteral("Copied the start command"), 3000);
+    });
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setModal(false);
+    box->show();
+}
+
+void MainWindow::reportReplacement(int shard, const QJsonObject &replacement)
+{
+    const QString from = QStringLiteral("shard%1-node%2").arg(shard).arg(replacement.value(QStringLiteral("from")).toInt());
+    const bool done = replacement.value(QStringLiteral("state")).toString() == QLatin1String("done");
+    actionFinished(QStringLiteral("Replace %1").arg(from), done,
+                   done ? QStringLiteral("%1; stop %2's process").arg(TopologyModel::replacementText(shard, replacement), from)
+                        : TopologyModel::replacementText(shard, replacement));
+}
+
 void MainWindow::testFailoverSelected()
 {
     const int shard = selectedShard();
@@ -661,6 +752,10 @@ void MainWindow::showTopologyMenu(const QPoint &position)
     menu.addAction(m_promoteAction);
     menu.addAction(m_stepDownAction);
     menu.addAction(m_startAction);
+    menu.addSeparator();
+    menu.addAction(m_addMemberAction);
+    menu.addAction(m_removeMemberAction);
+    menu.addAction(m_replaceMemberAction);
     menu.addSeparator();
     menu.addAction(m_failoverAction);
     menu.exec(m_tree->viewport()->mapToGlobal(position));

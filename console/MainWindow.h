@@ -10,19 +10,25 @@
 // since when and why, the rows are marked stale, and the client keeps
 // polling so the window reconnects by itself. "Back up…" starts a backup of
 // the cluster (BackupController); the running or last backup is shown in
-// the status bar, also one started elsewhere.
+// the status bar, also one started elsewhere. "Add member…", "Remove
+// member…" and "Replace member…" change a shard's members
+// (MembershipController); the topology shows learners and changes in
+// progress, and the result label how a replacement seen running ended.
 //
-// Actions go through an ActionController whose confirmation is a modal
-// question by default; tests replace it (actions()->setConfirm) and call
-// the slots directly. Results are shown at the right of the status bar
-// and, when `popups` is on, errors and probe reports in a non-modal
-// message box.
+// Actions go through an ActionController (and a MembershipController)
+// whose confirmation is a modal question by default; tests replace it
+// (actions()->setConfirm, membership()->setConfirm; the membership
+// controller's URL question is the window's AskText) and call the slots
+// directly. Results are shown at the right of the status bar and, when
+// `popups` is on, errors, probe reports and the command that starts a new
+// member in a non-modal message box.
 //
 // GUI thread; owns its widgets and models; uses a client owned by the
 // caller (which must outlive the window).
 #pragma once
 
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QMainWindow>
 #include <QPointer>
 
@@ -40,6 +46,7 @@ class ConsoleClient;
 class EventFilterModel;
 class EventModel;
 class LagChartView;
+class MembershipController;
 class QAction;
 class QComboBox;
 class QLabel;
@@ -69,9 +76,11 @@ public:
     EventModel *eventModel() const { return m_events; }
     EventFilterModel *eventFilter() const { return m_eventFilter; }
     ActionController *actions() const { return m_actions; }
+    MembershipController *membership() const { return m_membership; }
     BackupController *backups() const { return m_backups; }
-    // How "Back up…" asks for the directory: a dialog by default; tests
-    // answer themselves. nullopt: cancelled.
+    // How "Back up…" asks for the directory and the membership actions for
+    // a new member's URL: a dialog by default; tests answer themselves.
+    // nullopt: cancelled.
     using AskText = std::function<std::optional<QString>(const QString &title, const QString &label, const QString &proposal)>;
     void setAskText(AskText ask) { m_askText = std::move(ask); }
     QString backupText() const;
@@ -108,6 +117,9 @@ public slots:
     void promoteSelected();
     void stepDownSelected();
     void startSelected();
+    void addMemberSelected();
+    void removeMemberSelected();
+    void replaceMemberSelected();
     void testFailoverSelected();
     void backUp();
     void copySelectedEvents();
@@ -126,6 +138,8 @@ private:
     void actionStarted(const QString &action);
     void actionFinished(const QString &action, bool ok, const QString &message);
     void showTopologyMenu(const QPoint &position);
+    void showStartCommand(int shard, int member, const QString &url, const QString &command);
+    void reportReplacement(int shard, const QJsonObject &replacement);
     QString supervisorState(const QString &name) const;
 
     ConsoleClient *m_client;
@@ -133,6 +147,7 @@ private:
     EventModel *m_events;
     EventFilterModel *m_eventFilter;
     ActionController *m_actions;
+    MembershipController *m_membership;
     BackupController *m_backups;
     AskText m_askText;
     LagHistory m_lagHistory{3 * 60 * 1000};
@@ -162,6 +177,9 @@ private:
     QAction *m_promoteAction = nullptr;
     QAction *m_stepDownAction = nullptr;
     QAction *m_startAction = nullptr;
+    QAction *m_addMemberAction = nullptr;
+    QAction *m_removeMemberAction = nullptr;
+    QAction *m_replaceMemberAction = nullptr;
     QAction *m_failoverAction = nullptr;
     QAction *m_backupAction = nullptr;
     QAction *m_copyEventsAction = nullptr;

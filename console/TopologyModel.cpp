@@ -54,6 +54,23 @@ QString rateText(double perSecond)
     return QString::number(perSecond, 'f', perSecond < 10 ? 1 : 0);
 }
 
+QString nodeName(int shard, int member)
+{
+    return QStringLiteral("shard%1-node%2").arg(shard).arg(member);
+}
+
+bool isRunning(const QJsonObject &replacement)
+{
+    const QString state = replacement.value(QStringLiteral("state")).toString();
+    return state == QLatin1String("catching-up") || state == QLatin1String("removing");
+}
+
+bool hasEnded(const QJsonObject &replacement)
+{
+    const QString state = replacement.value(QStringLiteral("state")).toString();
+    return state == QLatin1String("done") || state == QLatin1String("failed");
+}
+
 } // namespace
 
 TopologyModel::TopologyModel(QObject *parent)
@@ -83,11 +100,21 @@ void TopologyModel::applyStatus(const QJsonObject &status)
             endInsertRows();
             continue;
         }
+        const QJsonObject before = m_shards[shard].info.value(QStringLiteral("replacement")).toObject();
+        const QJsonObject after = info.value(QStringLiteral("replacement")).toObject();
         if (m_shards[shard].info != info) {
             m_shards[shard].info = info;
             emit dataChanged(shardIndex(shard, 0), shardIndex(shard, ColumnCount - 1));
         }
         applyMembers(shard, members);
+        // A member row says when it is being replaced.
+        if (before != after && memberCount(shard) > 0)
+            emit dataChanged(memberIndex(shard, 0, 0), memberIndex(shard, memberCount(shard) - 1, ColumnCount - 1));
+        const auto same = [&before, &after](const char *key) {
+            return before.value(QLatin1String(key)) == after.value(QLatin1String(key));
+        };
+        if (isRunning(before) && hasEnded(after) && same("from") && same("to"))
+            emit replacementEnded(shard, after);
     }
 }
 
@@ -154,6 +181,60 @@ int TopologyModel::primaryMember(int shard) const
             return row;
     }
     return -1;
+}
+
+bool TopologyModel::isReplacing(int shard) const
+{
+    return isRunning(shardInfo(shard).value(QStringLiteral("replacement")).toObject());
+}
+
+QString TopologyModel::replacementText(int shard, const QJsonObject &replacement)
+{
+    const QString from = nodeName(shard, replacement.value(QStringLiteral("from")).toInt(-1));
+    const QString to = nodeName(shard, replacement.value(QStringLiteral("to")).toInt(-1));
+    const QString state = replacement.value(QStringLiteral("state")).toString();
+    if (state == QLatin1String("done"))
+        return QStringLiteral("replaced %1 by %2").arg(from, to);
+    if (state == QLatin1String("failed"))
+        return QStringLiteral("replacing %1 by %2 failed: %3").arg(from, to, replacement.value(QStringLiteral("error")).toString());
+    if (state == QLatin1String("removing"))
+        return QStringLiteral("replacing %1 by %2: removing %1").arg(from, to);
+    return QStringLiteral("replacing %1 by %2: %3").arg(from, to, state);
+}
+
+QString TopologyModel::membershipChange(int shard) const
+{
+    if (shard < 0 || shard >= shardCount())
+        return {};
+    const QJsonObject &info = m_shards[shard].info;
+    const QJsonObject replacement = info.value(QStringLiteral("replacement")).toObject();
+    const bool replacing = isRunning(replacement);
+    QStringList parts;
+    if (replacing)
+        parts.append(replacementText(shard, replacement));
+    for (const QJsonObject &member : m_shards[shard].members) {
+        const int id = member.value(QStringLiteral("member")).toInt(-1);
+        if (member.value(QStringLiteral("learner")).toBool() && !(replacing && id == replacement.value(QStringLiteral("to")).toInt(-1)))
+            parts.append(QStringLiteral("%1 is a learner (votes once caught up)").arg(nodeName(shard, id)));
+    }
+    if (info.value(QStringLiteral("membershipPending")).toBool())
+        parts.append(QStringLiteral("a change is not committed yet"));
+    return parts.join(QStringLiteral("; "));
+}
+
+QString TopologyModel::shardToolTip(int shard) const
+{
+    QStringList lines;
+    const QStringList problems = trafficProblems(shard);
+    if (!problems.isEmpty())
+        lines.append(QStringLiteral("Shard %1 is flagged:\n%2").arg(shard).arg(problems.join(QLatin1Char('\n'))));
+    const QString change = membershipChange(shard);
+    if (!change.isEmpty())
+        lines.append(QStringLiteral("Membership change in progress: %1").arg(change));
+    const QJsonObject replacement = shardInfo(shard).value(QStringLiteral("replacement")).toObject();
+    if (hasEnded(replacement))
+        lines.append(QStringLiteral("Last replacement: %1").arg(replacementText(shard, replacement)));
+    return lines.isEmpty() ? QStringLiteral("Shard %1").arg(shard) : lines.join(QLatin1Char('\n'));
 }
 
 int TopologyModel::shardOf(const QModelIndex &index) const
@@ -303,8 +384,10 @@ QVariant TopologyModel::shardData(int shard, int column, int role) const
 {
     if (column == TrafficColumn && role != Qt::FontRole)
         return trafficData(shard, role);
-    if (column == NameColumn && role == Qt::ToolTipRole && !trafficProblems(shard).isEmpty())
-        return QStringLiteral("Shard %1 is flagged:\n%2").arg(shard).arg(trafficProblems(shard).join(QLatin1Char('\n')));
+    if (column == NameColumn && role == Qt::ToolTipRole)
+        return shardToolTip(shard);
+    if (column == UrlColumn && role == Qt::DecorationRole && !membershipChange(shard).isEmpty())
+        return QApplication::style()->standardIcon(QStyle::SP_BrowserReload);
     const QJsonObject &info = m_shards[shard].info;
     const bool healthy = info.value(QStringLiteral("healthy")).toBool();
     const bool promoting = info.value(QStringLiteral("promoting")).toBool();
@@ -335,10 +418,13 @@ QVariant TopologyModel::shardData(int shard, int column, int role) const
         return promoting ? QStringLiteral("Failing over") : QStringLiteral("No primary");
     case TermColumn:
         return numberText(info.value(QStringLiteral("term")));
-    case UrlColumn:
-        return QStringLiteral("%1 of %2 members reachable")
-            .arg(info.value(QStringLiteral("reachable")).toInt())
-            .arg(memberCount(shard));
+    case UrlColumn: {
+        const QString reachable = QStringLiteral("%1 of %2 members reachable")
+                                      .arg(info.value(QStringLiteral("reachable")).toInt())
+                                      .arg(memberCount(shard));
+        const QString change = membershipChange(shard);
+        return change.isEmpty() ? reachable : QStringLiteral("%1 — %2").arg(reachable, change);
+    }
     default:
         return {};
     }
@@ -351,6 +437,10 @@ QVariant TopologyModel::memberData(int shard, int member, int column, int role) 
     const bool reachable = info.value(QStringLiteral("reachable")).toBool();
     // An unreachable member's role is only what it last said.
     const bool isPrimary = reachable && info.value(QStringLiteral("role")).toString() == QLatin1String("primary");
+    const bool learner = info.value(QStringLiteral("learner")).toBool();
+    const QJsonObject replacement = m_shards[shard].info.value(QStringLiteral("replacement")).toObject();
+    const bool leaving = isRunning(replacement)
+                         && replacement.value(QStringLiteral("from")).toInt(-1) == info.value(QStringLiteral("member")).toInt(-2);
     switch (role) {
     case Qt::DisplayRole:
         break;
@@ -359,9 +449,10 @@ QVariant TopologyModel::memberData(int shard, int member, int column, int role) 
             return QBrush(m_stale ? stateColor(state).lighter(115) : stateColor(state));
         return {};
     case Qt::FontRole:
-        if (isPrimary && (column == NameColumn || column == RoleColumn)) {
+        if ((isPrimary || learner) && (column == NameColumn || column == RoleColumn)) {
             QFont font;
-            font.setBold(true);
+            font.setBold(isPrimary);
+            font.setItalic(learner);
             return font;
         }
         return {};
@@ -376,6 +467,10 @@ QVariant TopologyModel::memberData(int shard, int member, int column, int role) 
             tip += QStringLiteral("\npid %1").arg(info.value(QStringLiteral("pid")).toInteger());
         if (info.contains(QStringLiteral("error")))
             tip += QStringLiteral("\nlast error: %1").arg(info.value(QStringLiteral("error")).toString());
+        if (learner)
+            tip += QStringLiteral("\nlearner: receives the log but does not vote yet; the primary makes it a voter once it has caught up");
+        if (leaving)
+            tip += QStringLiteral("\n%1").arg(replacementText(shard, replacement));
         return tip;
     }
     default:
@@ -386,11 +481,16 @@ QVariant TopologyModel::memberData(int shard, int member, int column, int role) 
         return info.value(QStringLiteral("name")).toString();
     case RoleColumn: {
         const QString roleName = info.value(QStringLiteral("role")).toString();
+        QString text;
         if (isPrimary)
-            return QStringLiteral("★ PRIMARY");
-        if (roleName.isEmpty())
-            return QStringLiteral("–");
-        return reachable ? roleName : QStringLiteral("(last seen: %1)").arg(roleName);
+            text = QStringLiteral("★ PRIMARY");
+        else if (learner)
+            text = reachable || roleName.isEmpty() ? QStringLiteral("LEARNER") : QStringLiteral("LEARNER (last seen: %1)").arg(roleName);
+        else if (roleName.isEmpty())
+            text = QStringLiteral("–");
+        else
+            text = reachable ? roleName : QStringLiteral("(last seen: %1)").arg(roleName);
+        return leaving ? QStringLiteral("%1 · being replaced").arg(text) : text;
     }
     case StateColumn:
         return state;

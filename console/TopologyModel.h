@@ -17,6 +17,15 @@
 // (setP99ThresholdMs, default 100 ms) is flagged: a warning icon and
 // background on its traffic cell, and a tooltip on its name and traffic
 // cells saying why (trafficProblems()).
+//
+// Membership changes (the status's `learner`, `membershipPending` and
+// `replacement`): a learner's role is LEARNER, in italics, with a tooltip
+// saying it does not vote yet; the member a running replacement removes
+// says "being replaced". A shard row whose members are changing
+// (membershipChange()) shows it after its reachable count with an icon,
+// and its name's tooltip also says how the last replacement ended. When a
+// replacement seen running has ended (done or failed), replacementEnded()
+// says so once.
 // No network inside: the client's signals feed it. GUI thread; owned by its
 // QObject parent.
 #pragma once
@@ -61,6 +70,14 @@ public:
     double p99ThresholdMs() const { return m_p99ThresholdMs; }
     // Why the shard is flagged, one line per reason; empty when it is not.
     QStringList trafficProblems(int shard) const;
+    // The shard's membership change in progress, e.g. "replacing
+    // shard0-node1 by shard0-node5: catching-up; a change is not committed
+    // yet"; empty when none.
+    QString membershipChange(int shard) const;
+    // A replacement is adding or removing (no other change is accepted).
+    bool isReplacing(int shard) const;
+    // A replacement of the status (`from`, `to`, `state`, `error`) in words.
+    static QString replacementText(int shard, const QJsonObject &replacement);
 
     int shardCount() const { return int(m_shards.size()); }
     int memberCount(int shard) const;
@@ -85,6 +102,11 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
+signals:
+    // The shard's replacement, last seen catching up or removing, ended:
+    // `replacement` has state "done" or "failed" (with its error).
+    void replacementEnded(int shard, const QJsonObject &replacement);
+
 private:
     struct Shard
     {
@@ -97,6 +119,7 @@ private:
     void applyMembers(int shard, const QList<QJsonObject> &members);
 
     QVariant trafficData(int shard, int role) const;
+    QString shardToolTip(int shard) const;
     void emitShardRowsChanged();
 
     QList<Shard> m_shards;

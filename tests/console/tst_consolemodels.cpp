@@ -1,8 +1,12 @@
 // The console's models fed with /v1/_cluster/status and /v1/_cluster/events
 // answers, under QAbstractItemModelTester: a stable shape gives dataChanged
 // only; a member going Offline; shards and members appearing and vanishing;
-// the event filter; the lag history; a backup's line in the status bar.
+// learners and membership changes in progress, a replacement's end; the
+// event filter and the colours of event kinds; the lag history; a backup's
+// line in the status bar.
 #include <QAbstractItemModelTester>
+#include <QBrush>
+#include <QFont>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -65,6 +69,31 @@ QJsonObject withMember(QJsonObject whole, int shard, int index, const QJsonObjec
     shards.replace(shard, row);
     whole.insert(QStringLiteral("shards"), shards);
     return whole;
+}
+
+// Shard 0 of `whole` with `fields` set.
+QJsonObject withShardFields(QJsonObject whole, std::initializer_list<std::pair<QString, QJsonValue>> fields)
+{
+    QJsonArray shards = whole.value(QStringLiteral("shards")).toArray();
+    QJsonObject row = shards.at(0).toObject();
+    for (const auto &[key, value] : fields)
+        row.insert(key, value);
+    shards.replace(0, row);
+    whole.insert(QStringLiteral("shards"), shards);
+    return whole;
+}
+
+QJsonObject replacement(int from, int to, const QString &state, const QString &error = {})
+{
+    QJsonObject out{{QStringLiteral("kind"), QStringLiteral("replace")},
+                    {QStringLiteral("from"), from},
+                    {QStringLiteral("to"), to},
+                    {QStringLiteral("url"), QStringLiteral("http://127.0.0.1:9105")},
+                    {QStringLiteral("state"), state},
+                    {QStringLiteral("ageMs"), 700}};
+    if (!error.isEmpty())
+        out.insert(QStringLiteral("error"), error);
+    return out;
 }
 
 QJsonObject clusterEvent(qint64 id, int shard, const QString &kind, const QString &message)
@@ -143,7 +172,11 @@ private slots:
     void shardAndMemberCountsChange();
     void staleMarksEveryRow();
     void membersWithGapsAfterARemoval();
+    void learnersAndPendingChange();
+    void replacementInProgress();
+    void replacementEndsOnce();
     void eventsAppendAndCap();
+    void membershipEventKinds();
     void eventFilterByShardAndText();
     void lagHistoryWindow();
 };
@@ -166,6 +199,135 @@ void TestConsoleModels::membersWithGapsAfterARemoval()
     QCOMPARE(model.primaryMember(0), 2);
     QCOMPARE(model.memberInfo(0, model.primaryMember(0)).value(QStringLiteral("name")).toString(), QStringLiteral("shard0-node4"));
     QVERIFY(model.memberIndex(0, 2, TopologyModel::RoleColumn).data().toString().contains(QStringLiteral("PRIMARY")));
+}
+
+// A member added a moment ago is a learner; the primary's change is not
+// committed yet.
+void TestConsoleModels::learnersAndPendingChange()
+{
+    TopologyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const QJsonObject settled = status(1, 3);
+    model.applyStatus(settled);
+    QCOMPARE(model.shardIndex(0, TopologyModel::UrlColumn).data().toString(), QStringLiteral("3 of 3 members reachable"));
+    QVERIFY(!model.shardIndex(0, TopologyModel::UrlColumn).data(Qt::DecorationRole).isValid());
+    QVERIFY(model.membershipChange(0).isEmpty());
+    QCOMPARE(model.shardIndex(0).data(Qt::ToolTipRole).toString(), QStringLiteral("Shard 0"));
+
+    QJsonObject joining = member(0, 3, 0, 4);
+    joining.insert(QStringLiteral("learner"), true);
+    QJsonArray members = settled.value(QStringLiteral("shards")).toArray().at(0).toObject().value(QStringLiteral("members")).toArray();
+    members.append(joining);
+    model.applyStatus(withShardFields(settled, {{QStringLiteral("members"), members}, {QStringLiteral("membershipPending"), true}}));
+    QCOMPARE(model.memberCount(0), 4);
+    QCOMPARE(model.memberIndex(0, 3, TopologyModel::RoleColumn).data().toString(), QStringLiteral("LEARNER"));
+    QVERIFY(model.memberIndex(0, 3, TopologyModel::RoleColumn).data(Qt::FontRole).value<QFont>().italic());
+    QVERIFY(!model.memberIndex(0, 1, TopologyModel::RoleColumn).data(Qt::FontRole).isValid());
+    QVERIFY(model.memberIndex(0, 3).data(Qt::ToolTipRole).toString().contains(QStringLiteral("does not vote yet")));
+    QVERIFY(!model.memberIndex(0, 1).data(Qt::ToolTipRole).toString().contains(QStringLiteral("learner")));
+    QCOMPARE(model.membershipChange(0), QStringLiteral("shard0-node3 is a learner (votes once caught up); a change is not committed yet"));
+    QCOMPARE(model.shardIndex(0, TopologyModel::UrlColumn).data().toString(),
+             QStringLiteral("3 of 4 members reachable — shard0-node3 is a learner (votes once caught up); a change is not committed yet"));
+    QVERIFY(model.shardIndex(0, TopologyModel::UrlColumn).data(Qt::DecorationRole).isValid());
+    QVERIFY(model.shardIndex(0).data(Qt::ToolTipRole).toString().startsWith(QStringLiteral("Membership change in progress: ")));
+    QVERIFY(!model.isReplacing(0));
+
+    // Unreachable, it keeps its last role.
+    joining.insert(QStringLiteral("reachable"), false);
+    members.replace(3, joining);
+    model.applyStatus(withShardFields(settled, {{QStringLiteral("members"), members}}));
+    QCOMPARE(model.memberIndex(0, 3, TopologyModel::RoleColumn).data().toString(), QStringLiteral("LEARNER (last seen: replica)"));
+
+    // Caught up: a voter like the others, nothing in progress.
+    joining.insert(QStringLiteral("learner"), false);
+    joining.insert(QStringLiteral("reachable"), true);
+    members.replace(3, joining);
+    model.applyStatus(withShardFields(settled, {{QStringLiteral("members"), members}, {QStringLiteral("membershipPending"), false}}));
+    QCOMPARE(model.memberIndex(0, 3, TopologyModel::RoleColumn).data().toString(), QStringLiteral("replica"));
+    QVERIFY(model.membershipChange(0).isEmpty());
+    QCOMPARE(model.shardIndex(0, TopologyModel::UrlColumn).data().toString(), QStringLiteral("3 of 4 members reachable"));
+}
+
+// A replacement catching up, then removing: the shard row and the leaving
+// member say so, and a change of the replacement alone refreshes the
+// member rows.
+void TestConsoleModels::replacementInProgress()
+{
+    TopologyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QJsonObject newcomer = member(0, 5, 0, 2);
+    newcomer.insert(QStringLiteral("learner"), true);
+    QJsonArray members = status(1, 3).value(QStringLiteral("shards")).toArray().at(0).toObject().value(QStringLiteral("members")).toArray();
+    members.append(newcomer);
+    const QJsonObject base = withShardFields(status(1, 3), {{QStringLiteral("members"), members}});
+    model.applyStatus(base);
+    QVERIFY(!model.isReplacing(0));
+    QCOMPARE(model.memberIndex(0, 1, TopologyModel::RoleColumn).data().toString(), QStringLiteral("replica"));
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.applyStatus(withShardFields(base, {{QStringLiteral("replacement"), replacement(1, 5, QStringLiteral("catching-up"))}}));
+    QVERIFY(model.isReplacing(0));
+    // The learner is the replacement's new member: said once.
+    QCOMPARE(model.membershipChange(0), QStringLiteral("replacing shard0-node1 by shard0-node5: catching-up"));
+    QCOMPARE(model.shardIndex(0, TopologyModel::UrlColumn).data().toString(),
+             QStringLiteral("3 of 4 members reachable — replacing shard0-node1 by shard0-node5: catching-up"));
+    bool memberRowsChanged = false;
+    for (const QList<QVariant> &arguments : changed)
+        memberRowsChanged = memberRowsChanged || model.memberOf(arguments.at(0).value<QModelIndex>()) >= 0;
+    QVERIFY(memberRowsChanged);
+    QCOMPARE(model.memberIndex(0, 1, TopologyModel::RoleColumn).data().toString(), QStringLiteral("replica · being replaced"));
+    QVERIFY(model.memberIndex(0, 1).data(Qt::ToolTipRole).toString().contains(QStringLiteral("replacing shard0-node1 by shard0-node5")));
+    QCOMPARE(model.memberIndex(0, 2, TopologyModel::RoleColumn).data().toString(), QStringLiteral("replica"));
+    QCOMPARE(model.memberIndex(0, 3, TopologyModel::RoleColumn).data().toString(), QStringLiteral("LEARNER"));
+
+    model.applyStatus(withShardFields(base, {{QStringLiteral("replacement"), replacement(1, 5, QStringLiteral("removing"))}}));
+    QCOMPARE(model.membershipChange(0), QStringLiteral("replacing shard0-node1 by shard0-node5: removing shard0-node1"));
+
+    // Failed: nothing in progress any more (the learner stays one); the
+    // shard's tooltip keeps the outcome.
+    model.applyStatus(withShardFields(base, {{QStringLiteral("replacement"),
+                                              replacement(1, 5, QStringLiteral("failed"), QStringLiteral("it did not catch up"))}}));
+    QVERIFY(!model.isReplacing(0));
+    QCOMPARE(model.membershipChange(0), QStringLiteral("shard0-node5 is a learner (votes once caught up)"));
+    QCOMPARE(model.memberIndex(0, 1, TopologyModel::RoleColumn).data().toString(), QStringLiteral("replica"));
+    QVERIFY2(model.shardIndex(0).data(Qt::ToolTipRole).toString().contains(
+                 QStringLiteral("Last replacement: replacing shard0-node1 by shard0-node5 failed: it did not catch up")),
+             qPrintable(model.shardIndex(0).data(Qt::ToolTipRole).toString()));
+}
+
+void TestConsoleModels::replacementEndsOnce()
+{
+    TopologyModel model;
+    QSignalSpy ended(&model, &TopologyModel::replacementEnded);
+    const QJsonObject base = status(2, 3);
+    const auto with = [&base](const QJsonObject &replacement) {
+        return withShardFields(base, {{QStringLiteral("replacement"), replacement}});
+    };
+    // Ended before this console saw it running: not reported.
+    model.applyStatus(with(replacement(1, 5, QStringLiteral("done"))));
+    QCOMPARE(ended.count(), 0);
+
+    model.applyStatus(with(replacement(1, 5, QStringLiteral("catching-up"))));
+    model.applyStatus(with(replacement(1, 5, QStringLiteral("removing"))));
+    QCOMPARE(ended.count(), 0);
+    const QJsonObject failed = replacement(1, 5, QStringLiteral("failed"), QStringLiteral("member 5 is no longer in the membership"));
+    model.applyStatus(with(failed));
+    QCOMPARE(ended.count(), 1);
+    QCOMPARE(ended.first().at(0).toInt(), 0);
+    QCOMPARE(ended.first().at(1).value<QJsonObject>(), failed);
+    model.applyStatus(with(failed));
+    QCOMPARE(ended.count(), 1);
+
+    // Another replacement running, then a third one seen only as done:
+    // what became of the second one is unknown.
+    model.applyStatus(with(replacement(2, 6, QStringLiteral("catching-up"))));
+    model.applyStatus(with(replacement(0, 7, QStringLiteral("done"))));
+    QCOMPARE(ended.count(), 1);
+
+    model.applyStatus(with(replacement(0, 8, QStringLiteral("catching-up"))));
+    model.applyStatus(with(replacement(0, 8, QStringLiteral("done"))));
+    QCOMPARE(ended.count(), 2);
+    QCOMPARE(TopologyModel::replacementText(0, ended.last().at(1).value<QJsonObject>()), QStringLiteral("replaced shard0-node0 by shard0-node8"));
 }
 
 void TestConsoleModels::topologyShape()
@@ -319,6 +481,40 @@ void TestConsoleModels::eventsAppendAndCap()
     QCOMPARE(model.index(0, EventModel::MessageColumn).data().toString(), QStringLiteral("event 4"));
     model.clear();
     QCOMPARE(model.rowCount(), 0);
+}
+
+// Membership events are coloured like the events they resemble: a failed
+// replacement like a failure, a finished one like a recovery, the others
+// blue.
+void TestConsoleModels::membershipEventKinds()
+{
+    EventModel model;
+    const QStringList kinds{QStringLiteral("killed"),
+                            QStringLiteral("promoted"),
+                            QStringLiteral("member-added"),
+                            QStringLiteral("learner-caught-up"),
+                            QStringLiteral("member-removed"),
+                            QStringLiteral("member-replace-started"),
+                            QStringLiteral("member-replace-finished"),
+                            QStringLiteral("member-replace-failed")};
+    QJsonArray events;
+    for (int row = 0; row < kinds.size(); ++row)
+        events.append(clusterEvent(row + 1, 0, kinds.at(row), QStringLiteral("event %1").arg(row)));
+    model.appendEvents(events);
+    const auto color = [&model, &kinds](const QString &kind) {
+        return model.index(int(kinds.indexOf(kind)), EventModel::KindColumn).data(Qt::ForegroundRole).value<QBrush>().color();
+    };
+    QCOMPARE(model.index(2, EventModel::KindColumn).data().toString(), QStringLiteral("member-added"));
+    QCOMPARE(color(QStringLiteral("member-replace-failed")), color(QStringLiteral("killed")));
+    QCOMPARE(color(QStringLiteral("member-replace-finished")), color(QStringLiteral("promoted")));
+    QCOMPARE(color(QStringLiteral("learner-caught-up")), color(QStringLiteral("promoted")));
+    const QColor underWay = color(QStringLiteral("member-added"));
+    QVERIFY(underWay.isValid());
+    QVERIFY(underWay != color(QStringLiteral("killed")));
+    QVERIFY(underWay != color(QStringLiteral("promoted")));
+    QCOMPARE(color(QStringLiteral("member-removed")), underWay);
+    QCOMPARE(color(QStringLiteral("member-replace-started")), underWay);
+    QCOMPARE(model.index(2, EventModel::NodeColumn).data().toString(), QStringLiteral("shard0-node1"));
 }
 
 void TestConsoleModels::eventFilterByShardAndText()

@@ -9,8 +9,12 @@
 // probe back; a stopped router and a closed port show the unreachable,
 // stale state, and the window reconnects by itself; "Back up…" makes a
 // backup in the router's backup root and the status bar follows it (and one
-// started elsewhere). Confirmations and questions are answered by the test
-// (no modal dialogs).
+// started elsewhere); a member added to shard 1 shows as a learner until
+// the test starts the process the console says to start, then votes; it is
+// replaced by another new process (the window's membership actions are off
+// meanwhile, the result label says when it is done) and that one removed,
+// so the shard ends with its first three members. Confirmations and
+// questions are answered by the test (no modal dialogs).
 #include <QAction>
 #include <QDir>
 #include <QElapsedTimer>
@@ -30,6 +34,8 @@
 #include "EventModel.h"
 #include "FailoverProbe.h"
 #include "MainWindow.h"
+#include "MembershipController.h"
+#include "ServerProcess.h"
 #include "TopologyModel.h"
 #include "TrafficChartView.h"
 #include "TrafficHistory.h"
@@ -37,6 +43,12 @@
 namespace {
 
 constexpr int kFailoverBoundMs = 10000;
+
+quint16 freePort()
+{
+    QTcpServer holder;
+    return holder.listen(QHostAddress::LocalHost, 0) ? holder.serverPort() : 0;
+}
 
 } // namespace
 
@@ -57,6 +69,7 @@ private slots:
     void testFailoverMeasuresOutage();
     void testFailoverByStepDown();
     void backUpFromTheWindow();
+    void membershipChangesFromTheWindow();
     void stoppedRouterShowsUnreachable();
     void closedPortShowsUnreachable();
 
@@ -66,6 +79,14 @@ private:
     bool waitFor(const std::function<bool()> &predicate, int timeoutMs);
     // Runs one ActionController call and waits for its finished().
     bool runAction(const std::function<void()> &action, QString *message);
+    // The same for one MembershipController call.
+    bool runMembershipAction(const std::function<void()> &action, QString *message);
+    // Starts member `name` the way `command` (MembershipController::
+    // startCommand) says, with the cluster's files and a new data
+    // directory; nullptr if it did not start.
+    std::unique_ptr<ServerProcess> startMember(const QString &name, const QString &command);
+    // The row of member `id` in shard `shard`'s topology, -1 if none.
+    int rowOf(int shard, int id) const;
     bool waitForPrimary(int shard, int timeoutMs);
     QString memberText(int shard, int member, int column) const;
 
@@ -90,6 +111,58 @@ bool TestConsoleWindow::runAction(const std::function<void()> &action, QString *
     }
     *message = finished.first().at(2).toString();
     return finished.first().at(1).toBool();
+}
+
+bool TestConsoleWindow::runMembershipAction(const std::function<void()> &action, QString *message)
+{
+    QSignalSpy finished(m_window->membership(), &MembershipController::finished);
+    action();
+    if (!waitFor([&finished] { return finished.count() > 0; }, 40000)) {
+        *message = QStringLiteral("no answer");
+        return false;
+    }
+    *message = finished.first().at(2).toString();
+    return finished.first().at(1).toBool();
+}
+
+std::unique_ptr<ServerProcess> TestConsoleWindow::startMember(const QString &name, const QString &command)
+{
+    const QStringList words = command.split(QLatin1Char(' '));
+    const qsizetype binary = words.indexOf(QStringLiteral("peacedb-server"));
+    QStringList environment;
+    const QProcessEnvironment inherited = m_cluster->processEnvironment();
+    for (const QString &key : inherited.keys())
+        environment << key + QLatin1Char('=') + inherited.value(key);
+    environment += words.mid(0, binary);
+    const QString dataDir = QDir(m_cluster->directory()).filePath(QStringLiteral("added-%1").arg(name));
+    QStringList arguments = words.mid(binary + 1);
+    for (QString &word : arguments) {
+        if (word == QLatin1String("CONFIG"))
+            word = m_cluster->configPath();
+        else if (word == QLatin1String("TOKEN"))
+            word = m_cluster->tokenPath();
+        else if (word == QLatin1String("DIR"))
+            word = dataDir;
+    }
+    auto process = std::make_unique<ServerProcess>(dataDir, arguments);
+    process->setListenAddress(arguments.value(arguments.indexOf(QStringLiteral("--listen")) + 1));
+    process->setEnvironment(environment);
+    process->killWithTest();
+    if (!process->start(20000)) {
+        qWarning("%s did not start: %s", qPrintable(command), qPrintable(process->output().right(2000)));
+        return nullptr;
+    }
+    return process;
+}
+
+int TestConsoleWindow::rowOf(int shard, int id) const
+{
+    const TopologyModel *model = m_window->topologyModel();
+    for (int row = 0; row < model->memberCount(shard); ++row) {
+        if (model->memberInfo(shard, row).value(QStringLiteral("member")).toInt(-1) == id)
+            return row;
+    }
+    return -1;
 }
 
 bool TestConsoleWindow::waitForPrimary(int shard, int timeoutMs)
@@ -400,6 +473,100 @@ void TestConsoleWindow::backUpFromTheWindow()
     QVERIFY2(waitFor([this] { return m_window->backupText().contains(QLatin1String("from-elsewhere")); }, 20000),
              qPrintable(m_window->backupText()));
     QVERIFY(waitFor([this] { return !m_window->backups()->isRunning(); }, 60000));
+}
+
+void TestConsoleWindow::membershipChangesFromTheWindow()
+{
+    TopologyModel *model = m_window->topologyModel();
+    MembershipController *membership = m_window->membership();
+    QVERIFY(waitForPrimary(1, kFailoverBoundMs));
+    QVERIFY(waitFor([model] { return model->membershipChange(1).isEmpty(); }, kFailoverBoundMs));
+    QSignalSpy announced(membership, &MembershipController::newMember);
+    QString url;
+    m_window->setAskText([&url](const QString &, const QString &, const QString &) { return std::optional<QString>(url); });
+    QString message;
+
+    // Added: a learner until its process runs and has caught up.
+    url = QStringLiteral("http://127.0.0.1:%1").arg(freePort());
+    QVERIFY2(runMembershipAction([membership] { membership->addMember(1); }, &message), qPrintable(message));
+    QCOMPARE(announced.count(), 1);
+    const int added = announced.last().at(1).toInt();
+    QVERIFY(added >= 3);
+    QCOMPARE(announced.last().at(2).toString(), url);
+    QVERIFY2(message.contains(QStringLiteral("PEACEDB_NODE_MEMBER_ID=%1").arg(added)), qPrintable(message));
+    QVERIFY2(waitFor([this, added] { return rowOf(1, added) >= 0 && memberText(1, rowOf(1, added), TopologyModel::RoleColumn) == QLatin1String("LEARNER"); },
+                     kFailoverBoundMs),
+             qPrintable(m_cluster->describe()));
+    QVERIFY(model->membershipChange(1).contains(QStringLiteral("shard1-node%1 is a learner").arg(added)));
+    const std::unique_ptr<ServerProcess> first =
+        startMember(QStringLiteral("shard1-node%1").arg(added), announced.last().at(3).toString());
+    QVERIFY(first);
+    QVERIFY2(waitFor([this, model, added] {
+                         const QJsonObject info = model->memberInfo(1, rowOf(1, added));
+                         return !info.isEmpty() && !info.value(QStringLiteral("learner")).toBool(true)
+                                && info.value(QStringLiteral("state")).toString() == QLatin1String("InSync");
+                     },
+                     20000),
+             qPrintable(m_cluster->describe()));
+
+    // Replaced by a second new process: no other change meanwhile; the
+    // first leaves once the second has caught up.
+    url = QStringLiteral("http://127.0.0.1:%1").arg(freePort());
+    QVERIFY2(runMembershipAction([this, membership, added] { membership->replaceMember(1, rowOf(1, added)); }, &message),
+             qPrintable(message));
+    QCOMPARE(announced.count(), 2);
+    const int replacing = announced.last().at(1).toInt();
+    QVERIFY(replacing > added);
+    QVERIFY(waitFor([model] { return model->isReplacing(1); }, kFailoverBoundMs));
+    QAction *remove = nullptr;
+    for (QAction *action : m_window->findChildren<QAction *>()) {
+        if (action->text() == QStringLiteral("Remove member…"))
+            remove = action;
+    }
+    QVERIFY(remove);
+    m_window->selectMember(1, 0);
+    QVERIFY(!remove->isEnabled());
+    const std::unique_ptr<ServerProcess> second =
+        startMember(QStringLiteral("shard1-node%1").arg(replacing), announced.last().at(3).toString());
+    QVERIFY(second);
+    const QString replaced = QStringLiteral("✔ Replace shard1-node%1: replaced shard1-node%1 by shard1-node%2; stop shard1-node%1's process")
+                                 .arg(added)
+                                 .arg(replacing);
+    QVERIFY2(waitFor([this, &replaced] { return m_window->lastActionText() == replaced; }, 30000),
+             qPrintable(m_window->lastActionText() + QLatin1Char('\n') + m_cluster->describe()));
+    QVERIFY(waitFor([this, added] { return rowOf(1, added) < 0; }, kFailoverBoundMs));
+    QVERIFY(waitFor([remove] { return remove->isEnabled(); }, kFailoverBoundMs));
+    first->terminate();
+
+    // Removed (once the replacement's removal is committed): the shard is
+    // back to its first three members.
+    QVERIFY2(waitFor([this, model, replacing] {
+                         return rowOf(1, replacing) >= 0 && model->membershipChange(1).isEmpty()
+                                && !model->memberInfo(1, rowOf(1, replacing)).value(QStringLiteral("learner")).toBool(true);
+                     },
+                     kFailoverBoundMs),
+             qPrintable(model->membershipChange(1)));
+    QVERIFY2(runMembershipAction([this, membership, replacing] { membership->removeMember(1, rowOf(1, replacing)); }, &message),
+             qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("stop its process")), qPrintable(message));
+    QVERIFY2(waitFor([this, model, replacing] { return rowOf(1, replacing) < 0 && model->memberCount(1) == 3; }, kFailoverBoundMs),
+             qPrintable(m_cluster->describe()));
+    second->terminate();
+
+    // The timeline has each step.
+    EventModel *events = m_window->eventModel();
+    const QStringList expected{QStringLiteral("member-added"), QStringLiteral("learner-caught-up"), QStringLiteral("member-replace-started"),
+                               QStringLiteral("member-replace-finished"), QStringLiteral("member-removed")};
+    QVERIFY(waitFor([events, &expected] {
+        QStringList seen;
+        for (int row = 0; row < events->rowCount(); ++row)
+            seen.append(events->index(row, EventModel::KindColumn).data().toString());
+        for (const QString &kind : expected) {
+            if (!seen.contains(kind))
+                return false;
+        }
+        return true;
+    }, 5000));
 }
 
 void TestConsoleWindow::stoppedRouterShowsUnreachable()
