@@ -15,10 +15,11 @@
 //
 // A URL is checked with the router's own rule (http(s)://HOST:PORT,
 // Membership::normalizeUrl) before anything is sent; a wrong one ends the
-// action with why. The launcher's supervisor cannot start a process it
-// does not know, so when the router has accepted a new member newMember()
-// gives the command that starts it (startCommand()), and finished() says it
-// too. A refusal ends the action with the router's reason as it wrote it
+// action with why. The console changes the set through the router only:
+// the operator starts the new member's process (on its own host, or with
+// `peacedb-cluster add-member` on a local cluster, which does both), so
+// when the router has accepted a new member newMember() gives the command
+// that starts it (startCommand()), and finished() says it too. A refusal ends the action with the router's reason as it wrote it
 // (409: another change is not committed yet, a replacement runs, the URL is
 // a member already).
 //
