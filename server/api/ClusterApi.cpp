@@ -186,27 +186,32 @@ void ClusterApi::addMember(const HttpRequest &request, const HttpReplyPtr &reply
         m_changes->add(shard, url, answer(reply));
 }
 
-void ClusterApi::removeMember(const HttpRequest &request, const HttpReplyPtr &reply)
+std::optional<std::pair<int, int>> ClusterApi::pathMember(const HttpRequest &request, const HttpReplyPtr &reply) const
 {
     const int shard = shardOf(request, reply);
     if (shard < 0)
-        return;
+        return std::nullopt;
     const QString node = request.param(QStringLiteral("node"));
     const int member = memberOf(shard, QJsonValue(node));
-    if (member < 0)
-        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("shard %1 has no member '%2'").arg(shard).arg(node.left(200)))));
-    m_changes->remove(shard, member, answer(reply));
+    if (member < 0) {
+        reply->send(HttpResponse::error(Status::notFound(QStringLiteral("shard %1 has no member '%2'").arg(shard).arg(node.left(200)))));
+        return std::nullopt;
+    }
+    return std::make_pair(shard, member);
+}
+
+void ClusterApi::removeMember(const HttpRequest &request, const HttpReplyPtr &reply)
+{
+    if (const std::optional<std::pair<int, int>> member = pathMember(request, reply))
+        m_changes->remove(member->first, member->second, answer(reply));
 }
 
 void ClusterApi::replaceMember(const HttpRequest &request, const HttpReplyPtr &reply)
 {
-    const int shard = shardOf(request, reply);
-    if (shard < 0)
+    const std::optional<std::pair<int, int>> found = pathMember(request, reply);
+    if (!found)
         return;
-    const QString node = request.param(QStringLiteral("node"));
-    const int member = memberOf(shard, QJsonValue(node));
-    if (member < 0)
-        return reply->send(HttpResponse::error(Status::notFound(QStringLiteral("shard %1 has no member '%2'").arg(shard).arg(node.left(200)))));
+    const auto [shard, member] = *found;
     const QString url = urlOf(request, reply);
     if (!url.isEmpty())
         m_changes->replace(shard, member, url, answer(reply));

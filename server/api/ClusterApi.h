@@ -14,6 +14,9 @@
 // Main thread; owned by the RouterApp.
 #pragma once
 
+#include <optional>
+#include <utility>
+
 #include "HttpServer.h"
 
 class ClusterEvents;
@@ -43,6 +46,9 @@ private:
     // The {"url"} of a request's body (the only field); answers 400 and
     // returns an empty string if it has none.
     QString urlOf(const HttpRequest &request, const HttpReplyPtr &reply) const;
+    // The shard {id} and member {node} of the path; answers 404 (and returns
+    // nullopt) when either is none.
+    std::optional<std::pair<int, int>> pathMember(const HttpRequest &request, const HttpReplyPtr &reply) const;
     // The {id} of the path as a shard index; answers 404 and returns -1 if it is none.
     int shardOf(const HttpRequest &request, const HttpReplyPtr &reply) const;
 

@@ -52,19 +52,12 @@ ReplicaSetSimulator::Options options(int members, quint64 seed = 1)
 
 QString failure(const ReplicaSetSimulator &sim, const QStringList &problems = {})
 {
-    // The whole trace, for a failure that needs more than its last steps.
-    if (qEnvironmentVariableIsSet("PEACEDB_SIM_TRACE_FILE")) {
-        QFile file(qEnvironmentVariable("PEACEDB_SIM_TRACE_FILE"));
-        if (file.open(QIODevice::WriteOnly))
-            file.write(sim.trace(1000000).toUtf8());
-    }
-    return (problems + sim.violations()).join(QLatin1Char('\n')) + QStringLiteral("\n--- last steps:\n") + sim.trace(60);
+    return sim.report(problems);
 }
 
 int countEvents(const ReplicaSetSimulator &sim, int node, EventKind kind)
 {
-    return int(std::count_if(sim.node(node).events.cbegin(), sim.node(node).events.cend(),
-                             [kind](const ReplicationCore::Event &event) { return event.kind == kind; }));
+    return sim.eventCount(node, kind);
 }
 
 // Delivers vote requests and answers only, until none is in flight.

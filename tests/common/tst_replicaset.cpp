@@ -35,13 +35,7 @@ ReplicaSetSimulator::Options options(int members, quint64 seed = 1)
 
 QString failure(const ReplicaSetSimulator &sim, const QStringList &problems = {})
 {
-    // The whole trace, for a failure that needs more than its last steps.
-    if (qEnvironmentVariableIsSet("PEACEDB_SIM_TRACE_FILE")) {
-        QFile file(qEnvironmentVariable("PEACEDB_SIM_TRACE_FILE"));
-        if (file.open(QIODevice::WriteOnly))
-            file.write(sim.trace(1000000).toUtf8());
-    }
-    return (problems + sim.violations()).join(QLatin1Char('\n')) + QStringLiteral("\n--- last steps:\n") + sim.trace(60);
+    return sim.report(problems);
 }
 
 Membership threeMembers()
@@ -51,10 +45,7 @@ Membership threeMembers()
 
 int countEvents(const ReplicaSetSimulator &sim, int node, EventKind kind)
 {
-    int count = 0;
-    for (const ReplicationCore::Event &event : sim.node(node).events)
-        count += event.kind == kind ? 1 : 0;
-    return count;
+    return sim.eventCount(node, kind);
 }
 
 int primaryCount(const ReplicaSetSimulator &sim, qint64 term)

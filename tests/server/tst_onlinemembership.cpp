@@ -23,11 +23,6 @@ namespace {
 const QByteArray kDb = "members";
 constexpr int kTimeoutMs = 30000;
 
-QString show(const TestHttpResponse &response)
-{
-    return QStringLiteral("%1 %2 %3").arg(response.status).arg(response.error, QString::fromUtf8(response.body.left(400)));
-}
-
 QByteArray json(const QJsonObject &object)
 {
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
@@ -123,7 +118,7 @@ private:
                 const TestHttpResponse read =
                     set.get(member, DocumentWriter::documentPath(kDb, it.key()) + "?readPreference=nearest");
                 QVERIFY2(read.status == 200 && read.json().value(QStringLiteral("rev")).toString() == it.value(),
-                         qPrintable(QStringLiteral("member %1: %2: %3").arg(member).arg(it.key(), show(read))));
+                         qPrintable(QStringLiteral("member %1: %2: %3").arg(member).arg(it.key(), read.describe())));
                 ++checked;
             }
             QCOMPARE(checked, int(acknowledged.size()));
@@ -145,10 +140,10 @@ private slots:
         for (int joiner : {3, 4}) {
             QVERIFY2(set.startMember(joiner), qPrintable(set.error()));
             const TestHttpResponse added = change(set, primary, {{QStringLiteral("add"), set.url(joiner)}});
-            QVERIFY2(added.status == 202, qPrintable(show(added)));
+            QVERIFY2(added.status == 202, qPrintable(added.describe()));
             QVERIFY(added.json().value(QStringLiteral("membership")).toObject().value(QStringLiteral("nextId")).toInt() == joiner + 1);
             expected.insert(joiner, true);
-            QVERIFY2(waitForMembership(set, primary, expected, &load), qPrintable(set.describe() + show(set.get(primary, "/v1/_replication/state"))));
+            QVERIFY2(waitForMembership(set, primary, expected, &load), qPrintable(set.describe() + set.get(primary, "/v1/_replication/state").describe()));
         }
         const int before = load.acknowledged();
         QVERIFY(set.waitUntil([&] { return load.acknowledged() > before + 20; }, kTimeoutMs));
@@ -157,14 +152,14 @@ private slots:
 
         for (int leaving : {4, 3}) {
             const TestHttpResponse removed = change(set, primary, {{QStringLiteral("remove"), leaving}});
-            QVERIFY2(removed.status == 202, qPrintable(show(removed)));
+            QVERIFY2(removed.status == 202, qPrintable(removed.describe()));
             expected.remove(leaving);
             QVERIFY2(waitForMembership(set, primary, expected, &load), qPrintable(set.describe()));
             set.kill(leaving);
         }
         // The primary may not remove itself.
         const TestHttpResponse self = change(set, primary, {{QStringLiteral("remove"), primary}});
-        QVERIFY2(self.status == 409 && self.body.contains("hands off"), qPrintable(show(self)));
+        QVERIFY2(self.status == 409 && self.body.contains("hands off"), qPrintable(self.describe()));
         const int after = load.acknowledged();
         QVERIFY(set.waitUntil([&] { return load.acknowledged() > after + 20; }, kTimeoutMs));
         load.stop();
@@ -187,7 +182,7 @@ private slots:
 
         QVERIFY2(set.startMember(3), qPrintable(set.error()));
         const TestHttpResponse added = change(set, primary, {{QStringLiteral("add"), set.url(3)}});
-        QVERIFY2(added.status == 202, qPrintable(show(added)));
+        QVERIFY2(added.status == 202, qPrintable(added.describe()));
         set.kill(primary);
 
         // The operator's promotion of the most up-to-date voter.
@@ -197,7 +192,7 @@ private slots:
         };
         const int candidate = position(2) > position(1) ? 2 : 1;
         const TestHttpResponse promoted = set.request(candidate, "POST", "/v1/_replication/promote", {}, 20000);
-        QVERIFY2(promoted.status == 200, qPrintable(show(promoted) + set.describe()));
+        QVERIFY2(promoted.status == 200, qPrintable(promoted.describe() + set.describe()));
         primary = candidate;
         load.retarget(set.port(primary));
         QVERIFY2(set.startMember(0), qPrintable(set.error()));
@@ -213,7 +208,7 @@ private slots:
         const int dead = primary == 1 ? 2 : 1;
         set.kill(dead);
         const TestHttpResponse removed = change(set, primary, {{QStringLiteral("remove"), dead}});
-        QVERIFY2(removed.status == 202, qPrintable(show(removed)));
+        QVERIFY2(removed.status == 202, qPrintable(removed.describe()));
         expected.remove(dead);
         QVERIFY2(waitForMembership(set, primary, expected, &load), qPrintable(set.describe()));
 
@@ -242,7 +237,7 @@ private slots:
         QVERIFY(set.waitUntil([&] { return load.acknowledged() > 20; }, kTimeoutMs));
 
         const TestHttpResponse removed = change(set, primary, {{QStringLiteral("remove"), 3}});
-        QVERIFY2(removed.status == 202, qPrintable(show(removed)));
+        QVERIFY2(removed.status == 202, qPrintable(removed.describe()));
         set.kill(primary);
         const auto position = [&](int member) {
             const QJsonObject state = set.state(member);
@@ -256,7 +251,7 @@ private slots:
         if (candidate == 3 && !membershipOf(set, 3).contains(3))
             candidate = position(2) > position(1) ? 2 : 1; // it holds its own removal: it may not stand
         const TestHttpResponse promoted = set.request(candidate, "POST", "/v1/_replication/promote", {}, 20000);
-        QVERIFY2(promoted.status == 200, qPrintable(show(promoted) + set.describe()));
+        QVERIFY2(promoted.status == 200, qPrintable(promoted.describe() + set.describe()));
         primary = candidate;
         load.retarget(set.port(primary));
         QVERIFY2(set.startMember(0), qPrintable(set.error()));
@@ -287,7 +282,7 @@ private slots:
         const int replica = primary == 0 ? 1 : 0;
         const TestHttpResponse notPrimary = change(set, replica, {{QStringLiteral("remove"), 2}});
         QVERIFY2(notPrimary.status == 503 && notPrimary.json().value(QStringLiteral("primary")).toString() == set.url(primary),
-                 qPrintable(show(notPrimary)));
+                 qPrintable(notPrimary.describe()));
         QCOMPARE(membershipOf(set, primary).size(), 3);
 
         // One change at a time: with both replicas paused the first one
@@ -300,8 +295,8 @@ private slots:
         const TestHttpResponse second = change(set, primary, {{QStringLiteral("remove"), replicas.first()}});
         for (int member : replicas)
             set.resume(member);
-        QVERIFY2(first.status == 202, qPrintable(show(first)));
-        QVERIFY2(second.status == 409 && second.body.contains("one change at a time"), qPrintable(show(second)));
+        QVERIFY2(first.status == 202, qPrintable(first.describe()));
+        QVERIFY2(second.status == 409 && second.body.contains("one change at a time"), qPrintable(second.describe()));
         bool pending = true;
         QVERIFY(set.waitUntil([&] { return membershipOf(set, primary, &pending).size() == 4 && !pending; }, kTimeoutMs));
     }

@@ -24,11 +24,6 @@ namespace {
 const QByteArray kDb = "crew";
 constexpr int kTimeoutMs = 30000;
 
-QString show(const TestHttpResponse &response)
-{
-    return QStringLiteral("%1 %2 %3").arg(response.status).arg(response.error, QString::fromUtf8(response.body.left(400)));
-}
-
 QByteArray urlBody(const QString &url)
 {
     return QJsonDocument(QJsonObject{{QStringLiteral("url"), url}}).toJson(QJsonDocument::Compact);
@@ -119,7 +114,7 @@ private slots:
         // Add member 3.
         const quint16 port3 = freePort();
         const TestHttpResponse added = cluster.router("POST", "/v1/_cluster/shards/0/members", urlBody(QStringLiteral("http://127.0.0.1:%1").arg(port3)));
-        QVERIFY2(added.status == 202, qPrintable(show(added)));
+        QVERIFY2(added.status == 202, qPrintable(added.describe()));
         QCOMPARE(added.json().value(QStringLiteral("member")).toInt(), 3);
         QCOMPARE(added.json().value(QStringLiteral("name")).toString(), QStringLiteral("shard0-node3"));
         std::unique_ptr<ServerProcess> member3 = startMember(cluster, 3, port3);
@@ -133,9 +128,9 @@ private slots:
         // A replacement whose new member never starts: it fails after the
         // timeout, and other changes wait for it meanwhile.
         const TestHttpResponse doomed = cluster.router("POST", "/v1/_cluster/shards/0/members/2/replace", urlBody(QStringLiteral("http://127.0.0.1:9")));
-        QVERIFY2(doomed.status == 202, qPrintable(show(doomed)));
+        QVERIFY2(doomed.status == 202, qPrintable(doomed.describe()));
         const TestHttpResponse meanwhile = cluster.router("POST", "/v1/_cluster/shards/0/members", urlBody(QStringLiteral("http://127.0.0.1:10")));
-        QVERIFY2(meanwhile.status == 409, qPrintable(show(meanwhile)));
+        QVERIFY2(meanwhile.status == 409, qPrintable(meanwhile.describe()));
         QVERIFY2(cluster.waitUntil([&] {
             return shardStatus(cluster).value(QStringLiteral("replacement")).toObject().value(QStringLiteral("state")).toString()
                 == QLatin1String("failed");
@@ -143,14 +138,14 @@ private slots:
         QVERIFY(hasEvent(cluster, QStringLiteral("member-replace-failed"), 2));
         QVERIFY(members(cluster).value(4)); // the learner stays until removed
         const TestHttpResponse dropLearner = cluster.router("DELETE", "/v1/_cluster/shards/0/members/shard0-node4");
-        QVERIFY2(dropLearner.status == 202, qPrintable(show(dropLearner)));
+        QVERIFY2(dropLearner.status == 202, qPrintable(dropLearner.describe()));
         QVERIFY(cluster.waitUntil([&] { return !members(cluster).contains(4); }, kTimeoutMs));
 
         // Replace member 1 by a new process (member 5).
         const quint16 port5 = freePort();
         const TestHttpResponse replacing =
             cluster.router("POST", "/v1/_cluster/shards/0/members/shard0-node1/replace", urlBody(QStringLiteral("http://127.0.0.1:%1").arg(port5)));
-        QVERIFY2(replacing.status == 202, qPrintable(show(replacing)));
+        QVERIFY2(replacing.status == 202, qPrintable(replacing.describe()));
         QCOMPARE(replacing.json().value(QStringLiteral("replacement")).toObject().value(QStringLiteral("to")).toInt(), 5);
         std::unique_ptr<ServerProcess> member5 = startMember(cluster, 5, port5);
         QVERIFY2(cluster.waitUntil([&] {
@@ -165,7 +160,7 @@ private slots:
         const int primary = cluster.primaryOf(0);
         QVERIFY(primary >= 0);
         const TestHttpResponse removed = cluster.router("DELETE", "/v1/_cluster/shards/0/members/" + QByteArray::number(primary), {}, 30000);
-        QVERIFY2(removed.status == 202, qPrintable(show(removed) + cluster.describe()));
+        QVERIFY2(removed.status == 202, qPrintable(removed.describe() + cluster.describe()));
         QVERIFY2(cluster.waitUntil([&] { return !members(cluster).contains(primary) && cluster.primaryOf(0) >= 0; }, kTimeoutMs),
                  qPrintable(cluster.describe()));
         QVERIFY(cluster.primaryOf(0) != primary);
@@ -178,7 +173,7 @@ private slots:
         for (auto it = writer.acknowledgedWrites().cbegin(); it != writer.acknowledgedWrites().cend(); ++it) {
             const TestHttpResponse read = cluster.router("GET", DocumentWriter::documentPath(kDb, it.key()));
             QVERIFY2(read.status == 200 && read.json().value(QStringLiteral("rev")).toString() == it.value(),
-                     qPrintable(it.key() + QStringLiteral(": ") + show(read)));
+                     qPrintable(it.key() + QStringLiteral(": ") + read.describe()));
         }
 
         // A restarted router knows the members its configuration file does
@@ -191,7 +186,7 @@ private slots:
         QVERIFY2(cluster.waitUntil([&] { return cluster.primaryOf(0) >= 3; }, kTimeoutMs), qPrintable(cluster.describe()));
         const QString firstId = writer.acknowledgedWrites().cbegin().key();
         const TestHttpResponse read = cluster.router("GET", DocumentWriter::documentPath(kDb, firstId));
-        QVERIFY2(read.status == 200, qPrintable(show(read)));
+        QVERIFY2(read.status == 200, qPrintable(read.describe()));
     }
 
     void badRequestsChangeNothing()
@@ -205,7 +200,7 @@ private slots:
         QCOMPARE(cluster.router("POST", "/v1/_cluster/shards/0/members", urlBody(QStringLiteral("ftp://x:1"))).status, 400);
         QCOMPARE(cluster.router("POST", "/v1/_cluster/shards/7/members", urlBody(QStringLiteral("http://127.0.0.1:9"))).status, 404);
         const TestHttpResponse existing = cluster.router("POST", "/v1/_cluster/shards/0/members", urlBody(cluster.url(ClusterProcesses::nodeName(0, 1))));
-        QVERIFY2(existing.status == 409, qPrintable(show(existing)));
+        QVERIFY2(existing.status == 409, qPrintable(existing.describe()));
         QCOMPARE(cluster.router("DELETE", "/v1/_cluster/shards/0/members/shard0-node9").status, 404);
         QCOMPARE(cluster.router("POST", "/v1/_cluster/shards/0/members/9/replace", urlBody(QStringLiteral("http://127.0.0.1:9"))).status, 404);
         QCOMPARE(members(cluster).size(), 3);

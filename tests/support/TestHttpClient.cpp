@@ -6,6 +6,11 @@
 #include <QJsonDocument>
 #include <QUrl>
 
+QString TestHttpResponse::describe() const
+{
+    return QStringLiteral("%1 %2 %3").arg(status).arg(error, QString::fromUtf8(body.left(400)));
+}
+
 QJsonObject TestHttpResponse::json() const
 {
     return QJsonDocument::fromJson(body).object();

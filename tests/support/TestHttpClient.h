@@ -26,6 +26,8 @@ struct TestHttpResponse
 
     QJsonObject json() const;
     QByteArray header(const QByteArray &name) const { return headers.value(name.toLower()); }
+    // "STATUS ERROR BODY" (the body's first 400 bytes), for failure messages.
+    QString describe() const;
 };
 
 class TestHttpClient

@@ -1,5 +1,7 @@
 #include "ReplicaSetSimulator.h"
 
+#include <QFile>
+
 #include "TermHistory.h"
 
 #include <algorithm>
@@ -402,6 +404,23 @@ void ReplicaSetSimulator::note(const QString &line)
 QString ReplicaSetSimulator::trace(int lines) const
 {
     return m_trace.mid(qMax(0, int(m_trace.size()) - lines)).join(QLatin1Char('\n'));
+}
+
+QString ReplicaSetSimulator::report(const QStringList &problems) const
+{
+    // The whole trace, for a failure that needs more than its last steps.
+    if (qEnvironmentVariableIsSet("PEACEDB_SIM_TRACE_FILE")) {
+        QFile file(qEnvironmentVariable("PEACEDB_SIM_TRACE_FILE"));
+        if (file.open(QIODevice::WriteOnly))
+            file.write(trace(1000000).toUtf8());
+    }
+    return (problems + violations()).join(QLatin1Char('\n')) + QStringLiteral("\n--- last steps:\n") + trace(60);
+}
+
+int ReplicaSetSimulator::eventCount(int index, ReplicationCore::Event::Kind kind) const
+{
+    const QVector<ReplicationCore::Event> &events = node(index).events;
+    return int(std::count_if(events.cbegin(), events.cend(), [kind](const ReplicationCore::Event &event) { return event.kind == kind; }));
 }
 
 void ReplicaSetSimulator::violation(const QString &what)

@@ -274,6 +274,11 @@ public:
     QStringList checkAcknowledged() const;
     // The last actions, for failure messages.
     QString trace(int lines = 40) const;
+    // A failure message: `problems`, the violations and the last steps; with
+    // PEACEDB_SIM_TRACE_FILE set, the whole trace is written to that file.
+    QString report(const QStringList &problems = {}) const;
+    // How many events of `kind` node `index` reported.
+    int eventCount(int index, ReplicationCore::Event::Kind kind) const;
     void note(const QString &line);
 
     // Largest number of appends seen outstanding (sent, not yet answered or
