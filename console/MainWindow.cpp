@@ -630,7 +630,8 @@ void MainWindow::showStartCommand(int shard, int member, const QString &url, con
     const QString name = QStringLiteral("shard%1-node%2").arg(shard).arg(member);
     auto *box = new QMessageBox(QMessageBox::Information, QStringLiteral("Start %1").arg(name),
                                 QStringLiteral("The router accepted %1 as member %2 of shard %3. Start its process on %4 "
-                                               "(the local launcher's supervisor does not know it):\n\n%5\n\n%6")
+                                               "(on a local cluster, peacedb-cluster add-member --shard N adds a member "
+                                               "and starts it in one step):\n\n%5\n\n%6")
                                     .arg(name)
                                     .arg(member)
                                     .arg(shard)
