@@ -588,10 +588,12 @@ void ReplicationCore::receive(const AppendResponse &response, qint64 now, qint64
     progress.leaseContactMs = qMax(progress.leaseContactMs, sentMs >= 0 ? qMin(sentMs, now) : now);
     progress.lastSeq = response.lastSeq;
     progress.voter = response.voter;
-    if (response.lastSeq < progress.matchSeq) {
-        // Its log ends before what it acknowledged as durable: it lost its
-        // storage (a wiped disk, an old backup). Nothing it acknowledged
-        // counts any more; catch it up from wherever its log ends.
+    const bool sentAfterMatch = (sentMs >= 0 ? qMin(sentMs, now) : now) > progress.matchRaisedMs;
+    if (response.lastSeq < progress.matchSeq && sentAfterMatch) {
+        // Asked after it had acknowledged matchSeq as durable, it says its log
+        // ends before that: it lost its storage (a wiped disk, an old backup).
+        // Nothing it acknowledged counts any more; catch it up from wherever
+        // its log ends.
         addEvent(Event::Kind::MemberReset, progress.matchSeq,
                  QStringLiteral("member %1 reports its log ends at %2, below the %3 it had acknowledged: its storage was lost; "
                                 "catching it up from %2")
@@ -608,7 +610,11 @@ void ReplicationCore::receive(const AppendResponse &response, qint64 now, qint64
     }
     progress.inflight = qMax(0, progress.inflight - 1);
     if (response.success) {
-        progress.matchSeq = qMax(progress.matchSeq, qMin(response.matchSeq, m_log.lastSeq()));
+        const qint64 matchSeq = qMin(response.matchSeq, m_log.lastSeq());
+        if (matchSeq > progress.matchSeq) {
+            progress.matchSeq = matchSeq;
+            progress.matchRaisedMs = now;
+        }
         if (progress.recovering && progress.matchSeq >= progress.recoverToSeq)
             progress.recovering = false;
         progress.nextSeq = qMax(progress.nextSeq, progress.matchSeq + 1);

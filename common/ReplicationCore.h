@@ -88,6 +88,10 @@ public:
         qint64 leaseContactMs = -1;
         qint64 lastSentMs = -1;
         qint64 lastSeq = 0;       // the member's log end, as it last said
+        // When the answer that raised matchSeq arrived. Only an answer to a
+        // request sent after that can show a lost disk: an older one may
+        // simply have been overtaken (appends travel on several connections).
+        qint64 matchRaisedMs = -1;
         // Its storage was lost (its log went back below what it had
         // acknowledged): catching up until matchSeq reaches recoverToSeq.
         bool recovering = false;
