@@ -66,6 +66,18 @@ Status LogTable::append(const LogEntry &entry)
     return status;
 }
 
+LogEntry LogTable::asStored(const LogEntry &entry)
+{
+    LogEntry stored = entry;
+    if (entry.op != LogEntry::Op::PutDocument) {
+        stored.id.clear();
+        stored.rev.clear();
+        if (entry.op != LogEntry::Op::Configure)
+            stored.body.clear();
+    }
+    return stored;
+}
+
 Status LogTable::termOf(qint64 seq, qint64 *term)
 {
     if (seq == 0) {

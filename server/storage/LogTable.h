@@ -47,6 +47,8 @@ public:
     Status compactThrough(qint64 through);
     Status termOf(qint64 seq, qint64 *term);
     Status load(qint64 seq, LogEntry *entry);
+    // `entry` as load() reads it back (the fields its op keeps).
+    static LogEntry asStored(const LogEntry &entry);
 
     Position position() const { return m_position; }
     void restore(const Position &position) { m_position = position; }

@@ -14,6 +14,8 @@ namespace {
 
 // Log entries dropped by retention with a batch, at least.
 constexpr qint64 kCompactionStep = 64;
+// What StorageWriter keeps of appended entries not yet applied.
+constexpr qint64 kUnappliedBytes = 8 * 1024 * 1024;
 
 } // namespace
 
@@ -30,6 +32,8 @@ StorageWriter::~StorageWriter()
 
 Status StorageWriter::open()
 {
+    m_unapplied.clear();
+    m_unappliedBytes = 0;
     Status status = m_connection.open(m_path, SqliteConnection::Mode::Writer, m_options);
     if (!status.isOk())
         return status;
@@ -196,7 +200,7 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
             status = m_applier.apply(batch.entries.at(seq - firstInBatch));
         } else {
             LogEntry entry;
-            status = m_log.load(seq, &entry);
+            status = unapplied(seq, &entry);
             if (status.isOk())
                 status = m_applier.apply(entry);
         }
@@ -231,6 +235,44 @@ WriteBatchResult StorageWriter::write(const WriteBatch &batch)
     if (batch.hardState)
         m_hardState = *batch.hardState;
     m_appliedSeq = appliedSeq;
+    keepUnapplied(batch);
     positions();
     return result;
+}
+
+Status StorageWriter::unapplied(qint64 seq, LogEntry *entry)
+{
+    if (!m_unapplied.isEmpty() && seq >= m_unapplied.first().seq && seq <= m_unapplied.last().seq) {
+        *entry = m_unapplied.at(seq - m_unapplied.first().seq);
+        return Status::ok();
+    }
+    return m_log.load(seq, entry);
+}
+
+void StorageWriter::keepUnapplied(const WriteBatch &batch)
+{
+    const auto dropFront = [this] {
+        m_unappliedBytes -= m_unapplied.first().approximateJsonBytes();
+        m_unapplied.removeFirst();
+    };
+    while (!m_unapplied.isEmpty() && m_unapplied.first().seq <= m_appliedSeq)
+        dropFront();
+    if (batch.truncateFromSeq > 0) {
+        while (!m_unapplied.isEmpty() && m_unapplied.last().seq >= batch.truncateFromSeq) {
+            m_unappliedBytes -= m_unapplied.last().approximateJsonBytes();
+            m_unapplied.removeLast();
+        }
+    }
+    for (const LogEntry &entry : batch.entries) {
+        if (entry.seq <= m_appliedSeq)
+            continue;
+        if (!m_unapplied.isEmpty() && m_unapplied.last().seq + 1 != entry.seq) {
+            m_unapplied.clear();
+            m_unappliedBytes = 0;
+        }
+        if (m_unappliedBytes + entry.approximateJsonBytes() > kUnappliedBytes)
+            break; // the rest is read back from the log
+        m_unapplied.append(LogTable::asStored(entry));
+        m_unappliedBytes += entry.approximateJsonBytes();
+    }
 }

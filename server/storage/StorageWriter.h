@@ -64,6 +64,11 @@ public:
 
 private:
     Status readMemberships(qint64 appliedSeq);
+    // The entry at `seq` (appended, not yet applied): from m_unapplied when
+    // it is there, else read back from the log.
+    Status unapplied(qint64 seq, LogEntry *entry);
+    // After a commit: forget what was applied or cut, keep what was appended.
+    void keepUnapplied(const WriteBatch &batch);
 
     QString m_path;
     StorageOptions m_options;
@@ -71,7 +76,12 @@ private:
     LogTable m_log{m_connection};
     DocumentApplier m_applier{m_connection};
     qint64 m_appliedSeq = 0;
-    QVector<StoredMembership> m_memberships;
+    // Entries of committed batches past m_appliedSeq, contiguous, as the log
+    // holds them (up to kUnappliedBytes): a replica applies an entry in the
+    // batch after the one that appended it (the commit point travels with the
+    // next append), and reading it back cost it a tenth of its CPU.
+    QVector<LogEntry> m_unapplied;
+    qint64 m_unappliedBytes = 0;    QVector<StoredMembership> m_memberships;
     std::function<void(int frames)> m_walGrew;
     HardState m_hardState;
     bool m_applyOnlyMode = false; // the connection runs with synchronous=NORMAL

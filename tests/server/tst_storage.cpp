@@ -429,6 +429,55 @@ private slots:
         QCOMPARE(reader.head(QStringLiteral("db"), QStringLiteral("a")).value()->rev, QStringLiteral("1-a"));
     }
 
+    // A replica applies an entry in the batch after the one that appended it.
+    // What it applies is what the log holds at that seq then: never an entry
+    // a later batch cut, nor one a failed batch meant to append.
+    void entriesAppliedInALaterBatchAreTheOnesTheLogHolds()
+    {
+        StorageWriter writer(m_path, StorageOptions());
+        QVERIFY(writer.open().isOk());
+        LogBuilder log;
+        const auto put = [](LogBuilder &builder, const QString &id) {
+            return builder.put(QStringLiteral("db"), id, QStringLiteral("1-a"), body(id, QStringLiteral("1-a"), ""));
+        };
+        WriteBatch first = batch({log.createDatabase(QStringLiteral("db")), put(log, QStringLiteral("a")),
+                                  put(log, QStringLiteral("b"))},
+                                 false);
+        first.applyThroughSeq = 1;
+        QVERIFY(writer.write(first).status.isOk());
+
+        // A batch that fails (a gap) changes nothing, in the file or kept.
+        LogBuilder gap(9);
+        WriteBatch failing = batch({put(gap, QStringLiteral("z"))}, false);
+        failing.applyThroughSeq = 2;
+        QVERIFY(!writer.write(failing).status.isOk());
+        QCOMPARE(writer.appliedSeq(), qint64(1));
+
+        // A new term cuts b (seq 3) and appends c there; a applies.
+        WriteBatch cut;
+        cut.truncateFromSeq = 3;
+        cut.hardState = HardState{2, 1};
+        LogBuilder newer(3);
+        LogEntry c = put(newer, QStringLiteral("c"));
+        c.term = 2;
+        cut.entries = {c};
+        cut.applyThroughSeq = 2;
+        QVERIFY(writer.write(cut).status.isOk());
+        QCOMPARE(writer.appliedSeq(), qint64(2));
+
+        WriteBatch applyOnly;
+        applyOnly.applyThroughSeq = 3;
+        QVERIFY(writer.write(applyOnly).status.isOk());
+        QCOMPARE(writer.appliedSeq(), qint64(3));
+        DocumentReader reader;
+        QVERIFY(reader.open(m_path, StorageOptions()).isOk());
+        QVERIFY(reader.head(QStringLiteral("db"), QStringLiteral("a")).value());
+        QVERIFY(!reader.head(QStringLiteral("db"), QStringLiteral("b")).value());
+        QVERIFY(!reader.head(QStringLiteral("db"), QStringLiteral("z")).value());
+        QVERIFY(reader.head(QStringLiteral("db"), QStringLiteral("c")).value());
+        QCOMPARE(reader.database(QStringLiteral("db")).value()->docsTotal, qint64(2));
+    }
+
     void refusesAFileThatIsNotPeaceDb()
     {
         {
