@@ -190,6 +190,7 @@ private:
         const qsizetype start = m_pos;
         ++m_pos;
         for (;;) {
+            m_pos = skipPlainWords(m_pos);
             if (m_pos >= m_text.size())
                 return fail(QStringLiteral("unterminated string"));
             const auto c = static_cast<unsigned char>(m_text[m_pos]);
@@ -226,6 +227,31 @@ private:
         }
         m_out.append(m_text.data() + start, m_pos - start);
         return true;
+    }
+
+    // From `pos`, skips whole 8-byte words of plain characters (ASCII from
+    // 0x20, neither '"' nor '\\'): a document's strings are mostly those,
+    // and checking them a byte at a time was the replica's costliest step in
+    // reading an append. Returns where the first word with any other byte
+    // (or the text's last few bytes) begins; string() goes on byte by byte.
+    qsizetype skipPlainWords(qsizetype pos) const
+    {
+        constexpr quint64 kOnes = 0x0101010101010101ULL;
+        constexpr quint64 kHighs = 0x8080808080808080ULL;
+        const auto hasZeroByte = [](quint64 word) { return (word - kOnes) & ~word & kHighs; };
+        const char *data = m_text.data();
+        while (pos + 8 <= m_text.size()) {
+            quint64 word;
+            std::memcpy(&word, data + pos, 8);
+            // Bytes below 0x20 (exact for any byte below 0x80), a quote, a
+            // backslash, or any byte from 0x80 (UTF-8 sequences).
+            const quint64 special = ((word - kOnes * 0x20) & ~word) | hasZeroByte(word ^ (kOnes * '"'))
+                                    | hasZeroByte(word ^ (kOnes * '\\')) | word;
+            if (special & kHighs)
+                break;
+            pos += 8;
+        }
+        return pos;
     }
 
     // Validates one multi-byte UTF-8 sequence starting with `lead` at m_pos:

@@ -2,6 +2,8 @@
 
 #include "JsonText.h"
 
+#include <charconv>
+
 QString LogEntry::opName(Op op)
 {
     switch (op) {
@@ -25,16 +27,48 @@ std::optional<LogEntry::Op> LogEntry::opFromName(QStringView name)
 
 QByteArray LogEntry::toJson() const
 {
-    QByteArray out = "{\"seq\":" + QByteArray::number(seq) + ",\"term\":" + QByteArray::number(term) + ",\"op\":"
-            + JsonText::quote(opName(op)) + ",\"db\":" + JsonText::quote(db) + ",\"ts\":" + QByteArray::number(timestampMs);
+    QByteArray out;
+    out.reserve(approximateJsonBytes());
+    appendJson(out);
+    return out;
+}
+
+namespace {
+
+void appendNumber(QByteArray &out, qint64 value)
+{
+    char digits[24];
+    const std::to_chars_result end = std::to_chars(digits, digits + sizeof digits, value);
+    out.append(digits, end.ptr - digits);
+}
+
+} // namespace
+
+void LogEntry::appendJson(QByteArray &out) const
+{
+    out.append("{\"seq\":");
+    appendNumber(out, seq);
+    out.append(",\"term\":");
+    appendNumber(out, term);
+    out.append(",\"op\":");
+    out.append(JsonText::quote(opName(op)));
+    out.append(",\"db\":");
+    out.append(JsonText::quote(db));
+    out.append(",\"ts\":");
+    appendNumber(out, timestampMs);
     if (op == Op::PutDocument) {
-        out += ",\"id\":" + JsonText::quote(id) + ",\"rev\":" + JsonText::quote(rev)
-            + (deleted ? ",\"deleted\":true" : ",\"deleted\":false") + ",\"body\":" + body;
+        out.append(",\"id\":");
+        out.append(JsonText::quote(id));
+        out.append(",\"rev\":");
+        out.append(JsonText::quote(rev));
+        out.append(deleted ? ",\"deleted\":true" : ",\"deleted\":false");
+        out.append(",\"body\":");
+        out.append(body);
     } else if (op == Op::Configure) {
-        out += ",\"body\":" + body;
+        out.append(",\"body\":");
+        out.append(body);
     }
     out.append('}');
-    return out;
 }
 
 Result<LogEntry> LogEntry::fromJson(QByteArrayView minified)
@@ -46,36 +80,38 @@ Result<LogEntry> LogEntry::fromJson(QByteArrayView minified)
     bool haveTerm = false;
     bool haveOp = false;
     for (const JsonText::Member &member : JsonText::members(minified)) {
-        const QString key = JsonText::unquote(member.key);
+        // Keys compared as they are written (quotes included): no key of the
+        // format needs an escape.
+        const QByteArrayView key = member.key;
         const QByteArrayView value = member.value;
         const char type = value.front();
         bool ok = true;
-        if (key == QLatin1String("seq")) {
+        if (key == "\"seq\"") {
             entry.seq = value.toLongLong(&ok);
             haveSeq = ok;
-        } else if (key == QLatin1String("term")) {
+        } else if (key == "\"term\"") {
             entry.term = value.toLongLong(&ok);
             haveTerm = ok;
-        } else if (key == QLatin1String("ts")) {
+        } else if (key == "\"ts\"") {
             entry.timestampMs = value.toLongLong(&ok);
-        } else if (key == QLatin1String("op") && type == '"') {
+        } else if (key == "\"op\"" && type == '"') {
             const std::optional<Op> op = opFromName(JsonText::unquote(value));
             haveOp = op.has_value();
             if (op)
                 entry.op = *op;
-        } else if (key == QLatin1String("db") && type == '"') {
+        } else if (key == "\"db\"" && type == '"') {
             entry.db = JsonText::unquote(value);
-        } else if (key == QLatin1String("id") && type == '"') {
+        } else if (key == "\"id\"" && type == '"') {
             entry.id = JsonText::unquote(value);
-        } else if (key == QLatin1String("rev") && type == '"') {
+        } else if (key == "\"rev\"" && type == '"') {
             entry.rev = JsonText::unquote(value);
-        } else if (key == QLatin1String("deleted")) {
+        } else if (key == "\"deleted\"") {
             entry.deleted = value == "true";
-        } else if (key == QLatin1String("body") && type == '{') {
+        } else if (key == "\"body\"" && type == '{') {
             entry.body = value.toByteArray();
         }
         if (!ok)
-            return Status::badRequest(QStringLiteral("log entry: %1 must be an integer").arg(key));
+            return Status::badRequest(QStringLiteral("log entry: %1 must be an integer").arg(JsonText::unquote(key)));
     }
     if (!haveSeq || !haveTerm || !haveOp || entry.seq < 1 || entry.term < 1)
         return Status::badRequest(QStringLiteral("log entry: seq and term (>= 1) and op are required"));

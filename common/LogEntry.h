@@ -41,6 +41,9 @@ struct LogEntry
     // "deleted","body"} with the body embedded as the stored document's JSON
     // object (a Configure entry: "body" only), so its bytes travel unchanged.
     QByteArray toJson() const;
+    // Appends toJson() to `out` (an append request writes its entries so,
+    // copying each body once).
+    void appendJson(QByteArray &out) const;
     // About how many bytes toJson() takes (ids and names counted as ASCII),
     // for sizing requests without encoding them.
     qint64 approximateJsonBytes() const { return body.size() + db.size() + id.size() + rev.size() + 120; }

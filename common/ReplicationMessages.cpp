@@ -86,9 +86,11 @@ QByteArray number(qint64 value)
 QByteArray AppendRequest::toJson() const
 {
     QByteArray out;
-    qsizetype size = 160;
+    // Reserved in full (ids and names counted as 3 bytes a character): a
+    // request that outgrew its buffer was copied again at every growth.
+    qsizetype size = 160 + leaderUrl.size() * 3;
     for (const LogEntry &entry : entries)
-        size += entry.body.size() + entry.id.size() * 2 + 120;
+        size += entry.approximateJsonBytes() + (entry.db.size() + entry.id.size() + entry.rev.size()) * 2;
     out.reserve(size);
     out += "{\"term\":" + number(term) + ",\"leader\":" + number(leader) + ",\"prevSeq\":" + number(prevSeq)
         + ",\"prevTerm\":" + number(prevTerm) + ",\"commitSeq\":" + number(commitSeq)
@@ -97,7 +99,7 @@ QByteArray AppendRequest::toJson() const
     for (qsizetype i = 0; i < entries.size(); ++i) {
         if (i)
             out.append(',');
-        out.append(entries.at(i).toJson());
+        entries.at(i).appendJson(out);
     }
     out.append("]}");
     return out;

@@ -67,6 +67,40 @@ private slots:
         QVERIFY2(out.status().message().startsWith(QLatin1String("malformed JSON at offset")), qPrintable(out.status().message()));
     }
 
+    // Long strings are checked eight bytes at a time: every kind of byte
+    // that needs a closer look, at every offset of a word and across words.
+    void minifyChecksEveryByteOfALongString()
+    {
+        struct Case
+        {
+            QByteArray bytes;
+            bool valid;
+        };
+        const QVector<Case> cases{
+            {"\"", false}, {"\\\"", true}, {"\\n", true}, {"\\u00e9", true}, {"\\q", false},
+            {"\n", false}, {QByteArray(1, '\x1f'), false}, {QByteArray(1, '\x7f'), true}, {"\xc3\xa9", true},
+            {"\xe2\x82\xac", true}, {"\xf0\x9f\x98\x80", true}, {"\xff", false}, {"\xc3", false}, {"\xed\xa0\x80", false},
+            {" ", true}, {"!", true}, {"#", true}, {"[", true}, {"]", true}, {"~", true},
+        };
+        for (const Case &c : cases) {
+            for (int before = 0; before < 20; ++before) {
+                const QByteArray text = "\"" + QByteArray(before, 'a') + c.bytes + QByteArray(17, 'b') + "\"";
+                const Result<QByteArray> out = JsonText::minify(text);
+                QVERIFY2(out.isOk() == c.valid,
+                         qPrintable(QStringLiteral("%1 at offset %2: %3").arg(QString::fromLatin1(c.bytes.toHex())).arg(before)
+                                        .arg(out.isOk() ? QStringLiteral("accepted") : out.status().message())));
+                if (c.valid)
+                    QCOMPARE(out.value(), text);
+            }
+        }
+        // A string that ends right at a word's end, and one cut short.
+        for (int length = 0; length < 20; ++length) {
+            const QByteArray text = "\"" + QByteArray(length, 'x') + "\"";
+            QCOMPARE(JsonText::minify(text).value(), text);
+            QVERIFY(!JsonText::minify(text.left(text.size() - 1)).isOk());
+        }
+    }
+
     void readersOfMinifiedText()
     {
         const QByteArray object = JsonText::minify("{\"k\":\"v\",\"n\":{\"a\":[1,\"x,]}\"]},\"e\\\"\":[]}").value();
