@@ -35,8 +35,30 @@ private:
 
 Status DocumentReader::open(const QString &path, const StorageOptions &options)
 {
+    m_databaseSelect.finalize();
+    m_headSelect.finalize();
     m_path = path;
     return m_connection.open(path, SqliteConnection::Mode::Reader, options);
+}
+
+void DocumentReader::close()
+{
+    m_databaseSelect.finalize();
+    m_headSelect.finalize();
+    m_connection.close();
+}
+
+Result<NativeStatement *> DocumentReader::native(NativeStatement &statement, const char *sql)
+{
+    if (!statement.isPrepared()) {
+        sqlite3 *handle = NativeStatement::handleOf(m_connection.database());
+        if (!handle)
+            return Status::storageFailure(QStringLiteral("the database %1 is not open").arg(m_path));
+        const Status status = statement.prepare(handle, QByteArray(sql));
+        if (!status.isOk())
+            return status;
+    }
+    return &statement;
 }
 
 Status DocumentReader::runSelect(SqliteStatement &statement, const QVariantList &arguments, const QString &what)
@@ -50,24 +72,28 @@ Status DocumentReader::runSelect(SqliteStatement &statement, const QVariantList 
 
 Result<std::optional<DatabaseInfo>> DocumentReader::database(const QString &db)
 {
+    const Result<NativeStatement *> select =
+        native(m_databaseSelect, "SELECT seq, docs_total, docs_deleted, created_seq, created_ts FROM dbs WHERE name = ?");
+    if (!select.isOk())
+        return select.status();
+    NativeStatement &statement = *select.value();
+    statement.bindText(1, db);
     Status status;
-    SqliteStatement select = m_connection.statement(
-        sql("SELECT seq, docs_total, docs_deleted, created_seq, created_ts FROM dbs WHERE name = ?"), &status);
-    if (!select)
-        return status;
-    status = runSelect(select, {db}, QStringLiteral("cannot read database %1").arg(db));
+    std::optional<DatabaseInfo> found;
+    if (statement.step(&status)) {
+        DatabaseInfo info;
+        info.name = db;
+        info.seq = statement.columnInt64(0);
+        info.docsTotal = statement.columnInt64(1);
+        info.docsDeleted = statement.columnInt64(2);
+        info.createdSeq = statement.columnInt64(3);
+        info.createdMs = statement.columnInt64(4);
+        found = info;
+    }
+    statement.reset(); // ends the statement's read of the file
     if (!status.isOk())
         return status;
-    if (!select->next())
-        return std::optional<DatabaseInfo>();
-    DatabaseInfo info;
-    info.name = db;
-    info.seq = select->value(0).toLongLong();
-    info.docsTotal = select->value(1).toLongLong();
-    info.docsDeleted = select->value(2).toLongLong();
-    info.createdSeq = select->value(3).toLongLong();
-    info.createdMs = select->value(4).toLongLong();
-    return std::optional<DatabaseInfo>(info);
+    return found;
 }
 
 Result<QStringList> DocumentReader::databaseNames()
@@ -87,16 +113,20 @@ Result<QStringList> DocumentReader::databaseNames()
 
 Result<std::optional<DocumentHead>> DocumentReader::head(const QString &db, const QString &id)
 {
+    const Result<NativeStatement *> select = native(m_headSelect, "SELECT rev, deleted FROM docs WHERE db = ? AND id = ?");
+    if (!select.isOk())
+        return select.status();
+    NativeStatement &statement = *select.value();
+    statement.bindText(1, db);
+    statement.bindText(2, id);
     Status status;
-    SqliteStatement select = m_connection.statement(sql("SELECT rev, deleted FROM docs WHERE db = ? AND id = ?"), &status);
-    if (!select)
-        return status;
-    status = runSelect(select, {db, id}, QStringLiteral("cannot read document %1").arg(id));
+    std::optional<DocumentHead> found;
+    if (statement.step(&status))
+        found = DocumentHead{QString::fromUtf8(statement.columnBytes(0)), statement.columnInt64(1) != 0};
+    statement.reset(); // ends the statement's read of the file
     if (!status.isOk())
         return status;
-    if (!select->next())
-        return std::optional<DocumentHead>();
-    return std::optional<DocumentHead>(DocumentHead{select->value(0).toString(), select->value(1).toInt() != 0});
+    return found;
 }
 
 Result<QHash<QString, DocumentHead>> DocumentReader::heads(const QString &db, const QStringList &ids)
