@@ -17,8 +17,9 @@ public:
     {
     }
 
-    // A PASSIVE checkpoint; returns whether it ran.
-    bool checkpoint()
+    // A PASSIVE checkpoint; returns whether it ran, and in *backfilled how
+    // many frames of the log are now in the database file.
+    bool checkpoint(qint64 *backfilled)
     {
         if (!m_connection.isOpen()) {
             const Status opened = m_connection.open(m_path, SqliteConnection::Mode::Writer, m_options);
@@ -33,6 +34,9 @@ public:
             qCWarning(lcCheckpoint, "checkpoint of %s failed: %s", qPrintable(m_path), qPrintable(query.lastError().text()));
             return false;
         }
+        // One row: busy, frames in the log, frames checkpointed.
+        if (query.next() && query.value(0).toInt() == 0)
+            *backfilled = query.value(2).toLongLong();
         return true;
     }
 
@@ -84,7 +88,11 @@ void Checkpointer::stop()
 
 void Checkpointer::walGrew(int frames)
 {
-    if (frames < m_thresholdPages || m_queued.exchange(true))
+    // Frames not yet in the database file: a checkpoint copies only those.
+    if (frames < m_lastFrames.exchange(frames))
+        m_backfilled = 0; // the log restarted from its beginning
+    const qint64 pending = frames - qMin<qint64>(m_backfilled.load(), frames);
+    if (pending < m_thresholdPages || m_queued.exchange(true))
         return;
     Worker *worker = m_worker;
     if (!worker) {
@@ -92,8 +100,11 @@ void Checkpointer::walGrew(int frames)
         return;
     }
     QMetaObject::invokeMethod(worker, [this, worker] {
-        if (worker->checkpoint())
+        qint64 backfilled = -1;
+        if (worker->checkpoint(&backfilled))
             ++m_checkpoints;
+        if (backfilled >= 0)
+            m_backfilled = backfilled;
         m_queued = false;
     }, Qt::QueuedConnection);
 }

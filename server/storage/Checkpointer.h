@@ -8,12 +8,15 @@
 //
 // The writer's connection gives up the automatic checkpoint and reports
 // its log's size after each commit (walGrew(), from sqlite3_wal_hook on the
-// writer thread); once the log holds thresholdPages frames a checkpoint is
-// queued here, one at a time. PASSIVE never blocks the writer nor readers
-// (it copies what no reader still needs and stops), and durability does
-// not depend on it: a commit is durable once its log frames are fsynced.
-// The log restarts from its beginning at the first commit after a complete
-// checkpoint.
+// writer thread); once the log holds thresholdPages frames not yet copied
+// into the database file, a checkpoint is queued here, one at a time.
+// PASSIVE never blocks the writer nor readers (it copies what no reader
+// still needs and stops), and durability does not depend on it: a commit is
+// durable once its log frames are fsynced. The log restarts from its
+// beginning at the first commit after a complete checkpoint — which a
+// checkpoint beside an unbroken stream of commits never is (one lands while
+// it runs); StorageWriter therefore completes one itself when the log grows
+// far past the threshold.
 //
 // Thread-safe: walGrew() from the writer thread, the rest from the owner's.
 // Owned by the GroupCommitter, started and stopped with its writer (so it
@@ -55,5 +58,7 @@ private:
     QThread m_thread;
     Worker *m_worker = nullptr; // lives on m_thread
     std::atomic<bool> m_queued{false};
+    std::atomic<int> m_lastFrames{0};      // the log's length at the last commit
+    std::atomic<qint64> m_backfilled{0};   // of those, copied by the last checkpoint
     std::atomic<qint64> m_checkpoints{0};
 };

@@ -14,6 +14,11 @@ namespace {
 
 // Log entries dropped by retention with a batch, at least.
 constexpr qint64 kCompactionStep = 64;
+// SQLite's page size in PeaceDB's files (its default).
+constexpr qint64 kPageBytes = 4096;
+// The writer completes a checkpoint itself at this many times the
+// checkpoint threshold.
+constexpr qint64 kCatchUpFactor = 4;
 // What StorageWriter keeps of appended entries not yet applied.
 constexpr qint64 kUnappliedBytes = 8 * 1024 * 1024;
 
@@ -22,6 +27,7 @@ constexpr qint64 kUnappliedBytes = 8 * 1024 * 1024;
 StorageWriter::StorageWriter(const QString &path, const StorageOptions &options)
     : m_path(path)
     , m_options(options)
+    , m_catchUpFrames(kCatchUpFactor * qMax<qint64>(1, options.walAutoCheckpointPages))
 {
 }
 
@@ -54,11 +60,22 @@ Status StorageWriter::open()
             return Status::internal(QStringLiteral("the QtSql SQLite driver gave no sqlite3 handle"));
         sqlite3_wal_hook(
             handle,
-            [](void *context, sqlite3 *, const char *, int frames) {
-                static_cast<StorageWriter *>(context)->m_walGrew(frames);
+            [](void *context, sqlite3 *database, const char *name, int frames) {
+                auto *writer = static_cast<StorageWriter *>(context);
+                writer->m_walGrew(frames);
+                // The checkpoints beside the writer never complete while
+                // commits keep coming, and the log restarts only after a
+                // complete one: once it is far past the threshold, finish
+                // one here, between two commits (the checkpoints beside
+                // have copied most of it). Busy when one of those runs:
+                // the next commit tries again.
+                if (frames >= writer->m_catchUpFrames)
+                    sqlite3_wal_checkpoint_v2(database, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
                 return SQLITE_OK;
             },
             this);
+        // A restarted log file is cut back to what the catch-up allows.
+        status = m_connection.exec(QStringLiteral("PRAGMA journal_size_limit=%1").arg(m_catchUpFrames * kPageBytes));
     }
     if (status.isOk())
         status = empty ? StorageSchema::create(m_connection) : StorageSchema::upgrade(m_connection);
