@@ -24,7 +24,7 @@ Status GroupCommitter::start()
         m_checkpointer = std::make_unique<Checkpointer>(m_path, m_options, m_options.walAutoCheckpointPages);
         m_checkpointer->start();
         Checkpointer *checkpointer = m_checkpointer.get();
-        m_writer->setWalObserver([checkpointer](int frames) { checkpointer->walGrew(frames); });
+        m_writer->setWalObserver([checkpointer](int frames) { return checkpointer->walGrew(frames); });
     }
     m_writer->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_writer, &QObject::deleteLater);

@@ -17,8 +17,9 @@ constexpr qint64 kCompactionStep = 64;
 // SQLite's page size in PeaceDB's files (its default).
 constexpr qint64 kPageBytes = 4096;
 // The writer completes a checkpoint itself at this many times the
-// checkpoint threshold.
-constexpr qint64 kCatchUpFactor = 4;
+// checkpoint threshold, however much is left to copy (the Checkpointer asks
+// for one earlier, when little is).
+constexpr qint64 kCatchUpFactor = 8;
 // What StorageWriter keeps of appended entries not yet applied.
 constexpr qint64 kUnappliedBytes = 8 * 1024 * 1024;
 
@@ -62,14 +63,13 @@ Status StorageWriter::open()
             handle,
             [](void *context, sqlite3 *database, const char *name, int frames) {
                 auto *writer = static_cast<StorageWriter *>(context);
-                writer->m_walGrew(frames);
-                // The checkpoints beside the writer never complete while
-                // commits keep coming, and the log restarts only after a
-                // complete one: once it is far past the threshold, finish
-                // one here, between two commits (the checkpoints beside
-                // have copied most of it). Busy when one of those runs:
-                // the next commit tries again.
-                if (frames >= writer->m_catchUpFrames)
+                // The log restarts only after a complete checkpoint, which
+                // the checkpoints beside the writer never are while commits
+                // keep coming. The writer completes one here, between two
+                // commits: when the Checkpointer says the rest is small, or
+                // in any case once the log is far past the threshold. Busy
+                // when one beside runs: the next commit tries again.
+                if (writer->m_walGrew(frames) || frames >= writer->m_catchUpFrames)
                     sqlite3_wal_checkpoint_v2(database, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
                 return SQLITE_OK;
             },

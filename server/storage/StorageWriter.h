@@ -40,10 +40,11 @@ public:
     ~StorageWriter() override;
 
     // Before open(): after each commit, `grew` is told how many frames the
-    // write-ahead log holds, and this connection runs no checkpoint itself
-    // (the Checkpointer does, on its own thread). Unset: SQLite's automatic
-    // checkpoint in the commit.
-    void setWalObserver(std::function<void(int frames)> grew) { m_walGrew = std::move(grew); }
+    // write-ahead log holds, and this connection runs no checkpoint of its
+    // own accord (the Checkpointer does, on its own thread); when `grew`
+    // answers true, the writer completes one itself there and then (see
+    // Checkpointer). Unset: SQLite's automatic checkpoint in the commit.
+    void setWalObserver(std::function<bool(int frames)> grew) { m_walGrew = std::move(grew); }
     // Opens the file and reads where the log and the documents stand.
     Status open();
     WriteBatchResult write(const WriteBatch &batch);
@@ -82,7 +83,7 @@ private:
     // next append), and reading it back cost it a tenth of its CPU.
     QVector<LogEntry> m_unapplied;
     qint64 m_unappliedBytes = 0;    QVector<StoredMembership> m_memberships;
-    std::function<void(int frames)> m_walGrew;
+    std::function<bool(int frames)> m_walGrew;
     qint64 m_catchUpFrames = 0; // see open()
     HardState m_hardState;
     bool m_applyOnlyMode = false; // the connection runs with synchronous=NORMAL
