@@ -1000,7 +1000,11 @@ private slots:
         QVERIFY2(databaseBytes > 10 * 1024 * 1024, qPrintable(QString::number(databaseBytes)));
         qInfo("log peak %lld bytes, database %lld bytes, %lld checkpoints beside the writer", peakWal, databaseBytes,
               checkpoints);
-        QVERIFY2(peakWal < 4 * 1024 * 1024,
+        // The writer completes a checkpoint at 512 pages (2 MB) at the latest
+        // — at the next commit if one beside it was running — and a commit
+        // here can hold a few hundred documents: a few MB. Unbounded, the
+        // log reaches 28 MB here.
+        QVERIFY2(peakWal < 10 * 1024 * 1024,
                  qPrintable(QStringLiteral("the log reached %1 bytes (database %2 bytes, %3 checkpoints)")
                                 .arg(peakWal)
                                 .arg(databaseBytes)
