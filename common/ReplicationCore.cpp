@@ -585,11 +585,11 @@ void ReplicationCore::receive(const AppendResponse &response, qint64 now, qint64
     }
     Progress &progress = m_progress[response.from];
     progress.lastContactMs = now;
-    progress.leaseContactMs = qMax(progress.leaseContactMs, sentMs >= 0 ? qMin(sentMs, now) : now);
+    const qint64 sent = sentMs >= 0 ? qMin(sentMs, now) : now;
+    progress.leaseContactMs = qMax(progress.leaseContactMs, sent);
     progress.lastSeq = response.lastSeq;
     progress.voter = response.voter;
-    const bool sentAfterMatch = (sentMs >= 0 ? qMin(sentMs, now) : now) > progress.matchRaisedMs;
-    if (response.lastSeq < progress.matchSeq && sentAfterMatch) {
+    if (response.lastSeq < progress.matchSeq && sent > progress.matchRaisedMs) {
         // Asked after it had acknowledged matchSeq as durable, it says its log
         // ends before that: it lost its storage (a wiped disk, an old backup).
         // Nothing it acknowledged counts any more; catch it up from wherever

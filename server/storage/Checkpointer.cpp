@@ -108,7 +108,10 @@ bool Checkpointer::walGrew(int frames)
         m_backfilled = 0; // the log restarted from its beginning
     const qint64 pending = frames - qMin<qint64>(m_backfilled.load(), frames);
     const qint64 little = qMax<qint64>(1, m_thresholdPages / kLittleFraction);
-    if (frames >= kRestartFactor * m_thresholdPages && pending <= little)
+    // The writer completes a checkpoint when little is left to copy, and at
+    // the log's bound however much is.
+    if ((frames >= kRestartFactor * m_thresholdPages && pending <= little)
+        || frames >= StorageOptions::kWalLimitFactor * m_thresholdPages)
         return true;
     if (frames < m_thresholdPages || pending < little || m_queued.exchange(true))
         return false;

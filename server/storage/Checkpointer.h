@@ -19,7 +19,7 @@
 // is (one lands while it runs): the log grew to 1.2 GB in a bulk ingest. So
 // once the log holds four times the threshold and little is left to copy,
 // walGrew() asks the writer to complete one itself, between two commits
-// (StorageWriter does so anyway at eight times). That costs the writer an
+// (and at eight times, StorageOptions::walLimitPages(), in any case). That costs the writer an
 // fsync of the database file, which is why it is not done more often: at
 // every threshold it made a standalone node's p99 several times worse.
 //
@@ -50,9 +50,10 @@ public:
     void stop();
 
     // The writer's log holds `frames` frames after a commit. True: the
-    // writer should complete a checkpoint now — the log is past the
-    // threshold and the checkpoints here have copied all but a little of
-    // it, so completing costs the writer little and the log restarts.
+    // writer should complete a checkpoint now, so the log restarts — the
+    // checkpoints here have copied all but a little of a log four times
+    // the threshold (completing costs the writer little), or the log has
+    // reached its bound.
     bool walGrew(int frames);
 
     qint64 checkpoints() const { return m_checkpoints.load(); }

@@ -14,12 +14,6 @@ namespace {
 
 // Log entries dropped by retention with a batch, at least.
 constexpr qint64 kCompactionStep = 64;
-// SQLite's page size in PeaceDB's files (its default).
-constexpr qint64 kPageBytes = 4096;
-// The writer completes a checkpoint itself at this many times the
-// checkpoint threshold, however much is left to copy (the Checkpointer asks
-// for one earlier, when little is).
-constexpr qint64 kCatchUpFactor = 8;
 // What StorageWriter keeps of appended entries not yet applied.
 constexpr qint64 kUnappliedBytes = 8 * 1024 * 1024;
 
@@ -28,7 +22,6 @@ constexpr qint64 kUnappliedBytes = 8 * 1024 * 1024;
 StorageWriter::StorageWriter(const QString &path, const StorageOptions &options)
     : m_path(path)
     , m_options(options)
-    , m_catchUpFrames(kCatchUpFactor * qMax<qint64>(1, options.walAutoCheckpointPages))
 {
 }
 
@@ -65,17 +58,17 @@ Status StorageWriter::open()
                 auto *writer = static_cast<StorageWriter *>(context);
                 // The log restarts only after a complete checkpoint, which
                 // the checkpoints beside the writer never are while commits
-                // keep coming. The writer completes one here, between two
-                // commits: when the Checkpointer says the rest is small, or
-                // in any case once the log is far past the threshold. Busy
-                // when one beside runs: the next commit tries again.
-                if (writer->m_walGrew(frames) || frames >= writer->m_catchUpFrames)
+                // keep coming: the writer completes one here, between two
+                // commits, when the Checkpointer says so. Busy when one
+                // beside runs: the next commit tries again.
+                if (writer->m_walGrew(frames))
                     sqlite3_wal_checkpoint_v2(database, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
                 return SQLITE_OK;
             },
             this);
-        // A restarted log file is cut back to what the catch-up allows.
-        status = m_connection.exec(QStringLiteral("PRAGMA journal_size_limit=%1").arg(m_catchUpFrames * kPageBytes));
+        // A restarted log file is cut back to the log's bound.
+        status = m_connection.exec(
+            QStringLiteral("PRAGMA journal_size_limit=%1").arg(m_options.walLimitPages() * StorageOptions::kPageBytes));
     }
     if (status.isOk())
         status = empty ? StorageSchema::create(m_connection) : StorageSchema::upgrade(m_connection);

@@ -84,7 +84,6 @@ private:
     QVector<LogEntry> m_unapplied;
     qint64 m_unappliedBytes = 0;    QVector<StoredMembership> m_memberships;
     std::function<bool(int frames)> m_walGrew;
-    qint64 m_catchUpFrames = 0; // see open()
     HardState m_hardState;
     bool m_applyOnlyMode = false; // the connection runs with synchronous=NORMAL
 };
