@@ -62,7 +62,7 @@ qint64 ReplicationCore::leaseGuardMs(qint64 now) const
 {
     if (voterCount() < 2)
         return 0;
-    return ReplicationRules::leaseGuardMs(now, m_lastLeaseSupportMs, m_options.failoverTimeoutMs);
+    return ReplicationRules::leaseGuardMs(now, m_lastLeaseSupportMs, m_options.leaseMs);
 }
 
 ReplicationCore::Ready ReplicationCore::takeReady()
@@ -81,7 +81,7 @@ bool ReplicationCore::hasLease(qint64 now) const
         if (member != m_options.self)
             contacts.append(m_progress.at(member).leaseContactMs);
     }
-    return ReplicationRules::hasLease(now, contacts, voterCount(), m_options.failoverTimeoutMs);
+    return ReplicationRules::hasLease(now, contacts, voterCount(), m_options.leaseMs);
 }
 
 void ReplicationCore::appendLocal(const QVector<LogEntry> &entries)
@@ -180,7 +180,7 @@ Status ReplicationCore::propose(QVector<LogEntry> &entries, qint64 now)
     if (!hasLease(now)) {
         return Status::unavailable(
             QStringLiteral("no quorum: this primary has not heard from a majority of its replica set for %1 ms; writes are refused")
-                .arg(m_options.failoverTimeoutMs));
+                .arg(m_options.leaseMs));
     }
     for (qsizetype i = 0; i < entries.size(); ++i) {
         if (entries.at(i).op == LogEntry::Op::Configure) {

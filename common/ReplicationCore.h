@@ -54,7 +54,10 @@ public:
         // Acknowledgements that commit an entry, as configured; the
         // membership in force bounds it (Membership::writeQuorum).
         int writeQuorum = 1;
-        qint64 failoverTimeoutMs = 5000;   // lease; an answer older than this is "not heard"
+        // The primary's lease: an append answer to a request sent longer
+        // ago than this is "not heard"; a member that gave one votes for no
+        // other candidate until it has run out (ReplicationRules::leaseGuardMs).
+        qint64 leaseMs = 5000;
         qint64 heartbeatIntervalMs = 250;  // a primary's empty appends when idle
         // A candidate gives up after this, counted from when the last lease
         // it waits for (its own, or one a voter named) runs out.
@@ -269,7 +272,7 @@ private:
     QVector<qint64> m_voteRetryAtMs;    // a candidate asks a member again from here
     // When this member last accepted an append from a primary (or started
     // with a term): a lease that counted it may run until
-    // failoverTimeoutMs after this. -1: none.
+    // leaseMs after this. -1: none.
     qint64 m_lastLeaseSupportMs = -1;
     QVector<Progress> m_progress;
     bool m_leaseHeld = true;

@@ -46,7 +46,7 @@ Status ReplicationDriver::readable() const
         return Status::unavailable(
             QStringLiteral("no quorum: this primary has not heard from a majority of its replica set for %1 ms; writes and "
                            "linearizable reads are refused")
-                .arg(m_settings.core.failoverTimeoutMs));
+                .arg(m_settings.core.leaseMs));
     }
     if (m_store->appliedSeq() < m_core.termStartSeq())
         return Status::unavailable(QStringLiteral("the new primary has not yet committed and applied the first entry of its "
@@ -123,7 +123,7 @@ void ReplicationDriver::maybePromoteLearner()
         // become a voter nobody hears).
         const ReplicationCore::Progress &progress = m_core.progress(member.id);
         if (progress.matchSeq < m_core.commitSeq() || progress.recovering || !progress.voter || progress.lastContactMs < 0
-            || now() - progress.lastContactMs > m_settings.core.failoverTimeoutMs) {
+            || now() - progress.lastContactMs > m_settings.core.leaseMs) {
             continue;
         }
         const Result<Membership> next = m_core.membership().withVoter(member.id);
@@ -446,8 +446,8 @@ void ReplicationDriver::promote(qint64 term, bool transfer, std::function<void(c
     if (m_core.role() == ReplicationCore::Role::Primary && m_core.term() == term && !m_core.hasReady())
         return done(Status::ok(), term);
     m_promotions.push_back(Promotion{term, std::move(done)});
-    // An election may first wait up to FailoverTimeoutMs for leases to run out.
-    m_promotionDeadlineMs = now() + m_settings.core.failoverTimeoutMs + m_settings.core.electionTimeoutMs + 500;
+    // An election may first wait up to LeaseMs for leases to run out.
+    m_promotionDeadlineMs = now() + m_settings.core.leaseMs + m_settings.core.electionTimeoutMs + 500;
     processReady();
 }
 

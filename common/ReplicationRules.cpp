@@ -19,10 +19,10 @@ bool isAtLeastAsUpToDate(qint64 lastTerm, qint64 lastSeq, qint64 otherTerm, qint
     return lastTerm != otherTerm ? lastTerm > otherTerm : lastSeq >= otherSeq;
 }
 
-qint64 leaseGuardMs(qint64 now, qint64 lastLeaseSupportMs, qint64 failoverTimeoutMs)
+qint64 leaseGuardMs(qint64 now, qint64 lastLeaseSupportMs, qint64 leaseMs)
 {
-    // The primary counts a lease as held while now - sent <= failoverTimeoutMs.
-    return lastLeaseSupportMs < 0 ? 0 : qMax<qint64>(0, lastLeaseSupportMs + failoverTimeoutMs + 1 - now);
+    // The primary counts a lease as held while now - sent <= leaseMs.
+    return lastLeaseSupportMs < 0 ? 0 : qMax<qint64>(0, lastLeaseSupportMs + leaseMs + 1 - now);
 }
 
 VoteDecision decideVote(const HardState &state, const TermHistory &log, const VoteRequest &request, qint64 leaseGuardMs)
@@ -119,11 +119,11 @@ qint64 commitSeq(const QVector<qint64> &matchSeqs, int writeQuorum, qint64 curre
     return term && *term == currentTerm ? candidate : commitSeq;
 }
 
-bool hasLease(qint64 now, const QVector<qint64> &lastContactMs, int members, qint64 failoverTimeoutMs)
+bool hasLease(qint64 now, const QVector<qint64> &lastContactMs, int members, qint64 leaseMs)
 {
     int heard = 1; // itself
     for (qint64 contact : lastContactMs) {
-        if (contact >= 0 && now - contact <= failoverTimeoutMs)
+        if (contact >= 0 && now - contact <= leaseMs)
             ++heard;
     }
     return heard >= majority(members);

@@ -38,7 +38,7 @@ struct VoteDecision
 // is not a voter either, VoteRequest::candidateVoter), and a voter refuses
 // a candidate that is not one, both keeping their state. While a lease this voter helped give may still be in force
 // (leaseGuardMs > 0: it accepted an append from a primary, or started, less
-// than FailoverTimeoutMs ago), a vote that would make a new primary is
+// than LeaseMs ago), a vote that would make a new primary is
 // refused without adopting the candidate's term, unless the request is a
 // hand-off (transfer, for the term right after the voter's: its primary
 // stepped down and gave its lease up) or repeats a vote already given; the
@@ -49,12 +49,11 @@ struct VoteDecision
 VoteDecision decideVote(const HardState &state, const TermHistory &log, const VoteRequest &request, qint64 leaseGuardMs = 0);
 
 // How much longer a lease this member helped give may be in force: a
-// primary's lease runs failoverTimeoutMs from when it sent the append a
-// member answered, so a member that last accepted one (or started) at
-// lastLeaseSupportMs must not help elect another primary until
-// failoverTimeoutMs has passed since then. 0: no lease to wait for
-// (lastLeaseSupportMs < 0).
-qint64 leaseGuardMs(qint64 now, qint64 lastLeaseSupportMs, qint64 failoverTimeoutMs);
+// primary's lease runs leaseMs from when it sent the append a member
+// answered, so a member that last accepted one (or started) at
+// lastLeaseSupportMs must not help elect another primary until leaseMs has
+// passed since then. 0: no lease to wait for (lastLeaseSupportMs < 0).
+qint64 leaseGuardMs(qint64 now, qint64 lastLeaseSupportMs, qint64 leaseMs);
 
 struct AppendDecision
 {
@@ -77,10 +76,10 @@ AppendDecision matchAppend(const TermHistory &log, qint64 commitSeq, const Appen
 qint64 commitSeq(const QVector<qint64> &matchSeqs, int writeQuorum, qint64 currentTerm, const TermHistory &log,
                  qint64 commitSeq);
 
-// Whether a primary still holds its lease: it heard, within
-// failoverTimeoutMs, from enough peers to make a majority with itself.
-// `lastContactMs` has one per peer (-1: never).
-bool hasLease(qint64 now, const QVector<qint64> &lastContactMs, int members, qint64 failoverTimeoutMs);
+// Whether a primary still holds its lease: it heard, within leaseMs, from
+// enough peers to make a majority with itself. `lastContactMs` has one per
+// peer (-1: never).
+bool hasLease(qint64 now, const QVector<qint64> &lastContactMs, int members, qint64 leaseMs);
 
 struct MemberReport
 {

@@ -117,6 +117,7 @@ const QList<Setting> &settings()
         integerSetting(QStringLiteral("Sharding.Replication.HealthCheckIntervalMs"), &ServerConfig::healthCheckIntervalMs, 10, 600000),
         integerSetting(QStringLiteral("Sharding.Replication.MaxReplicationLagMs"), &ServerConfig::maxReplicationLagMs, 1, 86400000),
         integerSetting(QStringLiteral("Sharding.Replication.HeartbeatIntervalMs"), &ServerConfig::heartbeatIntervalMs, 10, 60000),
+        integerSetting(QStringLiteral("Sharding.Replication.LeaseMs"), &ServerConfig::leaseMs, 0, 600000),
         integerSetting(QStringLiteral("Sharding.Replication.WriteTimeoutMs"), &ServerConfig::writeTimeoutMs, 100, 600000),
         integerSetting(QStringLiteral("Sharding.Replication.MaxBatchEntries"), &ServerConfig::replicationBatchEntries, 1, 100000),
         integerSetting(QStringLiteral("Sharding.Replication.MaxInflight"), &ServerConfig::maxInflight, 1, 64),
@@ -502,6 +503,14 @@ Status ServerConfig::validate() const
     if (heartbeatIntervalMs * 2 > failoverTimeoutMs) {
         return Status::badRequest(QStringLiteral("Sharding.Replication.HeartbeatIntervalMs (%1) must be at most half of "
                                                  "Sharding.Replication.FailoverTimeoutMs (%2)")
+                                      .arg(heartbeatIntervalMs)
+                                      .arg(failoverTimeoutMs));
+    }
+    if (leaseMs > 0 && (leaseMs < heartbeatIntervalMs * 2 || leaseMs > failoverTimeoutMs)) {
+        return Status::badRequest(QStringLiteral("Sharding.Replication.LeaseMs (%1) must be at least twice "
+                                                 "Sharding.Replication.HeartbeatIntervalMs (%2) and at most "
+                                                 "Sharding.Replication.FailoverTimeoutMs (%3); 0 derives it")
+                                      .arg(leaseMs)
                                       .arg(heartbeatIntervalMs)
                                       .arg(failoverTimeoutMs));
     }

@@ -89,7 +89,17 @@ struct ServerConfig
     qint64 failoverTimeoutMs = 600;
     qint64 healthCheckIntervalMs = 100;
     qint64 maxReplicationLagMs = 10000;
-    qint64 heartbeatIntervalMs = 100;
+    qint64 heartbeatIntervalMs = 50;
+    // A primary's lease (ReplicationCore::Options::leaseMs): how long a
+    // failover waits for an old primary to stop serving. 0: derived
+    // (effectiveLeaseMs).
+    qint64 leaseMs = 0;
+    // LeaseMs as set, else a third of FailoverTimeoutMs and at least two
+    // heartbeats (200 ms with the built-in timings).
+    qint64 effectiveLeaseMs() const
+    {
+        return leaseMs > 0 ? leaseMs : qMin(failoverTimeoutMs, qMax(failoverTimeoutMs / 3, 2 * heartbeatIntervalMs));
+    }
     qint64 writeTimeoutMs = 5000;
     qint64 replicationBatchEntries = 1000;
     qint64 maxInflight = 4;

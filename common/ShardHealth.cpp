@@ -137,19 +137,21 @@ void ShardHealth::answered(int index, const MemberStatus &status, qint64 now)
     }
     member.status = status;
     member.lastAnswerMs = now;
+    member.refusedInARow = 0;
     m_maxTerm = qMax(m_maxTerm, status.term);
     if (status.isPrimary() && status.lease)
         m_lastHealthyMs = qMax(m_lastHealthyMs, now);
     updatePrimary(now);
 }
 
-void ShardHealth::unanswered(int index, const QString &error, qint64 now)
+void ShardHealth::unanswered(int index, const QString &error, qint64 now, bool refused)
 {
     if (!isMember(index))
         return;
     Member &member = m_members[index];
     member.lastFailureMs = now;
     member.lastError = error;
+    member.refusedInARow = refused ? member.refusedInARow + 1 : 0;
     // A member never heard from counts from the start of monitoring.
     const qint64 silentSince = member.lastAnswerMs >= 0 ? member.lastAnswerMs : m_startMs;
     if (!member.down && now - silentSince >= m_options.failoverTimeoutMs) {
@@ -200,7 +202,15 @@ int ShardHealth::reachableCount(qint64 now) const
 
 bool ShardHealth::isHealthy(qint64 now) const
 {
-    return now - m_lastHealthyMs < m_options.failoverTimeoutMs;
+    return now - m_lastHealthyMs < m_options.failoverTimeoutMs && !primaryRefuses();
+}
+
+bool ShardHealth::primaryRefuses() const
+{
+    // Only one that answered before: at start-up its process may simply
+    // not be listening yet.
+    const Member &primary = m_members.at(m_primary);
+    return primary.lastAnswerMs >= 0 && primary.refusedInARow >= kRefusalsForDown;
 }
 
 bool ShardHealth::hasServingPrimary(qint64 now) const
@@ -330,7 +340,12 @@ std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
     if (m_detectedMs < 0) {
         m_detectedMs = now;
         const Member &primary = m_members.at(m_primary);
-        const QString why = primary.lastAnswerMs < 0 || now - primary.lastAnswerMs >= m_options.failoverTimeoutMs
+        const QString why = primaryRefuses()
+            ? QStringLiteral("primary member %1 refused %2 connections in a row (%3 ms after its last answer): its process is gone")
+                  .arg(m_primary)
+                  .arg(primary.refusedInARow)
+                  .arg(now - primary.lastAnswerMs)
+            : primary.lastAnswerMs < 0 || now - primary.lastAnswerMs >= m_options.failoverTimeoutMs
             ? QStringLiteral("primary member %1 has not answered for %2 ms").arg(m_primary).arg(m_options.failoverTimeoutMs)
             : QStringLiteral("no primary holding its lease for %1 ms").arg(m_options.failoverTimeoutMs);
         event(now, QStringLiteral("detected"), m_primary, m_primaryTerm, reachable,

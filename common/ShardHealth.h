@@ -9,7 +9,10 @@
 //    itself primary in the highest term (or, before any such answer, the
 //    last one a node named as primary, then the configured one);
 //  - decide(): PrimaryDown when no reachable primary holding its lease has
-//    been seen for failoverTimeoutMs; then, with a majority of members
+//    been seen for failoverTimeoutMs, or at once when the member writes go
+//    to refused kRefusalsForDown polls in a row (its host answers, nothing
+//    listens: the process is gone; a timeout proves nothing, the member may
+//    be paused or cut off, so those wait for failoverTimeoutMs); then, with a majority of members
 //    reachable, promote the reachable member with the highest
 //    (lastTerm, lastSeq) — ties to the lowest index — in term maxTerm + 1.
 //    A member whose promotion failed is passed over for retryBackoffMs, and
@@ -106,6 +109,7 @@ public:
         qint64 lastAnswerMs = -1;        // -1: never answered
         qint64 lastFailureMs = -1;
         QString lastError;
+        int refusedInARow = 0;           // polls refused since the last answer or other failure
         std::optional<MemberStatus> status; // the latest answer
         bool down = false;               // reported member-down and not up since
     };
@@ -127,7 +131,9 @@ public:
     void setMembership(const Membership &membership, bool pending, qint64 now);
 
     void answered(int member, const MemberStatus &status, qint64 now);
-    void unanswered(int member, const QString &error, qint64 now);
+    // `refused`: the member's host refused the connection.
+    void unanswered(int member, const QString &error, qint64 now, bool refused = false);
+    static constexpr int kRefusalsForDown = 2;
     // A node answered a client request with "not primary" naming `member`.
     void primaryHinted(int member, qint64 now);
     // A client write to this shard was acknowledged.
@@ -144,7 +150,8 @@ public:
     qint64 primaryTerm() const { return m_primaryTerm; }
     // Whether a reachable primary with its lease was seen within
     // failoverTimeoutMs (true for that long after the clock starts: the
-    // grace period before anything counts as down).
+    // grace period before anything counts as down), and the member writes
+    // go to has not refused kRefusalsForDown polls in a row since.
     bool isHealthy(qint64 now) const;
     // Whether the member writes go to is reachable and, by its last answer,
     // a primary holding its lease: what operators and clients mean by
@@ -179,6 +186,9 @@ private:
     void event(qint64 now, const QString &kind, int member, qint64 term, qint64 count, const QString &message);
     void updatePrimary(qint64 now);
     qint64 nextTerm() const;
+    // The member writes go to answered before and has refused
+    // kRefusalsForDown polls in a row since.
+    bool primaryRefuses() const;
 
     int m_shard;
     Options m_options;

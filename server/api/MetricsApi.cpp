@@ -120,7 +120,7 @@ void MetricsApi::writeReplication(PrometheusText *out) const
     out->add(QStringLiteral("peacedb_replication_writable"), Type::Gauge, QStringLiteral("1 while this member accepts writes."),
              state.value(QStringLiteral("writable")).toBool() ? 1 : 0, shard);
     out->add(QStringLiteral("peacedb_replication_lease"), Type::Gauge,
-             QStringLiteral("1 while this member, as primary, has heard from a majority within FailoverTimeoutMs."),
+             QStringLiteral("1 while this member, as primary, has heard from a majority within LeaseMs."),
              state.value(QStringLiteral("lease")).toBool() ? 1 : 0, shard);
     out->add(QStringLiteral("peacedb_replication_leader_changes_total"), Type::Counter,
              QStringLiteral("Times this member learned of a new primary (itself included)."),

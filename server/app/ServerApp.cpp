@@ -172,7 +172,8 @@ Result<std::unique_ptr<CommitLog>> ServerApp::makeCommitLog(const QByteArray &to
     settings.selfUrl = Membership::normalizeUrl(m_config.nodeSelf).value();
     settings.core.self = settings.self;
     settings.core.writeQuorum = int(m_config.writeQuorum);
-    settings.core.failoverTimeoutMs = m_config.failoverTimeoutMs;
+    settings.core.leaseMs = m_config.effectiveLeaseMs();
+    settings.failoverTimeoutMs = m_config.failoverTimeoutMs;
     settings.core.heartbeatIntervalMs = m_config.heartbeatIntervalMs;
     settings.core.electionTimeoutMs = qBound(qint64(500), m_config.failoverTimeoutMs / 2, qint64(5000));
     settings.core.requestTimeoutMs = qMax(qint64(1000), m_config.failoverTimeoutMs / 2);

@@ -43,7 +43,7 @@ void HttpClientPool::failLater(Callback done, const QString &reason)
 {
     QTimer::singleShot(0, this, [done = std::move(done), reason] {
         if (done)
-            done(HttpClientReply{0, QByteArray(), {}, reason});
+            done(HttpClientReply{0, QByteArray(), {}, reason, false});
     });
 }
 
@@ -65,10 +65,12 @@ void HttpClientPool::dispatch()
             free = int(m_slots.size());
             m_slots.append(Slot{connection, {}});
             connect(connection, &HttpConnection::responseReceived, this, [this, free, connection](int status, const QByteArray &body, qint64) {
-                finish(free, HttpClientReply{status, body, connection->responseHeaders(), QString()});
+                finish(free, HttpClientReply{status, body, connection->responseHeaders(), QString(), false});
             });
             connect(connection, &HttpConnection::requestFailed, this,
-                    [this, free](const QString &reason) { finish(free, HttpClientReply{0, QByteArray(), {}, reason}); });
+                    [this, free, connection](const QString &reason) {
+                        finish(free, HttpClientReply{0, QByteArray(), {}, reason, connection->lastFailureRefused()});
+                    });
         }
         Request request = std::move(m_queue.front());
         m_queue.pop_front();

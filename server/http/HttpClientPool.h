@@ -31,6 +31,9 @@ struct HttpClientReply
     QByteArray body;
     QList<QPair<QByteArray, QByteArray>> headers;
     QString error;
+    // No answer because the peer's host refused the connection: it is up,
+    // but nothing listens on the port.
+    bool refused = false;
 
     bool answered() const { return status != 0; }
     // The first header of that name (case-insensitive), or empty.

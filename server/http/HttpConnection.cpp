@@ -210,7 +210,7 @@ void HttpConnection::onErrorOccurred(QAbstractSocket::SocketError error)
     }
     if (m_socket.state() != QAbstractSocket::ConnectedState)
         PeerAddressBook::instance().connectFailed(m_host);
-    failRequest(describeSocketError(error, m_socket));
+    failRequest(describeSocketError(error, m_socket), error == QAbstractSocket::ConnectionRefusedError);
 }
 
 void HttpConnection::onTimeout()
@@ -374,8 +374,9 @@ void HttpConnection::completeResponse()
     emit responseReceived(statusCode, body, m_latencyTimer.nsecsElapsed());
 }
 
-void HttpConnection::failRequest(const QString &reason)
+void HttpConnection::failRequest(const QString &reason, bool refused)
 {
+    m_lastFailureRefused = refused;
     m_timeoutTimer.stop();
     m_connectTimer.stop();
     m_busy = false;

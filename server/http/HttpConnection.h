@@ -48,6 +48,8 @@ public:
     // The header lines of the answer being reported by responseReceived
     // (name as sent, value trimmed).
     const QList<QPair<QByteArray, QByteArray>> &responseHeaders() const { return m_lastHeaders; }
+    // Whether the failure requestFailed reports is a refused connection.
+    bool lastFailureRefused() const { return m_lastFailureRefused; }
 
 signals:
     void responseReceived(int statusCode, const QByteArray &body, qint64 latencyNs);
@@ -70,7 +72,7 @@ private:
     void parseHeader(QByteArrayView line);
     bool finishHeaders();
     void completeResponse();
-    void failRequest(const QString &reason);
+    void failRequest(const QString &reason, bool refused = false);
     void resetParser();
 
     QSslSocket m_socket;
@@ -92,6 +94,7 @@ private:
     // The request went out on a connection that had served earlier ones.
     bool m_reused = false;
     bool m_retried = false;
+    bool m_lastFailureRefused = false;
 
     QByteArray m_buffer;
     qsizetype m_parsePosition = 0;

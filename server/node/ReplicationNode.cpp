@@ -648,7 +648,7 @@ QJsonObject ReplicationNode::state() const
             info.insert(QStringLiteral("lastContactAgeMs"), contact < 0 ? QJsonValue() : QJsonValue(nowMs - contact));
             const bool recovering = member != m_settings.self && (progress.recovering || !progress.voter);
             info.insert(QStringLiteral("state"), ReplicationRules::syncStateName(ReplicationRules::classifyLag(
-                                                     nowMs, contact, lagMs, m_settings.core.failoverTimeoutMs,
+                                                     nowMs, contact, lagMs, m_settings.failoverTimeoutMs,
                                                      m_settings.maxReplicationLagMs, recovering)));
             if (member != m_settings.self) {
                 info.insert(QStringLiteral("inflight"), progress.inflight);

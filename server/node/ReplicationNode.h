@@ -51,6 +51,9 @@ public:
         int self = 0;          // this member's id
         QString selfUrl;       // and its URL
         ReplicationCore::Options core;
+        // A replica that has not answered for this long is Offline (the
+        // router's threshold for a member that is down).
+        qint64 failoverTimeoutMs = 5000;
         qint64 maxReplicationLagMs = 10000;
         // Writes are refused (503) while this many entries, or bytes, are
         // accepted but not yet committed and durable here.

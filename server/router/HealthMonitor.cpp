@@ -216,7 +216,12 @@ void HealthMonitor::pollMember(int shard, int member)
             health.unanswered(member,
                               reply.answered() ? QStringLiteral("HTTP %1: %2").arg(reply.status).arg(QString::fromUtf8(reply.body.left(200)))
                                                : reply.error,
-                              now());
+                              now(), reply.refused);
+            // A primary refusing connections is most likely gone: ask again
+            // at once rather than an interval later, so that the failover
+            // starts within milliseconds (ShardHealth::kRefusalsForDown).
+            if (reply.refused && health.primary() == member)
+                QTimer::singleShot(kRefusedRepollMs, this, [this, shard, member] { pollMember(shard, member); });
         } else {
             const Result<QJsonObject> object = JsonText::parseObject(reply.body);
             const Result<MemberStatus> status = object.isOk() ? MemberStatus::fromJson(object.value()) : object.status();

@@ -89,6 +89,8 @@ public:
     void primaryRequestStarted(int shard);
     void primaryRequestEnded(int shard);
     static constexpr qint64 kSlowPrimaryMs = 250;
+    // A refused poll of the primary is repeated after this long.
+    static constexpr int kRefusedRepollMs = 20;
 
     HttpClientPool *commands(int shard, int member) const;
     // Decides for `shard` now and reports what ShardHealth recorded.

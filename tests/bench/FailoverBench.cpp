@@ -69,7 +69,7 @@ FailoverBench::FailoverBench(const BenchOptions &options, QObject *parent)
 
     const int timeoutMs = int(options.timeoutSeconds * 1000);
     m_control = new HttpClientPool(options.url, options.token, kControlConnections, timeoutMs, this);
-    m_clients = new HttpClientPool(options.url, QByteArray(), options.connections, timeoutMs, this);
+    m_clients = new HttpClientPool(options.url, options.token, options.connections, timeoutMs, this);
     m_supervisor = options.supervisorUrl.isEmpty()
             ? nullptr
             : new HttpClientPool(options.supervisorUrl, options.token, 1, timeoutMs, this);

@@ -41,7 +41,7 @@ ReplicaSetSimulator::Options options(int members, quint64 seed = 1)
     ReplicaSetSimulator::Options options;
     options.members = members;
     options.seed = seed;
-    options.core.failoverTimeoutMs = 1000;
+    options.core.leaseMs = 1000;
     options.core.heartbeatIntervalMs = 100;
     options.core.electionTimeoutMs = 3000;
     options.core.requestTimeoutMs = 1000;

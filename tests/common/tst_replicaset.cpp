@@ -16,7 +16,7 @@ using EventKind = ReplicationCore::Event::Kind;
 
 namespace {
 
-constexpr qint64 kLeaseMs = 5000;           // failoverTimeoutMs
+constexpr qint64 kLeaseMs = 5000;           // leaseMs
 constexpr qint64 kElectionTimeoutMs = 7000; // long enough to wait out a lease
 
 ReplicaSetSimulator::Options options(int members, quint64 seed = 1)
@@ -24,7 +24,7 @@ ReplicaSetSimulator::Options options(int members, quint64 seed = 1)
     ReplicaSetSimulator::Options options;
     options.members = members;
     options.seed = seed;
-    options.core.failoverTimeoutMs = kLeaseMs;
+    options.core.leaseMs = kLeaseMs;
     options.core.heartbeatIntervalMs = 250;
     options.core.electionTimeoutMs = kElectionTimeoutMs;
     options.core.requestTimeoutMs = 2000;
@@ -84,7 +84,7 @@ void deliverVotesOnly(ReplicaSetSimulator &sim)
     }
 }
 
-// Lets FailoverTimeoutMs pass with nothing delivered, as after a primary
+// Lets LeaseMs pass with nothing delivered, as after a primary
 // died or was cut off: only then do the members that heard it vote for
 // another (the lease they gave it has run out; docs/replication.md rule 2).
 void letLeasesRunOut(ReplicaSetSimulator &sim)
@@ -363,7 +363,7 @@ void TestReplicaSet::staleAnswersDoNotRenewTheLease()
             sim.deliver(i);
     }
     QVERIFY(!sim.inFlight().isEmpty());
-    // Long past the lease (failoverTimeoutMs 5000), with nothing else heard.
+    // Long past the lease (leaseMs 5000), with nothing else heard.
     sim.isolate(0);
     sim.advance(6000);
     sim.heal();
@@ -836,7 +836,7 @@ void TestReplicaSet::oldPrimaryResumingIntoANewTermAcknowledgesNothingItLost()
 }
 
 // 7c. Lease safety (doc rule 2): a member that heard from a primary within
-// FailoverTimeoutMs does not help elect another, so a primary that holds
+// LeaseMs does not help elect another, so a primary that holds
 // its lease is the only one, and its reads are current. Node 1 is asked to
 // campaign while node 0 is alive and heard by everyone: node 1 wins only
 // once node 0's lease has run out.
@@ -894,7 +894,7 @@ void TestReplicaSet::handOffElectsAtOnce()
 }
 
 // 7e. A member that restarts may have helped give a lease just before: it
-// votes only once FailoverTimeoutMs has passed since it started.
+// votes only once LeaseMs has passed since it started.
 void TestReplicaSet::restartedMemberWaitsOutItsLeaseBeforeVoting()
 {
     ReplicaSetSimulator sim(options(3));
@@ -1494,7 +1494,7 @@ void TestReplicaSet::randomSoak()
     setup.core.maxBatchEntries = 5;
     setup.core.maxInflight = 3;
     // Short leases, so that elections succeed often between the faults.
-    setup.core.failoverTimeoutMs = 1000;
+    setup.core.leaseMs = 1000;
     setup.core.electionTimeoutMs = 3000;
     setup.autoInstallSnapshots = true;
     setup.snapshotCrashPercent = compaction ? 20 : 0;

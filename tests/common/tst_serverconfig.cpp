@@ -125,6 +125,29 @@ private slots:
         QCOMPARE(config.validate().message(),
                  QStringLiteral("Node.Self http://elsewhere:8080 is not a member of any shard in Sharding.Shards (a member added "
                                 "since needs Node.ShardId and Node.MemberId)"));
+
+        // The lease: a third of the failover timeout, at least two heartbeats.
+        config.nodeSelf = QStringLiteral("http://shard-1-replica-1:8080");
+        QCOMPARE(config.effectiveLeaseMs(), qint64(1666));
+        config.heartbeatIntervalMs = 1000;
+        QCOMPARE(config.effectiveLeaseMs(), qint64(2000));
+        config.heartbeatIntervalMs = 50;
+        config.leaseMs = 300;
+        QCOMPARE(config.effectiveLeaseMs(), qint64(300));
+        QVERIFY(config.validate().isOk());
+        config.leaseMs = 99; // less than two heartbeats
+        QVERIFY2(config.validate().message().startsWith(QLatin1String("Sharding.Replication.LeaseMs (99) must be at least twice")),
+                 qPrintable(config.validate().message()));
+        config.leaseMs = 5001; // longer than the failover timeout
+        QVERIFY(!config.validate().isOk());
+    }
+
+    void builtInTimingsGiveALeaseOfAThirdOfTheFailoverTimeout()
+    {
+        const ServerConfig defaults;
+        QCOMPARE(defaults.failoverTimeoutMs, qint64(600));
+        QCOMPARE(defaults.heartbeatIntervalMs, qint64(50));
+        QCOMPARE(defaults.effectiveLeaseMs(), qint64(200));
     }
 
     void layoutErrorsNameTheKey_data()

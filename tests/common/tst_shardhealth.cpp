@@ -208,6 +208,78 @@ private slots:
         QCOMPARE(findEvent(events, QStringLiteral("detected"))->member, 0);
     }
 
+    // A primary whose host refuses the connection on two polls in a row has
+    // no process listening: the failover starts then, not a timeout later —
+    // even while the replicas still report having heard from it. Failures
+    // that prove nothing (timeouts, a refusal followed by an answer, a
+    // refusing replica) leave the timeout in charge.
+    void refusingPrimaryIsReplacedWithoutWaitingForTheTimeout()
+    {
+        MemberStatus follower = replica(2, 2, 40);
+        follower.leader = 0;
+        follower.raw.insert(QStringLiteral("lastPrimaryContactAgeMs"), 5);
+        const auto healthyAt = [&](ShardHealth &shard, qint64 t) {
+            shard.answered(0, primary(2, 40), t);
+            shard.answered(1, follower, t);
+            shard.answered(2, follower, t);
+        };
+
+        ShardHealth shard(0, threeMembers(), options(), 0);
+        healthyAt(shard, 0);
+        shard.unanswered(0, QStringLiteral("connection refused"), 100, true);
+        QVERIFY(!shard.decide(100)); // one refusal may be a restart racing the poll
+        shard.unanswered(0, QStringLiteral("connection refused"), 120, true);
+        QVERIFY(!shard.isHealthy(120));
+        const std::optional<ShardHealth::Promotion> promotion = shard.decide(120);
+        QVERIFY(promotion);
+        QCOMPARE(promotion->member, 1);
+        QCOMPARE(promotion->term, qint64(3));
+        const QVector<ShardEvent> events = shard.takeEvents();
+        const ShardEvent *detected = findEvent(events, QStringLiteral("detected"));
+        QVERIFY(detected);
+        QCOMPARE(detected->member, 0);
+        QVERIFY2(detected->message.contains(QStringLiteral("refused")), qPrintable(detected->message));
+
+        // Timeouts: nothing before the failover timeout.
+        ShardHealth timeouts(0, threeMembers(), options(), 0);
+        healthyAt(timeouts, 0);
+        for (qint64 t = 20; t < kTimeout; t += 20) {
+            timeouts.unanswered(0, QStringLiteral("timeout"), t);
+            QVERIFY2(!timeouts.decide(t), qPrintable(QString::number(t)));
+        }
+
+        // A refusal, an answer (it restarted), a refusal: not in a row.
+        ShardHealth restarted(0, threeMembers(), options(), 0);
+        healthyAt(restarted, 0);
+        restarted.unanswered(0, QStringLiteral("connection refused"), 100, true);
+        healthyAt(restarted, 110);
+        restarted.unanswered(0, QStringLiteral("connection refused"), 120, true);
+        QVERIFY(restarted.isHealthy(120));
+        QVERIFY(!restarted.decide(120));
+        // A timeout between two refusals breaks the run as well.
+        restarted.unanswered(0, QStringLiteral("timeout"), 130);
+        restarted.unanswered(0, QStringLiteral("connection refused"), 140, true);
+        QVERIFY(!restarted.decide(140));
+
+        // At start-up a primary that never answered may not listen yet.
+        ShardHealth starting(0, threeMembers(), options(), 0);
+        for (qint64 t = 20; t < kTimeout; t += 20) {
+            starting.unanswered(0, QStringLiteral("connection refused"), t, true);
+            starting.answered(1, replica(0, 0, 0), t);
+            starting.answered(2, replica(0, 0, 0), t);
+            QVERIFY2(!starting.decide(t), qPrintable(QString::number(t)));
+        }
+
+        // A replica refusing changes nothing while the primary answers.
+        ShardHealth replicaGone(0, threeMembers(), options(), 0);
+        for (qint64 t = 0; t < 3 * kTimeout; t += 20) {
+            replicaGone.answered(0, primary(2, 40), t);
+            replicaGone.answered(1, follower, t);
+            replicaGone.unanswered(2, QStringLiteral("connection refused"), t, true);
+            QVERIFY2(!replicaGone.decide(t), qPrintable(QString::number(t)));
+        }
+    }
+
     void minorityCannotPromote()
     {
         ShardHealth shard(0, threeMembers(), options(), 0);
