@@ -325,10 +325,10 @@ elif [ "$failoverStatus" -eq 0 ] || [ "$failoverStatus" -eq 3 ]; then
     count=$(nested "$failoverJson" failoverMs count)
     lost=$(( $(number "$failoverJson" lost) + $(number "$failoverJson" unverified) ))
     acknowledged=$(number "$failoverJson" acknowledged)
-    if meets 'v1 <= 800 && v2 <= 1500' "$median" "$max" && [ "$lost" -eq 0 ]; then failoverVerdict=met; else failoverVerdict="**missed**"; fi
-    echo "| failover: \`kill -9\` of shard $shard's primary under writes → first acknowledged write ($count runs) | median **$(seconds "$median") s**, max **$(seconds "$max") s** (detection median $(ms "$(nested "$failoverJson" detectedMs median)") ms after the kill, promotion $(ms "$(nested "$failoverJson" detectToPromoteMs median)") ms, first write $(ms "$(nested "$failoverJson" promotedToFirstWriteMs median)") ms after it); **$lost of $acknowledged** acknowledged writes lost | median ≤ 0.8 s, max ≤ 1.5 s, none lost — $failoverVerdict |"
+    if meets 'v1 <= 300 && v2 <= 500' "$median" "$max" && [ "$lost" -eq 0 ]; then failoverVerdict=met; else failoverVerdict="**missed**"; fi
+    echo "| failover: \`kill -9\` of shard $shard's primary under writes → first acknowledged write ($count runs) | median **$(seconds "$median") s**, max **$(seconds "$max") s** (detection median $(ms "$(nested "$failoverJson" detectedMs median)") ms after the kill, promotion $(ms "$(nested "$failoverJson" detectToPromoteMs median)") ms, first write $(ms "$(nested "$failoverJson" promotedToFirstWriteMs median)") ms after it); **$lost of $acknowledged** acknowledged writes lost | median ≤ 0.3 s, max ≤ 0.5 s, none lost — $failoverVerdict |"
 else
-    echo "| failover: \`kill -9\` of shard $shard's primary | **the bench failed** (exit $failoverStatus) | median ≤ 0.8 s, max ≤ 1.5 s |"
+    echo "| failover: \`kill -9\` of shard $shard's primary | **the bench failed** (exit $failoverStatus) | median ≤ 0.3 s, max ≤ 0.5 s |"
 fi
 [ -z "$soakRow" ] || echo "$soakRow"
 [ -z "$backupRow" ] || echo "$backupRow"
