@@ -29,7 +29,7 @@ HealthMonitor::HealthMonitor(const Settings &settings, ClusterEvents *events, QO
         // The membership last learned from the shard's primary, else the file's.
         Membership members = Membership::initial(layout.members);
         QFile saved(membershipPath(layout.id));
-        if (saved.open(QIODevice::ReadOnly)) {
+        if (!saved.fileName().isEmpty() && saved.open(QIODevice::ReadOnly)) {
             const Result<Membership> loaded = Membership::fromJson(saved.readAll());
             if (loaded.isOk() && !loaded->isEmpty())
                 members = loaded.value();

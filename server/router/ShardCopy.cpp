@@ -208,7 +208,8 @@ void ShardCopy::onDownloaded()
     m_reply = nullptr;
     reply->deleteLater();
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QByteArray rest = reply->readAll();
+    // An aborted reply is closed: nothing is left to read.
+    const QByteArray rest = reply->isOpen() ? reply->readAll() : QByteArray();
     if (status == 200 && reply->error() == QNetworkReply::NoError && !m_writer->failed()) {
         m_writer->write(rest);
         m_bytesCopied += rest.size();
