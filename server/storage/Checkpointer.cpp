@@ -10,8 +10,15 @@ Q_LOGGING_CATEGORY(lcCheckpoint, "peacedb.storage")
 namespace {
 
 // Once the log holds the threshold, checkpoints here follow the writer
-// closely: one starts whenever this fraction of the threshold (1,000 pages,
-// 4 MB by default) is not yet copied. Each completes what it found.
+// closely: one starts whenever this fraction of the threshold (125 pages,
+// 500 KB by default) is not yet copied. Each completes what it found, and
+// fsyncs the database file: many small fsyncs beside the writer's log
+// fsyncs hold its commits up far less than a few big ones (standalone p99
+// at 32 connections: 8-23 ms every 1,000 pages, 32-48 ms every 4,000,
+// 7-10 ms every 125; every 62 did no better).
+constexpr qint64 kStepFraction = 32;
+// What the writer may be left to copy itself when it completes a
+// checkpoint: a quarter of the threshold.
 constexpr qint64 kLittleFraction = 4;
 // The writer completes a checkpoint when the log holds this many times the
 // threshold and only a little of it is left to copy: the log restarts about
@@ -113,7 +120,8 @@ bool Checkpointer::walGrew(int frames)
     if ((frames >= kRestartFactor * m_thresholdPages && pending <= little)
         || frames >= StorageOptions::kWalLimitFactor * m_thresholdPages)
         return true;
-    if (frames < m_thresholdPages || pending < little || m_queued.exchange(true))
+    const qint64 step = qMax<qint64>(1, m_thresholdPages / kStepFraction);
+    if (frames < m_thresholdPages || pending < step || m_queued.exchange(true))
         return false;
     Worker *worker = m_worker;
     if (!worker) {

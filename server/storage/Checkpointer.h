@@ -9,7 +9,7 @@
 // The writer's connection gives up the automatic checkpoint and reports
 // its log's size after each commit (walGrew(), from sqlite3_wal_hook on the
 // writer thread); once the log holds thresholdPages frames, a checkpoint is
-// queued here (one at a time) whenever a quarter of that is not yet copied
+// queued here (one at a time) whenever 1/32 of that is not yet copied
 // into the database file. PASSIVE never blocks the writer nor readers (it
 // copies what no reader still needs and stops), and durability does not
 // depend on it: a commit is durable once its log frames are fsynced.
