@@ -207,8 +207,12 @@ public:
 
     static ClusterProcesses::Options options(bool partitions, const StorageFault *storage, bool secured)
     {
-        ClusterProcesses::Options options{1, kMembers - 1, {QStringLiteral("PEACEDB_SHARDING_REPLICATION_WRITE_TIMEOUT_MS=2000")},
-                                          partitions, storage ? storage->wrapper() : QStringList()};
+        ClusterProcesses::Options options;
+        options.shards = 1;
+        options.replicas = kMembers - 1;
+        options.environment = {QStringLiteral("PEACEDB_SHARDING_REPLICATION_WRITE_TIMEOUT_MS=2000")};
+        options.bindAddresses = partitions;
+        options.launcherWrapper = storage ? storage->wrapper() : QStringList();
         options.authentication = secured;
         options.tls = secured;
         options.signInAsAdmin = secured;

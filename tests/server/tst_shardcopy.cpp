@@ -103,6 +103,27 @@ QJsonObject memberState(bool primary)
                        {QStringLiteral("leader"), 0}};
 }
 
+// A set of three: member 0 the primary, 1 and 2 replicas, all answering
+// snapshot requests the same way.
+struct ThreeMembers
+{
+    explicit ThreeMembers(ScriptedMember::Snapshot snapshot)
+        : primary(memberState(true), snapshot)
+        , replica1(memberState(false), snapshot)
+        , replica2(memberState(false), snapshot)
+    {
+    }
+    QVector<ScriptedMember *> all() { return {&primary, &replica1, &replica2}; }
+    int snapshotRequests() const
+    {
+        return primary.snapshotRequests() + replica1.snapshotRequests() + replica2.snapshotRequests();
+    }
+
+    ScriptedMember primary;
+    ScriptedMember replica1;
+    ScriptedMember replica2;
+};
+
 struct Outcome
 {
     ShardCopy::Phase phase = ShardCopy::Phase::CommitPoint;
@@ -158,15 +179,13 @@ private slots:
     // phases' wait, saying why.
     void busyMembersUseUpNoAttempt()
     {
-        ScriptedMember primary(memberState(true), ScriptedMember::Snapshot::Busy);
-        ScriptedMember replica1(memberState(false), ScriptedMember::Snapshot::Busy);
-        ScriptedMember replica2(memberState(false), ScriptedMember::Snapshot::Busy);
+        ThreeMembers members(ScriptedMember::Snapshot::Busy);
         const qint64 waitMs = 1500;
-        const Outcome outcome = copyFrom({&primary, &replica1, &replica2}, waitMs);
+        const Outcome outcome = copyFrom(members.all(), waitMs);
         QCOMPARE(outcome.phase, ShardCopy::Phase::Failed);
         QVERIFY2(outcome.error.contains(QStringLiteral("stayed busy (503)")), qPrintable(outcome.error));
         QVERIFY2(outcome.error.contains(QStringLiteral("a snapshot is already being made")), qPrintable(outcome.error));
-        const int asked = primary.snapshotRequests() + replica1.snapshotRequests() + replica2.snapshotRequests();
+        const int asked = members.snapshotRequests();
         QVERIFY2(asked > 2 * ShardCopy::kMaxAttempts, qPrintable(QString::number(asked)));
         QVERIFY2(outcome.elapsedMs >= waitMs, qPrintable(QString::number(outcome.elapsedMs)));
     }
@@ -175,17 +194,15 @@ private slots:
     // failed copies the shard's copy fails with the last reason.
     void failedCopiesUseUpTheAttempts()
     {
-        ScriptedMember primary(memberState(true), ScriptedMember::Snapshot::Broken);
-        ScriptedMember replica1(memberState(false), ScriptedMember::Snapshot::Broken);
-        ScriptedMember replica2(memberState(false), ScriptedMember::Snapshot::Broken);
-        const Outcome outcome = copyFrom({&primary, &replica1, &replica2}, 10000);
+        ThreeMembers members(ScriptedMember::Snapshot::Broken);
+        const Outcome outcome = copyFrom(members.all(), 10000);
         QCOMPARE(outcome.phase, ShardCopy::Phase::Failed);
         QVERIFY2(outcome.error.contains(QStringLiteral("%1 copies failed").arg(ShardCopy::kMaxAttempts)), qPrintable(outcome.error));
         QVERIFY2(outcome.error.contains(QStringLiteral("cannot read the database")), qPrintable(outcome.error));
         // Each member once: replicas first, then the primary.
-        QCOMPARE(replica1.snapshotRequests(), 1);
-        QCOMPARE(replica2.snapshotRequests(), 1);
-        QCOMPARE(primary.snapshotRequests(), 1);
+        QCOMPARE(members.replica1.snapshotRequests(), 1);
+        QCOMPARE(members.replica2.snapshotRequests(), 1);
+        QCOMPARE(members.primary.snapshotRequests(), 1);
     }
 
     // A copy larger than the file system's room is refused when its size
@@ -193,14 +210,12 @@ private slots:
     // (the backup's disk, not the member, is the problem).
     void noRoomRefusesTheCopyBeforeWriting()
     {
-        ScriptedMember primary(memberState(true), ScriptedMember::Snapshot::Huge);
-        ScriptedMember replica1(memberState(false), ScriptedMember::Snapshot::Huge);
-        ScriptedMember replica2(memberState(false), ScriptedMember::Snapshot::Huge);
-        const Outcome outcome = copyFrom({&primary, &replica1, &replica2}, 10000);
+        ThreeMembers members(ScriptedMember::Snapshot::Huge);
+        const Outcome outcome = copyFrom(members.all(), 10000);
         QCOMPARE(outcome.phase, ShardCopy::Phase::Failed);
         QVERIFY2(outcome.error.contains(QStringLiteral("not enough free space")), qPrintable(outcome.error));
         QCOMPARE(outcome.fileBytes, qint64(0));
-        QCOMPARE(primary.snapshotRequests() + replica1.snapshotRequests() + replica2.snapshotRequests(), 1);
+        QCOMPARE(members.snapshotRequests(), 1);
     }
 };
 
