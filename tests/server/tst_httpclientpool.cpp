@@ -56,6 +56,30 @@ private slots:
         QCOMPARE(pool.queued(), 0);
     }
 
+    // A port nothing listens on refuses the connection, and the reply says
+    // so (the router takes it as evidence that a member's process is gone);
+    // a request that times out on a live connection is not a refusal.
+    void aRefusedConnectionIsToldApartFromATimeout()
+    {
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = closed.serverPort();
+        closed.close();
+        HttpClientPool refusing(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)), QByteArray(), 1, 2000);
+        std::optional<HttpClientReply> refused;
+        refusing.get("/", [&](const HttpClientReply &reply) { refused = reply; });
+        QTRY_VERIFY_WITH_TIMEOUT(refused.has_value(), 5000);
+        QCOMPARE(refused->status, 0);
+        QVERIFY2(refused->refused, qPrintable(refused->error));
+
+        HttpClientPool silent(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_peer.serverPort())), QByteArray(), 1, 300);
+        std::optional<HttpClientReply> timedOut;
+        silent.get("/slow", [&](const HttpClientReply &reply) { timedOut = reply; });
+        QTRY_VERIFY_WITH_TIMEOUT(timedOut.has_value(), 5000);
+        QCOMPARE(timedOut->status, 0);
+        QVERIFY2(!timedOut->refused, qPrintable(timedOut->error));
+    }
+
     void theWaitQueueIsBounded()
     {
         const QUrl url(QStringLiteral("http://127.0.0.1:%1").arg(m_peer.serverPort()));
