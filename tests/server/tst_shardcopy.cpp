@@ -187,7 +187,8 @@ private slots:
         QVERIFY2(outcome.error.contains(QStringLiteral("a snapshot is already being made")), qPrintable(outcome.error));
         const int asked = members.snapshotRequests();
         QVERIFY2(asked > 2 * ShardCopy::kMaxAttempts, qPrintable(QString::number(asked)));
-        QVERIFY2(outcome.elapsedMs >= waitMs, qPrintable(QString::number(outcome.elapsedMs)));
+        // Counted in poll intervals, whose (coarse) timers may fire up to 5 % early.
+        QVERIFY2(outcome.elapsedMs >= waitMs * 9 / 10, qPrintable(QString::number(outcome.elapsedMs)));
     }
 
     // A member whose copy fails is passed over, and after kMaxAttempts
