@@ -239,6 +239,27 @@ timeline() {
               | "  +\(.timeMs - $t0) ms  \(.kind)  \(.node // "")  term \(.term // "")  \(.message // "")"'
 }
 
+# What the router sees of shard 0 and what it recorded since `from_id`, and
+# in containers the last lines the router and shard 0's members logged:
+# printed before a failure, so that a failed drill can be explained.
+diagnose() {
+    say "diagnosis: the router's shard 0 (answers /healthz: $(curl -s --max-time 2 "$base/healthz" 2>&1 | head -c 200)):"
+    status | jq -r '.shards[] | select(.id == 0) | "  primaryMember \(.primaryMember) promoting \(.promoting // false)",
+                    (.members[] | "  \(.member) \(.name) \(.role // "-") term \(.term // "-") seq \(.seq // "-") commit \(.commitSeq // "-") voter \(.voter // "-") reachable \(.reachable) \(.error // "")")' \
+        2>&1 | head -20 || true
+    say "diagnosis: the router's events since event $1:"
+    timeline "$1" "${2:-0}" 2>&1 | tail -40 || true
+    if [ "$mode" != local ] && [ -n "$engine" ]; then
+        local service name
+        for service in router shard-0-primary shard-0-replica-1 shard-0-replica-2; do
+            name="$(container_of "http://$service:8080")"
+            [ -n "$name" ] || continue
+            say "diagnosis: the last lines $service logged ($name):"
+            $engine logs --tail 25 "$name" 2>&1 | sed 's/^/  /' || true
+        done
+    fi
+}
+
 # --- the drill ------------------------------------------------------------------------
 
 if [ "$mode" = local ]; then local_up; else containers_up; fi
@@ -273,7 +294,7 @@ for _ in $(seq 1 300); do
     new_name=""
     sleep 0.1
 done
-[ -n "$new_name" ] || fail "no new primary for shard 0 within 30 s"
+[ -n "$new_name" ] || { diagnose "$events_from" "$kill_ms"; fail "no new primary for shard 0 within 30 s"; }
 sleep 2
 read -r gap gap_at <<<"$(outage_after "$((kill_ms - 1000))")"
 say "new primary: $new_name (term $new_term); timeline after the kill:"
@@ -313,7 +334,7 @@ for _ in $(seq 1 600); do
     fi
     sleep 0.1
 done
-[ "$caught" = 1 ] || fail "$old_name did not catch up within 60 s (last: $line)"
+[ "$caught" = 1 ] || { diagnose "$events_from" "$kill_ms"; fail "$old_name did not catch up within 60 s (last: $line)"; }
 say "$old_name is back and in sync (seq $seq, primary at $primary_seq)"
 
 # Graceful hand-off: SIGTERM to the current primary.
@@ -335,7 +356,7 @@ for _ in $(seq 1 150); do
     next_name=""
     sleep 0.1
 done
-[ -n "$next_name" ] || fail "no new primary within 15 s of the stop"
+[ -n "$next_name" ] || { diagnose "$events_from" "$stop_ms"; fail "no new primary within 15 s of the stop"; }
 sleep 2
 read -r gap2 gap2_at <<<"$(outage_after "$((stop_ms - 1000))")"
 say "new primary: $next_name (term $next_term); timeline after the stop:"

@@ -135,13 +135,17 @@ for secret in cluster-token admin-password; do
 done
 password=$(cat "$work/deploy/secrets/admin-password")
 
-port=""
-for candidate in $(shuf -i 18000-18999 -n 100); do
-    if [ -z "$(ss -Hltn "sport = :$candidate")" ]; then
-        port=$candidate
-        break
-    fi
-done
+# A port in 18000-18999 nothing listens on, other than $1.
+free_port() {
+    local candidate
+    for candidate in $(shuf -i 18000-18999 -n 100); do
+        if [ "$candidate" != "${1:-}" ] && [ -z "$(ss -Hltn "sport = :$candidate")" ]; then
+            echo "$candidate"
+            return
+        fi
+    done
+}
+port=$(free_port)
 [ -n "$port" ] || fail "no free port in 18000-18999"
 export PEACEDB_ROUTER_PORT=$port PEACEDB_ROUTER_2_PORT=$port
 scheme=http
@@ -315,9 +319,12 @@ log "TLS: https with the CA works, plain HTTP and an unknown CA are refused, hea
 
 # --- 10. the failover drill against the containers ------------------------------
 compose down -v >"$work/down.log" 2>&1 || fail "down -v failed"
-log "deploy/failover-drill.sh against the containers (project $project-drill)"
+# Its own port: nothing of the stack just taken down can answer there.
+drill_port=$(free_port "$port")
+[ -n "$drill_port" ] || fail "no free port in 18000-18999 for the drill"
+log "deploy/failover-drill.sh against the containers (project $project-drill, port $drill_port)"
 timeout 600 "$src/deploy/failover-drill.sh" --compose-file "$work/deploy/docker-compose.replication.yml" \
-    --project "$project-drill" --port "$port" >"$work/drill.log" 2>&1 || { cat "$work/drill.log"; fail "the failover drill failed"; }
+    --project "$project-drill" --port "$drill_port" >"$work/drill.log" 2>&1 || { cat "$work/drill.log"; fail "the failover drill failed"; }
 cat "$work/drill.log"
 grep -q "drill: passed" "$work/drill.log" || fail "the drill did not say it passed"
 

@@ -606,7 +606,25 @@ private:
     QHash<QString, QString> m_logs; // removed members' logs
 };
 
+// Every failed check, repeated at the very end of the output: a failure in
+// the middle of several minutes of round logs is easy to miss, and a CI log
+// that keeps only the head and the tail would drop it.
+QStringList &failedChecks()
+{
+    static QStringList checks;
+    return checks;
+}
+
 } // namespace
+
+// QVERIFY2 that also records the failure for cleanupTestCase().
+#define FAULTS_VERIFY(condition, message)                                                                              \
+    do {                                                                                                               \
+        if (!(condition)) {                                                                                            \
+            failedChecks() << QStringLiteral("%1: %2").arg(QLatin1String(QTest::currentTestFunction()), QString(message)); \
+            QFAIL(qPrintable(QString(message)));                                                                       \
+        }                                                                                                              \
+    } while (false)
 
 class TestFaults : public QObject
 {
@@ -630,6 +648,8 @@ private slots:
         // not; this removes those of test processes that were killed.
         if (NetworkPartition::unavailableReason().isEmpty())
             NetworkPartition::removeLeftovers();
+        for (const QString &check : failedChecks())
+            qWarning("FAILED %s", qPrintable(check));
     }
 
     void killsAndPauses()
@@ -701,7 +721,7 @@ private slots:
         clock.start();
         FaultRun faults(false, false, clock);
         QString error;
-        QVERIFY2(faults.start(&error), qPrintable(error));
+        FAULTS_VERIFY(faults.start(&error), error);
         ClusterProcesses &cluster = faults.cluster();
         const QByteArray path = "/v1/db/" + kDatabase + "/docs/pending";
         auto now = [&clock] { return clock.nsecsElapsed() / 1000; };
@@ -750,7 +770,7 @@ private slots:
         qInfo("write A: %d; write B: %d %s; read: %d %s", answerA.status, answerB.status, answerB.body.constData(),
               answerRead.status, answerRead.body.constData());
         const LinearizabilityChecker::Result result = LinearizabilityChecker().check(history);
-        QVERIFY2(result.ok(), qPrintable(result.report()));
+        FAULTS_VERIFY(result.ok(), result.report());
     }
 
     void soak()
@@ -792,7 +812,7 @@ private:
         clock.start();
         FaultRun faults(partitions, storageFaults, clock, secured);
         QString error;
-        QVERIFY2(faults.start(&error), qPrintable(error));
+        FAULTS_VERIFY(faults.start(&error), error);
         ClusterProcesses &cluster = faults.cluster();
 
         const QList<quint16> ports = faults.routerPorts();
@@ -801,7 +821,7 @@ private:
         // client per router).
         SetWorkload probe(ports, kDatabase, kProbePrefix, 2, clock, 20, 500);
         RegisterWorkload registers(ports, kDatabase, registerClients, 3, clock);
-        QVERIFY2(registers.nextGeneration(&error), qPrintable(error));
+        FAULTS_VERIFY(registers.nextGeneration(&error), error);
         faults.pollPromotions();
         inserts.start();
         probe.start();
@@ -832,10 +852,10 @@ private:
 
         // (a) Every acknowledged insert is present.
         QSet<QString> present;
-        QVERIFY2(faults.presentIds(kSetPrefix, &present, &error), qPrintable(error));
+        FAULTS_VERIFY(faults.presentIds(kSetPrefix, &present, &error), error);
         const SetWorkload::Verdict set = inserts.check(present);
         QSet<QString> probesPresent;
-        QVERIFY2(faults.presentIds(kProbePrefix, &probesPresent, &error), qPrintable(error));
+        FAULTS_VERIFY(faults.presentIds(kProbePrefix, &probesPresent, &error), error);
         const SetWorkload::Verdict probes = probe.check(probesPresent);
 
         // (b) Every register history is linearizable.
@@ -923,17 +943,16 @@ private:
         if (!faults.problems().isEmpty() || !lost.isEmpty() || !unexpected.isEmpty() || !nonLinearizable.isEmpty()
             || !twoPrimaries.isEmpty())
             qWarning("every process's log is kept in %s", qPrintable(faults.keepLogs()));
-        QVERIFY2(faults.problems().isEmpty(), qPrintable(faults.problems().join(QLatin1Char('\n'))));
-        QVERIFY2(lost.isEmpty(), qPrintable(QStringLiteral("%1 acknowledged inserts lost, e.g. %2")
+        FAULTS_VERIFY(faults.problems().isEmpty(), faults.problems().join(QLatin1Char('\n')));
+        FAULTS_VERIFY(lost.isEmpty(), QStringLiteral("%1 acknowledged inserts lost, e.g. %2")
                                                 .arg(lost.size())
-                                                .arg(lost.mid(0, 20).join(QStringLiteral(", ")))));
-        QVERIFY2(unexpected.isEmpty(), qPrintable(QStringLiteral("documents never inserted: %1").arg(unexpected.mid(0, 20).join(QStringLiteral(", ")))));
-        QVERIFY2(nonLinearizable.isEmpty(), qPrintable(QStringLiteral("%1 register histories not linearizable (reports above)").arg(nonLinearizable.size())));
-        QVERIFY2(twoPrimaries.isEmpty(), qPrintable(QStringLiteral("two primaries in one term: ") + twoPrimaries.join(QStringLiteral("; "))));
-        QVERIFY2(set.acknowledged > 0 && operations > 0, "the workloads did nothing");
+                                                .arg(lost.mid(0, 20).join(QStringLiteral(", "))));
+        FAULTS_VERIFY(unexpected.isEmpty(), QStringLiteral("documents never inserted: %1").arg(unexpected.mid(0, 20).join(QStringLiteral(", "))));
+        FAULTS_VERIFY(nonLinearizable.isEmpty(), QStringLiteral("%1 register histories not linearizable (reports above)").arg(nonLinearizable.size()));
+        FAULTS_VERIFY(twoPrimaries.isEmpty(), QStringLiteral("two primaries in one term: ") + twoPrimaries.join(QStringLiteral("; ")));
+        FAULTS_VERIFY(set.acknowledged > 0 && operations > 0, QStringLiteral("the workloads did nothing"));
         for (int router = 0; router < ports.size(); ++router)
-            QVERIFY2(inserts.firstAcknowledgedAfter(0, ports.at(router)) >= 0,
-                     qPrintable(QStringLiteral("no insert was acknowledged through %1").arg(faults.routers().at(router))));
+            FAULTS_VERIFY(inserts.firstAcknowledgedAfter(0, ports.at(router)) >= 0, QStringLiteral("no insert was acknowledged through %1").arg(faults.routers().at(router)));
     }
 };
 
