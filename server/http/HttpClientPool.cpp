@@ -71,6 +71,7 @@ void HttpClientPool::dispatch()
                     [this, free, connection](const QString &reason) {
                         finish(free, HttpClientReply{0, QByteArray(), {}, reason, connection->lastFailureRefused()});
                     });
+            connect(connection, &HttpConnection::closedWhileIdle, this, &HttpClientPool::idleConnectionClosed);
         }
         Request request = std::move(m_queue.front());
         m_queue.pop_front();

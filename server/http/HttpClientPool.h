@@ -60,6 +60,10 @@ public:
     // Requests waiting for a free connection.
     int queued() const { return int(m_queue.size()); }
 
+signals:
+    // The server closed one of the idle connections (HttpConnection::closedWhileIdle).
+    void idleConnectionClosed();
+
 private:
     struct Request
     {

@@ -182,6 +182,7 @@ void HttpConnection::onErrorOccurred(QAbstractSocket::SocketError error)
         // An idle keep-alive connection went away; the next request reconnects.
         m_socket.abort();
         m_buffer.clear();
+        emit closedWhileIdle();
         return;
     }
     if (error == QAbstractSocket::RemoteHostClosedError) {

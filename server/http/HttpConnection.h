@@ -54,6 +54,10 @@ public:
 signals:
     void responseReceived(int statusCode, const QByteArray &body, qint64 latencyNs);
     void requestFailed(const QString &reason);
+    // The server closed (or reset) the connection while no request was out:
+    // its idle timeout, or its process ending (the kernel closes a killed
+    // process's connections).
+    void closedWhileIdle();
 
 private:
     enum class ParseState { StatusLine, Headers, Body, ChunkSize, ChunkData, ChunkTrailer, BodyUntilClose };

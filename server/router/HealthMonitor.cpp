@@ -70,6 +70,7 @@ void HealthMonitor::ensureLinks(int shard, int member, const QString &url)
     // Promotion waits for an election; stepdown and kill answer at once.
     const int commandTimeoutMs = int(qMax(qint64(10000), m_settings.failoverTimeoutMs * 2));
     link.polls = new HttpClientPool(QUrl(url), m_settings.token, 1, pollTimeoutMs, this);
+    connect(link.polls, &HttpClientPool::idleConnectionClosed, this, [this, shard, member] { pollConnectionClosed(shard, member); });
     link.commands = new HttpClientPool(QUrl(url), m_settings.token, 2, commandTimeoutMs, this);
 }
 
@@ -234,6 +235,12 @@ void HealthMonitor::pollMember(int shard, int member)
         }
         evaluate(shard);
     });
+}
+
+void HealthMonitor::pollConnectionClosed(int shard, int member)
+{
+    if (this->shard(shard).primary() == member)
+        primaryUnsure(shard);
 }
 
 void HealthMonitor::evaluate(int shard)

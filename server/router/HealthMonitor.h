@@ -122,6 +122,17 @@ private:
 
     void poll();
     void pollMember(int shard, int member);
+    // The member closed the idle connection polls go over. If it is the
+    // primary, the shard is polled at once, as by primaryUnsure(): a process
+    // that ends — killed, crashed — has its connections closed by the kernel
+    // at that moment, and its host refuses new ones until its address goes
+    // too (a container's goes with it, after which connects only time out).
+    // A poll now turns that window into the refusals ShardHealth fails over
+    // on, where the next interval's poll could come too late and wait out
+    // FailoverTimeoutMs; the other members' fresh answers come in before the
+    // second refusal, so a primary that handed off before it exited is
+    // known as such (no needless promotion).
+    void pollConnectionClosed(int shard, int member);
     // The primary's membership: links for new members, the ShardHealth's.
     void learnMembership(int shard, const MemberStatus &primary);
     void ensureLinks(int shard, int member, const QString &url);

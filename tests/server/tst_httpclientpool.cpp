@@ -2,9 +2,12 @@
 // (a stalled member): requests fail after the timeout, requests that waited
 // for a connection that long fail instead of being sent late, and the wait
 // queue is bounded; failures always arrive from the event loop; a connect
-// nobody answers is given up after a second.
+// nobody answers is given up after a second; a server closing an idle
+// connection is reported.
 #include <QElapsedTimer>
 #include <QHostAddress>
+#include <QPointer>
+#include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
@@ -142,6 +145,45 @@ private slots:
         QCOMPARE(reply->status, 0);
         QVERIFY2(reply->error.contains(QLatin1String("no connection within 1000 ms")), qPrintable(reply->error));
         QVERIFY2(failedAtMs >= 900 && failedAtMs < 3000, qPrintable(QStringLiteral("failed after %1 ms").arg(failedAtMs)));
+    }
+
+    // A server closing a keep-alive connection between requests is reported
+    // (the router polls a primary at once when that happens: a killed
+    // process's connections close); a request that fails is not such a close.
+    void anIdleConnectionClosedByTheServerIsReported()
+    {
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        QList<QPointer<QTcpSocket>> accepted;
+        connect(&server, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket *socket = server.nextPendingConnection()) {
+                accepted.append(socket);
+                connect(socket, &QTcpSocket::readyRead, socket, [socket] {
+                    socket->readAll();
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                });
+            }
+        });
+        HttpClientPool pool(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(server.serverPort())), QByteArray(), 1, 2000);
+        QSignalSpy closed(&pool, &HttpClientPool::idleConnectionClosed);
+        std::optional<HttpClientReply> reply;
+        pool.get("/", [&](const HttpClientReply &answer) { reply = answer; });
+        QTRY_VERIFY_WITH_TIMEOUT(reply.has_value(), 5000);
+        QCOMPARE(reply->status, 200);
+        QTest::qWait(50);
+        QCOMPARE(closed.size(), 0);
+        QCOMPARE(accepted.size(), 1);
+        accepted.first()->close();
+        QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 5000);
+
+        HttpClientPool silent(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_peer.serverPort())), QByteArray(), 1, 300);
+        QSignalSpy silentClosed(&silent, &HttpClientPool::idleConnectionClosed);
+        std::optional<HttpClientReply> timedOut;
+        silent.get("/slow", [&](const HttpClientReply &answer) { timedOut = answer; });
+        QTRY_VERIFY_WITH_TIMEOUT(timedOut.has_value(), 5000);
+        QCOMPARE(timedOut->status, 0);
+        QTest::qWait(50);
+        QCOMPARE(silentClosed.size(), 0);
     }
 
 private:

@@ -15,102 +15,19 @@
 
 #include "ClusterEvents.h"
 #include "HealthMonitor.h"
+#include "ScriptedMember.h"
 #include "ShardCopy.h"
 
 namespace {
-
-// One member: its state answer, and how it answers snapshot requests.
-class ScriptedMember : public QObject
-{
-public:
-    enum class Snapshot { Busy, Broken, Huge };
-
-    ScriptedMember(const QJsonObject &state, Snapshot snapshot)
-        : m_state(state)
-        , m_snapshot(snapshot)
-    {
-        QVERIFY(m_server.listen(QHostAddress::LocalHost, 0));
-        connect(&m_server, &QTcpServer::newConnection, this, [this] {
-            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
-                connect(socket, &QTcpSocket::readyRead, this, [this, socket] { serve(socket); });
-                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            }
-        });
-    }
-
-    QString url() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()); }
-    int snapshotRequests() const { return m_snapshotRequests; }
-
-private:
-    void serve(QTcpSocket *socket)
-    {
-        QByteArray &buffer = m_buffers[socket];
-        buffer += socket->readAll();
-        qsizetype end;
-        while ((end = buffer.indexOf("\r\n\r\n")) >= 0) {
-            const QByteArray head = buffer.left(end);
-            buffer.remove(0, end + 4);
-            const QByteArray target = head.split(' ').value(1);
-            if (target == "/v1/_replication/state") {
-                answer(socket, 200, QJsonDocument(m_state).toJson(QJsonDocument::Compact));
-            } else if (target == "/v1/_replication/snapshot") {
-                ++m_snapshotRequests;
-                switch (m_snapshot) {
-                case Snapshot::Busy:
-                    answer(socket, 503, R"({"ok":false,"error":"a snapshot is already being made"})");
-                    break;
-                case Snapshot::Broken:
-                    answer(socket, 500, R"({"ok":false,"error":"cannot read the database"})");
-                    break;
-                case Snapshot::Huge:
-                    // A petabyte announced; the bytes never come.
-                    socket->write("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                                  "Content-Length: 1000000000000000\r\nX-PeaceDB-Snapshot-Seq: 5\r\n"
-                                  "X-PeaceDB-Snapshot-Term: 1\r\n\r\n");
-                    break;
-                }
-            } else {
-                answer(socket, 404, R"({"ok":false,"error":"not found"})");
-            }
-        }
-    }
-
-    static void answer(QTcpSocket *socket, int status, const QByteArray &body)
-    {
-        socket->write("HTTP/1.1 " + QByteArray::number(status) + " X\r\nContent-Type: application/json\r\nContent-Length: "
-                      + QByteArray::number(body.size()) + "\r\n\r\n" + body);
-    }
-
-    QTcpServer m_server;
-    QJsonObject m_state;
-    Snapshot m_snapshot;
-    QHash<QTcpSocket *, QByteArray> m_buffers;
-    int m_snapshotRequests = 0;
-};
-
-QJsonObject memberState(bool primary)
-{
-    return QJsonObject{{QStringLiteral("role"), primary ? QStringLiteral("primary") : QStringLiteral("replica")},
-                       {QStringLiteral("term"), 1},
-                       {QStringLiteral("lastTerm"), 1},
-                       {QStringLiteral("lastSeq"), 5},
-                       {QStringLiteral("commitSeq"), 5},
-                       {QStringLiteral("appliedSeq"), 5},
-                       {QStringLiteral("rolledBack"), 0},
-                       {QStringLiteral("lease"), primary},
-                       {QStringLiteral("writable"), primary},
-                       {QStringLiteral("readable"), primary},
-                       {QStringLiteral("leader"), 0}};
-}
 
 // A set of three: member 0 the primary, 1 and 2 replicas, all answering
 // snapshot requests the same way.
 struct ThreeMembers
 {
     explicit ThreeMembers(ScriptedMember::Snapshot snapshot)
-        : primary(memberState(true), snapshot)
-        , replica1(memberState(false), snapshot)
-        , replica2(memberState(false), snapshot)
+        : primary(scriptedMemberState(true), snapshot)
+        , replica1(scriptedMemberState(false), snapshot)
+        , replica2(scriptedMemberState(false), snapshot)
     {
     }
     QVector<ScriptedMember *> all() { return {&primary, &replica1, &replica2}; }
