@@ -14,18 +14,42 @@
 
 namespace {
 
-HealthMonitor::Settings slowSettings(const QVector<ScriptedMember *> &members)
+// A scripted set watched by a HealthMonitor with the Compose file's timings.
+struct Watched
 {
-    HealthMonitor::Settings settings;
-    ShardLayout layout;
-    for (const ScriptedMember *member : members)
-        layout.members.append(member->url());
-    settings.shards = {layout};
-    settings.token = "token";
-    settings.intervalMs = 3000;
-    settings.failoverTimeoutMs = 5000;
-    return settings;
-}
+    explicit Watched(ScriptedSet &set)
+        : monitor(settings(set), &events)
+        , down(&monitor, &HealthMonitor::primaryDown)
+    {
+    }
+    static HealthMonitor::Settings settings(const ScriptedSet &set)
+    {
+        HealthMonitor::Settings settings;
+        settings.shards = {set.layout()};
+        settings.token = "token";
+        settings.intervalMs = 3000;
+        settings.failoverTimeoutMs = 5000;
+        return settings;
+    }
+    // Starts polling; true once every member answered and the primary serves.
+    bool startHealthy()
+    {
+        monitor.start();
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 2000) {
+            if (monitor.shard(0).hasServingPrimary(monitor.now()) && monitor.shard(0).reachableCount(monitor.now()) == 3)
+                return true;
+            QTest::qWait(5);
+        }
+        return false;
+    }
+    QString recorded() const { return QString::fromUtf8(QJsonDocument(events.since(0, 100)).toJson()); }
+
+    ClusterEvents events;
+    HealthMonitor monitor;
+    QSignalSpy down;
+};
 
 } // namespace
 
@@ -40,33 +64,20 @@ private slots:
     // interval's poll would have come 3 s later.
     void aPrimaryWhoseConnectionClosesIsPolledAtOnce()
     {
-        ScriptedMember primary(scriptedMemberState(true));
-        ScriptedMember replica1(scriptedMemberState(false));
-        ScriptedMember replica2(scriptedMemberState(false));
-        ClusterEvents events;
-        HealthMonitor monitor(slowSettings({&primary, &replica1, &replica2}), &events);
-        QSignalSpy down(&monitor, &HealthMonitor::primaryDown);
-        monitor.start();
-        QTRY_VERIFY_WITH_TIMEOUT(monitor.shard(0).hasServingPrimary(monitor.now()) && monitor.shard(0).reachableCount(monitor.now()) == 3,
-                                 2000);
-        QCOMPARE(primary.stateRequests(), 1);
+        ScriptedSet set;
+        Watched watched(set);
+        QVERIFY(watched.startHealthy());
+        QCOMPARE(set.primary.stateRequests(), 1);
 
         QElapsedTimer clock;
         clock.start();
-        primary.die();
-        QTRY_VERIFY_WITH_TIMEOUT(!down.isEmpty(), 6000);
+        set.primary.die();
+        QTRY_VERIFY_WITH_TIMEOUT(!watched.down.isEmpty(), 6000);
         const qint64 elapsedMs = clock.elapsed();
         QVERIFY2(elapsedMs < 1000, qPrintable(QStringLiteral("the promotion was asked for %1 ms after the primary's process ended").arg(elapsedMs)));
-        QCOMPARE(down.first().at(0).toInt(), 0);
-        QCOMPARE(down.first().at(1).toInt(), 1); // the first of the equally up-to-date replicas
-        const QJsonArray recorded = events.since(0, 100);
-        bool refusals = false;
-        for (const QJsonValue &event : recorded) {
-            const QJsonObject object = event.toObject();
-            if (object.value(QStringLiteral("kind")).toString() == QLatin1String("detected"))
-                refusals = object.value(QStringLiteral("message")).toString().contains(QLatin1String("refused"));
-        }
-        QVERIFY2(refusals, qPrintable(QJsonDocument(recorded).toJson()));
+        QCOMPARE(watched.down.first().at(0).toInt(), 0);
+        QCOMPARE(watched.down.first().at(1).toInt(), 1); // the first of the equally up-to-date replicas
+        QVERIFY2(watched.recorded().contains(QLatin1String("refused 2 connections in a row")), qPrintable(watched.recorded()));
     }
 
     // The primary hands off to member 1 and exits: the closed connection
@@ -74,23 +85,17 @@ private slots:
     // instead of promoting another member over it.
     void aPrimaryThatHandedOffAndExitedIsNotReplacedAgain()
     {
-        ScriptedMember primary(scriptedMemberState(true));
-        ScriptedMember replica1(scriptedMemberState(false));
-        ScriptedMember replica2(scriptedMemberState(false));
-        ClusterEvents events;
-        HealthMonitor monitor(slowSettings({&primary, &replica1, &replica2}), &events);
-        QSignalSpy down(&monitor, &HealthMonitor::primaryDown);
-        monitor.start();
-        QTRY_VERIFY_WITH_TIMEOUT(monitor.shard(0).hasServingPrimary(monitor.now()) && monitor.shard(0).reachableCount(monitor.now()) == 3,
-                                 2000);
-        replica1.setState(scriptedMemberState(true, 2, 1));
-        replica2.setState(scriptedMemberState(false, 2, 1));
-        primary.die();
-        QTRY_COMPARE_WITH_TIMEOUT(monitor.shard(0).primary(), 1, 1000);
-        QCOMPARE(monitor.shard(0).primaryTerm(), 2);
+        ScriptedSet set;
+        Watched watched(set);
+        QVERIFY(watched.startHealthy());
+        set.replica1.setState(scriptedMemberState(true, 2, 1));
+        set.replica2.setState(scriptedMemberState(false, 2, 1));
+        set.primary.die();
+        QTRY_COMPARE_WITH_TIMEOUT(watched.monitor.shard(0).primary(), 1, 1000);
+        QCOMPARE(watched.monitor.shard(0).primaryTerm(), 2);
         QTest::qWait(200);
-        QVERIFY2(down.isEmpty(), qPrintable(QJsonDocument(events.since(0, 100)).toJson()));
-        QVERIFY(monitor.shard(0).isHealthy(monitor.now()));
+        QVERIFY2(watched.down.isEmpty(), qPrintable(watched.recorded()));
+        QVERIFY(watched.monitor.shard(0).isHealthy(watched.monitor.now()));
     }
 
     // A primary that closes every connection after answering (its own
@@ -99,32 +104,26 @@ private slots:
     // a replica doing so is left to the interval.
     void aMemberClosingEveryConnectionIsNotPolledInALoop()
     {
-        ScriptedMember primary(scriptedMemberState(true));
-        ScriptedMember replica1(scriptedMemberState(false));
-        ScriptedMember replica2(scriptedMemberState(false));
-        primary.setCloseAfterAnswer(true);
-        ClusterEvents events;
-        HealthMonitor monitor(slowSettings({&primary, &replica1, &replica2}), &events);
-        QSignalSpy down(&monitor, &HealthMonitor::primaryDown);
-        monitor.start();
+        ScriptedSet set;
+        set.primary.setCloseAfterAnswer(true);
+        Watched watched(set);
+        watched.monitor.start();
         QTest::qWait(1000);
         const int most = 1000 / HealthMonitor::kUrgentPollSpacingMs + 2; // about 20 in a second
-        for (const ScriptedMember *member : {&primary, &replica1, &replica2}) {
+        for (const ScriptedMember *member : set.all()) {
             QVERIFY2(member->stateRequests() >= 2 && member->stateRequests() <= most,
                      qPrintable(QString::number(member->stateRequests())));
         }
-        QVERIFY(monitor.shard(0).isHealthy(monitor.now()));
-        QVERIFY(down.isEmpty());
+        QVERIFY(watched.monitor.shard(0).isHealthy(watched.monitor.now()));
+        QVERIFY(watched.down.isEmpty());
 
-        ScriptedMember primary2(scriptedMemberState(true));
-        ScriptedMember closing(scriptedMemberState(false));
-        ScriptedMember replica(scriptedMemberState(false));
-        closing.setCloseAfterAnswer(true);
-        HealthMonitor second(slowSettings({&primary2, &closing, &replica}), &events);
-        second.start();
+        ScriptedSet other;
+        other.replica1.setCloseAfterAnswer(true);
+        Watched second(other);
+        second.monitor.start();
         QTest::qWait(500);
-        QCOMPARE(closing.stateRequests(), 1);
-        QCOMPARE(primary2.stateRequests(), 1);
+        QCOMPARE(other.replica1.stateRequests(), 1);
+        QCOMPARE(other.primary.stateRequests(), 1);
     }
 };
 

@@ -20,27 +20,6 @@
 
 namespace {
 
-// A set of three: member 0 the primary, 1 and 2 replicas, all answering
-// snapshot requests the same way.
-struct ThreeMembers
-{
-    explicit ThreeMembers(ScriptedMember::Snapshot snapshot)
-        : primary(scriptedMemberState(true), snapshot)
-        , replica1(scriptedMemberState(false), snapshot)
-        , replica2(scriptedMemberState(false), snapshot)
-    {
-    }
-    QVector<ScriptedMember *> all() { return {&primary, &replica1, &replica2}; }
-    int snapshotRequests() const
-    {
-        return primary.snapshotRequests() + replica1.snapshotRequests() + replica2.snapshotRequests();
-    }
-
-    ScriptedMember primary;
-    ScriptedMember replica1;
-    ScriptedMember replica2;
-};
-
 struct Outcome
 {
     ShardCopy::Phase phase = ShardCopy::Phase::CommitPoint;
@@ -49,15 +28,12 @@ struct Outcome
     qint64 elapsedMs = 0;
 };
 
-// Runs one shard's copy from `members` (member 0 the primary) into a new file.
-Outcome copyFrom(const QVector<ScriptedMember *> &members, qint64 waitTimeoutMs)
+// Runs one shard's copy from `members` into a new file.
+Outcome copyFrom(const ScriptedSet &members, qint64 waitTimeoutMs)
 {
     QTemporaryDir directory;
     HealthMonitor::Settings settings;
-    ShardLayout layout;
-    for (const ScriptedMember *member : members)
-        layout.members.append(member->url());
-    settings.shards = {layout};
+    settings.shards = {members.layout()};
     settings.token = "token";
     settings.intervalMs = 100;
     settings.failoverTimeoutMs = 600;
@@ -96,9 +72,9 @@ private slots:
     // phases' wait, saying why.
     void busyMembersUseUpNoAttempt()
     {
-        ThreeMembers members(ScriptedMember::Snapshot::Busy);
+        ScriptedSet members(ScriptedMember::Snapshot::Busy);
         const qint64 waitMs = 1500;
-        const Outcome outcome = copyFrom(members.all(), waitMs);
+        const Outcome outcome = copyFrom(members, waitMs);
         QCOMPARE(outcome.phase, ShardCopy::Phase::Failed);
         QVERIFY2(outcome.error.contains(QStringLiteral("stayed busy (503)")), qPrintable(outcome.error));
         QVERIFY2(outcome.error.contains(QStringLiteral("a snapshot is already being made")), qPrintable(outcome.error));
@@ -112,8 +88,8 @@ private slots:
     // failed copies the shard's copy fails with the last reason.
     void failedCopiesUseUpTheAttempts()
     {
-        ThreeMembers members(ScriptedMember::Snapshot::Broken);
-        const Outcome outcome = copyFrom(members.all(), 10000);
+        ScriptedSet members(ScriptedMember::Snapshot::Broken);
+        const Outcome outcome = copyFrom(members, 10000);
         QCOMPARE(outcome.phase, ShardCopy::Phase::Failed);
         QVERIFY2(outcome.error.contains(QStringLiteral("%1 copies failed").arg(ShardCopy::kMaxAttempts)), qPrintable(outcome.error));
         QVERIFY2(outcome.error.contains(QStringLiteral("cannot read the database")), qPrintable(outcome.error));
@@ -128,8 +104,8 @@ private slots:
     // (the backup's disk, not the member, is the problem).
     void noRoomRefusesTheCopyBeforeWriting()
     {
-        ThreeMembers members(ScriptedMember::Snapshot::Huge);
-        const Outcome outcome = copyFrom(members.all(), 10000);
+        ScriptedSet members(ScriptedMember::Snapshot::Huge);
+        const Outcome outcome = copyFrom(members, 10000);
         QCOMPARE(outcome.phase, ShardCopy::Phase::Failed);
         QVERIFY2(outcome.error.contains(QStringLiteral("not enough free space")), qPrintable(outcome.error));
         QCOMPARE(outcome.fileBytes, qint64(0));

@@ -15,6 +15,8 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include "ServerConfig.h"
+
 class ScriptedMember : public QObject
 {
 public:
@@ -129,3 +131,26 @@ inline QJsonObject scriptedMemberState(bool primary, qint64 term = 1, int leader
                        {QStringLiteral("leader"), leader},
                        {QStringLiteral("lastPrimaryContactAgeMs"), 10}};
 }
+
+// A set of three: member 0 the primary, 1 and 2 its replicas, all answering
+// snapshot requests the same way.
+struct ScriptedSet
+{
+    explicit ScriptedSet(ScriptedMember::Snapshot snapshot = ScriptedMember::Snapshot::Broken)
+        : primary(scriptedMemberState(true), snapshot)
+        , replica1(scriptedMemberState(false), snapshot)
+        , replica2(scriptedMemberState(false), snapshot)
+    {
+    }
+    QVector<ScriptedMember *> all() { return {&primary, &replica1, &replica2}; }
+    int snapshotRequests() const
+    {
+        return primary.snapshotRequests() + replica1.snapshotRequests() + replica2.snapshotRequests();
+    }
+    // The shard as a router's configuration names it.
+    ShardLayout layout() const { return ShardLayout{0, {primary.url(), replica1.url(), replica2.url()}}; }
+
+    ScriptedMember primary;
+    ScriptedMember replica1;
+    ScriptedMember replica2;
+};
