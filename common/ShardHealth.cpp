@@ -192,6 +192,11 @@ bool ShardHealth::isSilent(int index, qint64 now) const
     return now - since >= m_options.failoverTimeoutMs;
 }
 
+bool ShardHealth::primaryGone(qint64 now) const
+{
+    return isSilent(m_primary, now) || primaryRefuses() || (m_promoting && m_promotingAfterFailure);
+}
+
 int ShardHealth::reachableCount(qint64 now) const
 {
     int count = 0;
@@ -314,6 +319,7 @@ std::optional<ShardHealth::Promotion> ShardHealth::beginPromotion(int member, co
         return std::nullopt;
     const Promotion promotion{member, nextTerm()};
     m_promoting = promotion;
+    m_promotingAfterFailure = false;
     m_lastAttemptMs = now;
     if (m_detectedMs < 0)
         m_detectedMs = now;
@@ -363,6 +369,7 @@ std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
         return std::nullopt;
     const Promotion promotion{best, nextTerm()};
     m_promoting = promotion;
+    m_promotingAfterFailure = true;
     m_lastAttemptMs = now;
     const MemberStatus &chosen = *m_members.at(best).status;
     event(now, QStringLiteral("candidate"), best, promotion.term, chosen.lastSeq,
@@ -379,6 +386,7 @@ void ShardHealth::promotionFinished(const Promotion &promotion, bool won, const 
     if (!m_promoting || m_promoting->member != promotion.member || m_promoting->term != promotion.term)
         return;
     m_promoting.reset();
+    m_promotingAfterFailure = false;
     m_maxTerm = qMax(m_maxTerm, promotion.term);
     if (!won) {
         m_failedAtMs[promotion.member] = now;
