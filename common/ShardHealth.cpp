@@ -288,6 +288,17 @@ bool ShardHealth::followsLivePrimary(qint64 now) const
     return false;
 }
 
+bool ShardHealth::awaitsBootstrap(qint64 now) const
+{
+    if (m_primaryTerm > 0 || now - m_startMs >= kBootstrapGraceFactor * m_options.failoverTimeoutMs || !isReachable(0, now))
+        return false;
+    for (int index = 0; index < size(); ++index) {
+        if (isReachable(index, now) && m_members.at(index).status->lastSeq != 0)
+            return false;
+    }
+    return true;
+}
+
 int ShardHealth::bestCandidate(qint64 now, int exclude) const
 {
     // The most up-to-date reachable member that may stand (a member
@@ -362,6 +373,8 @@ std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
     if (reachable < ReplicationRules::majority(voters))
         return std::nullopt; // a minority cannot elect anyone; wait
     if (followsLivePrimary(now))
+        return std::nullopt;
+    if (awaitsBootstrap(now))
         return std::nullopt;
 
     const int best = bestCandidate(now);

@@ -19,7 +19,9 @@
 //    nothing is tried more often than that. Nobody is promoted while a
 //    reachable member says it heard, within failoverTimeoutMs, from a primary
 //    the router also reaches (newly elected, or seen at the router's next
-//    poll): promoting another would only depose it;
+//    poll): promoting another would only depose it; nor, in a brand-new set,
+//    while its configured primary answers and may bootstrap itself
+//    (awaitsBootstrap);
 //  - events: detected, candidate, promoted, promotion-failed, fenced (an old
 //    primary seen stepping down to a newer term), rolled-back (a member's
 //    rolled-back count grew), first-write (the first write acknowledged after
@@ -134,6 +136,9 @@ public:
     // `refused`: the member's host refused the connection.
     void unanswered(int member, const QString &error, qint64 now, bool refused = false);
     static constexpr int kRefusalsForDown = 2;
+    // How long, in failover timeouts, a brand-new set is left to its
+    // bootstrap (awaitsBootstrap).
+    static constexpr qint64 kBootstrapGraceFactor = 4;
     // A node answered a client request with "not primary" naming `member`.
     void primaryHinted(int member, qint64 now);
     // A client write to this shard was acknowledged.
@@ -195,6 +200,15 @@ private:
     // The member writes go to answered before and has refused
     // kRefusalsForDown polls in a row since.
     bool primaryRefuses() const;
+    // No primary was ever seen, every reachable log is empty and the
+    // configured primary (member 0) answers: it elects itself once a
+    // majority of the members are up and empty (the bootstrap), and a
+    // promotion now would race that election — with polls further apart
+    // than its steps, the router could depose the primary it just made.
+    // For kBootstrapGraceFactor × failoverTimeoutMs after the clock starts
+    // (a configured primary that cannot bootstrap, say cut off from the
+    // others, is promoted over after that).
+    bool awaitsBootstrap(qint64 now) const;
 
     int m_shard;
     Options m_options;

@@ -383,6 +383,63 @@ private slots:
         QVERIFY(t <= 4000);
     }
 
+    // A brand-new set: the configured primary (member 0) answers and will
+    // elect itself once a majority is up and empty. The router does not race
+    // it with a promotion (with polls seconds apart it could depose the
+    // primary just made) — for four failover timeouts; nor does it wait
+    // when member 0 does not answer at all.
+    void brandNewSetIsLeftToItsBootstrap()
+    {
+        ShardHealth shard(0, threeMembers(), options(), 0);
+        qint64 t = 0;
+        std::optional<ShardHealth::Promotion> promotion;
+        for (; t <= 10 * kTimeout && !promotion; t += 100) {
+            for (int member = 0; member < 3; ++member)
+                shard.answered(member, replica(0, 0, 0), t);
+            promotion = shard.decide(t);
+        }
+        QVERIFY(promotion);
+        QCOMPARE(t - 100, ShardHealth::kBootstrapGraceFactor * kTimeout);
+        QCOMPARE(promotion->member, 0);
+
+        // The bootstrap happened meanwhile: nothing to do.
+        ShardHealth booted(0, threeMembers(), options(), 0);
+        for (t = 0; t <= 1000; t += 100) {
+            booted.answered(0, replica(0, 0, 0), t);
+            booted.answered(1, replica(0, 0, 0), t);
+            booted.answered(2, replica(0, 0, 0), t);
+            QVERIFY(!booted.decide(t));
+        }
+        booted.answered(0, primary(1, 1), t);
+        QVERIFY(booted.isHealthy(t));
+        QVERIFY(!booted.decide(t));
+
+        // Member 0 never answers: the others elect one after the timeout.
+        ShardHealth withoutZero(0, threeMembers(), options(), 0);
+        promotion.reset();
+        for (t = 0; t <= 10 * kTimeout && !promotion; t += 100) {
+            withoutZero.unanswered(0, QStringLiteral("timeout"), t);
+            withoutZero.answered(1, replica(0, 0, 0), t);
+            withoutZero.answered(2, replica(0, 0, 0), t);
+            promotion = withoutZero.decide(t);
+        }
+        QVERIFY(promotion);
+        QCOMPARE(t - 100, kTimeout);
+        QCOMPARE(promotion->member, 1);
+
+        // A set holding data is no new set: the timeout as usual.
+        ShardHealth restarted(0, threeMembers(), options(), 0);
+        promotion.reset();
+        for (t = 0; t <= 10 * kTimeout && !promotion; t += 100) {
+            restarted.answered(0, replica(1, 1, 5), t);
+            restarted.answered(1, replica(1, 1, 5), t);
+            restarted.answered(2, replica(1, 1, 4), t);
+            promotion = restarted.decide(t);
+        }
+        QVERIFY(promotion);
+        QCOMPARE(t - 100, kTimeout);
+    }
+
     // A member catching up after starting empty may not stand (it would be
     // refused), unless the whole set is new.
     void memberThatIsNotAVoterIsNoCandidate()
