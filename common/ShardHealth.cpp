@@ -192,9 +192,22 @@ bool ShardHealth::isSilent(int index, qint64 now) const
     return now - since >= m_options.failoverTimeoutMs;
 }
 
-bool ShardHealth::primaryGone(qint64 now) const
+QString ShardHealth::primaryGoneReason(qint64 now) const
 {
-    return isSilent(m_primary, now) || primaryRefuses() || (m_promoting && m_promotingAfterFailure);
+    if (isSilent(m_primary, now))
+        return QStringLiteral("no answer from its primary (member %1) for over %2 ms").arg(m_primary).arg(m_options.failoverTimeoutMs);
+    if (primaryRefuses()) {
+        return QStringLiteral("its primary (member %1) refused %2 connections in a row: its process is gone")
+            .arg(m_primary)
+            .arg(m_members.at(m_primary).refusedInARow);
+    }
+    if (m_promoting && m_promoting->afterFailure) {
+        return QStringLiteral("its primary (member %1) is being replaced: member %2 stands for term %3")
+            .arg(m_primary)
+            .arg(m_promoting->member)
+            .arg(m_promoting->term);
+    }
+    return QString();
 }
 
 int ShardHealth::reachableCount(qint64 now) const
@@ -330,7 +343,6 @@ std::optional<ShardHealth::Promotion> ShardHealth::beginPromotion(int member, co
         return std::nullopt;
     const Promotion promotion{member, nextTerm()};
     m_promoting = promotion;
-    m_promotingAfterFailure = false;
     m_lastAttemptMs = now;
     if (m_detectedMs < 0)
         m_detectedMs = now;
@@ -380,9 +392,8 @@ std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
     const int best = bestCandidate(now);
     if (best < 0)
         return std::nullopt;
-    const Promotion promotion{best, nextTerm()};
+    const Promotion promotion{best, nextTerm(), true};
     m_promoting = promotion;
-    m_promotingAfterFailure = true;
     m_lastAttemptMs = now;
     const MemberStatus &chosen = *m_members.at(best).status;
     event(now, QStringLiteral("candidate"), best, promotion.term, chosen.lastSeq,
@@ -399,7 +410,6 @@ void ShardHealth::promotionFinished(const Promotion &promotion, bool won, const 
     if (!m_promoting || m_promoting->member != promotion.member || m_promoting->term != promotion.term)
         return;
     m_promoting.reset();
-    m_promotingAfterFailure = false;
     m_maxTerm = qMax(m_maxTerm, promotion.term);
     if (!won) {
         m_failedAtMs[promotion.member] = now;

@@ -102,6 +102,7 @@ public:
     {
         int member = -1;
         qint64 term = 0;
+        bool afterFailure = false; // started by decide(), not by an operator
     };
 
     struct Member
@@ -149,12 +150,12 @@ public:
     // answer, or since the clock started if it never answered): requests
     // to it would most likely hang until their own timeout.
     bool isSilent(int member, qint64 now) const;
-    // Whether requests to the member writes go to would most likely fail:
-    // it is silent, it refused kRefusalsForDown polls in a row, or a
+    // Why requests to the member writes go to would most likely fail, or
+    // empty: it is silent, it refused kRefusalsForDown polls in a row, or a
     // promotion decide() started because of it is running (its refusals
     // may have turned into timeouts meanwhile: a container's address goes
     // soon after its process).
-    bool primaryGone(qint64 now) const;
+    QString primaryGoneReason(qint64 now) const;
     int reachableCount(qint64 now) const;
     // Where writes go now (the configured primary, 0, until anything is known).
     int primary() const { return m_primary; }
@@ -225,6 +226,5 @@ private:
     qint64 m_lastAttemptMs = -1;
     QVector<qint64> m_failedAtMs;    // per member: when its promotion last failed
     std::optional<Promotion> m_promoting;
-    bool m_promotingAfterFailure = false; // m_promoting was started by decide()
     QVector<ShardEvent> m_events;
 };

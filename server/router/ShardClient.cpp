@@ -109,7 +109,7 @@ void ShardClient::toPrimary(int shard, const QByteArray &method, const QByteArra
     const ShardHealth &health = m_monitor->shard(shard);
     const int member = health.primary();
     ++m_forwardedTotal;
-    if (health.primaryGone(m_monitor->now())) {
+    if (const QString gone = health.primaryGoneReason(m_monitor->now()); !gone.isEmpty()) {
         // Its primary is down or cut off and the health monitor is electing
         // another: fail at once rather than after the request timeout (or a
         // connect to an address that is gone), so clients retry soon and
@@ -117,12 +117,7 @@ void ShardClient::toPrimary(int shard, const QByteArray &method, const QByteArra
         // nothing changed).
         HttpClientReply reply;
         reply.error = QStringLiteral("%1; %2")
-                          .arg(health.isSilent(member, m_monitor->now())
-                                   ? QStringLiteral("no answer from its primary (member %1) for over %2 ms")
-                                         .arg(member)
-                                         .arg(m_monitor->failoverTimeoutMs())
-                                   : QStringLiteral("its primary (member %1) refused connections: its process is gone").arg(member))
-                          .arg(m_monitor->automaticFailover()
+                          .arg(gone, m_monitor->automaticFailover()
                                    ? QStringLiteral("a failover is under way, retry")
                                    : QStringLiteral("automatic failover is off: an operator must promote a member; "
                                                     "readPreference=primaryPreferred reads from the others"));

@@ -230,17 +230,18 @@ private slots:
         QVERIFY(!shard.decide(100)); // one refusal may be a restart racing the poll
         shard.unanswered(0, QStringLiteral("connection refused"), 120, true);
         QVERIFY(!shard.isHealthy(120));
-        QVERIFY(shard.primaryGone(120));
+        QVERIFY2(shard.primaryGoneReason(120).contains(QLatin1String("refused 2 connections")), qPrintable(shard.primaryGoneReason(120)));
         const std::optional<ShardHealth::Promotion> promotion = shard.decide(120);
         QVERIFY(promotion);
         // Its address gone too, polls time out: requests would still hang
         // on it until the election is over.
         shard.unanswered(0, QStringLiteral("timeout"), 150);
-        QVERIFY(shard.primaryGone(150));
+        QVERIFY2(shard.primaryGoneReason(150).contains(QLatin1String("is being replaced: member 1 stands for term 3")),
+                 qPrintable(shard.primaryGoneReason(150)));
         QVERIFY(shard.isHealthy(150)); // no refusal run any more, yet the promotion goes on
         shard.promotionFinished(*promotion, true, QString(), 300);
         QCOMPARE(shard.primary(), 1);
-        QVERIFY(!shard.primaryGone(300));
+        QVERIFY(shard.primaryGoneReason(300).isEmpty());
         QCOMPARE(promotion->member, 1);
         QCOMPARE(promotion->term, qint64(3));
         const QVector<ShardEvent> events = shard.takeEvents();
@@ -255,15 +256,16 @@ private slots:
         for (qint64 t = 20; t < kTimeout; t += 20) {
             timeouts.unanswered(0, QStringLiteral("timeout"), t);
             QVERIFY2(!timeouts.decide(t), qPrintable(QString::number(t)));
-            QVERIFY2(!timeouts.primaryGone(t), qPrintable(QString::number(t)));
+            QVERIFY2(timeouts.primaryGoneReason(t).isEmpty(), qPrintable(QString::number(t)));
         }
-        QVERIFY(timeouts.primaryGone(kTimeout));
+        QVERIFY2(timeouts.primaryGoneReason(kTimeout).startsWith(QLatin1String("no answer from its primary (member 0)")),
+                 qPrintable(timeouts.primaryGoneReason(kTimeout)));
 
         // A refusal, an answer (it restarted), a refusal: not in a row.
         ShardHealth restarted(0, threeMembers(), options(), 0);
         healthyAt(restarted, 0);
         restarted.unanswered(0, QStringLiteral("connection refused"), 100, true);
-        QVERIFY(!restarted.primaryGone(100));
+        QVERIFY(restarted.primaryGoneReason(100).isEmpty());
         healthyAt(restarted, 110);
         restarted.unanswered(0, QStringLiteral("connection refused"), 120, true);
         QVERIFY(restarted.isHealthy(120));
@@ -584,7 +586,7 @@ private slots:
         QCOMPARE(promotion->term, qint64(2));
         QVERIFY(!shard.beginPromotion(1, QStringLiteral("operator"), 11)); // one at a time
         QVERIFY(!shard.decide(12));
-        QVERIFY(!shard.primaryGone(12)); // the primary serves until the new one wins
+        QVERIFY(shard.primaryGoneReason(12).isEmpty()); // the primary serves until the new one wins
         shard.promotionFinished(*promotion, true, QString(), 40);
         QCOMPARE(shard.primary(), 2);
         QCOMPARE(shard.primaryTerm(), qint64(2));
