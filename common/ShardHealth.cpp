@@ -201,7 +201,9 @@ QString ShardHealth::primaryGoneReason(qint64 now) const
             .arg(m_primary)
             .arg(m_members.at(m_primary).refusedInARow);
     }
-    if (m_promoting && m_promoting->afterFailure) {
+    // Until a primary of the promotion's term or newer shows up: another
+    // router's promotion may win first, and that primary serves.
+    if (m_promoting && m_promoting->afterFailure && m_primaryTerm < m_promoting->term) {
         return QStringLiteral("its primary (member %1) is being replaced: member %2 stands for term %3")
             .arg(m_primary)
             .arg(m_promoting->member)

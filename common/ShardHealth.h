@@ -152,9 +152,10 @@ public:
     bool isSilent(int member, qint64 now) const;
     // Why requests to the member writes go to would most likely fail, or
     // empty: it is silent, it refused kRefusalsForDown polls in a row, or a
-    // promotion decide() started because of it is running (its refusals
-    // may have turned into timeouts meanwhile: a container's address goes
-    // soon after its process).
+    // promotion decide() started because of it is running and no primary
+    // of its term or newer has been seen (its refusals may have turned into
+    // timeouts meanwhile: a container's address goes soon after its
+    // process; another router's promotion may win first).
     QString primaryGoneReason(qint64 now) const;
     int reachableCount(qint64 now) const;
     // Where writes go now (the configured primary, 0, until anything is known).

@@ -294,6 +294,44 @@ private slots:
         }
     }
 
+    void aPrimaryElectedMeanwhileIsServedWhileThePromotionIsStillOut()
+    {
+        // Two routers: the other one's promotion wins first. A poll shows the
+        // new primary while this router's own promotion is still out:
+        // requests go to the new primary, not a 503 "being replaced".
+        const auto failedOver = [](ShardHealth &shard) {
+            shard.answered(0, primary(2, 40), 0);
+            shard.answered(1, replica(2, 2, 40), 0);
+            shard.answered(2, replica(2, 2, 40), 0);
+            shard.unanswered(0, QStringLiteral("connection refused"), 100, true);
+            shard.unanswered(0, QStringLiteral("connection refused"), 120, true);
+            const std::optional<ShardHealth::Promotion> promotion = shard.decide(120);
+            shard.unanswered(0, QStringLiteral("timeout"), 150);
+            return promotion;
+        };
+        for (const int elected : {1, 2}) {
+            ShardHealth shard(0, threeMembers(), options(), 0);
+            const std::optional<ShardHealth::Promotion> promotion = failedOver(shard);
+            QVERIFY(promotion);
+            QCOMPARE(promotion->member, 1);
+            QCOMPARE(promotion->term, qint64(3));
+            QVERIFY(!shard.primaryGoneReason(150).isEmpty());
+            shard.answered(elected, primary(3, 41), 160);
+            shard.answered(3 - elected, replica(3, 3, 41), 160);
+            QCOMPARE(shard.primary(), elected);
+            QVERIFY2(shard.primaryGoneReason(160).isEmpty(), qPrintable(shard.primaryGoneReason(160)));
+            QVERIFY(shard.isPromoting());
+        }
+
+        // The old primary answering again in its old term is still being
+        // replaced.
+        ShardHealth resumed(0, threeMembers(), options(), 0);
+        QVERIFY(failedOver(resumed));
+        resumed.answered(0, primary(2, 40), 160);
+        QCOMPARE(resumed.primary(), 0);
+        QVERIFY2(resumed.primaryGoneReason(160).contains(QLatin1String("is being replaced")), qPrintable(resumed.primaryGoneReason(160)));
+    }
+
     void minorityCannotPromote()
     {
         ShardHealth shard(0, threeMembers(), options(), 0);

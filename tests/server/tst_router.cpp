@@ -842,10 +842,15 @@ private slots:
                                       : cluster().router("PUT", docPath(QStringLiteral("t"), id), body);
                     return response.status == 200;
                 }, 20000), response.body.constData());
-                // And each reads what the other wrote.
-                const TestHttpResponse other = client ? cluster().router("GET", docPath(QStringLiteral("t"), id))
-                                                      : secondClient.get(docPath(QStringLiteral("t"), id));
-                QCOMPARE(other.status, 200);
+                // And each reads what the other wrote: never an older state
+                // (404); a 503 only until it has heard of the new primary.
+                TestHttpResponse other;
+                cluster().waitUntil([&] {
+                    other = client ? cluster().router("GET", docPath(QStringLiteral("t"), id))
+                                   : secondClient.get(docPath(QStringLiteral("t"), id));
+                    return other.status != 503;
+                }, 10000);
+                QVERIFY2(other.status == 200, qPrintable(QStringLiteral("%1 %2").arg(other.status).arg(QString::fromUtf8(other.body))));
             }
             QString error;
             QVERIFY2(cluster().startProcess(ClusterProcesses::nodeName(shard, primary), &error), qPrintable(error));
