@@ -30,10 +30,15 @@ void AuthSync::load()
         return;
     m_loading = true;
     QPointer<AuthSync> self(this);
-    m_store->load([self](const Result<AuthStore::Snapshot> &snapshot) {
+    const quint64 changesBefore = m_authenticator->tableChanges();
+    m_store->load([self, changesBefore](const Result<AuthStore::Snapshot> &snapshot) {
         if (!self)
             return;
         self->m_loading = false;
+        // This process changed the table while the load was out: what it
+        // read may be older (the next load reads past that change).
+        if (snapshot.isOk() && self->m_authenticator->tableChanges() != changesBefore)
+            return;
         if (!snapshot.isOk()) {
             if (!self->m_failing) {
                 qCWarning(lcAuth, "cannot load the users and keys (%s): %s", qPrintable(snapshot.status().message()),

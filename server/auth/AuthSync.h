@@ -2,7 +2,9 @@
 // from the AuthStore now and then every interval (a router: every health
 // check; a replica set member: every second), so that a user or key removed
 // through any router stops working everywhere within one interval. When
-// the store cannot be read the last table stays in use (logged once).
+// the store cannot be read the last table stays in use (logged once). A
+// load that was out while this process changed the table itself (AuthApi)
+// is dropped: it may have read the table from before that change.
 //
 // Main thread; owned by the ServerApp or RouterApp.
 #pragma once

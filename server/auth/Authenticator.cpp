@@ -42,6 +42,7 @@ void Authenticator::setTable(const AuthTable &table, const QString &revision)
         return;
     m_table = table;
     m_revision = revision;
+    ++m_tableChanges;
     // Forget what was verified against a password that is no longer stored.
     for (auto it = m_verified.begin(); it != m_verified.end();) {
         const auto user = m_table.users.constFind(it.key());

@@ -50,6 +50,9 @@ public:
     bool hasTable() const { return m_loaded; }
     const AuthTable &table() const { return m_table; }
     const QString &revision() const { return m_revision; }
+    // Counts the tables set: a load started before a change made here (a
+    // key created through this process) reads an older table.
+    quint64 tableChanges() const { return m_tableChanges; }
 
     // Calls `done` with the principal, or 401 (bad credential), 429 (this
     // address must wait), 503 (table not loaded, too many checks queued) —
@@ -85,6 +88,7 @@ private:
     QByteArray m_processKey;  // random, for remembered passwords
     AuthTable m_table;
     QString m_revision;
+    quint64 m_tableChanges = 0;
     bool m_loaded = false;
     // user -> (stored password hash, HMAC of the verified password)
     QHash<QString, std::pair<QString, QByteArray>> m_verified;
