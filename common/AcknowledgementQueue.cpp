@@ -22,9 +22,9 @@ QVector<AcknowledgementQueue::Decision> AcknowledgementQueue::take(
     return decisions;
 }
 
-QVector<AcknowledgementQueue::Decision> AcknowledgementQueue::applied(qint64 seq, const TermAt &termAt)
+QVector<AcknowledgementQueue::Decision> AcknowledgementQueue::committed(qint64 seq, const TermAt &termAt)
 {
-    // Waiters are ordered by lastSeq: those applied are a prefix.
+    // Waiters are ordered by lastSeq: those committed are a prefix.
     QVector<Decision> decisions;
     while (!m_waiters.empty() && m_waiters.front().lastSeq <= seq) {
         const Waiter waiter = m_waiters.front();

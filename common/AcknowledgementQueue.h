@@ -5,10 +5,10 @@
 // A waiter is one client request: the entries firstSeq..lastSeq, all of
 // `term`, appended together by this node as primary. Its answer follows from
 // what the node's log reports:
-//  - applied(seq, termAt): a waiter with lastSeq <= seq is Acknowledged only
-//    if the applied entry at lastSeq has the waiter's term — the exact entry
-//    (term, seq) it appended committed. By log matching every earlier entry
-//    of the request committed with it. If instead the entry at firstSeq has
+//  - committed(seq, termAt): a waiter with lastSeq <= seq is Acknowledged
+//    only if the committed entry at lastSeq has the waiter's term — the exact
+//    entry (term, seq) it appended committed. By log matching every earlier
+//    entry of the request committed with it. If instead the entry at firstSeq has
 //    another term, none of the request's entries committed (NotCommitted);
 //    otherwise some may have (Unknown). A seq is never enough on its own: a
 //    newer primary may have committed a different entry there.
@@ -53,14 +53,14 @@ public:
         Outcome outcome = Outcome::Unknown;
     };
 
-    // The term of the applied entry at a seq; nullopt when the log no
+    // The term of the committed entry at a seq; nullopt when the log no
     // longer knows it (compacted, or replaced by a snapshot).
     using TermAt = std::function<std::optional<qint64>(qint64 seq)>;
 
     // REQUIRES: firstSeq <= lastSeq, and lastSeq >= every earlier waiter's.
     void add(const Waiter &waiter);
 
-    QVector<Decision> applied(qint64 seq, const TermAt &termAt);
+    QVector<Decision> committed(qint64 seq, const TermAt &termAt);
     QVector<Decision> cut(qint64 fromSeq);
     QVector<Decision> abandoned(qint64 lastKeptSeq);
     QVector<Decision> expired(qint64 nowMs);

@@ -280,6 +280,12 @@ void ReplicationDriver::processReady()
         m_loaded.clear();
     if (m_handOffWaiting)
         checkHandOff();
+    // Last: the owner may answer clients (and append more) from here.
+    if (m_core.commitSeq() > m_reportedCommitSeq) {
+        m_reportedCommitSeq = m_core.commitSeq();
+        if (m_observer.committed)
+            m_observer.committed(m_reportedCommitSeq);
+    }
 }
 
 void ReplicationDriver::send(const OutgoingMessage &message, std::vector<std::function<void()>> *held)

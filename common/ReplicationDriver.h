@@ -99,6 +99,9 @@ public:
         // The log is cut from this seq (a rollback): writes there are not
         // this member's any more.
         std::function<void(qint64 fromSeq)> cut;
+        // Entries through `seq` are committed (a write quorum holds them),
+        // applied or not yet.
+        std::function<void(qint64 seq)> committed;
         // Entries through `seq` are applied.
         std::function<void(qint64 seq)> applied;
         // No longer primary (or its storage failed): writes through
@@ -264,6 +267,7 @@ private:
     // ticket of its write (max until it is submitted).
     qint64 m_pendingCutFrom = 0;
     quint64 m_pendingCutTicket = 0;
+    qint64 m_reportedCommitSeq = 0; // the last commit point given to Observer::committed
 
     QString m_storageFailure;
     bool m_wasPrimary = false;

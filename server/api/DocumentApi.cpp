@@ -119,13 +119,27 @@ void DocumentApi::registerRoutes(HttpServer &server)
                             (this->*handler)(request, reply);
                         });
     };
-    // Reads first check the read preference against this member's role.
+    // Reads first check the read preference against this member's role; a
+    // linearizable one then waits until this member has applied every entry
+    // it knows committed (writes are answered at commit, before the batch
+    // that applies them).
     const auto read = [this, &server](Method method, const char *pattern,
                                       void (DocumentApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
         server.addApiRoute(method, pattern,
                         [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) {
-                            if (admitRead(request, reply))
+                            const std::optional<ReadPreference::Consistency> consistency = admitRead(request, reply);
+                            if (!consistency)
+                                return;
+                            if (*consistency != ReadPreference::Consistency::Linearizable || m_service->appliedAllCommitted()) {
+                                addAppliedHeader(reply);
+                                return (this->*handler)(request, reply);
+                            }
+                            m_service->whenCommittedApplied([this, handler, request, reply](const Status &ready) {
+                                if (!ready.isOk())
+                                    return reply->send(HttpResponse::error(ready, request.errorContext()));
+                                addAppliedHeader(reply);
                                 (this->*handler)(request, reply);
+                            });
                         });
     };
     read(Method::Get, "/v1/db", &DocumentApi::listDatabases);
@@ -147,27 +161,31 @@ void DocumentApi::registerRoutes(HttpServer &server)
     read(Method::Get, "/v1/db/{db}/_stats", &DocumentApi::databaseStats);
 }
 
-bool DocumentApi::admitRead(const HttpRequest &request, const HttpReplyPtr &reply)
+std::optional<ReadPreference::Consistency> DocumentApi::admitRead(const HttpRequest &request, const HttpReplyPtr &reply)
 {
     const Result<ReadPreference> preference = ReadPreference::fromText(request.queryValue(QStringLiteral("readPreference")));
     if (!preference.isOk()) {
         reply->send(HttpResponse::error(preference.status(), request.errorContext()));
-        return false;
+        return std::nullopt;
     }
     // Checked before the read: what it returns is at least as new as this
     // moment, when this member still held its lease.
     const Result<ReadPreference::Consistency> consistency = preference->decide(m_service->readable());
     if (!consistency.isOk()) {
         reply->send(HttpResponse::error(consistency.status(), request.errorContext()));
-        return false;
+        return std::nullopt;
     }
     reply->addHeader(QByteArrayLiteral("X-PeaceDB-Consistency"), ReadPreference::consistencyName(consistency.value()));
+    return consistency.value();
+}
+
+void DocumentApi::addAppliedHeader(const HttpReplyPtr &reply) const
+{
     // Taken before the read, so the answer is at least this new: a router
     // reading from several members keeps the most up-to-date answer, and
     // tells its client how new each shard's part is.
     const auto [appliedTerm, appliedSeq] = m_service->appliedPosition();
     reply->addHeader(QByteArrayLiteral("X-PeaceDB-Applied"), QByteArray::number(appliedTerm) + '-' + QByteArray::number(appliedSeq));
-    return true;
 }
 
 qint64 DocumentApi::defaultPageSize() const

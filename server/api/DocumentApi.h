@@ -13,9 +13,11 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 
 #include "DocumentReader.h"
 #include "HttpServer.h"
+#include "ReadPreference.h"
 #include "Result.h"
 
 class DocumentService;
@@ -54,10 +56,12 @@ private:
     void databaseStats(const HttpRequest &request, const HttpReplyPtr &reply);
 
     // The read preference (?readPreference=) against this member's role
-    // (ReadPreference): false after sending the refusal; true after marking
-    // the answer-to-be with X-PeaceDB-Consistency and X-PeaceDB-Applied
-    // (this member's applied term-seq before the read).
-    bool admitRead(const HttpRequest &request, const HttpReplyPtr &reply);
+    // (ReadPreference): nullopt after sending the refusal; else the read's
+    // consistency, after marking the answer-to-be with X-PeaceDB-Consistency.
+    std::optional<ReadPreference::Consistency> admitRead(const HttpRequest &request, const HttpReplyPtr &reply);
+    // Marks the answer-to-be with X-PeaceDB-Applied (this member's applied
+    // term-seq just before the read).
+    void addAppliedHeader(const HttpReplyPtr &reply) const;
     // Checks the {db} parameter names an existing database; otherwise sends
     // the 400/404/500 and returns false.
     bool requireDatabase(const HttpRequest &request, const HttpReplyPtr &reply);

@@ -36,6 +36,9 @@ public:
     virtual qint64 term() const = 0;
     // (term, seq) of the last entry applied: how up to date reads are.
     virtual std::pair<qint64, qint64> appliedPosition() const = 0;
+    // The newest seq this node knows committed (applied or not yet): every
+    // write it acknowledged is at or below it.
+    virtual qint64 commitSeq() const = 0;
     virtual qint64 nextSeq() const = 0;
     // The term of the entry at `seq` in this node's log; nullopt when the
     // log does not hold it (past its end, compacted, or replaced by a
@@ -46,8 +49,12 @@ public:
     virtual Status append(QVector<LogEntry> &entries) = 0;
 
 signals:
-    // Entries up to `seq` are committed and applied: reads see them. Which
-    // entries: termAt() tells (a seq alone does not say whose entry it is).
+    // Entries up to `seq` are committed: a write quorum holds them durably.
+    // They are not applied yet (reads do not see them until applied()).
+    // Which entries: termAt() tells (a seq alone does not say whose entry
+    // it is). A log that commits and applies at once emits only applied().
+    void committed(qint64 seq);
+    // Entries up to `seq` are committed and applied: reads see them.
     void applied(qint64 seq);
     // Entries from `fromSeq` on left this node's log (a newer primary's
     // entries replaced them, or a snapshot did): they were not committed

@@ -21,11 +21,14 @@ DocumentService::DocumentService(CommitLog *log, DocumentReader *reader, qint64 
     , m_reader(reader)
     , m_writeTimeoutMs(writeTimeoutMs)
 {
+    connect(m_log, &CommitLog::committed, this, &DocumentService::onCommitted);
     connect(m_log, &CommitLog::applied, this, &DocumentService::onApplied);
     connect(m_log, &CommitLog::cut, this, &DocumentService::onCut);
     connect(m_log, &CommitLog::abandoned, this, &DocumentService::onAbandoned);
     m_timeout.setSingleShot(true);
     connect(&m_timeout, &QTimer::timeout, this, &DocumentService::onTimeout);
+    m_readTimeout.setSingleShot(true);
+    connect(&m_readTimeout, &QTimer::timeout, this, &DocumentService::onReadTimeout);
 }
 
 std::pair<qint64, qint64> DocumentService::appliedPosition() const
@@ -139,6 +142,10 @@ void DocumentService::wait(qint64 term, qint64 firstSeq, qint64 lastSeq, Complet
     m_completions.insert(id, std::move(complete));
     if (deadline > 0 && !m_timeout.isActive())
         m_timeout.start(int(m_writeTimeoutMs));
+    // Already committed (a refusal waiting for a write that committed and
+    // is not applied yet): decided now, not at the next commit.
+    if (lastSeq <= m_log->commitSeq())
+        onCommitted(m_log->commitSeq());
 }
 
 void DocumentService::finish(const QVector<AcknowledgementQueue::Decision> &decisions, const Status &reason)
@@ -318,12 +325,53 @@ void DocumentService::deleteDatabase(const QString &db, const StatusCallback &do
     submit({entry}, done);
 }
 
+void DocumentService::onCommitted(qint64 seq)
+{
+    finish(m_waiting.committed(seq, [this](qint64 at) { return m_log->termAt(at); }),
+           Status::unavailable(QStringLiteral("this write's entries were replaced in part, or this node's log no longer "
+                                              "holds them; the write may or may not be committed")));
+}
+
 void DocumentService::onApplied(qint64 seq)
 {
     m_overlay.releaseThrough(seq);
-    finish(m_waiting.applied(seq, [this](qint64 at) { return m_log->termAt(at); }),
-           Status::unavailable(QStringLiteral("this write's entries were replaced in part, or this node's log no longer "
-                                              "holds them; the write may or may not be committed")));
+    onCommitted(seq); // applied entries are committed (a log that does both at once reports only this)
+    while (!m_heldReads.empty() && m_heldReads.front().commitSeq <= seq) {
+        const StatusCallback run = std::move(m_heldReads.front().run);
+        m_heldReads.pop_front();
+        run(Status::ok());
+    }
+}
+
+bool DocumentService::appliedAllCommitted() const
+{
+    return m_log->appliedPosition().second >= m_log->commitSeq();
+}
+
+void DocumentService::whenCommittedApplied(const StatusCallback &run)
+{
+    if (appliedAllCommitted())
+        return run(Status::ok());
+    // Commit points only grow: the queue stays in order.
+    m_heldReads.push_back(HeldRead{m_log->commitSeq(), nowMs() + readWaitMs(), run});
+    if (!m_readTimeout.isActive())
+        m_readTimeout.start(int(readWaitMs()));
+}
+
+void DocumentService::onReadTimeout()
+{
+    const qint64 now = nowMs();
+    while (!m_heldReads.empty() && m_heldReads.front().deadlineMs <= now) {
+        const StatusCallback run = std::move(m_heldReads.front().run);
+        const qint64 commitSeq = m_heldReads.front().commitSeq;
+        m_heldReads.pop_front();
+        run(Status::unavailable(QStringLiteral("this node has not applied its committed entries through %1 within %2 ms (is its "
+                                               "disk stalled?); nothing was read, retry")
+                                    .arg(commitSeq)
+                                    .arg(readWaitMs())));
+    }
+    if (!m_heldReads.empty())
+        m_readTimeout.start(int(qMax<qint64>(1, m_heldReads.front().deadlineMs - now)));
 }
 
 void DocumentService::onCut(qint64 fromSeq)

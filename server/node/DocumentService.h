@@ -6,11 +6,15 @@
 // the others get 409. The decision becomes LogEntries with the next seqs,
 // handed to the CommitLog (the local disk for a standalone node, the replica
 // set for a member); the caller's callback runs when the exact entries it
-// appended — (term, seq), never a seq alone — are committed and applied (the
-// client is answered only then), when they are cut or abandoned (503), or
-// after the write timeout (503, outcome unknown): AcknowledgementQueue holds
-// that rule. Reads go straight to the DocumentReader and see committed state
-// only; readable() says whether they are linearizable here.
+// appended — (term, seq), never a seq alone — are committed (a write quorum
+// holds them durably; the client is answered then, before the batch that
+// applies them), when they are cut or abandoned (503), or after the write
+// timeout (503, outcome unknown): AcknowledgementQueue holds that rule.
+// Until applied, the overlay stands for them in later writes' decisions.
+// Reads go straight to the DocumentReader and see applied state only;
+// readable() says whether they are linearizable here, and a linearizable
+// read first waits until every entry this node knows committed is applied
+// (whenCommittedApplied), so it sees every write acknowledged before it.
 //
 // Callbacks run on the main thread, either before the call returns (the
 // write was refused at once) or later. Owned by the ServerApp; uses, does
@@ -23,6 +27,7 @@
 #include <QTimer>
 #include <QVector>
 
+#include <deque>
 #include <functional>
 
 #include "AcknowledgementQueue.h"
@@ -72,6 +77,14 @@ public:
     // Ok while the node works (shutting down or a failed disk is not ok;
     // a replica refusing writes is).
     Status health() const;
+    // True when every entry this node knows committed is applied.
+    bool appliedAllCommitted() const;
+    // Runs `run` with ok once every entry committed at this moment is
+    // applied (at once when it is), or with 503 if that takes longer than
+    // the write timeout (kReadWaitMs without one): nothing may be read then.
+    void whenCommittedApplied(const StatusCallback &run);
+    static constexpr qint64 kReadWaitMs = 10000;
+
     void stopAcceptingWrites(const QString &reason);
     bool hasPendingWrites() const { return !m_waiting.isEmpty(); }
     // Writes answered 503 "quorum not reached" (their timeout passed).
@@ -113,7 +126,10 @@ private:
     // it is cut, abandoned or times out.
     void afterPendingWrites(Completion complete);
 
+    void onCommitted(qint64 seq);
     void onApplied(qint64 seq);
+    void onReadTimeout();
+    qint64 readWaitMs() const { return m_writeTimeoutMs > 0 ? m_writeTimeoutMs : kReadWaitMs; }
     void onCut(qint64 fromSeq);
     void onAbandoned(const Status &reason, qint64 lastKeptSeq);
     void onTimeout();
@@ -129,5 +145,14 @@ private:
     QHash<quint64, Completion> m_completions; // by waiter id
     quint64 m_nextWaiter = 1;
     QTimer m_timeout;
+    // Reads waiting for the entries committed at their admission to be applied.
+    struct HeldRead
+    {
+        qint64 commitSeq = 0;
+        qint64 deadlineMs = 0;
+        StatusCallback run;
+    };
+    std::deque<HeldRead> m_heldReads; // commitSeq ascending
+    QTimer m_readTimeout;
     Status m_refusal; // set when shutting down
 };

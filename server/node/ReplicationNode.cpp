@@ -207,6 +207,7 @@ ReplicationNode::ReplicationNode(const Settings &settings, GroupCommitter *commi
     ReplicationDriver::Observer observer;
     observer.event = [this](const ReplicationCore::Event &event) { recordEvent(event); };
     observer.cut = [this](qint64 fromSeq) { emit cut(fromSeq); };
+    observer.committed = [this](qint64 seq) { emit committed(seq); };
     observer.applied = [this](qint64 seq) { emit applied(seq); };
     observer.abandoned = [this](const Status &reason, qint64 lastKeptSeq) { emit abandoned(reason, lastKeptSeq); };
     observer.fetchSnapshot = [this](int leader) { fetchSnapshot(leader); };
@@ -244,6 +245,11 @@ std::pair<qint64, qint64> ReplicationNode::appliedPosition() const
 {
     const qint64 seq = m_committer->appliedSeq();
     return {m_driver->core().log().termAt(seq).value_or(0), seq};
+}
+
+qint64 ReplicationNode::commitSeq() const
+{
+    return m_driver->core().commitSeq();
 }
 
 QString ReplicationNode::primaryUrl() const

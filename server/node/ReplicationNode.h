@@ -140,6 +140,7 @@ public:
     qint64 leaderChanges() const { return m_driver->leaderChanges(); }
     const QHash<QString, qint64> &eventCounts() const { return m_eventCounts; }
     std::pair<qint64, qint64> appliedPosition() const override;
+    qint64 commitSeq() const override;
 
 signals:
     // A replication event (became primary, rolled back N, lease lost, ...)

@@ -54,3 +54,8 @@ std::pair<qint64, qint64> StandaloneLog::appliedPosition() const
 {
     return {m_term, m_committer->appliedSeq()};
 }
+
+qint64 StandaloneLog::commitSeq() const
+{
+    return m_committer->appliedSeq();
+}

@@ -22,6 +22,7 @@ public:
     Status health() const override { return m_failure; }
     qint64 term() const override { return m_term; }
     std::pair<qint64, qint64> appliedPosition() const override;
+    qint64 commitSeq() const override; // what is durable is committed and applied together
     qint64 nextSeq() const override;
     Status append(QVector<LogEntry> &entries) override;
 

@@ -11,7 +11,7 @@ using Waiter = AcknowledgementQueue::Waiter;
 
 namespace {
 
-// A log whose applied entries have the given terms (index seq - 1).
+// A log whose committed entries have the given terms (index seq - 1).
 AcknowledgementQueue::TermAt terms(const QVector<qint64> &bySeq)
 {
     return [bySeq](qint64 seq) -> std::optional<qint64> {
@@ -36,13 +36,13 @@ class TestAcknowledgementQueue : public QObject
     Q_OBJECT
 
 private slots:
-    void appliedEntryOfTheSameTermIsAcknowledged()
+    void committedEntryOfTheSameTermIsAcknowledged()
     {
         AcknowledgementQueue queue;
         queue.add(Waiter{1, 2, 5, 7, 0});
         queue.add(Waiter{2, 2, 8, 8, 0});
-        QVERIFY(queue.applied(6, terms({1, 1, 1, 2, 2, 2, 2, 2})).isEmpty()); // 7 not applied yet
-        const QVector<AcknowledgementQueue::Decision> decided = queue.applied(8, terms({1, 1, 1, 2, 2, 2, 2, 2}));
+        QVERIFY(queue.committed(6, terms({1, 1, 1, 2, 2, 2, 2, 2})).isEmpty()); // 7 not committed yet
+        const QVector<AcknowledgementQueue::Decision> decided = queue.committed(8, terms({1, 1, 1, 2, 2, 2, 2, 2}));
         QCOMPARE(decided.size(), 2);
         QCOMPARE(decided.at(0).id, quint64(1)); // in the order added
         QCOMPARE(decided.at(0).outcome, Outcome::Acknowledged);
@@ -56,7 +56,7 @@ private slots:
         AcknowledgementQueue queue;
         queue.add(Waiter{1, 2, 5, 5, 0});    // replaced whole
         queue.add(Waiter{2, 2, 6, 7, 0});    // replaced whole
-        const QHash<quint64, Outcome> decided = outcomes(queue.applied(7, terms({1, 1, 1, 2, 3, 3, 3})));
+        const QHash<quint64, Outcome> decided = outcomes(queue.committed(7, terms({1, 1, 1, 2, 3, 3, 3})));
         QCOMPARE(decided.value(1), Outcome::NotCommitted);
         QCOMPARE(decided.value(2), Outcome::NotCommitted);
     }
@@ -65,7 +65,7 @@ private slots:
     {
         AcknowledgementQueue queue;
         queue.add(Waiter{1, 2, 4, 6, 0}); // 4 and 5 of term 2 committed, 6 replaced
-        QCOMPARE(outcomes(queue.applied(6, terms({1, 1, 1, 2, 2, 3}))).value(1), Outcome::Unknown);
+        QCOMPARE(outcomes(queue.committed(6, terms({1, 1, 1, 2, 2, 3}))).value(1), Outcome::Unknown);
     }
 
     void forgottenTermIsUnknown()
@@ -73,7 +73,7 @@ private slots:
         AcknowledgementQueue queue;
         queue.add(Waiter{1, 2, 4, 4, 0});
         // The log holds nothing at 4 any more (a snapshot replaced it).
-        QCOMPARE(outcomes(queue.applied(9, [](qint64) { return std::nullopt; })).value(1), Outcome::Unknown);
+        QCOMPARE(outcomes(queue.committed(9, [](qint64) { return std::nullopt; })).value(1), Outcome::Unknown);
     }
 
     void cutFailsWaitersAtOnce()
@@ -97,7 +97,7 @@ private slots:
         const QHash<quint64, Outcome> decided = outcomes(queue.abandoned(4));
         QCOMPARE(decided.size(), 1);
         QCOMPARE(decided.value(2), Outcome::Unknown);
-        QCOMPARE(outcomes(queue.applied(4, terms({1, 1, 2, 2}))).value(1), Outcome::Acknowledged);
+        QCOMPARE(outcomes(queue.committed(4, terms({1, 1, 2, 2}))).value(1), Outcome::Acknowledged);
     }
 
     void deadlinesExpire()

@@ -1356,9 +1356,10 @@ void TestReplicaSet::replicaWhoseWriteFailedAcknowledgesNothing()
 }
 
 // 12b. The primary's own write fails: it steps down at once, answers its
-// clients' pending writes as unknown (never acknowledged), and refuses
-// appends, votes and promotions until it restarts; the others elect a new
-// primary and nothing acknowledged is lost.
+// clients' pending writes as unknown (never acknowledged) unless the
+// replicas' durable copies committed them, and refuses appends, votes and
+// promotions until it restarts; the others elect a new primary and nothing
+// acknowledged is lost.
 void TestReplicaSet::primaryWhoseWriteFailedStepsDown()
 {
     ReplicaSetSimulator sim(options(3));
@@ -1371,9 +1372,13 @@ void TestReplicaSet::primaryWhoseWriteFailedStepsDown()
     sim.setAutoPersist(0, false);
     QVERIFY(sim.propose(0, 2).isOk());
     sim.deliverAll(); // the replicas hold them durably; the primary does not
+    // Two of three members hold them: committed, and answered so.
+    QCOMPARE(sim.acknowledgedCount(), 7);
+    sim.isolate(0);
+    QVERIFY(sim.propose(0, 2).isOk()); // on no disk at all
     sim.failStorage(0);
     QCOMPARE(sim.core(0).role(), Role::Replica);
-    QCOMPARE(sim.acknowledgedCount(), 5);
+    QCOMPARE(sim.acknowledgedCount(), 7);
     QVERIFY(!sim.campaign(0, 2).isOk());
     QVERIFY(!sim.propose(0, 1).isOk());
 
@@ -1383,8 +1388,9 @@ void TestReplicaSet::primaryWhoseWriteFailedStepsDown()
     QCOMPARE(sim.core(1).role(), Role::Primary);
     QVERIFY(sim.propose(1, 4).isOk());
     sim.runFor(500);
-    QCOMPARE(sim.acknowledgedCount(), 9);
+    QCOMPARE(sim.acknowledgedCount(), 11);
     VERIFY_SAFE(sim);
+    sim.heal();
     sim.restart(0);
     sim.setAutoPersist(0, true);
     sim.runFor(2000);

@@ -16,7 +16,10 @@
 // so its writer waits) lets writes pile up only to Server.MaxPendingWrites:
 // further writes get 503 with Retry-After at once, and every write accepted
 // before is durable and readable once the disk moves again — on a
-// standalone node and on a replica set's primary.
+// standalone node and on a replica set's primary. A primary whose disk is
+// stalled still acknowledges a write its replicas hold (a write quorum);
+// a read at that primary then waits until it has applied the write, and
+// sees it — never the state from before.
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -185,6 +188,7 @@ class TestBackpressure : public QObject
 private slots:
     void stalledDiskOnAStandaloneNode();
     void stalledDiskOnAPrimary();
+    void aReadAtAStalledPrimaryWaitsForTheWriteItAcknowledged();
     void costlyRequestsDoNotStallThePrimary()
     {
         ClusterProcesses cluster(ClusterProcesses::Options{
@@ -359,6 +363,54 @@ void TestBackpressure::stalledDiskOnAPrimary()
     QVERIFY2(check.isEmpty(), qPrintable(check + QStringLiteral("\n") + set.describe()));
     qInfo("replica set primary, disk stalled 2 s: %d writes acknowledged, %d refused with 503", acknowledged, refused);
     QVERIFY2(set.waitForConvergence(20000), qPrintable(set.describe()));
+}
+
+void TestBackpressure::aReadAtAStalledPrimaryWaitsForTheWriteItAcknowledged()
+{
+    ReplicaSetProcesses::Options options;
+    options.failoverTimeoutMs = 5000;
+    options.writeTimeoutMs = 20000;
+    ReplicaSetProcesses set(options);
+    QVERIFY2(set.isValid() && set.start(), qPrintable(set.error()));
+    const int primary = set.waitForPrimary();
+    QVERIFY2(primary >= 0, qPrintable(set.describe()));
+    QCOMPARE(set.request(primary, "PUT", "/v1/db/stall").status, 201);
+    QCOMPARE(set.request(primary, "PUT", "/v1/db/stall/docs/d", R"({"data":{"v":1}})").status, 200);
+    const QString rev = set.request(primary, "GET", "/v1/db/stall/docs/d").json().value(QStringLiteral("rev")).toString();
+    QVERIFY(!rev.isEmpty());
+
+    DiskStall stall(set.dataDir(primary) + QStringLiteral("/peacedb.sqlite"));
+    QVERIFY2(stall.error().isEmpty(), qPrintable(stall.error()));
+    // The replicas hold it durably: acknowledged, though the primary's own
+    // disk has neither logged nor applied it.
+    QElapsedTimer clock;
+    clock.start();
+    const TestHttpResponse written = set.request(
+        primary, "PUT", "/v1/db/stall/docs/d", QStringLiteral(R"({"rev":"%1","data":{"v":2}})").arg(rev).toUtf8());
+    QVERIFY2(written.status == 200, written.body.constData());
+    QVERIFY2(clock.elapsed() < 1500, qPrintable(QString::number(clock.elapsed())));
+
+    std::atomic<bool> answered{false};
+    TestHttpResponse read;
+    qint64 readMs = 0;
+    std::thread reader([&] {
+        TestHttpClient client(set.port(primary));
+        QElapsedTimer timer;
+        timer.start();
+        read = client.request("GET", "/v1/db/stall/docs/d", {}, {}, 30000);
+        readMs = timer.elapsed();
+        answered = true;
+    });
+    QThread::msleep(700);
+    const bool answeredDuringStall = answered;
+    stall.release();
+    reader.join();
+    QVERIFY2(!answeredDuringStall, qPrintable(QStringLiteral("answered %1 during the stall: %2").arg(read.status).arg(QString::fromUtf8(read.body))));
+    QVERIFY2(read.status == 200, read.body.constData());
+    QCOMPARE(read.json().value(QStringLiteral("rev")).toString(), written.json().value(QStringLiteral("rev")).toString());
+    QCOMPARE(read.json().value(QStringLiteral("data")).toObject().value(QStringLiteral("v")).toInt(), 2);
+    qInfo("a read at a primary whose disk was stalled for 700 ms after it acknowledged a write: answered after %lld ms, with that write",
+          readMs);
 }
 
 QTEST_GUILESS_MAIN(TestBackpressure)

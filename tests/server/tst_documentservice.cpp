@@ -25,6 +25,7 @@ public:
     Status health() const override { return Status::ok(); }
     qint64 term() const override { return m_term; }
     std::pair<qint64, qint64> appliedPosition() const override { return {m_term, m_applied}; }
+    qint64 commitSeq() const override { return qMax(m_committed, m_applied); }
     qint64 nextSeq() const override { return m_terms.size() + 1; }
     std::optional<qint64> termAt(qint64 seq) const override
     {
@@ -39,10 +40,18 @@ public:
         return Status::ok();
     }
 
+    // Committed and applied at once (as a standalone node reports it).
     void commitThrough(qint64 seq)
     {
         m_applied = seq;
         emit applied(seq);
+    }
+    // Committed (a write quorum holds the entries), not yet applied (as a
+    // replica set's primary reports it).
+    void commitOnly(qint64 seq)
+    {
+        m_committed = seq;
+        emit committed(seq);
     }
     void abandonAfter(qint64 lastKeptSeq) { emit abandoned(Status::unavailable(QStringLiteral("no longer the primary")), lastKeptSeq); }
     // A newer primary's entries of `term` now stand at `fromSeq`..: with
@@ -61,6 +70,7 @@ private:
     QVector<qint64> m_terms{1, 1}; // seqs 1 and 2 are committed before the test
     qint64 m_term = 1;
     qint64 m_applied = 2;
+    qint64 m_committed = 2;
 };
 
 Document doc(const QString &id, const QString &rev, const QByteArray &data)
@@ -220,6 +230,74 @@ private slots:
         QVERIFY(!a.answered());
         m_log->commitThrough(3);
         QVERIFY(a.answered() && a.result->isOk());
+    }
+
+    // A write is answered once a write quorum holds it, not after the
+    // batch that applies it; until then its overlay stands for it.
+    void aWriteIsAnsweredOnceCommittedBeforeItIsApplied()
+    {
+        Outcome a;
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("a"), m_rev1, "{\"v\":1}"), WriteKind::Put, a.callback());
+        QVERIFY(!a.answered());
+        m_log->commitOnly(3);
+        QVERIFY(a.answered() && a.result->isOk());
+        const QString rev2 = a.result->value().rev;
+        // Not applied: the committed state still holds 1-a, the overlay 2-…
+        const Result<std::optional<DocumentHead>> stored = m_reader->head(QStringLiteral("db"), QStringLiteral("a"));
+        QVERIFY(stored.isOk() && stored->has_value());
+        QCOMPARE(stored->value().rev, m_rev1);
+        Outcome stale, next;
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("a"), m_rev1, "{\"v\":2}"), WriteKind::Put, stale.callback());
+        QVERIFY(stale.answered()); // refused against a committed write: at once
+        QCOMPARE(stale.code(), Status::Code::Conflict);
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("a"), rev2, "{\"v\":3}"), WriteKind::Put, next.callback());
+        QVERIFY(!next.answered());
+        m_log->commitOnly(4);
+        QVERIFY(next.answered() && next.result->isOk());
+        QVERIFY(!m_service->hasPendingWrites());
+    }
+
+    // Reads that must be linearizable wait until every entry this node
+    // knows committed is applied: a write answered at commit is then in
+    // what they read.
+    void aLinearizableReadWaitsForTheCommittedWritesToBeApplied()
+    {
+        int ran = 0;
+        std::optional<Status> status;
+        const auto read = [&](const Status &ready) {
+            ++ran;
+            status = ready;
+        };
+        QVERIFY(m_service->appliedAllCommitted());
+        m_service->whenCommittedApplied(read); // nothing waits: at once
+        QCOMPARE(ran, 1);
+        QVERIFY(status->isOk());
+
+        Outcome a;
+        m_service->writeDocument(QStringLiteral("db"), doc(QStringLiteral("a"), m_rev1, "{\"v\":1}"), WriteKind::Put, a.callback());
+        m_service->whenCommittedApplied(read); // a is not committed: its client has no answer, a read need not see it
+        QCOMPARE(ran, 2);
+        m_log->commitOnly(3);
+        QVERIFY(a.answered());
+        QVERIFY(!m_service->appliedAllCommitted());
+        m_service->whenCommittedApplied(read);
+        m_service->whenCommittedApplied(read);
+        QCOMPARE(ran, 2);
+        m_log->commitThrough(3);
+        QCOMPARE(ran, 4);
+        QVERIFY(status->isOk());
+
+        // An apply that does not come: 503 after the wait's bound, nothing read.
+        DocumentService bounded(m_log.get(), m_reader.get(), 50);
+        Outcome b;
+        bounded.writeDocument(QStringLiteral("db"), doc(QStringLiteral("b"), QString(), "{}"), WriteKind::Put, b.callback());
+        m_log->commitOnly(4);
+        QVERIFY(b.answered() && b.result->isOk());
+        bounded.whenCommittedApplied(read);
+        QCOMPARE(ran, 4);
+        QTRY_COMPARE_WITH_TIMEOUT(ran, 5, 2000);
+        QCOMPARE(status->code(), Status::Code::Unavailable);
+        QVERIFY2(status->message().contains(QLatin1String("not applied")), qPrintable(status->message()));
     }
 
     void bulkRefusedOnlyByPendingWritesWaitsForThem()

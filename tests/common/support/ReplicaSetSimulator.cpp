@@ -359,6 +359,11 @@ void ReplicaSetSimulator::startDriver(Node &node)
         Node &node = mutableNode(index);
         answerClients(node, node.acknowledgements.cut(fromSeq), QStringLiteral("cut from the log"));
     };
+    observer.committed = [this, index](qint64 seq) {
+        Node &node = mutableNode(index);
+        answerClients(node, node.acknowledgements.committed(seq, [&node](qint64 at) { return node.core().log().termAt(at); }),
+                      QStringLiteral("committed"));
+    };
     observer.abandoned = [this, index](const Status &reason, qint64 lastKeptSeq) {
         Node &node = mutableNode(index);
         answerClients(node, node.acknowledgements.abandoned(lastKeptSeq), reason.message());
@@ -699,7 +704,7 @@ void ReplicaSetSimulator::applyCommitted(Node &node)
             node.appliedMembershipSeq = seq;
         }
     }
-    answerClients(node, node.acknowledgements.applied(node.appliedSeq, [&node](qint64 at) { return node.core().log().termAt(at); }),
+    answerClients(node, node.acknowledgements.committed(node.appliedSeq, [&node](qint64 at) { return node.core().log().termAt(at); }),
                   QStringLiteral("applied"));
 }
 
@@ -857,12 +862,15 @@ void ReplicaSetSimulator::checkReads()
         if (node->crashed)
             continue;
         const ReplicationCore &core = node->core();
-        if (node->driver->readable().isOk() && node->appliedSeq < m_maxAcknowledgedSeq) {
-            violation(QStringLiteral("node %1 would serve a stale read: primary of term %2 with its lease, applied through %3, "
-                                     "but seq %4 was acknowledged")
+        // As the server's DocumentService: a linearizable read waits until
+        // the member has applied every entry it knows committed.
+        const qint64 readsThrough = qMax(node->appliedSeq, core.commitSeq());
+        if (node->driver->readable().isOk() && readsThrough < m_maxAcknowledgedSeq) {
+            violation(QStringLiteral("node %1 would serve a stale read: primary of term %2 with its lease, its reads wait for "
+                                     "its entries through %3 to be applied, but seq %4 was acknowledged")
                           .arg(node->index)
                           .arg(core.term())
-                          .arg(node->appliedSeq)
+                          .arg(readsThrough)
                           .arg(m_maxAcknowledgedSeq));
         }
     }

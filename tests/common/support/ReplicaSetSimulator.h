@@ -26,11 +26,12 @@
 //    terms its core believes, within the byte budget; a replica never
 //    accepts an append of an older term;
 //  - reads: a node whose driver says it may serve linearizable reads
-//    (ReplicationDriver::readable(), the rule the server applies) has
-//    applied every write any node acknowledged.
+//    (ReplicationDriver::readable(), the rule the server applies) knows
+//    committed — and so applies before such a read reads — every write any
+//    node acknowledged.
 // Clients are answered as a node answers them: AcknowledgementQueue, fed
-// from the driver's cut / abandoned callbacks and the applied entries, as
-// the server's DocumentService is.
+// from the driver's committed / cut / abandoned callbacks and the applied
+// entries, as the server's DocumentService is.
 // checkConverged() and checkAcknowledged() add the liveness-after-healing and
 // no-acknowledged-write-lost checks at the end of a scenario.
 //
