@@ -390,6 +390,15 @@ void DocumentService::onAbandoned(const Status &reason, qint64 lastKeptSeq)
             ? reason
             : Status::unavailable(QStringLiteral("%1; the write may or may not be committed").arg(reason.message()));
     finish(m_waiting.abandoned(lastKeptSeq), unknown);
+    // A node whose storage failed applies nothing more: its held reads
+    // fail now rather than at their deadline.
+    if (reason.code() == Status::Code::StorageFailure) {
+        std::deque<HeldRead> held;
+        held.swap(m_heldReads);
+        m_readTimeout.stop();
+        for (const HeldRead &read : held)
+            read.run(reason);
+    }
 }
 
 void DocumentService::onTimeout()

@@ -120,10 +120,11 @@ private:
     void finish(const QVector<AcknowledgementQueue::Decision> &decisions, const Status &reason);
     // A refusal (409, 404) decided against writes that are not committed
     // yet may only be given once they are: otherwise a client could see a
-    // conflict with a write that a read does not show, or that is then
-    // rolled back. Runs `complete` with ok once the last entry appended so
-    // far is committed and applied, or with 503 (nothing changed, retry) if
-    // it is cut, abandoned or times out.
+    // conflict with a write that a read does not show (a linearizable read
+    // waits for committed writes to be applied), or that is then rolled
+    // back. Runs `complete` with ok once the last entry appended so far is
+    // committed, or with 503 (nothing changed, retry) if it is cut,
+    // abandoned or times out.
     void afterPendingWrites(Completion complete);
 
     void onCommitted(qint64 seq);

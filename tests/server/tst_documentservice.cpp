@@ -54,6 +54,7 @@ public:
         emit committed(seq);
     }
     void abandonAfter(qint64 lastKeptSeq) { emit abandoned(Status::unavailable(QStringLiteral("no longer the primary")), lastKeptSeq); }
+    void failStorage(qint64 lastKeptSeq) { emit abandoned(Status::storageFailure(QStringLiteral("disk I/O error")), lastKeptSeq); }
     // A newer primary's entries of `term` now stand at `fromSeq`..: with
     // `announce`, the log reports the cut as a node does.
     void replaceFrom(qint64 fromSeq, qint64 term, int count, bool announce)
@@ -298,6 +299,16 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(ran, 5, 2000);
         QCOMPARE(status->code(), Status::Code::Unavailable);
         QVERIFY2(status->message().contains(QLatin1String("not applied")), qPrintable(status->message()));
+
+        // Storage failed: nothing will be applied; held reads fail at once.
+        Outcome c;
+        bounded.writeDocument(QStringLiteral("db"), doc(QStringLiteral("c"), QString(), "{}"), WriteKind::Put, c.callback());
+        m_log->commitOnly(5);
+        bounded.whenCommittedApplied(read);
+        QCOMPARE(ran, 5);
+        m_log->failStorage(5);
+        QCOMPARE(ran, 6);
+        QCOMPARE(status->code(), Status::Code::StorageFailure);
     }
 
     void bulkRefusedOnlyByPendingWritesWaitsForThem()
