@@ -4,6 +4,7 @@ void PendingWrites::recordPut(const QString &db, const QString &id, const Docume
 {
     const DocumentKey key{db, id};
     m_documents[key].push_back(PendingDocument{head, seq});
+    ++m_documentsPerDatabase[db];
     m_order.push_back(Record{seq, false, key});
 }
 
@@ -21,10 +22,12 @@ void PendingWrites::recordDeleteDatabase(const QString &db, qint64 seq)
 
 PendingWrites::DatabaseState PendingWrites::database(const QString &db) const
 {
+    // The newest create or delete decides (a write after a delete implies a
+    // create between them); else a pending write shows the database exists.
     const auto it = m_databases.constFind(db);
-    if (it == m_databases.constEnd())
-        return DatabaseState::Unknown;
-    return it->back().exists ? DatabaseState::Exists : DatabaseState::Missing;
+    if (it != m_databases.constEnd())
+        return it->back().exists ? DatabaseState::Exists : DatabaseState::Missing;
+    return m_documentsPerDatabase.contains(db) ? DatabaseState::Exists : DatabaseState::Unknown;
 }
 
 qint64 PendingWrites::newestPendingDelete(const QString &db) const
@@ -68,10 +71,14 @@ void PendingWrites::forget(const Record &record, bool oldest)
         if (it->empty())
             map.erase(it);
     };
-    if (record.isDatabase)
+    if (record.isDatabase) {
         drop(m_databases, record.key.db);
-    else
-        drop(m_documents, record.key);
+        return;
+    }
+    drop(m_documents, record.key);
+    const auto count = m_documentsPerDatabase.find(record.key.db);
+    if (count != m_documentsPerDatabase.end() && --*count == 0)
+        m_documentsPerDatabase.erase(count);
 }
 
 void PendingWrites::releaseThrough(qint64 seq)
@@ -94,5 +101,6 @@ void PendingWrites::clear()
 {
     m_documents.clear();
     m_databases.clear();
+    m_documentsPerDatabase.clear();
     m_order.clear();
 }

@@ -24,8 +24,8 @@ class PendingWrites
 {
 public:
     enum class DatabaseState {
-        Unknown,    // no pending create/delete: ask committed state
-        Exists,     // a pending create
+        Unknown,    // no pending create/delete or write: ask committed state
+        Exists,     // a pending create, or a pending document write
         Missing,    // a pending delete
     };
 
@@ -91,5 +91,9 @@ private:
     // Per key, its pending records, oldest first (the newest decides).
     QHash<DocumentKey, std::deque<PendingDocument>> m_documents;
     QHash<QString, std::deque<PendingDatabase>> m_databases;
+    // Per database, how many document records are pending: a write enters
+    // the log only into a database that exists, and only a later delete
+    // (recorded too) takes it away.
+    QHash<QString, int> m_documentsPerDatabase;
     std::deque<Record> m_order;
 };

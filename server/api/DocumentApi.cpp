@@ -281,24 +281,24 @@ void DocumentApi::getDocument(const HttpRequest &request, const HttpReplyPtr &re
 
 void DocumentApi::putDocument(const HttpRequest &request, const HttpReplyPtr &reply)
 {
-    const QJsonObject where = request.errorContext();
     const QString db = request.param(QStringLiteral("db"));
     const QString id = request.param(QStringLiteral("id"));
     const Status nameStatus = NameRules::checkDatabaseName(db, NameRules::Reserved::Allowed);
     if (!nameStatus.isOk())
-        return reply->send(HttpResponse::error(nameStatus, where));
+        return reply->send(HttpResponse::error(nameStatus, request.errorContext()));
     Result<Document> document = Document::fromJsonText(request.body);
     if (!document.isOk())
-        return reply->send(HttpResponse::error(document.status(), where));
-    if (!document->id.isEmpty() && document->id != id)
-        return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("id in body must equal route id")), where));
+        return reply->send(HttpResponse::error(document.status(), request.errorContext()));
+    if (!document->id.isEmpty() && document->id != id) {
+        return reply->send(HttpResponse::error(Status::badRequest(QStringLiteral("id in body must equal route id")),
+                                               request.errorContext()));
+    }
     document->id = id;
-    QJsonObject named = where;
-    if (!document->rev.isEmpty())
-        named.insert(QStringLiteral("rev"), document->rev);
-    m_service->writeDocument(db, document.value(), WriteKind::Put, [reply, where = named](const Result<Document> &stored) {
+    // The body's rev, else the query's, names the write in an error.
+    const QString rev = !document->rev.isEmpty() ? document->rev : request.queryValue(QStringLiteral("rev")).value_or(QString());
+    m_service->writeDocument(db, document.value(), WriteKind::Put, [reply, db, id, rev](const Result<Document> &stored) {
         if (!stored.isOk())
-            return reply->send(HttpResponse::error(stored.status(), where));
+            return reply->send(HttpResponse::error(stored.status(), HttpRequest::errorContext(db, id, rev)));
         reply->send(HttpResponse::json(200, stored->toJson()));
     });
 }

@@ -69,15 +69,18 @@ QHash<QString, QString> HttpRequest::decodeQuery(const QByteArray &encodedQuery,
 
 QJsonObject HttpRequest::errorContext() const
 {
+    return errorContext(param(QStringLiteral("db")), param(QStringLiteral("id")),
+                        queryValue(QStringLiteral("rev")).value_or(QString()));
+}
+
+QJsonObject HttpRequest::errorContext(const QString &db, const QString &id, const QString &rev)
+{
     QJsonObject out;
-    const QString db = param(QStringLiteral("db"));
-    const QString id = param(QStringLiteral("id"));
     if (!db.isEmpty())
         out.insert(QStringLiteral("db"), db);
     if (!id.isEmpty())
         out.insert(QStringLiteral("id"), id);
-    const std::optional<QString> rev = queryValue(QStringLiteral("rev"));
-    if (rev && !rev->isEmpty())
-        out.insert(QStringLiteral("rev"), *rev);
+    if (!rev.isEmpty())
+        out.insert(QStringLiteral("rev"), rev);
     return out;
 }

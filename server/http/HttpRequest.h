@@ -43,6 +43,9 @@ struct HttpRequest
     // The names an error answer repeats: {"db", "id", "rev"}, each when the
     // request named it (route captures db and id, query rev).
     QJsonObject errorContext() const;
+    // The same from the names themselves (an empty one is left out): for an
+    // answer given after the request is gone, built only when it is an error.
+    static QJsonObject errorContext(const QString &db, const QString &id, const QString &rev);
 
     static QString methodToString(QHttpServerRequest::Method method);
     // Splits "/a/b%2Fc/" into {"a", "b/c"}; an empty middle segment is kept

@@ -87,6 +87,31 @@ private slots:
         QVERIFY(!pending.document(QStringLiteral("db"), QStringLiteral("x")).head);
     }
 
+    void aPendingWriteShowsItsDatabaseExists()
+    {
+        // A write enters the log only into a database that exists, and only
+        // a later delete (pending too until it is applied) removes it: the
+        // write path need not ask committed state while one is pending.
+        PendingWrites pending;
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("a"), DocumentHead{QStringLiteral("1-a"), false}, 1);
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("b"), DocumentHead{QStringLiteral("1-b"), false}, 2);
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Exists);
+        QCOMPARE(pending.database(QStringLiteral("other")), PendingWrites::DatabaseState::Unknown);
+        pending.recordDeleteDatabase(QStringLiteral("db"), 3);
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Missing);
+        pending.releaseThrough(1);
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Missing);
+        // The delete never made it into the log: write 2 decides again.
+        pending.discardFrom(3);
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Exists);
+        pending.releaseThrough(2);
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Unknown);
+
+        pending.recordPut(QStringLiteral("db"), QStringLiteral("c"), DocumentHead{QStringLiteral("1-c"), false}, 4);
+        pending.clear();
+        QCOMPARE(pending.database(QStringLiteral("db")), PendingWrites::DatabaseState::Unknown);
+    }
+
     void clearForgetsEverything()
     {
         PendingWrites pending;
