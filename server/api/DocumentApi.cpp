@@ -131,13 +131,13 @@ void DocumentApi::registerRoutes(HttpServer &server)
                             if (!consistency)
                                 return;
                             if (*consistency != ReadPreference::Consistency::Linearizable || m_service->appliedAllCommitted()) {
-                                addAppliedHeader(reply);
+                                addReadHeaders(reply, *consistency);
                                 return (this->*handler)(request, reply);
                             }
-                            m_service->whenCommittedApplied([this, handler, request, reply](const Status &ready) {
+                            m_service->whenCommittedApplied([this, handler, request, reply, consistency](const Status &ready) {
                                 if (!ready.isOk())
                                     return reply->send(HttpResponse::error(ready, request.errorContext()));
-                                addAppliedHeader(reply);
+                                addReadHeaders(reply, *consistency);
                                 (this->*handler)(request, reply);
                             });
                         });
@@ -175,12 +175,12 @@ std::optional<ReadPreference::Consistency> DocumentApi::admitRead(const HttpRequ
         reply->send(HttpResponse::error(consistency.status(), request.errorContext()));
         return std::nullopt;
     }
-    reply->addHeader(QByteArrayLiteral("X-PeaceDB-Consistency"), ReadPreference::consistencyName(consistency.value()));
     return consistency.value();
 }
 
-void DocumentApi::addAppliedHeader(const HttpReplyPtr &reply) const
+void DocumentApi::addReadHeaders(const HttpReplyPtr &reply, ReadPreference::Consistency consistency) const
 {
+    reply->addHeader(QByteArrayLiteral("X-PeaceDB-Consistency"), ReadPreference::consistencyName(consistency));
     // Taken before the read, so the answer is at least this new: a router
     // reading from several members keeps the most up-to-date answer, and
     // tells its client how new each shard's part is.

@@ -57,11 +57,12 @@ private:
 
     // The read preference (?readPreference=) against this member's role
     // (ReadPreference): nullopt after sending the refusal; else the read's
-    // consistency, after marking the answer-to-be with X-PeaceDB-Consistency.
+    // consistency.
     std::optional<ReadPreference::Consistency> admitRead(const HttpRequest &request, const HttpReplyPtr &reply);
-    // Marks the answer-to-be with X-PeaceDB-Applied (this member's applied
-    // term-seq just before the read).
-    void addAppliedHeader(const HttpReplyPtr &reply) const;
+    // Just before the read runs (not on an answer that refuses it): marks the
+    // answer-to-be with X-PeaceDB-Consistency and X-PeaceDB-Applied (this
+    // member's applied term-seq).
+    void addReadHeaders(const HttpReplyPtr &reply, ReadPreference::Consistency consistency) const;
     // Checks the {db} parameter names an existing database; otherwise sends
     // the 400/404/500 and returns false.
     bool requireDatabase(const HttpRequest &request, const HttpReplyPtr &reply);

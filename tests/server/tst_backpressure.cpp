@@ -191,8 +191,11 @@ private slots:
     void aReadAtAStalledPrimaryWaitsForTheWriteItAcknowledged();
     void costlyRequestsDoNotStallThePrimary()
     {
-        ClusterProcesses cluster(ClusterProcesses::Options{
-            1, 2, {QStringLiteral("PEACEDB_SERVER_MAX_QUEUED_READS=%1").arg(kMaxQueuedReads)}, false});
+        ClusterProcesses::Options options;
+        options.shards = 1;
+        options.replicas = 2;
+        options.environment = {QStringLiteral("PEACEDB_SERVER_MAX_QUEUED_READS=%1").arg(kMaxQueuedReads)};
+        ClusterProcesses cluster(options);
         QVERIFY2(cluster.start(), qPrintable(cluster.error()));
         QVERIFY2(cluster.waitForHealthy(30000), qPrintable(cluster.describe()));
         QCOMPARE(cluster.router("PUT", "/v1/db/bp").status, 201);
@@ -369,7 +372,9 @@ void TestBackpressure::aReadAtAStalledPrimaryWaitsForTheWriteItAcknowledged()
 {
     ReplicaSetProcesses::Options options;
     options.failoverTimeoutMs = 5000;
-    options.writeTimeoutMs = 20000;
+    // A read waits for the apply at most this long (and a write for its
+    // commit: the replicas acknowledge well within it).
+    options.writeTimeoutMs = 3000;
     ReplicaSetProcesses set(options);
     QVERIFY2(set.isValid() && set.start(), qPrintable(set.error()));
     const int primary = set.waitForPrimary();
@@ -411,6 +416,26 @@ void TestBackpressure::aReadAtAStalledPrimaryWaitsForTheWriteItAcknowledged()
     QCOMPARE(read.json().value(QStringLiteral("data")).toObject().value(QStringLiteral("v")).toInt(), 2);
     qInfo("a read at a primary whose disk was stalled for 700 ms after it acknowledged a write: answered after %lld ms, with that write",
           readMs);
+
+    // A stall longer than the wait: 503, nothing read, and the answer does
+    // not claim a consistency for a read that never ran.
+    DiskStall longer(set.dataDir(primary) + QStringLiteral("/peacedb.sqlite"));
+    QVERIFY2(longer.error().isEmpty(), qPrintable(longer.error()));
+    const TestHttpResponse third = set.request(
+        primary, "PUT", "/v1/db/stall/docs/d", QStringLiteral(R"({"rev":"%1","data":{"v":3}})").arg(written.json().value(QStringLiteral("rev")).toString()).toUtf8());
+    QVERIFY2(third.status == 200, third.body.constData());
+    clock.restart();
+    const TestHttpResponse refused = set.request(primary, "GET", "/v1/db/stall/docs/d");
+    const qint64 refusedMs = clock.elapsed();
+    longer.release();
+    QVERIFY2(refused.status == 503, refused.body.constData());
+    QVERIFY2(refusedMs >= 2500, qPrintable(QString::number(refusedMs)));
+    QVERIFY2(refused.header("X-PeaceDB-Consistency").isEmpty(), refused.header("X-PeaceDB-Consistency").constData());
+    QVERIFY(refused.header("X-PeaceDB-Applied").isEmpty());
+    const TestHttpResponse after = set.request(primary, "GET", "/v1/db/stall/docs/d");
+    QVERIFY2(after.status == 200, after.body.constData());
+    QCOMPARE(after.json().value(QStringLiteral("data")).toObject().value(QStringLiteral("v")).toInt(), 3);
+    QCOMPARE(after.header("X-PeaceDB-Consistency"), QByteArray("linearizable"));
 }
 
 QTEST_GUILESS_MAIN(TestBackpressure)
