@@ -9,6 +9,16 @@ bool isServingPrimary(const ShardHealth &health, int member, qint64 now)
     return member == health.primary() && health.hasServingPrimary(now);
 }
 
+// What a member's reads reflect: what it has applied — for a serving
+// primary, what it has committed (it answers writes at commit and its reads
+// wait until it has applied them), so a replica told that commit point and
+// polled at the same moment never ranks above it.
+qint64 readPosition(const ShardHealth &health, int member, qint64 now)
+{
+    const MemberStatus &status = *health.member(member).status;
+    return isServingPrimary(health, member, now) ? qMax(status.appliedSeq, status.commitSeq) : status.appliedSeq;
+}
+
 // The reachable members other than `exclude`, most up to date first.
 QVector<int> byAppliedState(const ShardHealth &health, qint64 now, int exclude)
 {
@@ -20,8 +30,10 @@ QVector<int> byAppliedState(const ShardHealth &health, qint64 now, int exclude)
     std::stable_sort(members.begin(), members.end(), [&health, now](int left, int right) {
         const MemberStatus &a = *health.member(left).status;
         const MemberStatus &b = *health.member(right).status;
-        if (a.appliedSeq != b.appliedSeq)
-            return a.appliedSeq > b.appliedSeq;
+        const qint64 aRead = readPosition(health, left, now);
+        const qint64 bRead = readPosition(health, right, now);
+        if (aRead != bRead)
+            return aRead > bRead;
         const bool aServes = isServingPrimary(health, left, now);
         const bool bServes = isServingPrimary(health, right, now);
         if (aServes != bServes)

@@ -81,6 +81,27 @@ private slots:
         QCOMPARE(ReadRouting::lagMs(health, 0, 20), std::optional<qint64>(0));
     }
 
+    // A primary answers writes at commit and applies them in its next batch;
+    // a replica told the commit point may apply them first. The serving
+    // primary's reads wait for its apply, so what it has committed counts as
+    // applied: a replica polled at the same moment is never ranked above it.
+    void aServingPrimaryCountsWhatItHasCommitted()
+    {
+        ShardHealth health(0, threeMembers(), options(), 0);
+        MemberStatus committedAhead = primary(2, 98);
+        committedAhead.lastSeq = committedAhead.commitSeq = 100;
+        health.answered(0, committedAhead, 10);
+        health.answered(1, replica(2, 99), 10);
+        health.answered(2, replica(2, 100), 10);
+        QCOMPARE(ReadRouting::candidates(health, Mode::Nearest, 20), (QVector<int>{0, 2, 1}));
+        QCOMPARE(ReadRouting::candidates(health, Mode::PrimaryPreferred, 20), (QVector<int>{0, 2, 1}));
+        // Without its lease it is ranked by what it has applied.
+        MemberStatus withoutLease = committedAhead;
+        withoutLease.lease = withoutLease.writable = false;
+        health.answered(0, withoutLease, 10);
+        QCOMPARE(ReadRouting::candidates(health, Mode::Nearest, 20), (QVector<int>{2, 1, 0}));
+    }
+
     // The primary killed: it stops answering; primary reads still go to it
     // (and fail, naming the shard), the others go to the reachable members,
     // most up to date first.
