@@ -388,10 +388,20 @@ void ReplicationCore::sendAppend(int member, qint64 now, bool heartbeat)
             send(progress.nextSeq, 0);
         return;
     }
-    // Replicating: keep up to maxInflight requests in flight.
+    // Replicating: keep up to maxInflight requests in flight — but while one
+    // is out, another goes only when it is full (maxBatchEntries entries, or
+    // as many as the node's byte budget takes): a few entries wait for the
+    // answer and go out together, rather than each costing the replica a
+    // request and a commit of its own. A lagging replica still gets full
+    // appends pipelined.
     while (progress.inflight < m_options.maxInflight && progress.sentThrough < m_log.lastSeq()) {
         const qint64 from = progress.sentThrough + 1;
-        const std::optional<AppendRequest> request = send(from, qMin(m_options.maxBatchEntries, m_log.lastSeq() - from + 1));
+        const qint64 count = qMin(m_options.maxBatchEntries, m_log.lastSeq() - from + 1);
+        if (progress.inflight > 0 && count < m_options.maxBatchEntries
+            && (!m_options.fitEntries || m_options.fitEntries(from, count) >= count)) {
+            break;
+        }
+        const std::optional<AppendRequest> request = send(from, count);
         if (!request)
             break; // entries still loading: the node ticks the core again once they are
         if (request->snapshotNeeded) {

@@ -136,6 +136,7 @@ private slots:
     void newPrimaryProbesInsteadOfResendingTheLog();
     void pipelinedAppendsSurviveReorderingAndLoss_data();
     void pipelinedAppendsSurviveReorderingAndLoss();
+    void partialAppendsWaitForTheOneInFlight();
     void oldPrimaryResumingIntoANewTermAcknowledgesNothingItLost();
     void votesWaitWhileALeaseMayBeInForce();
     void handOffElectsAtOnce();
@@ -776,6 +777,43 @@ void TestReplicaSet::pipelinedAppendsSurviveReorderingAndLoss()
     qInfo("seed %llu: %d writes acknowledged, at most %d appends outstanding per replica, %lld messages delivered, %lld ranges "
           "read back from the log",
           seed, sim.acknowledgedCount(), sim.maxOutstandingAppends(), sim.deliveredCount(), reads);
+}
+
+// 7a. While a replica has an append in flight, another goes to it only when
+// it is full (maxBatchEntries, or the byte budget): a few entries wait for
+// the answer and go out together, rather than each costing the replica a
+// request and a commit of its own. A full one is still pipelined.
+void TestReplicaSet::partialAppendsWaitForTheOneInFlight()
+{
+    ReplicaSetSimulator::Options setup = options(3);
+    setup.core.maxBatchEntries = 8;
+    ReplicaSetSimulator sim(setup);
+    QVERIFY(sim.campaign(0, 1).isOk());
+    sim.deliverAll();
+    QCOMPARE(sim.core(0).role(), Role::Primary);
+    const qint64 start = sim.core(0).lastSeq();
+    QCOMPARE(sim.core(0).progress(1).inflight, 0);
+
+    QVERIFY(sim.propose(0, 1).isOk());
+    QCOMPARE(sim.core(0).progress(1).inflight, 1);
+    QCOMPARE(sim.core(0).progress(1).sentThrough, start + 1);
+    QVERIFY(sim.propose(0, 3).isOk());
+    QCOMPARE(sim.core(0).progress(1).inflight, 1); // 3 entries wait
+    QCOMPARE(sim.core(0).progress(1).sentThrough, start + 1);
+    QVERIFY(sim.propose(0, 5).isOk());
+    QCOMPARE(sim.core(0).progress(1).inflight, 2); // 8: a full append goes
+    QCOMPARE(sim.core(0).progress(1).sentThrough, start + 9);
+    QVERIFY(sim.propose(0, 2).isOk());
+    QCOMPARE(sim.core(0).progress(1).inflight, 2);
+
+    // The first answer sends what waited, whatever its size.
+    sim.deliverAll();
+    QCOMPARE(sim.core(0).progress(1).inflight, 0);
+    QCOMPARE(sim.core(0).progress(1).matchSeq, start + 11);
+    sim.runFor(500); // heartbeats carry the last commit point
+    VERIFY_SAFE(sim);
+    VERIFY_CONVERGED(sim);
+    QCOMPARE(sim.acknowledgedCount(), 11);
 }
 
 // 7b. Found by the fault runs (a paused primary resuming around an
