@@ -336,10 +336,17 @@ void DocumentService::onApplied(qint64 seq)
 {
     m_overlay.releaseThrough(seq);
     onCommitted(seq); // applied entries are committed (a log that does both at once reports only this)
-    while (!m_heldReads.empty() && m_heldReads.front().commitSeq <= seq) {
-        const StatusCallback run = std::move(m_heldReads.front().run);
+    releaseHeldReads([seq](const HeldRead &read) { return read.commitSeq <= seq; },
+                     [](const HeldRead &) { return Status::ok(); });
+}
+
+void DocumentService::releaseHeldReads(const std::function<bool(const HeldRead &)> &due,
+                                       const std::function<Status(const HeldRead &)> &outcome)
+{
+    while (!m_heldReads.empty() && due(m_heldReads.front())) {
+        const HeldRead read = std::move(m_heldReads.front());
         m_heldReads.pop_front();
-        run(Status::ok());
+        read.run(outcome(read));
     }
 }
 
@@ -361,15 +368,14 @@ void DocumentService::whenCommittedApplied(const StatusCallback &run)
 void DocumentService::onReadTimeout()
 {
     const qint64 now = nowMs();
-    while (!m_heldReads.empty() && m_heldReads.front().deadlineMs <= now) {
-        const StatusCallback run = std::move(m_heldReads.front().run);
-        const qint64 commitSeq = m_heldReads.front().commitSeq;
-        m_heldReads.pop_front();
-        run(Status::unavailable(QStringLiteral("this node has not applied its committed entries through %1 within %2 ms (is its "
-                                               "disk stalled?); nothing was read, retry")
-                                    .arg(commitSeq)
-                                    .arg(readWaitMs())));
-    }
+    releaseHeldReads([now](const HeldRead &read) { return read.deadlineMs <= now; },
+                     [this](const HeldRead &read) {
+                         return Status::unavailable(QStringLiteral("this node has not applied its committed entries through "
+                                                                   "%1 within %2 ms (is its disk stalled?); nothing was read, "
+                                                                   "retry")
+                                                        .arg(read.commitSeq)
+                                                        .arg(readWaitMs()));
+                     });
     if (!m_heldReads.empty())
         m_readTimeout.start(int(qMax<qint64>(1, m_heldReads.front().deadlineMs - now)));
 }
@@ -393,11 +399,8 @@ void DocumentService::onAbandoned(const Status &reason, qint64 lastKeptSeq)
     // A node whose storage failed applies nothing more: its held reads
     // fail now rather than at their deadline.
     if (reason.code() == Status::Code::StorageFailure) {
-        std::deque<HeldRead> held;
-        held.swap(m_heldReads);
         m_readTimeout.stop();
-        for (const HeldRead &read : held)
-            read.run(reason);
+        releaseHeldReads([](const HeldRead &) { return true; }, [&reason](const HeldRead &) { return reason; });
     }
 }
 

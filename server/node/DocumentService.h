@@ -154,6 +154,10 @@ private:
         StatusCallback run;
     };
     std::deque<HeldRead> m_heldReads; // commitSeq ascending
+    // Runs, in order, the held reads at the front for which `due` holds,
+    // each with `outcome`, and forgets them.
+    void releaseHeldReads(const std::function<bool(const HeldRead &)> &due,
+                          const std::function<Status(const HeldRead &)> &outcome);
     QTimer m_readTimeout;
     Status m_refusal; // set when shutting down
 };
