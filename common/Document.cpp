@@ -6,6 +6,11 @@
 #include <QSet>
 #include <QUuid>
 
+#include <array>
+#include <cstring>
+#include <type_traits>
+#include <unordered_set>
+
 namespace {
 
 Status wrongType(const QString &field, const QString &expected, QByteArrayView value)
@@ -25,6 +30,144 @@ QByteArray tagsJson(const QStringList &tags)
     out.append(']');
     return out;
 }
+
+// ASCII letters and digits: the only ASCII characters TextWords puts in words.
+constexpr std::array<bool, 128> kWordCharacters = [] {
+    std::array<bool, 128> table{};
+    for (int c = 0; c < 128; ++c)
+        table[size_t(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return table;
+}();
+
+// The distinct words of Document::searchText(), collected as UTF-8 in order
+// of first appearance. Text that is plain ASCII (most of it) is cut and
+// lower-cased byte by byte; anything else goes through TextWords on the
+// decoded string. Both give the same words: an ASCII letter or digit is a
+// letter or number for TextWords too, and nothing else in ASCII is.
+class SearchWords
+{
+public:
+    SearchWords()
+        : m_seen(16, WordHash{&m_text}, WordEqual{&m_text})
+    {
+    }
+
+    void addText(const QString &text)
+    {
+        if (QtPrivate::isAscii(QStringView(text)))
+            addAscii(text.utf16(), text.size());
+        else
+            addDecoded(text);
+    }
+
+    // `literal`: a JSON string literal, quotes included.
+    void addLiteral(QByteArrayView literal)
+    {
+        const QByteArrayView inner = literal.sliced(1, literal.size() - 2);
+        if (isPlainAscii(inner))
+            addAscii(inner.data(), inner.size());
+        else
+            addDecoded(JsonText::unquote(literal));
+    }
+
+    QByteArray take() { return std::move(m_text); }
+
+private:
+    // A word: m_text's bytes [offset, offset + length). Compared by those
+    // bytes, read when compared (m_text only grows, so they stay put).
+    struct Word
+    {
+        qsizetype offset;
+        qsizetype length;
+    };
+    struct WordHash
+    {
+        const QByteArray *text;
+        size_t operator()(const Word &word) const { return qHash(QByteArrayView(text->constData() + word.offset, word.length)); }
+    };
+    struct WordEqual
+    {
+        const QByteArray *text;
+        bool operator()(const Word &a, const Word &b) const
+        {
+            return a.length == b.length && std::memcmp(text->constData() + a.offset, text->constData() + b.offset, size_t(a.length)) == 0;
+        }
+    };
+
+    // No escape and no byte from 0x80: the literal's bytes are its text.
+    // Eight bytes at a time: a document's long strings are mostly plain.
+    static bool isPlainAscii(QByteArrayView text)
+    {
+        constexpr quint64 kOnes = 0x0101010101010101ULL;
+        constexpr quint64 kHighs = 0x8080808080808080ULL;
+        const char *data = text.data();
+        qsizetype pos = 0;
+        for (; pos + 8 <= text.size(); pos += 8) {
+            quint64 word;
+            std::memcpy(&word, data + pos, 8);
+            const quint64 backslash = word ^ (kOnes * '\\');
+            if (((backslash - kOnes) & ~backslash & kHighs) | (word & kHighs))
+                return false;
+        }
+        for (; pos < text.size(); ++pos) {
+            if (data[pos] == '\\' || (static_cast<unsigned char>(data[pos]) & 0x80))
+                return false;
+        }
+        return true;
+    }
+
+    static bool isWordCharacter(char16_t c) { return c < 0x80 && kWordCharacters[c]; }
+
+    // REQUIRES: every character of `text` is ASCII.
+    template <typename Char>
+    void addAscii(const Char *text, qsizetype size)
+    {
+        const Char *cursor = text;
+        const Char *const end = text + size;
+        while (cursor < end) {
+            while (cursor < end && !isWordCharacter(char16_t(static_cast<std::make_unsigned_t<Char>>(*cursor))))
+                ++cursor;
+            const Char *const start = cursor;
+            while (cursor < end && isWordCharacter(char16_t(static_cast<std::make_unsigned_t<Char>>(*cursor))))
+                ++cursor;
+            const qsizetype length = cursor - start;
+            if (length < TextWords::kMinLength || length > TextWords::kMaxIndexedLength)
+                continue;
+            const qsizetype mark = beginWord();
+            for (const Char *c = start; c < cursor; ++c)
+                m_text.append(*c >= 'A' && *c <= 'Z' ? char(*c + 32) : char(*c));
+            endWord(mark);
+        }
+    }
+
+    void addDecoded(const QString &text)
+    {
+        TextWords::forEachWord(text, TextWords::kMinLength, TextWords::kMaxIndexedLength, [this](QStringView word) {
+            const qsizetype mark = beginWord();
+            m_text.append(TextWords::toLower(word).toUtf8());
+            endWord(mark);
+        });
+    }
+
+    // A word is appended after beginWord(); endWord() keeps it if it is new
+    // and takes it back (with its separator) if not.
+    qsizetype beginWord()
+    {
+        const qsizetype mark = m_text.size();
+        if (mark > 0)
+            m_text.append(' ');
+        return mark;
+    }
+    void endWord(qsizetype mark)
+    {
+        const qsizetype offset = mark > 0 ? mark + 1 : 0;
+        if (!m_seen.insert(Word{offset, m_text.size() - offset}).second)
+            m_text.truncate(mark);
+    }
+
+    QByteArray m_text;
+    std::unordered_set<Word, WordHash, WordEqual> m_seen;
+};
 
 } // namespace
 
@@ -145,30 +288,16 @@ QByteArray Document::canonicalBody(const QByteArray &bodyFields)
     return '{' + bodyFields;
 }
 
-QString Document::searchText() const
+QByteArray Document::searchText() const
 {
-    QString words;
-    QSet<QString> seen;
-    const auto add = [&](const QString &text) {
-        // Only the words are lower-cased: long runs (encoded data) are
-        // skipped without being touched.
-        TextWords::forEachWord(text, TextWords::kMinLength, TextWords::kMaxIndexedLength, [&](QStringView word) {
-            QString lower = TextWords::toLower(word);
-            if (seen.contains(lower))
-                return;
-            if (!words.isEmpty())
-                words.append(QLatin1Char(' '));
-            words.append(lower);
-            seen.insert(std::move(lower));
-        });
-    };
+    SearchWords words;
     if (content)
-        add(*content);
+        words.addText(*content);
     if (data)
-        JsonText::forEachString(*data, add);
+        JsonText::forEachStringLiteral(*data, [&words](QByteArrayView literal) { words.addLiteral(literal); });
     for (const QString &tag : indexedTags())
-        add(tag);
-    return words;
+        words.addText(tag);
+    return words.take();
 }
 
 QStringList Document::indexedTags() const

@@ -50,11 +50,12 @@ struct Document
     QByteArray toJson(const QByteArray &bodyFields) const;
     static QByteArray canonicalBody(const QByteArray &bodyFields);
 
-    // What the full-text index stores: the distinct words (TextWords, 2 to
-    // 64 characters, lower case) of content, of every string in data (at any
-    // depth) and of the tags, separated by spaces. Deterministic: the index
-    // removes a document by giving this text again.
-    QString searchText() const;
+    // What the full-text index stores, in UTF-8: the distinct words
+    // (TextWords, 2 to 64 characters, lower case) of content, of every string
+    // in data (at any depth) and of the tags, in order of first appearance,
+    // separated by spaces. Deterministic, and the same bytes in every version:
+    // the index removes a document by giving this text again.
+    QByteArray searchText() const;
 
     // Tags as full-text search sees them: trimmed, empty ones dropped, unique.
     QStringList indexedTags() const;

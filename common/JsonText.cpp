@@ -529,6 +529,11 @@ QString unquote(QByteArrayView literal)
 
 void forEachString(QByteArrayView minifiedValue, const std::function<void(const QString &)> &visit)
 {
+    forEachStringLiteral(minifiedValue, [&visit](QByteArrayView literal) { visit(unquote(literal)); });
+}
+
+void forEachStringLiteral(QByteArrayView minifiedValue, const std::function<void(QByteArrayView)> &visit)
+{
     // In minified JSON a string literal is a key exactly when ':' follows it.
     const char *data = minifiedValue.data();
     qsizetype pos = 0;
@@ -539,7 +544,7 @@ void forEachString(QByteArrayView minifiedValue, const std::function<void(const 
         pos = static_cast<const char *>(quote) - data;
         const qsizetype end = skipString(minifiedValue, pos);
         if (end >= minifiedValue.size() || minifiedValue[end] != ':')
-            visit(unquote(minifiedValue.sliced(pos, end - pos)));
+            visit(minifiedValue.sliced(pos, end - pos));
         pos = end;
     }
 }

@@ -59,5 +59,8 @@ QString unquote(QByteArrayView literal);
 // Calls `visit` with every string value (not key) in a minified value, at any
 // depth, in document order.
 void forEachString(QByteArrayView minifiedValue, const std::function<void(const QString &)> &visit);
+// The same with each string's literal as it is in the text (quotes and
+// escapes included), for callers that read plain ones without decoding.
+void forEachStringLiteral(QByteArrayView minifiedValue, const std::function<void(QByteArrayView)> &visit);
 
 } // namespace JsonText

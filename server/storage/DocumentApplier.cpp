@@ -126,7 +126,7 @@ Status DocumentApplier::applyPut(const LogEntry &entry)
             const Result<Document> old = Document::fromMinified(oldBody);
             if (!old.isOk())
                 return Status::internal(QStringLiteral("document %1 has an unreadable stored body").arg(entry.id));
-            const QString oldText = old->searchText();
+            const QByteArray oldText = old->searchText();
             if (!oldText.isEmpty()) {
                 search.unindex.bind(1, rowid);
                 search.unindex.bindText(2, oldText);
@@ -158,7 +158,7 @@ Status DocumentApplier::applyPut(const LogEntry &entry)
     const Result<Document> document = Document::fromMinified(entry.body);
     if (!document.isOk())
         return Status::internal(QStringLiteral("log entry %1 has an unreadable body: %2").arg(entry.seq).arg(document.status().message()));
-    const QString text = document->searchText();
+    const QByteArray text = document->searchText();
     if (!text.isEmpty()) {
         search.index.bind(1, rowid);
         search.index.bindText(2, text);

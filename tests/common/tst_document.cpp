@@ -1,8 +1,67 @@
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QSet>
 #include <QTest>
 
 #include "Document.h"
+#include "JsonText.h"
+#include "TextWords.h"
+
+namespace {
+
+// searchText() as it was first written (QString throughout). The full-text
+// index forgets a document only when given exactly the text it indexed, so
+// every faster version must give these bytes for every document.
+QByteArray referenceSearchText(const Document &document)
+{
+    QString words;
+    QSet<QString> seen;
+    const auto add = [&](const QString &text) {
+        TextWords::forEachWord(text, TextWords::kMinLength, TextWords::kMaxIndexedLength, [&](QStringView word) {
+            QString lower = TextWords::toLower(word);
+            if (seen.contains(lower))
+                return;
+            if (!words.isEmpty())
+                words.append(QLatin1Char(' '));
+            words.append(lower);
+            seen.insert(std::move(lower));
+        });
+    };
+    if (document.content)
+        add(*document.content);
+    if (document.data)
+        JsonText::forEachString(*document.data, add);
+    for (const QString &tag : document.indexedTags())
+        add(tag);
+    return words.toUtf8();
+}
+
+// A piece of text drawn from what makes word splitting hard: ASCII words of
+// every length around the limits, digits, case, separators, JSON escapes,
+// letters outside ASCII (some whose lower case is longer or shorter in
+// UTF-8), surrogate pairs, marks and symbols that are not letters.
+QString randomText(QRandomGenerator &random)
+{
+    static const QStringList pieces = {
+        QStringLiteral("apple"), QStringLiteral("Apple"), QStringLiteral("APPLE"), QStringLiteral("a"),
+        QStringLiteral("b2"), QStringLiteral("42"), QStringLiteral("x"), QStringLiteral(" "), QStringLiteral(", "),
+        QStringLiteral("-"), QStringLiteral("\\\""), QStringLiteral("\\n"), QStringLiteral("\\t"), QStringLiteral("_"),
+        QStringLiteral("\\u0041b"), QStringLiteral("\\u00e9"), QStringLiteral("\\ud835\\udc00"), QStringLiteral("\\/"),
+        QStringLiteral("Москва"), QStringLiteral("МОСКВА"), QStringLiteral("café"), QStringLiteral("İstanbul"),
+        QStringLiteral("Ⱥx"), QStringLiteral("ß"), QStringLiteral("ΣΟΦΙΑ"), QStringLiteral("日本語"), QStringLiteral("٣٤"),
+        QStringLiteral("e\u0301"), QStringLiteral("😀"), QString::fromUcs4(U"\U0001D400\U0001D401"), QStringLiteral("€"),
+        QString(63, QLatin1Char('q')), QString(64, QLatin1Char('Q')), QString(65, QLatin1Char('q')),
+        QString(1024, QLatin1Char('v')), QString(63, QChar(0x0416)) + QStringLiteral("ab"),
+    };
+    QString out;
+    const int count = random.bounded(0, 12);
+    for (int i = 0; i < count; ++i)
+        out += pieces.at(random.bounded(int(pieces.size())));
+    return out;
+}
+
+} // namespace
 
 class TestDocument : public QObject
 {
@@ -91,10 +150,51 @@ private slots:
             "{\"data\":{\"city\":\"Москва\",\"n\":5,\"keyword\":{\"list\":[\"alpha\",{\"deep\":\"Beta beta\"}]},"
             "\"blob\":\"" + longWord + " x\"},\"tags\":[\" red \",\"\",\"red\"],\"content\":\"Hello, hello world\"}"));
         QVERIFY2(document.isOk(), qPrintable(document.status().message()));
-        const QStringList parts = document->searchText().split(QLatin1Char(' '));
+        const QStringList parts = QString::fromUtf8(document->searchText()).split(QLatin1Char(' '));
         QCOMPARE(parts, (QStringList{QStringLiteral("hello"), QStringLiteral("world"), QStringLiteral("москва"),
                                      QStringLiteral("alpha"), QStringLiteral("beta"), QStringLiteral("red")}));
         QCOMPARE(document->indexedTags(), QStringList{QStringLiteral("red")});
+    }
+
+    void searchTextIsExactlyWhatTheIndexWasGiven()
+    {
+        // Random documents (seeded; the seed is printed on failure): content,
+        // strings at any depth of data, keys that look like words (never
+        // indexed), tags; searchText() must be the reference's bytes.
+        const quint32 seed = QRandomGenerator::global()->generate();
+        QRandomGenerator random(seed);
+        for (int round = 0; round < 3000; ++round) {
+            QString json = QStringLiteral("{\"data\":{");
+            const int fields = random.bounded(0, 5);
+            for (int i = 0; i < fields; ++i) {
+                if (i)
+                    json += QLatin1Char(',');
+                json += QStringLiteral("\"key%1 %2\":").arg(i).arg(randomText(random).left(20).remove(QLatin1Char('\\')).remove(QLatin1Char('"')));
+                switch (random.bounded(4)) {
+                case 0: json += QLatin1Char('"') + randomText(random) + QLatin1Char('"'); break;
+                case 1: json += QStringLiteral("[\"%1\",7,{\"deep\":\"%2\"}]").arg(randomText(random), randomText(random)); break;
+                case 2: json += QStringLiteral("{\"inner\":\"%1\",\"n\":null}").arg(randomText(random)); break;
+                default: json += QStringLiteral("12.5"); break;
+                }
+            }
+            json += QLatin1Char('}');
+            if (random.bounded(2)) {
+                json += QStringLiteral(",\"tags\":[");
+                const int tags = random.bounded(0, 4);
+                for (int i = 0; i < tags; ++i)
+                    json += (i ? QStringLiteral(",\"") : QStringLiteral("\"")) + randomText(random) + QLatin1Char('"');
+                json += QLatin1Char(']');
+            }
+            if (random.bounded(2))
+                json += QStringLiteral(",\"content\":\"%1\"").arg(randomText(random));
+            json += QLatin1Char('}');
+            const Result<Document> document = Document::fromJsonText(json.toUtf8());
+            QVERIFY2(document.isOk(), qPrintable(QStringLiteral("seed %1: %2: %3").arg(seed).arg(json, document.status().message())));
+            const QByteArray expected = referenceSearchText(document.value());
+            QVERIFY2(document->searchText() == expected,
+                     qPrintable(QStringLiteral("seed %1, document %2: got '%3', expected '%4'")
+                                    .arg(seed).arg(json, QString::fromUtf8(document->searchText()), QString::fromUtf8(expected))));
+        }
     }
 };
 
