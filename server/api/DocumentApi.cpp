@@ -12,6 +12,7 @@
 #include "TagQuery.h"
 
 #include <QJsonArray>
+#include <QScopedValueRollback>
 #include <QUrl>
 
 namespace {
@@ -60,6 +61,11 @@ QByteArray documentLocation(const QString &db, const QString &id)
 
 } // namespace
 
+Status DocumentApi::tooManyReads()
+{
+    return Status::unavailable(QStringLiteral("too many reads are waiting on this node; retry shortly"));
+}
+
 DocumentApi::DocumentApi(DocumentService *service, DocumentReader *reader, ReadPool *readPool, const Limits &limits)
     : m_service(service)
     , m_reader(reader)
@@ -81,10 +87,9 @@ void DocumentApi::readInPool(const QJsonObject &where, const HttpReplyPtr &reply
     };
     if (!m_readPool)
         return done(query(*m_reader));
-    if (!m_readPool->submit<T>(std::move(query), std::move(done))) {
-        reply->send(HttpResponse::error(Status::unavailable(QStringLiteral("too many reads are waiting on this node; retry shortly")),
-                                        where));
-    }
+    const ReadPool::Admission admission = m_releasingHeldRead ? ReadPool::Admission::Admitted : ReadPool::Admission::Bounded;
+    if (!m_readPool->submit<T>(std::move(query), std::move(done), admission))
+        reply->send(HttpResponse::error(tooManyReads(), where));
 }
 
 template <typename T>
@@ -122,11 +127,12 @@ void DocumentApi::registerRoutes(HttpServer &server)
     // Reads first check the read preference against this member's role; a
     // linearizable one then waits until this member has applied every entry
     // it knows committed (writes are answered at commit, before the batch
-    // that applies them).
+    // that applies them). `pooled`: the handler queues its query on the read
+    // pool (the others read on this thread).
     const auto read = [this, &server](Method method, const char *pattern,
-                                      void (DocumentApi::*handler)(const HttpRequest &, const HttpReplyPtr &)) {
+                                      void (DocumentApi::*handler)(const HttpRequest &, const HttpReplyPtr &), bool pooled) {
         server.addApiRoute(method, pattern,
-                        [this, handler](const HttpRequest &request, const HttpReplyPtr &reply) {
+                        [this, handler, pooled](const HttpRequest &request, const HttpReplyPtr &reply) {
                             const std::optional<ReadPreference::Consistency> consistency = admitRead(request, reply);
                             if (!consistency)
                                 return;
@@ -134,31 +140,44 @@ void DocumentApi::registerRoutes(HttpServer &server)
                                 addReadHeaders(reply, *consistency);
                                 return (this->*handler)(request, reply);
                             }
-                            m_service->whenCommittedApplied([this, handler, request, reply, consistency](const Status &ready) {
+                            // A pool read that waits counts against the read
+                            // queue now: when the apply comes, every one
+                            // released is let into the pool (none refused
+                            // after its wait).
+                            const bool counted = pooled && m_readPool;
+                            if (counted) {
+                                if (m_heldPoolReads + m_readPool->queued() >= m_readPool->maxQueued())
+                                    return reply->send(HttpResponse::error(tooManyReads(), request.errorContext()));
+                                ++m_heldPoolReads;
+                            }
+                            m_service->whenCommittedApplied([this, handler, request, reply, consistency, counted](const Status &ready) {
+                                if (counted)
+                                    --m_heldPoolReads;
                                 if (!ready.isOk())
                                     return reply->send(HttpResponse::error(ready, request.errorContext()));
                                 addReadHeaders(reply, *consistency);
+                                const QScopedValueRollback<bool> released(m_releasingHeldRead, true);
                                 (this->*handler)(request, reply);
                             });
                         });
     };
-    read(Method::Get, "/v1/db", &DocumentApi::listDatabases);
+    read(Method::Get, "/v1/db", &DocumentApi::listDatabases, true);
     route(Method::Put, "/v1/db/{db}", &DocumentApi::createDatabase);
     route(Method::Delete, "/v1/db/{db}", &DocumentApi::deleteDatabase);
-    read(Method::Head, "/v1/db/{db}", &DocumentApi::headDatabase);
-    read(Method::Get, "/v1/db/{db}", &DocumentApi::databaseStats);
+    read(Method::Head, "/v1/db/{db}", &DocumentApi::headDatabase, false);
+    read(Method::Get, "/v1/db/{db}", &DocumentApi::databaseStats, true);
     route(Method::Post, "/v1/db/{db}/docs", &DocumentApi::postDocument);
-    read(Method::Get, "/v1/db/{db}/docs/{id}", &DocumentApi::getDocument);
+    read(Method::Get, "/v1/db/{db}/docs/{id}", &DocumentApi::getDocument, false);
     route(Method::Put, "/v1/db/{db}/docs/{id}", &DocumentApi::putDocument);
     route(Method::Delete, "/v1/db/{db}/docs/{id}", &DocumentApi::deleteDocument);
     route(Method::Post, "/v1/db/{db}/_bulk_docs", &DocumentApi::bulkDocuments);
-    read(Method::Get, "/v1/db/{db}/_all_docs", &DocumentApi::allDocuments);
-    read(Method::Get, "/v1/db/{db}/_changes", &DocumentApi::changes);
-    read(Method::Post, "/v1/db/{db}/_find/fields", &DocumentApi::findFields);
-    read(Method::Post, "/v1/db/{db}/_find/tags", &DocumentApi::findTags);
-    read(Method::Get, "/v1/db/{db}/_search", &DocumentApi::search);
-    read(Method::Get, "/v1/db/{db}/_seq", &DocumentApi::sequence);
-    read(Method::Get, "/v1/db/{db}/_stats", &DocumentApi::databaseStats);
+    read(Method::Get, "/v1/db/{db}/_all_docs", &DocumentApi::allDocuments, true);
+    read(Method::Get, "/v1/db/{db}/_changes", &DocumentApi::changes, true);
+    read(Method::Post, "/v1/db/{db}/_find/fields", &DocumentApi::findFields, true);
+    read(Method::Post, "/v1/db/{db}/_find/tags", &DocumentApi::findTags, true);
+    read(Method::Get, "/v1/db/{db}/_search", &DocumentApi::search, true);
+    read(Method::Get, "/v1/db/{db}/_seq", &DocumentApi::sequence, false);
+    read(Method::Get, "/v1/db/{db}/_stats", &DocumentApi::databaseStats, true);
 }
 
 std::optional<ReadPreference::Consistency> DocumentApi::admitRead(const HttpRequest &request, const HttpReplyPtr &reply)

@@ -80,9 +80,17 @@ private:
     void readInPool(const QJsonObject &where, const HttpReplyPtr &reply, std::function<Result<T>(DocumentReader &reader)> query,
                     std::function<HttpResponse(const T &result)> answer);
 
+    static Status tooManyReads();
+
     DocumentService *m_service;
     DocumentReader *m_reader;
     ReadPool *m_readPool;
     qint64 m_maxPageSize;
     qint64 m_maxBulkDocs;
+    // Pool reads waiting for this member's apply: they count against the
+    // read pool's queue (Server.MaxQueuedReads) from their arrival.
+    int m_heldPoolReads = 0;
+    // True while a read held for the apply runs its handler: its pool query
+    // was counted against the queue when it arrived.
+    bool m_releasingHeldRead = false;
 };

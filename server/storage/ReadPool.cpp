@@ -22,12 +22,12 @@ ReadPool::~ReadPool()
         thread.join();
 }
 
-bool ReadPool::enqueue(Work work, std::function<void()> finish)
+bool ReadPool::enqueue(Work work, std::function<void()> finish, Admission admission)
 {
     const quint64 id = m_nextId++;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (int(m_queue.size()) >= m_options.maxQueued) {
+        if (admission == Admission::Bounded && int(m_queue.size()) >= m_options.maxQueued) {
             ++m_refused;
             return false;
         }

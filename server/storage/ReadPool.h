@@ -52,10 +52,17 @@ public:
     explicit ReadPool(const Options &options, QObject *parent = nullptr);
     ~ReadPool() override;
 
+    // Whether a query must find room in the queue (Bounded), or was let in
+    // before and has waited since (Admitted: a read held until its member
+    // applied what it had committed, counted against maxQueued then).
+    enum class Admission { Bounded, Admitted };
+
     // Queues `query`; `done` gets its result on this object's thread.
-    // False, with nothing queued, when maxQueued queries already wait.
+    // False, with nothing queued, when maxQueued queries already wait and
+    // the query is Bounded.
     template <typename T>
-    bool submit(std::function<Result<T>(DocumentReader &)> query, std::function<void(const Result<T> &)> done)
+    bool submit(std::function<Result<T>(DocumentReader &)> query, std::function<void(const Result<T> &)> done,
+                Admission admission = Admission::Bounded)
     {
         auto result = std::make_shared<std::optional<Result<T>>>();
         return enqueue(
@@ -65,13 +72,14 @@ public:
                 else
                     result->emplace(opened);
             },
-            [done = std::move(done), result] { done(**result); });
+            [done = std::move(done), result] { done(**result); }, admission);
     }
 
     void suspend();
     void resume();
 
     int queued() const;
+    int maxQueued() const { return m_options.maxQueued; }
     qint64 refusedTotal() const { return m_refused; }
     qint64 completedTotal() const { return m_completed; }
 
@@ -83,7 +91,7 @@ private:
         Work work;
     };
 
-    bool enqueue(Work work, std::function<void()> finish);
+    bool enqueue(Work work, std::function<void()> finish, Admission admission);
     void runWorker();
     void finished(quint64 id);
 
