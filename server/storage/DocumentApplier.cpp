@@ -23,6 +23,7 @@ Status DocumentApplier::prepare()
                           " SELECT db, id, rev, seq, deleted, body FROM docs WHERE rowid = ?1"},
         {&m_untag, "DELETE FROM tags WHERE db = ?1 AND id = ?2"},
         {&m_tag, "INSERT OR IGNORE INTO tags(db, tag, id) SELECT ?1, value, ?2 FROM json_each(?3)"},
+        {&m_updateCounters, "UPDATE dbs SET seq = ?1, docs_total = ?2, docs_deleted = ?3 WHERE name = ?4"},
     };
     for (const auto &[statement, sql] : statements) {
         const Status status = statement->prepare(handle, QByteArray(sql));
@@ -36,7 +37,8 @@ void DocumentApplier::close()
 {
     m_fullText.clear();
     m_counters.clear();
-    for (NativeStatement *statement : {&m_insertDocument, &m_findDocument, &m_updateDocument, &m_keepRevision, &m_untag, &m_tag})
+    for (NativeStatement *statement :
+         {&m_insertDocument, &m_findDocument, &m_updateDocument, &m_keepRevision, &m_untag, &m_tag, &m_updateCounters})
         statement->finalize();
 }
 
@@ -262,22 +264,20 @@ Result<DocumentApplier::DatabaseCounters *> DocumentApplier::counters(const QStr
 
 Status DocumentApplier::flush()
 {
-    Status status;
-    SqliteStatement update = m_connection.statement(
-        QStringLiteral("UPDATE dbs SET seq = ?, docs_total = ?, docs_deleted = ? WHERE name = ?"), &status);
-    if (!update)
-        return status;
-    for (auto it = m_counters.cbegin(); it != m_counters.cend(); ++it) {
+    for (auto it = m_counters.begin(); it != m_counters.end(); ++it) {
         if (!it->dirty)
             continue;
-        update->bindValue(0, it->seq);
-        update->bindValue(1, it->docsTotal);
-        update->bindValue(2, it->docsDeleted);
-        update->bindValue(3, it.key());
-        if (!(status = SqliteConnection::run(update, "cannot update a database's counters")).isOk())
+        NativeStatement &update = m_updateCounters;
+        update.bind(1, it->seq);
+        update.bind(2, it->docsTotal);
+        update.bind(3, it->docsDeleted);
+        update.bindText(4, it.key());
+        const Status status = update.run();
+        update.reset();
+        if (!status.isOk())
             return status;
+        it->dirty = false;
     }
-    m_counters.clear();
     return Status::ok();
 }
 

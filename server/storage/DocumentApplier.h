@@ -3,9 +3,11 @@
 // index (one FTS5 table per database) and each database's counters in dbs.
 //
 // Like LogTable it works inside the caller's transaction: apply() each
-// entry, then flush() writes the counters it kept in memory; discard()
-// forgets them when the transaction is rolled back. The per-entry
-// statements go through SQLite's C API (NativeStatement), prepared once.
+// entry, then flush() writes the counters it keeps in memory; discard()
+// forgets them when the transaction is rolled back (they are read again
+// from dbs). Counters stay in memory from one committed batch to the next:
+// only this writer changes dbs. The per-entry statements go through
+// SQLite's C API (NativeStatement), prepared once.
 //
 // Storage thread only, like the StorageWriter that owns it; uses the
 // writer's connection.
@@ -33,12 +35,13 @@ public:
     Status apply(const LogEntry &entry);
     // Writes back the counters of the databases the applied entries touched.
     Status flush();
-    // The transaction was rolled back: forget what was counted.
+    // The transaction was rolled back (or its commit failed): forget every
+    // counter, committed or not; each is read again from dbs.
     void discard() { m_counters.clear(); }
 
 private:
-    // A database's row in dbs while a batch is applied: read on first use,
-    // counted in memory, written back once at the end of the batch.
+    // A database's row in dbs: read on first use, counted in memory,
+    // written back once at the end of each batch that changed it.
     struct DatabaseCounters
     {
         qint64 createdSeq = 0;
@@ -63,12 +66,13 @@ private:
     Result<FullTextStatements *> fullText(qint64 createdSeq);
 
     SqliteConnection &m_connection;
-    QHash<QString, DatabaseCounters> m_counters; // this batch's databases
+    QHash<QString, DatabaseCounters> m_counters; // databases used since the last discard()
     NativeStatement m_insertDocument;
     NativeStatement m_findDocument;
     NativeStatement m_updateDocument;
     NativeStatement m_keepRevision;
     NativeStatement m_untag;
     NativeStatement m_tag;
+    NativeStatement m_updateCounters;
     std::unordered_map<qint64, std::unique_ptr<FullTextStatements>> m_fullText; // by database created_seq
 };

@@ -267,6 +267,17 @@ private slots:
                     .isOk());
         QVERIFY(connection.database().rollback());
         applier.discard();
+        // Counted and written back, then the commit fails: the counters
+        // kept in memory between batches are forgotten too.
+        QVERIFY(connection.database().transaction());
+        QVERIFY(applier.apply(entries.put(QStringLiteral("shop"), QStringLiteral("c"), QStringLiteral("1-w"),
+                                          body(QStringLiteral("c"), QStringLiteral("1-w"), "")))
+                    .isOk());
+        QVERIFY(applier.flush().isOk());
+        QCOMPARE(counters(), QStringLiteral("2/2/0"));
+        QVERIFY(connection.database().rollback());
+        applier.discard();
+        QCOMPARE(counters(), QStringLiteral("1/1/0"));
 
         QVERIFY(connection.database().transaction());
         QVERIFY(applier.apply(entries.put(QStringLiteral("shop"), QStringLiteral("a"), QStringLiteral("2-z"),
