@@ -6,7 +6,6 @@
 #include <QSet>
 #include <QUuid>
 
-#include <array>
 #include <cstring>
 #include <type_traits>
 #include <unordered_set>
@@ -31,19 +30,10 @@ QByteArray tagsJson(const QStringList &tags)
     return out;
 }
 
-// ASCII letters and digits: the only ASCII characters TextWords puts in words.
-constexpr std::array<bool, 128> kWordCharacters = [] {
-    std::array<bool, 128> table{};
-    for (int c = 0; c < 128; ++c)
-        table[size_t(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    return table;
-}();
-
 // The distinct words of Document::searchText(), collected as UTF-8 in order
 // of first appearance. Text that is plain ASCII (most of it) is cut and
-// lower-cased byte by byte; anything else goes through TextWords on the
-// decoded string. Both give the same words: an ASCII letter or digit is a
-// letter or number for TextWords too, and nothing else in ASCII is.
+// lower-cased byte by byte with TextWords' own rule for ASCII; anything
+// else goes through TextWords on the decoded string.
 class SearchWords
 {
 public:
@@ -116,7 +106,7 @@ private:
         return true;
     }
 
-    static bool isWordCharacter(char16_t c) { return c < 0x80 && kWordCharacters[c]; }
+    static bool isWordCharacter(char16_t c) { return c < 0x80 && TextWords::isAsciiWordCharacter(c); }
 
     // REQUIRES: every character of `text` is ASCII.
     template <typename Char>

@@ -15,6 +15,12 @@ namespace TextWords {
 constexpr int kMinLength = 2;
 constexpr int kMaxIndexedLength = 64;
 
+// Whether an ASCII character (c < 0x80) is part of words: letters and digits.
+constexpr bool isAsciiWordCharacter(char32_t c)
+{
+    return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9');
+}
+
 // Calls visit(QStringView word) for every word of `text` whose length in
 // code points is within [minLength, maxLength], in order, as it is in `text`
 // (no case change).
@@ -29,8 +35,7 @@ void forEachWord(QStringView text, int minLength, int maxLength, Visit &&visit)
         if (i < text.size()) {
             pair = text.at(i).isHighSurrogate() && i + 1 < text.size() && text.at(i + 1).isLowSurrogate();
             const char32_t code = pair ? QChar::surrogateToUcs4(text.at(i), text.at(i + 1)) : text.at(i).unicode();
-            letter = code < 0x80 ? ((code | 0x20) >= 'a' && (code | 0x20) <= 'z') || (code >= '0' && code <= '9')
-                                 : QChar::isLetterOrNumber(code);
+            letter = code < 0x80 ? isAsciiWordCharacter(code) : QChar::isLetterOrNumber(code);
         }
         if (letter) {
             if (start < 0)
