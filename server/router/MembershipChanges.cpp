@@ -89,30 +89,46 @@ void MembershipChanges::remove(int shard, int member, Done done)
 
 void MembershipChanges::proposeRemoval(int shard, int member, Done done)
 {
+    proposeRemoval(shard, member, m_monitor->now() + kHandOffMs, std::move(done));
+}
+
+void MembershipChanges::proposeRemoval(int shard, int member, qint64 deadlineMs, Done done)
+{
     const ShardHealth &health = m_monitor->shard(shard);
     if (!health.isMember(member))
         return done(404, error(QStringLiteral("shard %1 has no member %2").arg(shard).arg(member), shard));
-    const auto removal = [this, shard, member, done] {
-        propose(shard, QJsonObject{{QStringLiteral("remove"), member}}, m_monitor->now() + kRetryMs,
-                [shard, member, done](int status, QJsonObject body) {
-                    if (status == 202) {
-                        body.insert(QStringLiteral("member"), member);
-                        body.insert(QStringLiteral("name"), HealthMonitor::nodeName(shard, member));
-                    }
-                    done(status, body);
-                });
+    const qint64 now = m_monitor->now();
+    if (member != health.primary()) {
+        return propose(shard, QJsonObject{{QStringLiteral("remove"), member}}, now + kRetryMs,
+                       [shard, member, done](int status, QJsonObject body) {
+                           if (status == 202) {
+                               body.insert(QStringLiteral("member"), member);
+                               body.insert(QStringLiteral("name"), HealthMonitor::nodeName(shard, member));
+                           }
+                           done(status, body);
+                       });
+    }
+    // The primary leaves: it hands off first, then the new primary removes
+    // it. A hand-off can be lost (its candidate stops answering, another
+    // member's election wins, the leaving member is elected again): then
+    // the shard is asked again once it has a primary, until deadlineMs.
+    const auto again = [this, shard, member, deadlineMs, done](int status, const QJsonObject &body) {
+        if (m_monitor->now() >= deadlineMs)
+            return done(status, body);
+        m_monitor->primaryUnsure(shard);
+        QTimer::singleShot(200, this, [this, shard, member, deadlineMs, done] { proposeRemoval(shard, member, deadlineMs, done); });
     };
-    if (member != health.primary())
-        return removal();
-    // The primary leaves: it hands off first, then the new primary removes it.
-    m_coordinator->stepDown(shard, [this, shard, member, done, removal](int status, const QJsonObject &body) {
-        if (status != 200 || m_monitor->shard(shard).primary() == member) {
-            QJsonObject answer = status == 200
-                ? error(QStringLiteral("member %1 is the primary and no other member took over; try again").arg(member), shard)
-                : body;
-            return done(status == 200 ? 409 : status, answer);
-        }
-        removal();
+    if (health.isPromoting() || !health.hasServingPrimary(now)) {
+        return again(503, error(QStringLiteral("member %1 is the primary and the shard is electing; try again").arg(member),
+                                shard));
+    }
+    m_coordinator->stepDown(shard, [this, shard, member, again, removalDone = done, deadlineMs](int status, const QJsonObject &body) {
+        if (status == 200 && m_monitor->shard(shard).primary() != member)
+            return proposeRemoval(shard, member, deadlineMs, removalDone);
+        again(status == 200 ? 409 : status,
+              status == 200 ? error(QStringLiteral("member %1 is the primary and no other member took over; try again").arg(member),
+                                    shard)
+                            : body);
     });
 }
 

@@ -7,7 +7,10 @@
 //                       change is in the primary's log, with the new id.
 //   remove(member)      a member leaves. Removing the primary hands it off
 //                       first (the coordinator's step-down), then asks the
-//                       new primary. Answers 202 once the change is in the log.
+//                       new primary; a lost hand-off (another member's
+//                       election won, its candidate stopped answering) is
+//                       tried again once the shard has a primary, until
+//                       kHandOffMs. Answers 202 once the change is in the log.
 //   replace(member,url) add url, wait until it is a voter (it caught up),
 //                       then remove member — a job that runs after the 202,
 //                       shown by status() and in the timeline
@@ -42,6 +45,9 @@ public:
     using Done = ReplicationCoordinator::Done;
     // How long a change is retried while the primary changes.
     static constexpr qint64 kRetryMs = 15000;
+    // How long removing the primary tries to hand it off (a hand-off waits
+    // up to the promotion's own timeout).
+    static constexpr qint64 kHandOffMs = 30000;
 
     // replaceTimeoutMs: how long a replacement waits for its new member to
     // catch up.
@@ -69,7 +75,10 @@ private:
     // Sends `change` to the shard's primary, again while it answers 503 or
     // not at all, until `deadlineMs`.
     void propose(int shard, const QJsonObject &change, qint64 deadlineMs, Done done);
+    // Removes `member`; the primary is handed off first, again while the
+    // hand-off is lost, until deadlineMs.
     void proposeRemoval(int shard, int member, Done done);
+    void proposeRemoval(int shard, int member, qint64 deadlineMs, Done done);
     void checkReplacements();
     void finishReplacement(int shard, const QString &state, const QString &error);
     void event(int shard, const QString &kind, int member, const QString &message);
