@@ -35,6 +35,8 @@
 
 #include <cstdio>
 
+#include <unistd.h>
+
 Q_LOGGING_CATEGORY(lcServer, "peacedb.server")
 
 namespace {
@@ -102,10 +104,19 @@ ServerApp::ServerApp(const ServerConfig &config, QObject *parent)
 
 ServerApp::~ServerApp()
 {
-    m_http.reset();
-    m_readPool.reset();
     if (m_committer)
         m_committer->stop();
+    // Replies still held (reads and writes waiting for storage) are
+    // answered while their server is there; then the server goes.
+    m_readPool.reset();
+    m_auth.reset();
+    m_replicationApi.reset();
+    m_metricsApi.reset();
+    m_nodeApi.reset();
+    m_documentApi.reset();
+    m_service.reset();
+    m_commitLog.reset();
+    m_http.reset();
     if (m_reader)
         m_reader->close();
 }
@@ -343,7 +354,7 @@ void ServerApp::beginShutdown(int signalNumber)
 {
     if (m_state != State::Running) {
         qCWarning(lcServer, "second signal %d: exiting without waiting for in-flight writes", signalNumber);
-        QCoreApplication::exit(ExitFailure);
+        finishShutdown(ExitFailure);
         return;
     }
     m_state = State::Draining;
@@ -389,7 +400,18 @@ void ServerApp::finishShutdown(int exitCode)
         socket->flush();
         socket->disconnectFromHost();
     }
-    m_committer->stop();
+    // A stop that gave up on writes in flight gives up on a batch stuck in
+    // SQLite too (a stalled disk, a file another process holds locked):
+    // the process ends without it, as in a crash — the batch was never
+    // acknowledged, and the WAL leaves the file as of the last commit.
+    if (!m_committer->stop(exitCode == ExitOk ? -1 : kAbandonStorageMs)) {
+        qCWarning(lcServer, "the storage thread is still busy %d ms later (stalled disk? locked database file?): exiting "
+                            "without it; nothing acknowledged is lost, the next start rolls the unfinished batch back",
+                  kAbandonStorageMs);
+        fflush(stdout);
+        fflush(stderr);
+        ::_exit(exitCode);
+    }
     m_readPool->suspend(); // closes the workers' connections; queued reads never run
     m_reader->close();
     m_dataDirectory.release();

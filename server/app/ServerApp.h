@@ -9,9 +9,12 @@
 //      term (ReplicationNode::handOff, bounded by 2 x FailoverTimeoutMs);
 //   4. close the database (checkpointing the SQLite WAL), exit 0.
 //
-// A second signal, or Server.ShutdownTimeoutMs without drain, exits at once
-// (writes not yet answered were never acknowledged). Main thread; created by
-// main() and alive until the event loop ends.
+// A second signal, or Server.ShutdownTimeoutMs without drain, exits with 1
+// at once (writes not yet answered were never acknowledged); a storage batch
+// still stuck in SQLite kAbandonStorageMs later (a stalled disk, a file
+// another process holds locked) is left behind: the process ends without
+// closing the file, which the WAL makes as safe as a crash. Main thread;
+// created by main() and alive until the event loop ends.
 #pragma once
 
 #include <QHostAddress>
@@ -54,6 +57,9 @@ public:
         ExitDatabase = 4,
         ExitListen = 5,
     };
+    // How long a stop that gave up on writes in flight (ShutdownTimeoutMs,
+    // a second signal) still waits for the storage thread's batch.
+    static constexpr int kAbandonStorageMs = 500;
 
     explicit ServerApp(const ServerConfig &config, QObject *parent = nullptr);
     ~ServerApp() override;

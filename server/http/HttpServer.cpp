@@ -8,6 +8,7 @@
 #include <QCryptographicHash>
 #include <QHttpServerRequest>
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QTcpSocket>
 
 Q_LOGGING_CATEGORY(lcAudit, "peacedb.audit")
@@ -191,14 +192,19 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     auto reply = std::make_shared<HttpReply>(makeResponder(request, socket), socket,
                                              copy.method == QHttpServerRequest::Method::Head,
                                              copy.closeConnection || m_draining,
-                                             [this, routeClass, started, audit, peer, method = copy.methodName, path = copy.path](int status) {
-                                                 m_metrics.record(routeClass, status, started.nsecsElapsed());
+                                             [server = QPointer<HttpServer>(this), routeClass, started, audit, peer,
+                                              method = copy.methodName, path = copy.path](int status) {
                                                  if (audit->enabled) {
                                                      qCInfo(lcAudit, "audit: %s: %s %s from %s: %d", qPrintable(audit->who),
                                                             qPrintable(method), qPrintable(path.left(200)), qPrintable(peer), status);
                                                  }
-                                                 if (--m_repliesInFlight == 0)
-                                                     emit repliesDrained();
+                                                 // A reply held past the server (a process ending
+                                                 // with writes in flight) counts nowhere.
+                                                 if (!server)
+                                                     return;
+                                                 server->m_metrics.record(routeClass, status, started.nsecsElapsed());
+                                                 if (--server->m_repliesInFlight == 0)
+                                                     emit server->repliesDrained();
                                              });
 
     if (m_draining) {

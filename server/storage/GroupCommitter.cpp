@@ -47,14 +47,23 @@ Status GroupCommitter::start()
     return Status::ok();
 }
 
-void GroupCommitter::stop()
+bool GroupCommitter::stop(int timeoutMs)
 {
-    if (!m_thread.isRunning())
-        return;
+    if (!m_writer)
+        return true;
     StorageWriter *writer = m_writer;
-    QMetaObject::invokeMethod(writer, [writer] { writer->close(); }, Qt::BlockingQueuedConnection);
-    m_thread.quit();
-    m_thread.wait();
+    QThread *thread = &m_thread;
+    if (!m_stopping) {
+        m_stopping = true;
+        QMetaObject::invokeMethod(
+            writer, [writer, thread] {
+                writer->close();
+                thread->quit();
+            },
+            Qt::QueuedConnection);
+    }
+    if (!m_thread.wait(timeoutMs < 0 ? QDeadlineTimer(QDeadlineTimer::Forever) : QDeadlineTimer(timeoutMs)))
+        return false;
     m_writer = nullptr;
     // After the writer: it reports to the checkpointer until it is gone.
     if (m_checkpointer) {
@@ -63,6 +72,8 @@ void GroupCommitter::stop()
     }
     m_queue.clear();
     m_queuedBytes = 0;
+    m_stopping = false;
+    return true;
 }
 
 bool GroupCommitter::isIdle() const

@@ -36,6 +36,9 @@ class StorageWriter : public QObject
     Q_OBJECT
 
 public:
+    // How long close() waits for a lock to empty the WAL.
+    static constexpr int kCloseBusyTimeoutMs = 100;
+
     StorageWriter(const QString &path, const StorageOptions &options);
     ~StorageWriter() override;
 
@@ -48,7 +51,8 @@ public:
     // Opens the file and reads where the log and the documents stand.
     Status open();
     WriteBatchResult write(const WriteBatch &batch);
-    // Checkpoints the SQLite WAL into the main file and closes.
+    // Checkpoints the SQLite WAL into the main file (unless another
+    // connection holds a lock for more than kCloseBusyTimeoutMs) and closes.
     void close();
 
     qint64 lastSeq() const { return m_log.lastSeq(); }

@@ -23,7 +23,9 @@
 // pool's) count against Server.MaxQueuedReads when they arrive: the ones
 // over it get 503 at once, and every one that waited is answered 200 when
 // the disk moves again, all together (never a 503 after the wait); waiting
-// document reads do not count.
+// document reads do not count. A stop with the disk stalled keeps its
+// bounds (Server.ShutdownTimeoutMs, a second signal, a clean stop with
+// nothing to write), and loses no acknowledged write.
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -36,6 +38,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -195,6 +198,7 @@ private slots:
     void stalledDiskOnAPrimary();
     void aReadAtAStalledPrimaryWaitsForTheWriteItAcknowledged();
     void readsWaitingForAStalledPrimaryAreBoundedAndAllAnswered();
+    void stoppingWithTheDiskStalledIsBounded();
     void costlyRequestsDoNotStallThePrimary()
     {
         ClusterProcesses::Options options;
@@ -347,6 +351,91 @@ void TestBackpressure::stalledDiskOnAStandaloneNode()
     QVERIFY2(check.isEmpty(), qPrintable(check + QStringLiteral("\n") + server.output()));
     qInfo("standalone, disk stalled 2 s: %d writes acknowledged, %d refused with 503", acknowledged, refused);
     QCOMPARE(client.put("/v1/db/stall/docs/after", R"({"data":{}})").status, 200);
+    QCOMPARE(server.terminate(), 0);
+}
+
+void TestBackpressure::stoppingWithTheDiskStalledIsBounded()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString database = dir.filePath(QStringLiteral("peacedb.sqlite"));
+    ServerProcess server(dir.path());
+    server.setEnvironment({QStringLiteral("PEACEDB_SERVER_SHUTDOWN_TIMEOUT_MS=1000")});
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    {
+        TestHttpClient client(server.port());
+        QCOMPARE(client.put("/v1/db/stop").status, 201);
+        QCOMPARE(client.put("/v1/db/stop/docs/before", R"({"data":{"n":1}})").status, 200);
+    }
+    // A write in flight when the stop begins, its batch waiting for the
+    // disk: the stop gives up after ShutdownTimeoutMs and exits 1.
+    const auto stallWithAWriteInFlight = [&](std::thread *writer) {
+        const quint16 port = server.port();
+        *writer = std::thread([port] { TestHttpClient(port).request("PUT", "/v1/db/stop/docs/during", R"({"data":{"n":2}})", {}, 30000); });
+        QThread::msleep(300);
+    };
+    {
+        DiskStall stall(database);
+        QVERIFY2(stall.error().isEmpty(), qPrintable(stall.error()));
+        std::thread writer;
+        stallWithAWriteInFlight(&writer);
+        QElapsedTimer timer;
+        timer.start();
+        server.sendSignal(SIGTERM);
+        const bool exited = server.waitForExit(20000);
+        const qint64 elapsed = timer.elapsed();
+        writer.join();
+        QVERIFY2(exited, qPrintable(server.output().right(2000)));
+        qInfo("stop with a write waiting for a stalled disk, ShutdownTimeoutMs 1000: exited %d after %lld ms", server.exitCode(), elapsed);
+        QVERIFY2(server.exitCode() == 1, qPrintable(server.output().right(3000)));
+        QVERIFY2(elapsed < 4000, qPrintable(QStringLiteral("the stop took %1 ms\n%2").arg(elapsed).arg(server.output().right(2000))));
+    }
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    QCOMPARE(TestHttpClient(server.port()).get("/v1/db/stop/docs/before").status, 200);
+    QCOMPARE(server.terminate(), 0);
+
+    // A second signal exits at once, whatever the disk does.
+    server.setEnvironment({});
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    {
+        DiskStall stall(database);
+        QVERIFY2(stall.error().isEmpty(), qPrintable(stall.error()));
+        std::thread writer;
+        stallWithAWriteInFlight(&writer);
+        server.sendSignal(SIGTERM);
+        QThread::msleep(300);
+        QElapsedTimer timer;
+        timer.start();
+        server.sendSignal(SIGTERM);
+        const bool exited = server.waitForExit(20000);
+        const qint64 elapsed = timer.elapsed();
+        writer.join();
+        QVERIFY2(exited, qPrintable(server.output().right(2000)));
+        qInfo("second signal with a write waiting for a stalled disk: exited %d after %lld ms", server.exitCode(), elapsed);
+        QVERIFY2(server.exitCode() == 1, qPrintable(server.output().right(3000)));
+        QVERIFY2(elapsed < 1500, qPrintable(QStringLiteral("the second signal took %1 ms to stop the node").arg(elapsed)));
+    }
+
+    // Nothing to write: a clean stop (exit 0) does not wait for the lock
+    // either (closing the database only tries to empty its WAL).
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    {
+        DiskStall stall(database);
+        QVERIFY2(stall.error().isEmpty(), qPrintable(stall.error()));
+        QElapsedTimer timer;
+        timer.start();
+        server.sendSignal(SIGTERM);
+        const bool exited = server.waitForExit(20000);
+        const qint64 elapsed = timer.elapsed();
+        QVERIFY2(exited, qPrintable(server.output().right(2000)));
+        qInfo("clean stop with the database locked: exited %d after %lld ms", server.exitCode(), elapsed);
+        QVERIFY2(server.exitCode() == 0, qPrintable(server.output().right(3000)));
+        QVERIFY2(elapsed < 2000, qPrintable(QStringLiteral("the stop took %1 ms\n%2").arg(elapsed).arg(server.output().right(2000))));
+    }
+    QVERIFY2(server.start(), qPrintable(server.output()));
+    TestHttpClient client(server.port());
+    QCOMPARE(client.get("/v1/db/stop/docs/before").status, 200);
+    QCOMPARE(client.put("/v1/db/stop/docs/after", R"({"data":{"n":3}})").status, 200);
     QCOMPARE(server.terminate(), 0);
 }
 
