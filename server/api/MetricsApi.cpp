@@ -82,6 +82,8 @@ void MetricsApi::writeProcess(PrometheusText *out) const
              double(NodeApi::residentBytes()));
     out->add(QStringLiteral("peacedb_http_open_connections"), Type::Gauge, QStringLiteral("Open client connections."),
              m_sources.http->openConnections());
+    out->add(QStringLiteral("peacedb_http_requests_in_flight"), Type::Gauge,
+             QStringLiteral("Requests received and not yet answered (this one included)."), m_sources.http->repliesInFlight());
     m_sources.http->metrics().write(out);
 }
 

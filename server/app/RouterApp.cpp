@@ -185,6 +185,11 @@ void RouterApp::beginShutdown(int signalNumber)
 
 void RouterApp::finishShutdown(int exitCode)
 {
+    // Once: the deadline and the last answer can come in one pass of the
+    // event loop, and the first says how the stop went.
+    if (m_stopped)
+        return;
+    m_stopped = true;
     m_shutdownDeadline.stop();
     for (QTcpSocket *socket : m_http->findChildren<QTcpSocket *>()) {
         socket->flush();

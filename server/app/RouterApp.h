@@ -62,4 +62,5 @@ private:
     std::unique_ptr<ClientAuth> m_auth;
     QTimer m_shutdownDeadline;
     bool m_draining = false;
+    bool m_stopped = false;
 };

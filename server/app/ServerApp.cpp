@@ -394,23 +394,27 @@ void ServerApp::finishShutdown(int exitCode)
     if (m_state == State::Stopped)
         return;
     m_state = State::Stopped;
+    // A clean stop may still wait for the storage thread (a batch applying
+    // entries, the term a hand-off wrote) for what is left of
+    // ShutdownTimeoutMs; one that gave up on writes, only briefly.
+    const int storageWaitMs = exitCode == ExitOk ? qMax(kAbandonStorageMs, m_shutdownDeadline.remainingTime()) : kAbandonStorageMs;
     m_shutdownDeadline.stop();
     // Push answers already written out of the socket buffers before closing.
     for (QTcpSocket *socket : m_http->findChildren<QTcpSocket *>()) {
         socket->flush();
         socket->disconnectFromHost();
     }
-    // A stop that gave up on writes in flight gives up on a batch stuck in
-    // SQLite too (a stalled disk, a file another process holds locked):
-    // the process ends without it, as in a crash — the batch was never
-    // acknowledged, and the WAL leaves the file as of the last commit.
-    if (!m_committer->stop(exitCode == ExitOk ? -1 : kAbandonStorageMs)) {
+    // A batch stuck in SQLite (a stalled disk, a file another process
+    // holds locked) is left behind: the process ends without it, as in a
+    // crash — nothing in it was acknowledged, and the WAL leaves the file
+    // as of the last commit.
+    if (!m_committer->stop(storageWaitMs, exitCode == ExitOk)) {
         qCWarning(lcServer, "the storage thread is still busy %d ms later (stalled disk? locked database file?): exiting "
                             "without it; nothing acknowledged is lost, the next start rolls the unfinished batch back",
-                  kAbandonStorageMs);
+                  storageWaitMs);
         fflush(stdout);
         fflush(stderr);
-        ::_exit(exitCode);
+        ::_exit(ExitFailure);
     }
     m_readPool->suspend(); // closes the workers' connections; queued reads never run
     m_reader->close();

@@ -58,7 +58,8 @@ public:
         ExitListen = 5,
     };
     // How long a stop that gave up on writes in flight (ShutdownTimeoutMs,
-    // a second signal) still waits for the storage thread's batch.
+    // a second signal) still waits for the storage thread's batch (a clean
+    // stop: what is left of ShutdownTimeoutMs, at least this).
     static constexpr int kAbandonStorageMs = 500;
 
     explicit ServerApp(const ServerConfig &config, QObject *parent = nullptr);

@@ -67,11 +67,9 @@ void HealthMonitor::ensureLinks(int shard, int member, const QString &url)
     urls[member] = url;
     // A poll that takes longer than this counts as unanswered.
     const int pollTimeoutMs = int(qBound(qint64(200), m_settings.failoverTimeoutMs / 2, qint64(5000)));
-    // Promotion waits for an election; stepdown and kill answer at once.
-    const int commandTimeoutMs = int(qMax(qint64(10000), m_settings.failoverTimeoutMs * 2));
     link.polls = new HttpClientPool(QUrl(url), m_settings.token, 1, pollTimeoutMs, this);
     connect(link.polls, &HttpClientPool::idleConnectionClosed, this, [this, shard, member] { pollConnectionClosed(shard, member); });
-    link.commands = new HttpClientPool(QUrl(url), m_settings.token, 2, commandTimeoutMs, this);
+    link.commands = new HttpClientPool(QUrl(url), m_settings.token, 2, int(commandTimeoutMs()), this);
 }
 
 void HealthMonitor::learnMembership(int shard, const MemberStatus &primary)

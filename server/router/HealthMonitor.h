@@ -54,6 +54,9 @@ public:
     void start();
     qint64 now() const { return m_clock.elapsed(); }
     qint64 failoverTimeoutMs() const { return m_settings.failoverTimeoutMs; }
+    // How long a command to a member (promote, step down, kill) may take:
+    // a promotion waits for its election.
+    qint64 commandTimeoutMs() const { return qMax(qint64(10000), m_settings.failoverTimeoutMs * 2); }
     bool automaticFailover() const { return m_settings.automaticFailover; }
 
     int shardCount() const { return int(m_shards.size()); }

@@ -89,7 +89,17 @@ void MembershipChanges::remove(int shard, int member, Done done)
 
 void MembershipChanges::proposeRemoval(int shard, int member, Done done)
 {
-    proposeRemoval(shard, member, m_monitor->now() + kHandOffMs, std::move(done));
+    // One at a time: an operator asking again (a client that timed out)
+    // would otherwise hand the primary off twice.
+    if (m_removals.contains(shard))
+        return done(409, error(QStringLiteral("a removal is in progress on this shard; one change at a time"), shard));
+    m_removals.insert(shard);
+    // A hand-off may be tried again while its promotions time out.
+    const qint64 deadlineMs = m_monitor->now() + 3 * m_monitor->commandTimeoutMs();
+    proposeRemoval(shard, member, deadlineMs, [this, shard, done](int status, const QJsonObject &body) {
+        m_removals.remove(shard);
+        done(status, body);
+    });
 }
 
 void MembershipChanges::proposeRemoval(int shard, int member, qint64 deadlineMs, Done done)
@@ -111,7 +121,8 @@ void MembershipChanges::proposeRemoval(int shard, int member, qint64 deadlineMs,
     // The primary leaves: it hands off first, then the new primary removes
     // it. A hand-off can be lost (its candidate stops answering, another
     // member's election wins, the leaving member is elected again): then
-    // the shard is asked again once it has a primary, until deadlineMs.
+    // the shard is asked again once it has a primary, until deadlineMs —
+    // while another member could take over.
     const auto again = [this, shard, member, deadlineMs, done](int status, const QJsonObject &body) {
         if (m_monitor->now() >= deadlineMs)
             return done(status, body);
@@ -122,9 +133,20 @@ void MembershipChanges::proposeRemoval(int shard, int member, qint64 deadlineMs,
         return again(503, error(QStringLiteral("member %1 is the primary and the shard is electing; try again").arg(member),
                                 shard));
     }
+    if (health.bestCandidate(now, member) < 0) {
+        return done(409, error(QStringLiteral("member %1 is the primary and no other member can take over now (none is "
+                                              "reachable, a voter and caught up); try again")
+                                   .arg(member),
+                               shard));
+    }
     m_coordinator->stepDown(shard, [this, shard, member, again, removalDone = done, deadlineMs](int status, const QJsonObject &body) {
         if (status == 200 && m_monitor->shard(shard).primary() != member)
             return proposeRemoval(shard, member, deadlineMs, removalDone);
+        // Lost: the candidate lost its election or did not answer (409,
+        // 503), or the leaving member is still primary. Anything else is
+        // the answer.
+        if (status != 200 && status != 409 && status != 503)
+            return removalDone(status, body);
         again(status == 200 ? 409 : status,
               status == 200 ? error(QStringLiteral("member %1 is the primary and no other member took over; try again").arg(member),
                                     shard)

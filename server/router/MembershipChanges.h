@@ -9,8 +9,11 @@
 //                       first (the coordinator's step-down), then asks the
 //                       new primary; a lost hand-off (another member's
 //                       election won, its candidate stopped answering) is
-//                       tried again once the shard has a primary, until
-//                       kHandOffMs. Answers 202 once the change is in the log.
+//                       tried again once the shard has a primary, while
+//                       another member could take over, for up to three
+//                       command timeouts (30 s by default). One removal
+//                       at a time per shard. Answers 202 once the change
+//                       is in the log.
 //   replace(member,url) add url, wait until it is a voter (it caught up),
 //                       then remove member — a job that runs after the 202,
 //                       shown by status() and in the timeline
@@ -27,6 +30,7 @@
 
 #include <QJsonObject>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <optional>
@@ -45,9 +49,6 @@ public:
     using Done = ReplicationCoordinator::Done;
     // How long a change is retried while the primary changes.
     static constexpr qint64 kRetryMs = 15000;
-    // How long removing the primary tries to hand it off (a hand-off waits
-    // up to the promotion's own timeout).
-    static constexpr qint64 kHandOffMs = 30000;
 
     // replaceTimeoutMs: how long a replacement waits for its new member to
     // catch up.
@@ -76,7 +77,8 @@ private:
     // not at all, until `deadlineMs`.
     void propose(int shard, const QJsonObject &change, qint64 deadlineMs, Done done);
     // Removes `member`; the primary is handed off first, again while the
-    // hand-off is lost, until deadlineMs.
+    // hand-off is lost, until deadlineMs. The first form refuses a second
+    // removal on the shard while one runs.
     void proposeRemoval(int shard, int member, Done done);
     void proposeRemoval(int shard, int member, qint64 deadlineMs, Done done);
     void checkReplacements();
@@ -86,6 +88,7 @@ private:
     HealthMonitor *m_monitor;
     ReplicationCoordinator *m_coordinator;
     ClusterEvents *m_events;
+    QSet<int> m_removals; // shards with a removal running
     qint64 m_replaceTimeoutMs;
     std::vector<std::optional<Replacement>> m_replacements; // by shard
     QTimer m_timer;

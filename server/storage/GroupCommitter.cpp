@@ -47,7 +47,7 @@ Status GroupCommitter::start()
     return Status::ok();
 }
 
-bool GroupCommitter::stop(int timeoutMs)
+bool GroupCommitter::stop(int timeoutMs, bool checkpoint)
 {
     if (!m_writer)
         return true;
@@ -56,8 +56,8 @@ bool GroupCommitter::stop(int timeoutMs)
     if (!m_stopping) {
         m_stopping = true;
         QMetaObject::invokeMethod(
-            writer, [writer, thread] {
-                writer->close();
+            writer, [writer, thread, checkpoint] {
+                writer->close(checkpoint);
                 thread->quit();
             },
             Qt::QueuedConnection);
@@ -135,7 +135,7 @@ void GroupCommitter::commitThrough(qint64 seq)
 
 void GroupCommitter::dispatch()
 {
-    if (m_inFlight || m_broken || !m_writer)
+    if (m_inFlight || m_broken || !m_writer || m_stopping)
         return;
     const bool applyPending = qMin(m_commitThrough, m_durableSeq) > m_appliedSeq;
     if (m_queue.empty() && !m_pendingHardState && m_pendingTruncate == 0 && !applyPending && m_tickets.empty())

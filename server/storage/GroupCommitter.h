@@ -54,13 +54,13 @@ public:
     // schema on first start). Blocks until the file is open.
     Status start();
     // Waits for the batch in flight, closes the file (checkpointing the
-    // SQLite WAL if it can without waiting) and stops the thread. Writes
-    // still queued are not written. With timeoutMs >= 0, waits that long at
-    // most: false if the thread is still busy then (stuck in SQLite on a
-    // stalled disk or a locked file) — it keeps running and the caller can
-    // only end the process without it (which the WAL makes safe: the batch
-    // in flight was never acknowledged).
-    bool stop(int timeoutMs = -1);
+    // SQLite WAL if `checkpoint` and it can without waiting) and stops the
+    // thread. Writes still queued are not written. With timeoutMs >= 0,
+    // waits that long at most: false if the thread is still busy then
+    // (stuck in SQLite on a stalled disk or a locked file) — it keeps
+    // running and the caller can only end the process without it (which
+    // the WAL makes safe: nothing in the batch in flight was acknowledged).
+    bool stop(int timeoutMs = -1, bool checkpoint = true);
 
     // REQUIRES: write.entries continue the log as it will be after the cut.
     quint64 submit(const LogWrite &write);

@@ -123,7 +123,7 @@ Status StorageWriter::readMemberships(qint64 appliedSeq)
     return Status::ok();
 }
 
-void StorageWriter::close()
+void StorageWriter::close(bool checkpoint)
 {
     if (!m_connection.isOpen())
         return;
@@ -132,9 +132,11 @@ void StorageWriter::close()
     // Emptying the WAL only saves the next start some work: it is not worth
     // waiting for a lock another connection holds (the 10 s busy timeout
     // would hold up the stop).
-    if (sqlite3 *handle = NativeStatement::handleOf(m_connection.database()))
-        sqlite3_busy_timeout(handle, kCloseBusyTimeoutMs);
-    m_connection.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    if (checkpoint) {
+        if (sqlite3 *handle = NativeStatement::handleOf(m_connection.database()))
+            sqlite3_busy_timeout(handle, kCloseBusyTimeoutMs);
+        m_connection.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }
     m_connection.close();
 }
 

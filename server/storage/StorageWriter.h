@@ -51,9 +51,10 @@ public:
     // Opens the file and reads where the log and the documents stand.
     Status open();
     WriteBatchResult write(const WriteBatch &batch);
-    // Checkpoints the SQLite WAL into the main file (unless another
-    // connection holds a lock for more than kCloseBusyTimeoutMs) and closes.
-    void close();
+    // Checkpoints the SQLite WAL into the main file (if `checkpoint`, and
+    // unless another connection holds a lock for more than
+    // kCloseBusyTimeoutMs) and closes.
+    void close(bool checkpoint = true);
 
     qint64 lastSeq() const { return m_log.lastSeq(); }
     qint64 lastTerm() const { return m_log.lastTerm(); }

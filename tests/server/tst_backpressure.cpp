@@ -372,7 +372,12 @@ void TestBackpressure::stoppingWithTheDiskStalledIsBounded()
     const auto stallWithAWriteInFlight = [&](std::thread *writer) {
         const quint16 port = server.port();
         *writer = std::thread([port] { TestHttpClient(port).request("PUT", "/v1/db/stop/docs/during", R"({"data":{"n":2}})", {}, 30000); });
-        QThread::msleep(300);
+        // Until the node has it (the metrics request counts itself).
+        QElapsedTimer waited;
+        waited.start();
+        while (!TestHttpClient(port).get("/metrics").body.contains("\npeacedb_http_requests_in_flight 2") && waited.elapsed() < 10000)
+            QThread::msleep(20);
+        QThread::msleep(100); // and its batch is in SQLite's wait
     };
     {
         DiskStall stall(database);

@@ -9,6 +9,7 @@
 // acknowledged write is readable at the end.
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSet>
 #include <QTcpServer>
 #include <QTest>
 #include <QThread>
@@ -209,9 +210,14 @@ private slots:
         QVERIFY(primary >= 0);
         const int target = primary == 0 ? 1 : 0;
         const int third = 3 - primary - target;
-        // Both replicas have everything (the write above was acknowledged
-        // by a majority; give the other one a poll to report it).
-        QTest::qWait(300);
+        // Both replicas have everything, as the router sees them: the
+        // hand-off goes to the lowest id of equals, `target`.
+        QVERIFY2(cluster.waitUntil([&] {
+            QSet<qint64> seqs;
+            for (const QJsonValue &value : shardStatus(cluster).value(QStringLiteral("members")).toArray())
+                seqs.insert(value.toObject().value(QStringLiteral("seq")).toInteger(-1));
+            return seqs.size() == 1 && !seqs.contains(-1);
+        }, kTimeoutMs), qPrintable(cluster.describe()));
 
         cluster.pause(ClusterProcesses::nodeName(0, target));
         const TestHttpResponse removed = cluster.router("DELETE", "/v1/_cluster/shards/0/members/" + QByteArray::number(primary), {}, 60000);
@@ -220,6 +226,8 @@ private slots:
         QVERIFY2(cluster.waitUntil([&] { return !members(cluster).contains(primary) && cluster.primaryOf(0) >= 0; }, kTimeoutMs),
                  qPrintable(cluster.describe()));
         QVERIFY(cluster.primaryOf(0) == target || cluster.primaryOf(0) == third);
+        // The first hand-off did go to the paused member, and was lost.
+        QVERIFY2(hasEvent(cluster, QStringLiteral("promotion-failed"), target), qPrintable(cluster.describe()));
         const TestHttpResponse read = cluster.router("GET", "/v1/db/" + kDb + "/docs/before");
         QVERIFY2(read.status == 200, qPrintable(read.describe()));
         QCOMPARE(cluster.router("PUT", "/v1/db/" + kDb + "/docs/after", "{\"data\":{\"n\":2}}").status, 200);
