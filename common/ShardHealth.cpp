@@ -356,8 +356,20 @@ std::optional<ShardHealth::Promotion> ShardHealth::beginPromotion(int member, co
 
 std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
 {
-    if (m_promoting)
-        return std::nullopt;
+    if (m_promoting) {
+        // A candidate that stops answering (paused, cut off, gone) cannot
+        // be waited for until its promote request times out: once it has
+        // been silent for failoverTimeoutMs the promotion counts as lost,
+        // and another member may stand for a newer term (its late answer,
+        // if any, no longer matches the promotion running).
+        const int candidate = m_promoting->member;
+        if (!isSilent(candidate, now))
+            return std::nullopt;
+        promotionFinished(*m_promoting, false,
+                          QStringLiteral("it stopped answering (nothing for %1 ms)").arg(now - m_members.at(candidate).lastAnswerMs),
+                          now);
+        return std::nullopt; // the back-off counts from here
+    }
     if (isHealthy(now)) {
         m_detectedMs = -1;
         m_failedAtMs.fill(-1);

@@ -16,7 +16,9 @@
 //    reachable, promote the reachable member with the highest
 //    (lastTerm, lastSeq) — ties to the lowest index — in term maxTerm + 1.
 //    A member whose promotion failed is passed over for retryBackoffMs, and
-//    nothing is tried more often than that. Nobody is promoted while a
+//    nothing is tried more often than that. A promotion whose candidate
+//    stops answering polls for failoverTimeoutMs counts as failed then
+//    (not when its promote request times out, 10 s or more later). Nobody is promoted while a
 //    reachable member says it heard, within failoverTimeoutMs, from a primary
 //    the router also reaches (newly elected, or seen at the router's next
 //    poll): promoting another would only depose it; nor, in a brand-new set,

@@ -391,6 +391,61 @@ private slots:
         QVERIFY(findEvent(events, QStringLiteral("promotion-failed"))->message.contains(QLatin1String("lost the vote")));
     }
 
+    // A candidate that stops answering (paused, cut off, gone) while its
+    // election runs is given up once it has been silent for the failover
+    // timeout — not after the promote request's own timeout (10 s) — and
+    // another member stands for a newer term; the late answer of the one
+    // given up changes nothing.
+    void silentCandidateIsGivenUp()
+    {
+        // The primary (member 0) stepped down and answers as a replica;
+        // member 1, a little ahead, is the candidate.
+        ShardHealth shard(0, threeMembers(), options(), 0);
+        const auto poll = [&](qint64 t, bool candidateAnswers) {
+            shard.answered(0, replica(1, 1, 9), t);
+            if (candidateAnswers)
+                shard.answered(1, replica(1, 1, 10), t);
+            else
+                shard.unanswered(1, QStringLiteral("timeout"), t);
+            shard.answered(2, replica(1, 1, 9), t);
+        };
+        std::optional<ShardHealth::Promotion> first;
+        qint64 t = 0;
+        for (; !first && t < 5000; t += 50) {
+            poll(t, true);
+            first = shard.decide(t);
+        }
+        QVERIFY(first);
+        QCOMPARE(first->member, 1);
+        const qint64 lastAnswer = t - 50;
+        // Member 1 answers nothing from here on.
+        std::optional<ShardHealth::Promotion> second;
+        for (; !second && t < lastAnswer + 5000; t += 50) {
+            poll(t, false);
+            second = shard.decide(t);
+            if (t - lastAnswer < kTimeout) {
+                QVERIFY2(!second, "a candidate was given up before it had been silent for the failover timeout");
+                QVERIFY(shard.isPromoting());
+            }
+        }
+        QVERIFY2(second, "the silent candidate's promotion was never given up");
+        qInfo("given up %lld ms after its last answer; the next candidate %lld ms after", kTimeout, t - 50 - lastAnswer);
+        QVERIFY(t - 50 - lastAnswer <= kTimeout + kBackoff + 50);
+        QCOMPARE(second->member, 0);
+        QVERIFY(second->term > first->term);
+        const QVector<ShardEvent> events = shard.takeEvents();
+        const ShardEvent *failed = findEvent(events, QStringLiteral("promotion-failed"));
+        QVERIFY(failed);
+        QCOMPARE(failed->member, 1);
+        QVERIFY2(failed->message.contains(QLatin1String("stopped answering")), qPrintable(failed->message));
+        // The first promotion's answer comes late: nothing changes.
+        shard.promotionFinished(*first, true, QString(), t);
+        QVERIFY(shard.isPromoting());
+        QVERIFY(!findEvent(shard.takeEvents(), QStringLiteral("promoted")));
+        shard.promotionFinished(*second, true, QString(), t);
+        QVERIFY(!shard.isPromoting());
+    }
+
     // Found starting a local cluster: the configured primary of a new set
     // took longer than FailoverTimeoutMs to elect itself, the router
     // detected "no primary", and as soon as a replica had caught up with the

@@ -7,6 +7,7 @@
 // Sharding.Replication.ReplaceTimeoutMs and blocks other changes meanwhile),
 // bad requests. The cluster status and the timeline show each step; every
 // acknowledged write is readable at the end.
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSet>
@@ -16,10 +17,12 @@
 
 #include <atomic>
 #include <memory>
+#include <thread>
 
 #include "ClusterProcesses.h"
 #include "DocumentWriter.h"
 #include "ServerProcess.h"
+#include "TestHttpClient.h"
 
 namespace {
 
@@ -219,9 +222,32 @@ private slots:
             return seqs.size() == 1 && !seqs.contains(-1);
         }, kTimeoutMs), qPrintable(cluster.describe()));
 
+        const qint64 termBefore = shardStatus(cluster).value(QStringLiteral("term")).toInteger();
+        QVERIFY(termBefore > 0);
         cluster.pause(ClusterProcesses::nodeName(0, target));
-        const TestHttpResponse removed = cluster.router("DELETE", "/v1/_cluster/shards/0/members/" + QByteArray::number(primary), {}, 60000);
+        TestHttpResponse removed;
+        const quint16 routerPort = cluster.routerPort();
+        const QByteArray token = cluster.token();
+        QElapsedTimer clock;
+        clock.start();
+        std::thread removal([&removed, routerPort, token, primary] {
+            removed = TestHttpClient(routerPort).request("DELETE", "/v1/_cluster/shards/0/members/" + QByteArray::number(primary), {},
+                                                         {{QByteArrayLiteral("Authorization"), "Bearer " + token}}, 60000);
+        });
+        // Meanwhile the router gives the paused candidate up once it has
+        // been silent for the failover timeout, and the shard has a primary
+        // again long before that candidate's promote request times out.
+        const bool served = cluster.waitUntil([&] {
+            const QJsonObject shard = shardStatus(cluster);
+            const int now = cluster.primaryOf(0, 1000);
+            return now >= 0 && now != target && shard.value(QStringLiteral("term")).toInteger() > termBefore;
+        }, 8000);
+        const qint64 servedMs = clock.elapsed();
+        removal.join();
         cluster.resume(ClusterProcesses::nodeName(0, target));
+        qInfo("a primary again %lld ms after the hand-off to a paused member began; the removal answered after %lld ms", servedMs,
+              clock.elapsed());
+        QVERIFY2(served, qPrintable(cluster.describe()));
         QVERIFY2(removed.status == 202, qPrintable(removed.describe() + cluster.describe()));
         QVERIFY2(cluster.waitUntil([&] { return !members(cluster).contains(primary) && cluster.primaryOf(0) >= 0; }, kTimeoutMs),
                  qPrintable(cluster.describe()));
