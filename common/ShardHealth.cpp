@@ -343,7 +343,7 @@ std::optional<ShardHealth::Promotion> ShardHealth::beginPromotion(int member, co
 {
     if (m_promoting || member < 0 || member >= size())
         return std::nullopt;
-    const Promotion promotion{member, nextTerm()};
+    const Promotion promotion{member, nextTerm(), false, now};
     m_promoting = promotion;
     m_lastAttemptMs = now;
     if (m_detectedMs < 0)
@@ -354,21 +354,32 @@ std::optional<ShardHealth::Promotion> ShardHealth::beginPromotion(int member, co
     return promotion;
 }
 
+bool ShardHealth::giveUpSilentCandidate(qint64 now)
+{
+    if (!m_promoting)
+        return false;
+    // A candidate that stops answering (paused, cut off, gone) cannot
+    // be waited for until its promote request times out: once its
+    // polls fail and nothing came from it for failoverTimeoutMs since
+    // the promotion began, the promotion counts as lost, and another
+    // member may stand for a newer term (its late answer, if any, no
+    // longer matches the promotion running). A failed poll is needed:
+    // old answers alone are what a router sees after a stall of its
+    // own, before its next polls come back.
+    const Member &candidate = m_members.at(m_promoting->member);
+    const qint64 quietSince = qMax(candidate.lastAnswerMs, m_promoting->startedMs);
+    if (candidate.lastFailureMs <= candidate.lastAnswerMs || now - quietSince < m_options.failoverTimeoutMs)
+        return false;
+    promotionFinished(*m_promoting, false, QStringLiteral("it stopped answering (nothing for %1 ms)").arg(now - candidate.lastAnswerMs),
+                      now);
+    return true;
+}
+
 std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
 {
     if (m_promoting) {
-        // A candidate that stops answering (paused, cut off, gone) cannot
-        // be waited for until its promote request times out: once it has
-        // been silent for failoverTimeoutMs the promotion counts as lost,
-        // and another member may stand for a newer term (its late answer,
-        // if any, no longer matches the promotion running).
-        const int candidate = m_promoting->member;
-        if (!isSilent(candidate, now))
-            return std::nullopt;
-        promotionFinished(*m_promoting, false,
-                          QStringLiteral("it stopped answering (nothing for %1 ms)").arg(now - m_members.at(candidate).lastAnswerMs),
-                          now);
-        return std::nullopt; // the back-off counts from here
+        giveUpSilentCandidate(now);
+        return std::nullopt; // after giving up, the back-off counts from then
     }
     if (isHealthy(now)) {
         m_detectedMs = -1;
@@ -406,7 +417,7 @@ std::optional<ShardHealth::Promotion> ShardHealth::decide(qint64 now)
     const int best = bestCandidate(now);
     if (best < 0)
         return std::nullopt;
-    const Promotion promotion{best, nextTerm(), true};
+    const Promotion promotion{best, nextTerm(), true, now};
     m_promoting = promotion;
     m_lastAttemptMs = now;
     const MemberStatus &chosen = *m_members.at(best).status;

@@ -17,8 +17,9 @@
 //    (lastTerm, lastSeq) — ties to the lowest index — in term maxTerm + 1.
 //    A member whose promotion failed is passed over for retryBackoffMs, and
 //    nothing is tried more often than that. A promotion whose candidate
-//    stops answering polls for failoverTimeoutMs counts as failed then
-//    (not when its promote request times out, 10 s or more later). Nobody is promoted while a
+//    fails its polls and is silent for failoverTimeoutMs from the
+//    promotion's start counts as failed then (not when its promote request
+//    times out, 10 s or more later). Nobody is promoted while a
 //    reachable member says it heard, within failoverTimeoutMs, from a primary
 //    the router also reaches (newly elected, or seen at the router's next
 //    poll): promoting another would only depose it; nor, in a brand-new set,
@@ -105,6 +106,7 @@ public:
         int member = -1;
         qint64 term = 0;
         bool afterFailure = false; // started by decide(), not by an operator
+        qint64 startedMs = -1;
     };
 
     struct Member
@@ -194,6 +196,10 @@ public:
     std::optional<Promotion> beginPromotion(int member, const QString &why, qint64 now);
     void promotionFinished(const Promotion &promotion, bool won, const QString &detail, qint64 now);
     bool isPromoting() const { return m_promoting.has_value(); }
+    // Finishes the running promotion as failed if its candidate fails its
+    // polls and has been silent for failoverTimeoutMs since it began;
+    // decide() does so too. True if it did.
+    bool giveUpSilentCandidate(qint64 now);
 
     QVector<ShardEvent> takeEvents();
 

@@ -244,6 +244,9 @@ void HealthMonitor::pollConnectionClosed(int shard, int member)
 void HealthMonitor::evaluate(int shard)
 {
     ShardHealth &health = this->shard(shard);
+    // Also without automatic failover: an operator's next promotion need
+    // not wait for a silent candidate's request to time out.
+    health.giveUpSilentCandidate(now());
     const std::optional<ShardHealth::Promotion> promotion =
         m_settings.automaticFailover ? health.decide(now()) : std::optional<ShardHealth::Promotion>();
     flushEvents(shard);

@@ -446,6 +446,55 @@ private slots:
         QVERIFY(!shard.isPromoting());
     }
 
+    // A router that stalled itself (paused, starved) sees every answer as
+    // old when it resumes, before its next polls come back: that is no
+    // evidence against its candidate, which is kept until a poll fails.
+    // A candidate whose last answer was almost too old when it was chosen
+    // still gets the whole timeout from the promotion's start.
+    void candidateIsKeptWithoutAFailedPoll()
+    {
+        ShardHealth shard(0, threeMembers(), options(), 0);
+        const auto poll = [&](qint64 t) {
+            shard.answered(0, replica(1, 1, 9), t);
+            shard.answered(1, replica(1, 1, 10), t);
+            shard.answered(2, replica(1, 1, 9), t);
+        };
+        std::optional<ShardHealth::Promotion> first;
+        qint64 t = 0;
+        for (; !first && t < 5000; t += 50) {
+            poll(t);
+            first = shard.decide(t);
+        }
+        QVERIFY(first);
+        QCOMPARE(first->member, 1);
+        const qint64 started = t - 50;
+        // The router stalls for four timeouts; nothing was polled meanwhile.
+        t = started + 4 * kTimeout;
+        QVERIFY(!shard.giveUpSilentCandidate(t));
+        QVERIFY(!shard.decide(t));
+        QVERIFY(shard.isPromoting());
+        // Its polls come back: the candidate answers, as the new primary.
+        shard.answered(1, primary(2, 11), t + 10);
+        shard.promotionFinished(*first, true, QString(), t + 20);
+        QVERIFY(findEvent(shard.takeEvents(), QStringLiteral("promoted")));
+
+        // A second promotion, chosen right after an answer 450 ms old
+        // (the failover timeout is 500): one failed poll 100 ms later is
+        // not enough; the timeout counts from the promotion's start.
+        t += 1000;
+        shard.answered(0, replica(2, 2, 11), t);
+        shard.answered(1, replica(2, 2, 11), t - 450);
+        shard.answered(2, replica(2, 2, 11), t);
+        const std::optional<ShardHealth::Promotion> second = shard.beginPromotion(1, QStringLiteral("operator request"), t);
+        QVERIFY(second);
+        shard.unanswered(1, QStringLiteral("timeout"), t + 100);
+        QVERIFY(!shard.giveUpSilentCandidate(t + 100));
+        QVERIFY(!shard.giveUpSilentCandidate(t + kTimeout - 10));
+        shard.unanswered(1, QStringLiteral("timeout"), t + kTimeout);
+        QVERIFY(shard.giveUpSilentCandidate(t + kTimeout));
+        QVERIFY(!shard.isPromoting());
+    }
+
     // Found starting a local cluster: the configured primary of a new set
     // took longer than FailoverTimeoutMs to elect itself, the router
     // detected "no primary", and as soon as a replica had caught up with the

@@ -252,8 +252,13 @@ private slots:
         QVERIFY2(cluster.waitUntil([&] { return !members(cluster).contains(primary) && cluster.primaryOf(0) >= 0; }, kTimeoutMs),
                  qPrintable(cluster.describe()));
         QVERIFY(cluster.primaryOf(0) == target || cluster.primaryOf(0) == third);
-        // The first hand-off did go to the paused member, and was lost.
-        QVERIFY2(hasEvent(cluster, QStringLiteral("promotion-failed"), target), qPrintable(cluster.describe()));
+        // The hand-off went to the paused member and was lost — unless the
+        // router had already seen that member fail a poll when the primary
+        // stepped down (a loaded machine), and handed off to the third.
+        if (hasEvent(cluster, QStringLiteral("candidate"), target))
+            QVERIFY2(hasEvent(cluster, QStringLiteral("promotion-failed"), target), qPrintable(cluster.describe()));
+        else
+            qInfo("the router passed over the paused member at once; the hand-off went to member %d", third);
         const TestHttpResponse read = cluster.router("GET", "/v1/db/" + kDb + "/docs/before");
         QVERIFY2(read.status == 200, qPrintable(read.describe()));
         QCOMPARE(cluster.router("PUT", "/v1/db/" + kDb + "/docs/after", "{\"data\":{\"n\":2}}").status, 200);
