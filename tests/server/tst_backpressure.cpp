@@ -367,8 +367,8 @@ void TestBackpressure::stoppingWithTheDiskStalledIsBounded()
         QCOMPARE(client.put("/v1/db/stop").status, 201);
         QCOMPARE(client.put("/v1/db/stop/docs/before", R"({"data":{"n":1}})").status, 200);
     }
-    // A write in flight when the stop begins, its batch waiting for the
-    // disk: the stop gives up after ShutdownTimeoutMs and exits 1.
+    // Sends a write (on its own thread; it waits for the stalled disk)
+    // and returns once the node has it.
     const auto stallWithAWriteInFlight = [&](std::thread *writer) {
         const quint16 port = server.port();
         *writer = std::thread([port] { TestHttpClient(port).request("PUT", "/v1/db/stop/docs/during", R"({"data":{"n":2}})", {}, 30000); });
@@ -379,22 +379,45 @@ void TestBackpressure::stoppingWithTheDiskStalledIsBounded()
             QThread::msleep(20);
         QThread::msleep(100); // and its batch is in SQLite's wait
     };
+    // Stalls the disk, sends SIGTERM (and a second one 300 ms later):
+    // how the node ended, timed from the last signal.
+    struct Stop
     {
+        bool exited = false;
+        int code = -2;
+        qint64 ms = 0;
+    };
+    const auto stopStalled = [&](bool writeInFlight, bool secondSignal) {
+        Stop out;
         DiskStall stall(database);
-        QVERIFY2(stall.error().isEmpty(), qPrintable(stall.error()));
+        if (!stall.error().isEmpty()) {
+            qWarning("cannot lock %s: %s", qPrintable(database), qPrintable(stall.error()));
+            return out;
+        }
         std::thread writer;
-        stallWithAWriteInFlight(&writer);
+        if (writeInFlight)
+            stallWithAWriteInFlight(&writer);
+        if (secondSignal) {
+            server.sendSignal(SIGTERM);
+            QThread::msleep(300);
+        }
         QElapsedTimer timer;
         timer.start();
         server.sendSignal(SIGTERM);
-        const bool exited = server.waitForExit(20000);
-        const qint64 elapsed = timer.elapsed();
-        writer.join();
-        QVERIFY2(exited, qPrintable(server.output().right(2000)));
-        qInfo("stop with a write waiting for a stalled disk, ShutdownTimeoutMs 1000: exited %d after %lld ms", server.exitCode(), elapsed);
-        QVERIFY2(server.exitCode() == 1, qPrintable(server.output().right(3000)));
-        QVERIFY2(elapsed < 4000, qPrintable(QStringLiteral("the stop took %1 ms\n%2").arg(elapsed).arg(server.output().right(2000))));
-    }
+        out.exited = server.waitForExit(20000);
+        out.ms = timer.elapsed();
+        if (writer.joinable())
+            writer.join();
+        out.code = out.exited ? server.exitCode() : -2;
+        return out;
+    };
+
+    // A write in flight when the stop begins, its batch waiting for the
+    // disk: the stop gives up after ShutdownTimeoutMs and exits 1.
+    Stop stop = stopStalled(true, false);
+    qInfo("stop with a write waiting for a stalled disk, ShutdownTimeoutMs 1000: exited %d after %lld ms", stop.code, stop.ms);
+    QVERIFY2(stop.exited && stop.code == 1, qPrintable(server.output().right(3000)));
+    QVERIFY2(stop.ms < 4000, qPrintable(QStringLiteral("the stop took %1 ms\n%2").arg(stop.ms).arg(server.output().right(2000))));
     QVERIFY2(server.start(), qPrintable(server.output()));
     QCOMPARE(TestHttpClient(server.port()).get("/v1/db/stop/docs/before").status, 200);
     QCOMPARE(server.terminate(), 0);
@@ -402,41 +425,18 @@ void TestBackpressure::stoppingWithTheDiskStalledIsBounded()
     // A second signal exits at once, whatever the disk does.
     server.setEnvironment({});
     QVERIFY2(server.start(), qPrintable(server.output()));
-    {
-        DiskStall stall(database);
-        QVERIFY2(stall.error().isEmpty(), qPrintable(stall.error()));
-        std::thread writer;
-        stallWithAWriteInFlight(&writer);
-        server.sendSignal(SIGTERM);
-        QThread::msleep(300);
-        QElapsedTimer timer;
-        timer.start();
-        server.sendSignal(SIGTERM);
-        const bool exited = server.waitForExit(20000);
-        const qint64 elapsed = timer.elapsed();
-        writer.join();
-        QVERIFY2(exited, qPrintable(server.output().right(2000)));
-        qInfo("second signal with a write waiting for a stalled disk: exited %d after %lld ms", server.exitCode(), elapsed);
-        QVERIFY2(server.exitCode() == 1, qPrintable(server.output().right(3000)));
-        QVERIFY2(elapsed < 1500, qPrintable(QStringLiteral("the second signal took %1 ms to stop the node").arg(elapsed)));
-    }
+    stop = stopStalled(true, true);
+    qInfo("second signal with a write waiting for a stalled disk: exited %d after %lld ms", stop.code, stop.ms);
+    QVERIFY2(stop.exited && stop.code == 1, qPrintable(server.output().right(3000)));
+    QVERIFY2(stop.ms < 1500, qPrintable(QStringLiteral("the second signal took %1 ms to stop the node").arg(stop.ms)));
 
     // Nothing to write: a clean stop (exit 0) does not wait for the lock
     // either (closing the database only tries to empty its WAL).
     QVERIFY2(server.start(), qPrintable(server.output()));
-    {
-        DiskStall stall(database);
-        QVERIFY2(stall.error().isEmpty(), qPrintable(stall.error()));
-        QElapsedTimer timer;
-        timer.start();
-        server.sendSignal(SIGTERM);
-        const bool exited = server.waitForExit(20000);
-        const qint64 elapsed = timer.elapsed();
-        QVERIFY2(exited, qPrintable(server.output().right(2000)));
-        qInfo("clean stop with the database locked: exited %d after %lld ms", server.exitCode(), elapsed);
-        QVERIFY2(server.exitCode() == 0, qPrintable(server.output().right(3000)));
-        QVERIFY2(elapsed < 2000, qPrintable(QStringLiteral("the stop took %1 ms\n%2").arg(elapsed).arg(server.output().right(2000))));
-    }
+    stop = stopStalled(false, false);
+    qInfo("clean stop with the database locked: exited %d after %lld ms", stop.code, stop.ms);
+    QVERIFY2(stop.exited && stop.code == 0, qPrintable(server.output().right(3000)));
+    QVERIFY2(stop.ms < 2000, qPrintable(QStringLiteral("the stop took %1 ms\n%2").arg(stop.ms).arg(server.output().right(2000))));
     QVERIFY2(server.start(), qPrintable(server.output()));
     TestHttpClient client(server.port());
     QCOMPARE(client.get("/v1/db/stop/docs/before").status, 200);
